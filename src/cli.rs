@@ -1,0 +1,119 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use braid_kit::{Infra, SubgraphConfig};
+use braid_migrations::MigratorTrait;
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Braid: a GraphQL federation gateway, its subgraphs and the event backbone between them.
+#[derive(Parser)]
+#[command(name = "braid", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run everything in one process with nothing installed: SQLite files, in-process events,
+    /// in-memory caches and demo data.
+    Demo {
+        /// Where GraphQL is served.
+        #[arg(long, default_value = "127.0.0.1:4000")]
+        listen: SocketAddr,
+        /// Directory for the SQLite files.
+        #[arg(long, default_value = ".braid")]
+        data_dir: PathBuf,
+    },
+    /// Run one subgraph for a real deployment (PostgreSQL, Kafka, Redis).
+    ///
+    /// Configuration comes from the TOML file, then from `BRAID_<SECTION>__<KEY>` environment
+    /// variables (for example `BRAID_DATABASE__URL`). `braid config-schema` prints every key.
+    Subgraph {
+        name: SubgraphName,
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Overrides `server.listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Apply a subgraph's pending database migrations.
+    Migrate {
+        name: SubgraphName,
+        #[arg(long, env = "BRAID_DATABASE__URL")]
+        database_url: String,
+    },
+    /// Print a subgraph's schema (SDL) as the code defines it.
+    Sdl { name: SubgraphName },
+    /// Print the JSON Schema of the subgraph configuration file.
+    ConfigSchema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SubgraphName {
+    Catalog,
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Demo { listen, data_dir } => crate::demo::run(listen, &data_dir).await,
+            Command::Subgraph { name: SubgraphName::Catalog, config, listen } => {
+                let mut config = SubgraphConfig::load(config.as_deref())?;
+                if let Some(listen) = listen {
+                    config.server.listen = listen;
+                }
+                let listener = tokio::net::TcpListener::bind(config.server.listen)
+                    .await
+                    .with_context(|| format!("binding {}", config.server.listen))?;
+                let infra = Infra::connect(braid_catalog::NAME, config, None).await?;
+                let service = braid_catalog::service(infra).await?;
+                tracing::info!(addr = %listener.local_addr()?, "catalog subgraph serving /graphql");
+                service.serve(listener, shutdown_signal()).await?;
+                tracing::info!("catalog subgraph stopped");
+                Ok(())
+            }
+            Command::Migrate { name: SubgraphName::Catalog, database_url } => {
+                let config = braid_kit::config::DatabaseConfig { url: database_url, ..Default::default() };
+                let db = braid_kit::db::connect(&config).await?;
+                braid_migrations::catalog::Migrator::up(&db, None).await?;
+                println!("catalog: migrations applied");
+                Ok(())
+            }
+            Command::Sdl { name: SubgraphName::Catalog } => {
+                print!("{}", braid_catalog::graphql::sdl());
+                Ok(())
+            }
+            Command::ConfigSchema => {
+                println!("{}", serde_json::to_string_pretty(&braid_kit::config::json_schema())?);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,266 @@
+//! The GraphQL schema of the catalog subgraph (Apollo Federation v2).
+
+use std::sync::Arc;
+
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use braid_kit::ClientError;
+use braid_kit::auth::RequireScope;
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::cursor::{Cursor, ProductSort};
+use crate::read::{Page, ProductFilter, ProductLoader, Reader};
+use crate::record::{Attribute, CategoryRecord, InventoryRecord, ProductRecord};
+use crate::write::{CreateProductInput, UpdateProductInput, Writer};
+
+pub type CatalogSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Largest page a client may ask for.
+pub const MAX_PAGE: i32 = 100;
+
+/// Builds the schema; `reader` and `writer` may be absent when only exporting the SDL.
+pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
+    let mut builder =
+        Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(5_000);
+    if let Some(reader) = reader {
+        builder = builder.data(reader);
+    }
+    if let Some(writer) = writer {
+        builder = builder.data(writer);
+    }
+    builder.finish()
+}
+
+/// The SDL as `schema/catalog.graphql` holds it.
+pub fn sdl() -> String {
+    build(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
+}
+
+fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<ProductLoader> {
+    ctx.data_unchecked::<DataLoader<ProductLoader>>()
+}
+
+/// A product for sale.
+pub struct Product(pub Arc<ProductRecord>);
+
+#[Object]
+impl Product {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// Stock keeping unit, unique.
+    async fn sku(&self) -> &str {
+        &self.0.sku
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    async fn price(&self) -> Money {
+        Money { amount: Decimal::new(self.0.price_cents, 2), currency: self.0.currency.clone() }
+    }
+    async fn category(&self) -> Category {
+        Category(self.0.category.clone())
+    }
+    async fn attributes(&self) -> &[Attribute] {
+        &self.0.attributes
+    }
+    async fn inventory(&self) -> Inventory {
+        Inventory(self.0.inventory.clone())
+    }
+    /// Increases with every change of the product or its stock.
+    async fn version(&self) -> i64 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// An amount of money.
+#[derive(SimpleObject)]
+pub struct Money {
+    /// Decimal amount, for example "12.99".
+    pub amount: Decimal,
+    /// ISO 4217 currency code.
+    pub currency: String,
+}
+
+/// A group of products.
+pub struct Category(pub CategoryRecord);
+
+#[Object]
+impl Category {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// Stock of one product.
+pub struct Inventory(pub InventoryRecord);
+
+#[Object]
+impl Inventory {
+    async fn on_hand(&self) -> i64 {
+        self.0.on_hand
+    }
+    /// Held for orders in progress.
+    async fn reserved(&self) -> i64 {
+        self.0.reserved
+    }
+    /// On hand minus reserved.
+    async fn available(&self) -> i64 {
+        self.0.available()
+    }
+    async fn low_stock_threshold(&self) -> i64 {
+        self.0.low_stock_threshold
+    }
+    /// Available stock is at or below the threshold.
+    async fn low_stock(&self) -> bool {
+        self.0.low_stock()
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+pub struct ProductEdge {
+    cursor: String,
+    node: Product,
+}
+
+#[Object]
+impl ProductEdge {
+    async fn cursor(&self) -> &str {
+        &self.cursor
+    }
+    async fn node(&self) -> &Product {
+        &self.node
+    }
+}
+
+/// A page of products (Relay connection).
+pub struct ProductConnection(Page);
+
+#[Object]
+impl ProductConnection {
+    async fn edges(&self) -> Vec<ProductEdge> {
+        self.0
+            .items
+            .iter()
+            .map(|p| ProductEdge { cursor: Cursor::after(self.0.sort, p).encode(), node: Product(p.clone()) })
+            .collect()
+    }
+    async fn page_info(&self) -> PageInfo {
+        let cursor = |p: Option<&Arc<ProductRecord>>| p.map(|p| Cursor::after(self.0.sort, p).encode());
+        PageInfo {
+            has_next_page: self.0.has_next_page,
+            has_previous_page: self.0.has_previous_page,
+            start_cursor: cursor(self.0.items.first()),
+            end_cursor: cursor(self.0.items.last()),
+        }
+    }
+    /// Products matching the filter, over all pages.
+    async fn total_count(&self) -> u64 {
+        self.0.total_count
+    }
+}
+
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// One product, or null if there is none with this id.
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Product>> {
+        if id.len() > 64 {
+            return Ok(None);
+        }
+        Ok(loader(ctx).load_one(id.to_string()).await.map_err(|e| (*e).clone())?.map(Product))
+    }
+
+    /// Products, filtered, in a stable order, `first` (1-100, default 20) at a time.
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        filter: Option<ProductFilter>,
+        #[graphql(default)] sort: ProductSort,
+    ) -> Result<ProductConnection> {
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(ClientError::bad_input("first", format!("first must be between 1 and {MAX_PAGE}")).into());
+        }
+        let reader = ctx.data_unchecked::<Reader>();
+        let page = reader.page(&filter.unwrap_or_default(), sort, first as u64, after.as_deref()).await?;
+        Ok(ProductConnection(page))
+    }
+
+    /// Every category, by name.
+    async fn categories(&self, ctx: &Context<'_>) -> Result<Vec<Category>> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let reader = ctx.data_unchecked::<Reader>();
+        let rows = crate::entity::category::Entity::find()
+            .order_by_asc(crate::entity::category::Column::Name)
+            .all(&reader.db)
+            .await
+            .map_err(ClientError::from)?;
+        Ok(rows.into_iter().map(|c| Category(CategoryRecord { id: c.id, slug: c.slug, name: c.name })).collect())
+    }
+
+    #[graphql(entity)]
+    async fn find_product_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Product>> {
+        self.product(ctx, id).await
+    }
+}
+
+pub struct Mutation;
+
+#[Object]
+impl Mutation {
+    /// Creates a product with its initial stock (scope `catalog:write`).
+    #[graphql(guard = "RequireScope(\"catalog:write\")")]
+    async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> Result<Product> {
+        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().create(input).await?)))
+    }
+
+    /// Changes the given fields of a product (scope `catalog:write`).
+    #[graphql(guard = "RequireScope(\"catalog:write\")")]
+    async fn update_product(&self, ctx: &Context<'_>, id: ID, input: UpdateProductInput) -> Result<Product> {
+        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().update(id.as_str(), input).await?)))
+    }
+
+    /// Deletes a product; returns its id (scope `catalog:write`).
+    #[graphql(guard = "RequireScope(\"catalog:write\")")]
+    async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
+        Ok(ID(ctx.data_unchecked::<Writer>().delete(id.as_str()).await?))
+    }
+
+    /// Adds `delta` to the stock on hand, negative to remove (scope `catalog:write`).
+    #[graphql(guard = "RequireScope(\"catalog:write\")")]
+    async fn adjust_stock(
+        &self,
+        ctx: &Context<'_>,
+        product_id: ID,
+        delta: i64,
+        reason: Option<String>,
+    ) -> Result<Product> {
+        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().adjust_stock(product_id.as_str(), delta, reason).await?)))
+    }
+}

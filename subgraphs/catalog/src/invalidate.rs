@@ -1,0 +1,42 @@
+//! Cache invalidation by event: every product event leaves a tombstone at its version and
+//! bumps the page generation, in every instance's shared cache.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use braid_kit::cache::{Cache, Versioned};
+use braid_kit::events::{Envelope, Handler, HandlerError};
+use sea_orm::DatabaseTransaction;
+
+use crate::events::{PRODUCT_TOPIC, product_version};
+use crate::read::{PAGE_GENERATION_KEY, product_key};
+
+/// Consumer `catalog.cache`.
+pub struct Invalidator {
+    pub cache: Arc<dyn Cache>,
+    pub ttl: Duration,
+}
+
+#[async_trait]
+impl Handler for Invalidator {
+    fn name(&self) -> String {
+        "catalog.cache".into()
+    }
+
+    fn topics(&self) -> Vec<String> {
+        vec![PRODUCT_TOPIC.into()]
+    }
+
+    async fn handle(&self, _txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
+        let (id, version) = product_version(event)
+            .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
+        let tombstone = Versioned { version, value: None };
+        self.cache
+            .put_versioned(&product_key(&id), &tombstone, self.ttl)
+            .await
+            .map_err(|e| HandlerError::Transient(e.0))?;
+        self.cache.incr(PAGE_GENERATION_KEY).await.map_err(|e| HandlerError::Transient(e.0))?;
+        Ok(())
+    }
+}

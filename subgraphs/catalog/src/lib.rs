@@ -1,0 +1,43 @@
+//! The catalog subgraph: products, categories, prices and inventory.
+//!
+//! Reads are cache-first ([`read`]); writes go through [`write`] with their events in the
+//! same transaction; [`invalidate`] applies those events to every instance's cache.
+
+pub mod cursor;
+pub mod entity;
+pub mod events;
+pub mod graphql;
+pub mod invalidate;
+pub mod read;
+pub mod record;
+pub mod seed;
+pub mod write;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::dataloader::DataLoader;
+use braid_kit::{Infra, KitError, Service};
+use braid_migrations::MigratorTrait;
+
+/// The subgraph's name (metrics label, CLI argument).
+pub const NAME: &str = "catalog";
+
+/// Migrates (if configured) and wires the catalog service.
+pub async fn service(infra: Infra) -> Result<Service, KitError> {
+    if infra.config.database.migrate {
+        braid_migrations::catalog::Migrator::up(&infra.db, None).await?;
+    }
+    let ttl = Duration::from_secs(infra.config.cache.ttl_secs);
+    let reader = read::Reader { db: infra.db.clone(), cache: infra.cache.clone(), ttl };
+    let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone() };
+    let schema = graphql::build(Some(reader.clone()), Some(writer));
+    let hook_reader = reader.clone();
+    let hook: braid_kit::http::RequestHook = Arc::new(move |request: async_graphql::Request| {
+        request.data(DataLoader::new(read::ProductLoader(hook_reader.clone()), tokio::spawn))
+    });
+    let router = infra.router(schema, Some(hook));
+    let handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
+        vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl })];
+    Ok(Service { infra, router, handlers })
+}

@@ -1,0 +1,157 @@
+//! Bearer JWTs: verification against a JWKS URL or a configured public key, the viewer in the
+//! GraphQL context, and guards for "authenticated" and "has scope X".
+
+mod guard;
+mod jwks;
+
+use std::sync::Arc;
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+pub use guard::{Authenticated, RequireScope};
+pub use jwks::JwksKeys;
+
+use crate::config::AuthConfig;
+use crate::error::KitError;
+
+/// Algorithms Braid accepts at all (configuration narrows this further).
+pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"];
+
+/// The verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub subject: String,
+    pub scopes: Vec<String>,
+}
+
+impl Viewer {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    sub: String,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+}
+
+/// Why a token was refused (each maps to a 401 with `INVALID_TOKEN`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error("the Authorization header is not a bearer token")]
+    NotBearer,
+    #[error("the token is malformed")]
+    Malformed,
+    #[error("the token's algorithm is not accepted")]
+    Algorithm,
+    #[error("the token's signing key is unknown")]
+    UnknownKey,
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is invalid: {0}")]
+    Invalid(String),
+}
+
+enum Keys {
+    Static(DecodingKey),
+    Jwks(JwksKeys),
+}
+
+/// Verifies bearer tokens.
+pub struct Verifier {
+    keys: Keys,
+    algorithms: Vec<Algorithm>,
+    issuer: Option<String>,
+    audience: Option<String>,
+    leeway: u64,
+}
+
+impl Verifier {
+    /// `None` when the config names no key source (every request is anonymous).
+    pub fn from_config(config: &AuthConfig) -> Result<Option<Arc<Self>>, KitError> {
+        let keys = match (&config.jwks_url, &config.public_key_pem) {
+            (Some(_), Some(_)) => {
+                return Err(KitError::Config("auth: set jwks_url or public_key_pem, not both".into()));
+            }
+            (Some(url), None) => Keys::Jwks(JwksKeys::new(url.clone())),
+            (None, Some(pem)) => Keys::Static(
+                DecodingKey::from_rsa_pem(pem.as_bytes())
+                    .map_err(|e| KitError::Config(format!("auth.public_key_pem: {e}")))?,
+            ),
+            (None, None) => return Ok(None),
+        };
+        let algorithms = config
+            .algorithms
+            .iter()
+            .map(|a| a.parse::<Algorithm>().map_err(|_| KitError::Config(format!("auth.algorithms: unknown {a:?}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(Arc::new(Self {
+            keys,
+            algorithms,
+            issuer: config.issuer.clone(),
+            audience: config.audience.clone(),
+            leeway: config.leeway_secs,
+        })))
+    }
+
+    /// Verifies the value of an `Authorization` header.
+    pub async fn verify_header(&self, header: &str) -> Result<Viewer, TokenError> {
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(TokenError::NotBearer)?
+            .trim();
+        self.verify(token).await
+    }
+
+    /// Verifies a compact JWT.
+    pub async fn verify(&self, token: &str) -> Result<Viewer, TokenError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
+        // The allowlist is checked before any key is touched: `none` and HS* never get further.
+        if !self.algorithms.contains(&header.alg) {
+            return Err(TokenError::Algorithm);
+        }
+        let key = match &self.keys {
+            Keys::Static(key) => key.clone(),
+            Keys::Jwks(jwks) => jwks.key(header.kid.as_deref()).await?,
+        };
+        let mut validation = Validation::new(header.alg);
+        validation.algorithms = vec![header.alg];
+        validation.leeway = self.leeway;
+        validation.validate_nbf = true;
+        validation.set_required_spec_claims(&["exp", "sub"]);
+        match &self.issuer {
+            Some(iss) => validation.set_issuer(&[iss]),
+            None => validation.iss = None,
+        }
+        match &self.audience {
+            Some(aud) => validation.set_audience(&[aud]),
+            None => validation.validate_aud = false,
+        }
+        let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind;
+            match e.kind() {
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::InvalidToken | ErrorKind::Base64(_) | ErrorKind::Json(_) | ErrorKind::Utf8(_) => {
+                    TokenError::Malformed
+                }
+                ErrorKind::InvalidSignature => TokenError::Invalid("bad signature".into()),
+                ErrorKind::InvalidAudience => TokenError::Invalid("wrong audience".into()),
+                ErrorKind::InvalidIssuer => TokenError::Invalid("wrong issuer".into()),
+                ErrorKind::ImmatureSignature => TokenError::Invalid("not valid yet".into()),
+                ErrorKind::MissingRequiredClaim(c) => TokenError::Invalid(format!("missing claim {c}")),
+                _ => TokenError::Invalid("rejected".into()),
+            }
+        })?;
+        let mut scopes: Vec<String> = data.claims.scopes.unwrap_or_default();
+        if let Some(s) = data.claims.scope {
+            scopes.extend(s.split_whitespace().map(str::to_string));
+        }
+        Ok(Viewer { subject: data.claims.sub, scopes })
+    }
+}

@@ -1,0 +1,318 @@
+//! Subgraph configuration: a TOML file plus `BRAID_SECTION__KEY` environment overrides.
+//!
+//! Every section denies unknown keys, so a typo stops the process with the key's name rather
+//! than being silently ignored. The JSON Schema comes from these structs ([`json_schema`]).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::KitError;
+
+/// Everything one subgraph process reads at start.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphConfig {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub events: EventsConfig,
+    pub cache: CacheConfig,
+    pub auth: AuthConfig,
+}
+
+/// The HTTP listener and request limits.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    #[schemars(with = "String")]
+    pub listen: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Per-request time limit, in milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4001)),
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// The subgraph's own database.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://...` or `sqlite://path?mode=rwc`.
+    pub url: String,
+    pub max_connections: u32,
+    /// Run pending migrations at start.
+    pub migrate: bool,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://.braid/subgraph.db?mode=rwc".into(), max_connections: 16, migrate: true }
+    }
+}
+
+/// Which event bus adapter to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventsBackend {
+    /// In-process bus: one process, nothing installed.
+    Memory,
+    /// A Kafka-protocol broker.
+    Kafka,
+}
+
+/// Outbox relay, consumers and the broker.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    pub backend: EventsBackend,
+    /// Kafka bootstrap servers.
+    pub brokers: String,
+    /// Prepended to every topic and consumer group name (isolates environments and tests).
+    pub topic_prefix: String,
+    /// Partitions for topics this process creates.
+    pub partitions: i32,
+    /// How often the relay looks for unpublished outbox rows when nobody wakes it, in ms.
+    pub relay_interval_ms: u64,
+    /// Outbox rows published per relay round.
+    pub relay_batch: u64,
+    /// Longest relay back-off while the broker is down, in ms.
+    pub relay_max_backoff_ms: u64,
+    /// How long the producer keeps trying one message before reporting it failed, in ms.
+    pub publish_timeout_ms: u64,
+    /// Attempts at handling one event before it goes to the dead-letter topic.
+    pub max_attempts: u32,
+    /// First retry delay of a failing handler, in ms (doubles per attempt).
+    pub retry_backoff_ms: u64,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            backend: EventsBackend::Memory,
+            brokers: "127.0.0.1:9092".into(),
+            topic_prefix: String::new(),
+            partitions: 3,
+            relay_interval_ms: 200,
+            relay_batch: 256,
+            relay_max_backoff_ms: 5_000,
+            publish_timeout_ms: 10_000,
+            max_attempts: 5,
+            retry_backoff_ms: 50,
+        }
+    }
+}
+
+/// Which cache adapter to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CacheBackend {
+    /// In-process cache.
+    Memory,
+    /// Redis, shared by every instance.
+    Redis,
+    /// No cache: every read goes to the database.
+    None,
+}
+
+/// The read cache.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CacheConfig {
+    pub backend: CacheBackend,
+    /// Redis URL.
+    pub url: String,
+    /// Prepended to every key.
+    pub key_prefix: String,
+    /// Entry lifetime in seconds: an upper bound, events invalidate sooner.
+    pub ttl_secs: u64,
+    /// Entries held by the in-memory adapter.
+    pub memory_capacity: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            backend: CacheBackend::Memory,
+            url: "redis://127.0.0.1:6379".into(),
+            key_prefix: "braid:".into(),
+            ttl_secs: 300,
+            memory_capacity: 100_000,
+        }
+    }
+}
+
+/// Bearer token verification.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// JWKS URL (keys refreshed when a token names an unknown `kid`).
+    pub jwks_url: Option<String>,
+    /// Alternatively, one RSA public key in PEM.
+    pub public_key_pem: Option<String>,
+    /// Required `iss`.
+    pub issuer: Option<String>,
+    /// Required `aud`.
+    pub audience: Option<String>,
+    /// Accepted signature algorithms.
+    pub algorithms: Vec<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwks_url: None,
+            public_key_pem: None,
+            issuer: None,
+            audience: None,
+            algorithms: vec!["RS256".into()],
+            leeway_secs: 30,
+        }
+    }
+}
+
+impl SubgraphConfig {
+    /// Reads defaults, then `file` (which must exist if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, KitError> {
+        Self::load_from(Figment::from(Serialized::defaults(Self::default())), file)
+    }
+
+    /// Like [`load`](Self::load) but starting from the given base (for `braid demo`).
+    pub fn load_from(base: Figment, file: Option<&Path>) -> Result<Self, KitError> {
+        let mut figment = base;
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(KitError::Config(format!("config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
+        figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
+        let config: Self = figment.extract().map_err(|e| KitError::Config(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values that types alone do not.
+    pub fn validate(&self) -> Result<(), KitError> {
+        let bad = |key: &str, why: &str| Err(KitError::Config(format!("{key}: {why}")));
+        let url = &self.database.url;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
+            return bad("database.url", "must start with postgres://, postgresql:// or sqlite:");
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if self.events.max_attempts == 0 {
+            return bad("events.max_attempts", "must be at least 1");
+        }
+        if self.events.partitions < 1 {
+            return bad("events.partitions", "must be at least 1");
+        }
+        if self.events.relay_batch == 0 {
+            return bad("events.relay_batch", "must be at least 1");
+        }
+        if self.cache.backend == CacheBackend::Redis && !self.cache.url.starts_with("redis://") {
+            return bad("cache.url", "must start with redis://");
+        }
+        if self.cache.ttl_secs == 0 {
+            return bad("cache.ttl_secs", "must be at least 1");
+        }
+        if self.server.max_body_bytes < 1024 {
+            return bad("server.max_body_bytes", "must be at least 1024");
+        }
+        if self.auth.algorithms.is_empty() {
+            return bad("auth.algorithms", "must name at least one algorithm");
+        }
+        for alg in &self.auth.algorithms {
+            if !crate::auth::SUPPORTED_ALGORITHMS.contains(&alg.as_str()) {
+                return bad("auth.algorithms", &format!("unsupported algorithm {alg:?}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One line per problem, each naming the key and where its value came from.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() { String::from("(top level)") } else { e.path.join(".") };
+            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            format!("{key}: {}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The JSON Schema of [`SubgraphConfig`], generated from the structs.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(SubgraphConfig)).expect("schema serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(text: &str) -> Result<SubgraphConfig, KitError> {
+        let figment = Figment::from(Serialized::defaults(SubgraphConfig::default())).merge(Toml::string(text));
+        let config: SubgraphConfig = figment.extract().map_err(|e| KitError::Config(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = from_toml("[database]\nurl = \"sqlite::memory:\"\nmax_conections = 3\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("max_conections"), "{text}");
+        assert!(text.contains("database"), "{text}");
+    }
+
+    #[test]
+    fn unknown_section_is_named() {
+        let err = from_toml("[databse]\nurl = \"x\"\n").unwrap_err();
+        assert!(err.to_string().contains("databse"), "{err}");
+    }
+
+    #[test]
+    fn bad_value_is_named() {
+        let err = from_toml("[events]\nmax_attempts = 0\n").unwrap_err();
+        assert!(err.to_string().contains("events.max_attempts"), "{err}");
+        let err = from_toml("[cache]\nbackend = \"memcached\"\n").unwrap_err();
+        assert!(err.to_string().contains("cache.backend"), "{err}");
+        let err = from_toml("[server]\nlisten = \"not an address\"\n").unwrap_err();
+        assert!(err.to_string().contains("server.listen"), "{err}");
+    }
+
+    #[test]
+    fn file_values_apply() {
+        let config = from_toml("[cache]\nbackend = \"redis\"\nttl_secs = 9\n").unwrap();
+        assert_eq!(config.cache.backend, CacheBackend::Redis);
+        assert_eq!(config.cache.ttl_secs, 9);
+    }
+
+    #[test]
+    fn schema_lists_every_section() {
+        let schema = json_schema().to_string();
+        for key in ["server", "database", "events", "cache", "auth", "relay_batch", "key_prefix"] {
+            assert!(schema.contains(key), "{key} missing");
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! Consumers: each event applied at most once (the inbox row is written in the same
+//! transaction as the handler's effect), failed handlers retried with back-off, and an event
+//! that still fails after `max_attempts` moved to the dead-letter topic so the rest flow on.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, TransactionTrait};
+
+use super::bus::{BusError, Delivery, EventBus, Message, Subscription};
+use super::envelope::Envelope;
+use super::outbox::{inbox, now};
+use crate::config::EventsConfig;
+
+/// Why a handler could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Worth retrying (a dependency was down).
+    #[error("{0}")]
+    Transient(String),
+    /// Will never succeed (bad payload): straight to the dead-letter topic.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<DbErr> for HandlerError {
+    fn from(e: DbErr) -> Self {
+        Self::Transient(e.to_string())
+    }
+}
+
+/// Applies events of some topics.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// Consumer group and inbox name, stable across restarts (for example `catalog.cache`).
+    fn name(&self) -> String;
+    fn topics(&self) -> Vec<String>;
+    /// Applies `event`; database effects go through `txn`, committed with the inbox row.
+    async fn handle(&self, txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError>;
+}
+
+/// Runs one handler against a subscription.
+pub struct Consumer {
+    db: DatabaseConnection,
+    bus: Arc<dyn EventBus>,
+    handler: Arc<dyn Handler>,
+    max_attempts: u32,
+    retry_backoff: Duration,
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    Duplicate,
+    DeadLettered,
+}
+
+impl Consumer {
+    pub fn new(
+        db: DatabaseConnection,
+        bus: Arc<dyn EventBus>,
+        handler: Arc<dyn Handler>,
+        config: &EventsConfig,
+    ) -> Self {
+        Self {
+            db,
+            bus,
+            handler,
+            max_attempts: config.max_attempts,
+            retry_backoff: Duration::from_millis(config.retry_backoff_ms),
+        }
+    }
+
+    /// Consumes until `shutdown` resolves; the event in hand is finished first.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
+        tokio::pin!(shutdown);
+        let name = self.handler.name();
+        let topics = self.handler.topics();
+        let mut backoff = Duration::from_millis(100);
+        let mut subscription: Box<dyn Subscription> = loop {
+            match self.bus.subscribe(&name, &topics).await {
+                Ok(s) => break s,
+                Err(e) => {
+                    tracing::warn!(consumer = %name, error = %e, "subscribe failed; retrying");
+                    tokio::select! {
+                        () = &mut shutdown => return,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        loop {
+            let delivery = tokio::select! {
+                () = &mut shutdown => break,
+                d = subscription.recv() => d,
+            };
+            match delivery {
+                Ok(d) => {
+                    let outcome = self.process(&d).await;
+                    metrics::counter!("braid_events_consumed_total", "consumer" => name.clone(), "outcome" => format!("{outcome:?}")).increment(1);
+                    if let Err(e) = subscription.ack(&d).await {
+                        tracing::warn!(consumer = %name, error = %e, "ack failed");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(consumer = %name, error = %e, "receive failed");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(Duration::from_millis(200)) => {}
+                    }
+                }
+            }
+        }
+        if let Err(e) = subscription.commit().await {
+            tracing::warn!(consumer = %name, error = %e, "final offset commit failed");
+        }
+    }
+
+    /// Applies one delivery (public so tests can drive redeliveries directly).
+    pub async fn process(&self, delivery: &Delivery) -> Outcome {
+        let envelope = match Envelope::from_bytes(&delivery.payload) {
+            Ok(e) => e,
+            Err(e) => {
+                self.dead_letter(delivery, &format!("malformed envelope: {e}"), 0).await;
+                return Outcome::DeadLettered;
+            }
+        };
+        let mut last_error = String::new();
+        for attempt in 1..=self.max_attempts {
+            match self.apply(&envelope).await {
+                Ok(applied) => return if applied { Outcome::Applied } else { Outcome::Duplicate },
+                Err(HandlerError::Permanent(e)) => {
+                    self.dead_letter(delivery, &e, attempt).await;
+                    return Outcome::DeadLettered;
+                }
+                Err(HandlerError::Transient(e)) => {
+                    tracing::warn!(consumer = %self.handler.name(), event = %envelope.id, attempt, error = %e, "handler failed");
+                    last_error = e;
+                    if attempt < self.max_attempts {
+                        tokio::time::sleep(self.retry_backoff * 2u32.saturating_pow(attempt - 1)).await;
+                    }
+                }
+            }
+        }
+        self.dead_letter(delivery, &last_error, self.max_attempts).await;
+        Outcome::DeadLettered
+    }
+
+    /// One attempt: inbox row and effect in one transaction. `Ok(false)`: already applied.
+    async fn apply(&self, envelope: &Envelope) -> Result<bool, HandlerError> {
+        let txn = self.db.begin().await?;
+        let row = inbox::ActiveModel {
+            consumer: Set(self.handler.name()),
+            event_id: Set(envelope.id.clone()),
+            processed_at: Set(now()),
+        };
+        let inserted = inbox::Entity::insert(row)
+            .on_conflict(OnConflict::columns([inbox::Column::Consumer, inbox::Column::EventId]).do_nothing().to_owned())
+            .exec_without_returning(&txn)
+            .await?;
+        if inserted == 0 {
+            txn.rollback().await?;
+            return Ok(false);
+        }
+        match self.handler.handle(&txn, envelope).await {
+            Ok(()) => {
+                txn.commit().await?;
+                Ok(true)
+            }
+            Err(e) => {
+                txn.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn dead_letter(&self, delivery: &Delivery, error: &str, attempts: u32) {
+        let mut headers = delivery.headers.clone();
+        headers.push(("x-braid-error".into(), error.chars().take(1000).collect()));
+        headers.push(("x-braid-attempts".into(), attempts.to_string()));
+        headers.push(("x-braid-consumer".into(), self.handler.name()));
+        headers.push(("x-braid-original-topic".into(), delivery.topic.clone()));
+        headers.push(("x-braid-original-offset".into(), format!("{}/{}", delivery.partition, delivery.offset)));
+        let message = Message {
+            topic: super::dead_letter_topic(&delivery.topic),
+            key: delivery.key.clone().unwrap_or_default(),
+            payload: delivery.payload.clone(),
+            headers,
+        };
+        tracing::error!(consumer = %self.handler.name(), topic = %delivery.topic, offset = delivery.offset, error, "event dead-lettered");
+        metrics::counter!("braid_events_dead_lettered_total", "consumer" => self.handler.name()).increment(1);
+        // The event must not be lost: keep trying until the dead-letter topic has it.
+        let mut backoff = Duration::from_millis(100);
+        while let Err(e) = self.bus.publish(std::slice::from_ref(&message)).await {
+            tracing::warn!(error = %e, "dead-letter publish failed; retrying");
+            tokio::time::sleep(backoff).await;
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    }
+}
+
+impl From<BusError> for HandlerError {
+    fn from(e: BusError) -> Self {
+        Self::Transient(e.to_string())
+    }
+}

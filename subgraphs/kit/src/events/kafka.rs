@@ -1,0 +1,244 @@
+//! The Kafka adapter (rdkafka): an idempotent producer and consumer groups with offsets
+//! committed only after an event has been handled (at-least-once; the inbox makes it
+//! effectively once).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, Headers, Message as _, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer as _};
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::Mutex;
+
+use super::bus::{BusError, Delivery, EventBus, Message, PublishError, Subscription};
+use crate::config::EventsConfig;
+
+/// A Kafka-protocol broker (Apache Kafka, Redpanda, tansu).
+pub struct KafkaBus {
+    brokers: String,
+    prefix: String,
+    partitions: i32,
+    producer_config: ClientConfig,
+    /// Replaced when librdkafka reports a fatal error (a restarted broker that forgot our
+    /// idempotent producer id, for example).
+    producer: std::sync::RwLock<FutureProducer>,
+    admin: AdminClient<DefaultClientContext>,
+    created: Mutex<HashSet<String>>,
+}
+
+impl KafkaBus {
+    pub fn new(config: &EventsConfig) -> Result<Self, BusError> {
+        let mut producer_config = ClientConfig::new();
+        producer_config
+            .set("bootstrap.servers", &config.brokers)
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("linger.ms", "2")
+            .set("message.timeout.ms", config.publish_timeout_ms.to_string())
+            .set("reconnect.backoff.max.ms", "1000");
+        let producer: FutureProducer = producer_config.create().map_err(other)?;
+        let admin = ClientConfig::new().set("bootstrap.servers", &config.brokers).create().map_err(other)?;
+        Ok(Self {
+            brokers: config.brokers.clone(),
+            prefix: config.topic_prefix.clone(),
+            partitions: config.partitions,
+            producer_config,
+            producer: std::sync::RwLock::new(producer),
+            admin,
+            created: Mutex::default(),
+        })
+    }
+
+    fn producer(&self) -> FutureProducer {
+        self.producer.read().unwrap().clone()
+    }
+
+    /// After a failed publish: forget which topics exist (the broker may have lost them) and
+    /// start a new producer if the old one is dead.
+    async fn recover(&self) {
+        self.created.lock().await.clear();
+        let fatal = self.producer().client().fatal_error();
+        if let Some((code, reason)) = fatal {
+            tracing::warn!(?code, reason, "kafka producer hit a fatal error; starting a new one");
+            match self.producer_config.create::<FutureProducer>() {
+                Ok(p) => *self.producer.write().unwrap() = p,
+                Err(e) => tracing::error!(error = %e, "could not create a new kafka producer"),
+            }
+        }
+    }
+
+    fn full(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
+    }
+
+    /// Creates the topics that do not exist yet (idempotent).
+    pub async fn ensure_topics(&self, topics: &[String]) -> Result<(), BusError> {
+        let mut created = self.created.lock().await;
+        let missing: Vec<String> = topics.iter().map(|t| self.full(t)).filter(|t| !created.contains(t)).collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let new: Vec<NewTopic<'_>> =
+            missing.iter().map(|t| NewTopic::new(t, self.partitions, TopicReplication::Fixed(1))).collect();
+        let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
+        let results = self.admin.create_topics(&new, &options).await.map_err(unavailable)?;
+        for result in results {
+            match result {
+                Ok(name) => {
+                    created.insert(name);
+                }
+                Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                    created.insert(name);
+                }
+                Err((name, code)) => return Err(BusError::Other(format!("creating topic {name}: {code}"))),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn other(e: KafkaError) -> BusError {
+    BusError::Other(e.to_string())
+}
+
+fn unavailable(e: KafkaError) -> BusError {
+    BusError::Unavailable(e.to_string())
+}
+
+impl KafkaBus {
+    async fn send(&self, batch: &[Message]) -> Result<(), PublishError> {
+        let producer = self.producer();
+        let mut pending = Vec::with_capacity(batch.len());
+        let mut enqueue_error = None;
+        for m in batch {
+            let topic = self.full(&m.topic);
+            let mut headers = OwnedHeaders::new_with_capacity(m.headers.len());
+            for (k, v) in &m.headers {
+                headers = headers.insert(Header { key: k, value: Some(v.as_bytes()) });
+            }
+            let record = FutureRecord::to(&topic).key(&m.key).payload(&m.payload).headers(headers);
+            match producer.send_result(record) {
+                Ok(future) => pending.push(future),
+                Err((e, _)) => {
+                    // Queue full or similar: what was enqueued before still counts, in order.
+                    enqueue_error = Some(e);
+                    break;
+                }
+            }
+        }
+        let mut delivered = 0;
+        for future in pending {
+            match future.await {
+                Ok(Ok(_)) => delivered += 1,
+                Ok(Err((e, _))) => return Err(PublishError { delivered, source: unavailable(e) }),
+                Err(_) => return Err(PublishError { delivered, source: BusError::Other("producer dropped".into()) }),
+            }
+        }
+        match enqueue_error {
+            Some(e) => Err(PublishError { delivered, source: unavailable(e) }),
+            None => Ok(()),
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for KafkaBus {
+    async fn publish(&self, batch: &[Message]) -> Result<(), PublishError> {
+        let topics: Vec<String> = batch.iter().map(|m| m.topic.clone()).collect::<HashSet<_>>().into_iter().collect();
+        if let Err(source) = self.ensure_topics(&topics).await {
+            self.recover().await;
+            return Err(PublishError { delivered: 0, source });
+        }
+        let result = self.send(batch).await;
+        if result.is_err() {
+            self.recover().await;
+        }
+        result
+    }
+
+    async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
+        self.ensure_topics(topics).await?;
+        let consumer: StreamConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("group.id", self.full(group))
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "500")
+            // Offsets are stored only once an event has been handled.
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("reconnect.backoff.max.ms", "1000")
+            .create()
+            .map_err(other)?;
+        let full: Vec<String> = topics.iter().map(|t| self.full(t)).collect();
+        let names: Vec<&str> = full.iter().map(String::as_str).collect();
+        consumer.subscribe(&names).map_err(other)?;
+        Ok(Box::new(KafkaSubscription { consumer, prefix: self.prefix.clone() }))
+    }
+
+    async fn ping(&self) -> Result<(), BusError> {
+        let producer = self.producer();
+        tokio::task::spawn_blocking(move || {
+            producer.client().fetch_metadata(None, Duration::from_secs(2)).map(|_| ()).map_err(unavailable)
+        })
+        .await
+        .map_err(|e| BusError::Other(e.to_string()))?
+    }
+
+    async fn flush(&self) {
+        let producer = self.producer();
+        let _ = tokio::task::spawn_blocking(move || producer.flush(Duration::from_secs(5))).await;
+    }
+}
+
+struct KafkaSubscription {
+    consumer: StreamConsumer,
+    prefix: String,
+}
+
+#[async_trait]
+impl Subscription for KafkaSubscription {
+    async fn recv(&mut self) -> Result<Delivery, BusError> {
+        let m = self.consumer.recv().await.map_err(unavailable)?;
+        let topic = m.topic().strip_prefix(self.prefix.as_str()).unwrap_or(m.topic()).to_string();
+        let headers = m
+            .headers()
+            .map(|hs| {
+                hs.iter()
+                    .map(|h| (h.key.to_string(), String::from_utf8_lossy(h.value.unwrap_or_default()).into_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Delivery {
+            topic,
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(|k| String::from_utf8_lossy(k).into_owned()),
+            payload: m.payload().unwrap_or_default().to_vec(),
+            headers,
+        })
+    }
+
+    async fn ack(&mut self, delivery: &Delivery) -> Result<(), BusError> {
+        let topic = format!("{}{}", self.prefix, delivery.topic);
+        let mut list = TopicPartitionList::new();
+        list.add_partition_offset(&topic, delivery.partition, Offset::Offset(delivery.offset + 1)).map_err(other)?;
+        self.consumer.store_offsets(&list).map_err(other)
+    }
+
+    async fn commit(&mut self) -> Result<(), BusError> {
+        match self.consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) => Ok(()),
+            // Nothing stored since the last commit.
+            Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => Ok(()),
+            Err(e) => Err(other(e)),
+        }
+    }
+}

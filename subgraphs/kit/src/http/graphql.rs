@@ -1,0 +1,199 @@
+//! GraphQL over HTTP: body limits, JSON and query-string requests, bearer tokens, the
+//! response media type chosen by `Accept`, and the status codes the specification asks for.
+
+use std::sync::Arc;
+
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Executor, ServerError};
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::json;
+
+use super::RequestHook;
+use crate::auth::Verifier;
+use crate::error::codes;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The `/graphql` endpoint of one schema.
+pub struct GraphqlEndpoint<E> {
+    pub executor: E,
+    pub verifier: Option<Arc<Verifier>>,
+    pub max_body_bytes: usize,
+    pub hook: Option<RequestHook>,
+}
+
+/// Which media type the client asked for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl Format {
+    fn of(headers: &HeaderMap) -> Self {
+        let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
+        if accept.contains(GRAPHQL_RESPONSE_JSON) { Self::GraphqlResponseJson } else { Self::Json }
+    }
+
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Self::GraphqlResponseJson => HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+            Self::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+/// A response carrying one error with a stable code.
+pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}
+
+pub(super) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("request handler panicked");
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+}
+
+pub(super) async fn post<E: Executor>(
+    State(endpoint): State<Arc<GraphqlEndpoint<E>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !(content_type.starts_with(JSON) || content_type.starts_with(GRAPHQL_RESPONSE_JSON)) {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
+            "POST bodies must be application/json",
+        );
+    }
+    let declared = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > endpoint.max_body_bytes) {
+        return too_large(endpoint.max_body_bytes);
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, endpoint.max_body_bytes).await {
+        Ok(b) => b,
+        Err(_) => return too_large(endpoint.max_body_bytes),
+    };
+    let request: async_graphql::Request = match serde_json::from_slice(&bytes) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                codes::BAD_REQUEST,
+                &format!("the body is not a GraphQL request: {e}"),
+            );
+        }
+    };
+    execute(&endpoint, &headers, request, false).await
+}
+
+pub(super) async fn get<E: Executor>(
+    State(endpoint): State<Arc<GraphqlEndpoint<E>>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let request = match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &format!("bad query string: {e}"));
+        }
+    };
+    execute(&endpoint, &headers, request, true).await
+}
+
+fn too_large(limit: usize) -> Response {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+async fn execute<E: Executor>(
+    endpoint: &GraphqlEndpoint<E>,
+    headers: &HeaderMap,
+    mut request: async_graphql::Request,
+    is_get: bool,
+) -> Response {
+    let format = Format::of(headers);
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        if let Some(verifier) = &endpoint.verifier {
+            let header = value.to_str().unwrap_or("");
+            match verifier.verify_header(header).await {
+                Ok(viewer) => request = request.data(viewer),
+                Err(e) => {
+                    let mut response = error_response(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, &e.to_string());
+                    response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                    return response;
+                }
+            }
+        }
+    }
+    let operation_name = request.operation_name.clone();
+    match request.parsed_query() {
+        Err(e) => return request_error(format, codes::PARSE_FAILED, e),
+        Ok(document) => {
+            if is_get && is_mutation(&document.operations, operation_name.as_deref()) {
+                let mut response =
+                    error_response(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "mutations need POST");
+                response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static("POST"));
+                return response;
+            }
+        }
+    }
+    if let Some(hook) = &endpoint.hook {
+        request = hook(request);
+    }
+    let mut response = endpoint.executor.execute(request).await;
+    // No data at all: the request itself was rejected (validation, variables, operation name).
+    let request_failed = response.data == async_graphql::Value::Null && !response.errors.is_empty();
+    if request_failed {
+        for error in &mut response.errors {
+            let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+            if !has_code {
+                error.extensions.get_or_insert_with(Default::default).set("code", codes::VALIDATION_FAILED);
+            }
+        }
+    }
+    let status =
+        if request_failed && format == Format::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error");
+        }
+    };
+    let mut http_response = (status, body).into_response();
+    http_response.headers_mut().insert(CONTENT_TYPE, format.content_type());
+    http_response
+}
+
+fn request_error(format: Format, code: &str, error: ServerError) -> Response {
+    let status = if format == Format::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let locations: Vec<_> = error.locations.iter().map(|l| json!({ "line": l.line, "column": l.column })).collect();
+    let body = json!({
+        "errors": [{ "message": error.message, "locations": locations, "extensions": { "code": code } }]
+    });
+    let mut response = (status, body.to_string()).into_response();
+    response.headers_mut().insert(CONTENT_TYPE, format.content_type());
+    response
+}
+
+fn is_mutation(operations: &DocumentOperations, name: Option<&str>) -> bool {
+    match operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops.get(name).is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => false,
+        },
+    }
+}

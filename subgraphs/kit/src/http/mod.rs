@@ -1,0 +1,71 @@
+//! Serving: GraphQL over HTTP, probes, metrics, and the tower layers around them.
+
+mod graphql;
+mod probes;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_graphql::Executor;
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+pub use graphql::{GraphqlEndpoint, error_response};
+pub use probes::Probes;
+
+use crate::auth::Verifier;
+
+/// Adds request-scoped data (DataLoaders, for example) to every GraphQL request.
+pub type RequestHook = Arc<dyn Fn(async_graphql::Request) -> async_graphql::Request + Send + Sync>;
+
+/// Everything the router needs.
+pub struct RouterParts<E> {
+    pub service: &'static str,
+    pub executor: E,
+    pub verifier: Option<Arc<Verifier>>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+    pub hook: Option<RequestHook>,
+    pub probes: Probes,
+}
+
+/// `POST/GET /graphql`, `/health`, `/ready`, `/metrics`.
+pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
+    let service = parts.service;
+    let endpoint = Arc::new(GraphqlEndpoint {
+        executor: parts.executor,
+        verifier: parts.verifier,
+        max_body_bytes: parts.max_body_bytes,
+        hook: parts.hook,
+    });
+    let probes = Arc::new(parts.probes);
+    Router::new()
+        .route("/graphql", get(graphql::get::<E>).post(graphql::post::<E>).with_state(endpoint))
+        .route("/health", get(probes::health))
+        .route("/ready", get(probes::ready).with_state(probes))
+        .route("/metrics", get(probes::metrics))
+        .layer(middleware::from_fn(move |req, next| record(service, req, next)))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            parts.request_timeout,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(graphql::panic_response))
+}
+
+async fn record(service: &'static str, req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("braid_http_requests_total", "service" => service, "path" => path.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("braid_http_request_duration_seconds", "service" => service, "path" => path)
+        .record(started.elapsed().as_secs_f64());
+    response
+}

@@ -1,0 +1,52 @@
+//! `/health` (the process answers), `/ready` (its dependencies answer), `/metrics`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+
+use crate::cache::Cache;
+use crate::events::EventBus;
+
+/// The dependencies `/ready` checks.
+pub struct Probes {
+    pub db: DatabaseConnection,
+    pub bus: Arc<dyn EventBus>,
+    pub cache: Arc<dyn Cache>,
+}
+
+pub(super) async fn health() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
+}
+
+pub(super) async fn ready(State(probes): State<Arc<Probes>>) -> Response {
+    let limit = Duration::from_secs(3);
+    let (db, bus, cache) = tokio::join!(
+        tokio::time::timeout(limit, crate::db::ping(&probes.db)),
+        tokio::time::timeout(limit, probes.bus.ping()),
+        tokio::time::timeout(limit, probes.cache.ping()),
+    );
+    let verdict = |r: Result<Result<(), String>, _>| match r {
+        Ok(Ok(())) => "ok".to_string(),
+        Ok(Err(e)) => e,
+        Err(_) => "timed out".to_string(),
+    };
+    let checks = json!({
+        "database": verdict(db.map(|r| r.map_err(|e| e.to_string()))),
+        "broker": verdict(bus.map(|r| r.map_err(|e| e.to_string()))),
+        "cache": verdict(cache.map(|r| r.map_err(|e| e.to_string()))),
+    });
+    let ok = checks.as_object().is_some_and(|m| m.values().all(|v| v == "ok"));
+    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "status": if ok { "ready" } else { "not ready" }, "checks": checks }))).into_response()
+}
+
+pub(super) async fn metrics() -> Response {
+    let body = crate::telemetry::prometheus().render();
+    ([(http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,105 @@
+//! Wiring: connect the adapters a config names, then serve a subgraph with its relay and
+//! consumers, and drain all of them on shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::Executor;
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::auth::Verifier;
+use crate::cache::{self, Cache};
+use crate::config::{EventsBackend, SubgraphConfig};
+use crate::error::KitError;
+use crate::events::kafka::KafkaBus;
+use crate::events::memory::MemoryBus;
+use crate::events::{Consumer, EventBus, Handler, OutboxSignal, Relay};
+use crate::http::{self, Probes, RequestHook, RouterParts};
+
+/// The connected adapters of one subgraph process.
+#[derive(Clone)]
+pub struct Infra {
+    pub name: &'static str,
+    pub config: SubgraphConfig,
+    pub db: DatabaseConnection,
+    pub bus: Arc<dyn EventBus>,
+    pub cache: Arc<dyn Cache>,
+    pub verifier: Option<Arc<Verifier>>,
+    pub outbox: OutboxSignal,
+}
+
+impl Infra {
+    /// Connects database, bus and cache. `bus` overrides the configured one (the demo shares
+    /// one in-process bus between subgraphs).
+    pub async fn connect(
+        name: &'static str,
+        config: SubgraphConfig,
+        bus: Option<Arc<dyn EventBus>>,
+    ) -> Result<Self, KitError> {
+        let db = crate::db::connect(&config.database).await?;
+        let bus: Arc<dyn EventBus> = match bus {
+            Some(bus) => bus,
+            None => match config.events.backend {
+                EventsBackend::Memory => Arc::new(MemoryBus::new()),
+                EventsBackend::Kafka => Arc::new(KafkaBus::new(&config.events)?),
+            },
+        };
+        let cache = cache::from_config(&config.cache).await?;
+        let verifier = Verifier::from_config(&config.auth)?;
+        Ok(Self { name, config, db, bus, cache, verifier, outbox: OutboxSignal::default() })
+    }
+
+    /// The HTTP router for `executor` (a GraphQL schema).
+    pub fn router<E: Executor>(&self, executor: E, hook: Option<RequestHook>) -> Router {
+        http::router(RouterParts {
+            service: self.name,
+            executor,
+            verifier: self.verifier.clone(),
+            max_body_bytes: self.config.server.max_body_bytes,
+            request_timeout: Duration::from_millis(self.config.server.request_timeout_ms),
+            hook,
+            probes: Probes { db: self.db.clone(), bus: self.bus.clone(), cache: self.cache.clone() },
+        })
+    }
+}
+
+/// A subgraph ready to serve: its router and its event handlers.
+pub struct Service {
+    pub infra: Infra,
+    pub router: Router,
+    pub handlers: Vec<Arc<dyn Handler>>,
+}
+
+impl Service {
+    /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests,
+    /// lets the relay publish what was committed and the consumers finish their event.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), KitError> {
+        let token = CancellationToken::new();
+        let trigger = token.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            trigger.cancel();
+        });
+        let mut tasks = JoinSet::new();
+        let infra = &self.infra;
+        let relay = Relay::new(infra.db.clone(), infra.bus.clone(), infra.outbox.clone(), &infra.config.events);
+        tasks.spawn(relay.run(token.clone().cancelled_owned()));
+        for handler in &self.handlers {
+            let consumer = Consumer::new(infra.db.clone(), infra.bus.clone(), handler.clone(), &infra.config.events);
+            tasks.spawn(consumer.run(token.clone().cancelled_owned()));
+        }
+        let served = axum::serve(listener, self.router).with_graceful_shutdown(token.clone().cancelled_owned()).await;
+        token.cancel();
+        while tasks.join_next().await.is_some() {}
+        served.map_err(KitError::Io)
+    }
+}

@@ -1,0 +1,20 @@
+//! The runtime every Braid subgraph shares.
+//!
+//! Ports and adapters: [`events::EventBus`] (Kafka, in-process) and [`cache::Cache`]
+//! (Redis, in-memory, none) are traits with their implementations side by side, so the same
+//! subgraph code runs in `braid demo` (SQLite, in-process events, memory cache) and in a real
+//! deployment (PostgreSQL, Kafka, Redis).
+
+pub mod auth;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod infra;
+pub mod telemetry;
+
+pub use config::SubgraphConfig;
+pub use error::{ClientError, KitError};
+pub use infra::{Infra, Service};
