@@ -1,1 +1,376 @@
+//! The catalog subgraph over HTTP, on PostgreSQL, Redis and Kafka.
 
+mod support;
+
+use std::time::Duration;
+
+use braid_catalog::seed::category_id;
+use braid_kit::events::Envelope;
+use braid_testkit::client::GraphqlClient;
+use braid_testkit::{eventually, jwt};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde_json::{Value, json};
+use support::{Catalog, Env};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+const CREATE: &str = "mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name version } }";
+
+fn writer() -> String {
+    jwt::token("admin-1", &["catalog:write"])
+}
+
+async fn create(client: &GraphqlClient, sku: &str, name: &str, amount: &str, category: &str, stock: i64) -> String {
+    let input = json!({
+        "sku": sku, "name": name, "description": format!("{name} described"),
+        "price": { "amount": amount, "currency": "EUR" }, "categoryId": category_id(category),
+        "attributes": [{ "name": "colour", "value": "teal" }], "initialStock": stock, "lowStockThreshold": 5
+    });
+    let reply = client.query_as(&writer(), CREATE, json!({ "input": input })).await;
+    reply.data()["createProduct"]["id"].as_str().unwrap().to_string()
+}
+
+async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Every outbox row, oldest first, as envelopes.
+async fn outbox(db: &DatabaseConnection) -> Vec<Envelope> {
+    let rows = db
+        .query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT payload FROM outbox ORDER BY id"))
+        .await
+        .unwrap();
+    rows.iter().map(|r| Envelope::from_bytes(r.try_get::<String>("", "payload").unwrap().as_bytes()).unwrap()).collect()
+}
+
+/// Waits until consumer `catalog.cache` has applied `event_id`.
+async fn processed(db: &DatabaseConnection, event_id: &str) {
+    let sql = format!("SELECT count(*) FROM inbox WHERE consumer = 'catalog.cache' AND event_id = '{event_id}'");
+    eventually("the cache consumer to apply the event", WAIT, || async { (count(db, &sql).await == 1).then_some(()) })
+        .await;
+}
+
+#[tokio::test]
+async fn queries_return_the_expected_json() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 0).await;
+    let c = &catalog.client;
+    let lamp = create(c, "ZB-1", "Zebra Lamp", "12.50", "office", 3).await;
+    let chair = create(c, "ZB-2", "Zebra Chair", "99.99", "office", 40).await;
+    let mug = create(c, "ZB-3", "zebra mug", "4", "kitchen", 0).await;
+    create(c, "OT-1", "Plain Kettle", "20", "kitchen", 1).await;
+
+    let reply = c
+        .query(
+            "query($id: ID!) { product(id: $id) { id sku name description price { amount currency } category { slug name }
+               attributes { name value } inventory { onHand reserved available lowStockThreshold lowStock } version } }",
+            json!({ "id": lamp }),
+        )
+        .await;
+    assert_eq!(
+        reply.data(),
+        &json!({ "product": {
+            "id": lamp, "sku": "ZB-1", "name": "Zebra Lamp", "description": "Zebra Lamp described",
+            "price": { "amount": "12.50", "currency": "EUR" }, "category": { "slug": "office", "name": "Office" },
+            "attributes": [{ "name": "colour", "value": "teal" }],
+            "inventory": { "onHand": 3, "reserved": 0, "available": 3, "lowStockThreshold": 5, "lowStock": true },
+            "version": 1 } })
+    );
+
+    // Search is case-insensitive; the default sort is by name.
+    let page = "query($f: ProductFilter, $s: ProductSort, $after: String) {
+        products(first: 2, filter: $f, sort: $s, after: $after) { totalCount
+          pageInfo { hasNextPage hasPreviousPage endCursor } edges { node { name price { amount } } } } }";
+    let first = c.query(page, json!({ "f": { "search": "ZEBRA" } })).await;
+    let data = &first.data()["products"];
+    assert_eq!(data["totalCount"], 3);
+    assert_eq!(
+        data["edges"],
+        json!([{ "node": { "name": "Zebra Chair", "price": { "amount": "99.99" } } },
+                                     { "node": { "name": "Zebra Lamp", "price": { "amount": "12.50" } } }])
+    );
+    assert_eq!(data["pageInfo"]["hasNextPage"], true);
+    assert_eq!(data["pageInfo"]["hasPreviousPage"], false);
+    let cursor = data["pageInfo"]["endCursor"].clone();
+    let second = c.query(page, json!({ "f": { "search": "zebra" }, "after": cursor })).await;
+    assert_eq!(
+        second.data()["products"]["edges"],
+        json!([{ "node": { "name": "zebra mug", "price": { "amount": "4.00" } } }])
+    );
+    assert_eq!(second.data()["products"]["pageInfo"]["hasNextPage"], false);
+
+    // Price range and price order.
+    let priced = c.query(page, json!({ "f": { "minPrice": "4", "maxPrice": "20" }, "s": "PRICE_DESC" })).await;
+    assert_eq!(priced.data()["products"]["totalCount"], 3);
+    assert_eq!(
+        priced.data()["products"]["edges"],
+        json!([{ "node": { "name": "Plain Kettle", "price": { "amount": "20.00" } } },
+               { "node": { "name": "Zebra Lamp", "price": { "amount": "12.50" } } }])
+    );
+    // Category by slug; LIKE metacharacters are literal.
+    let kitchen = c.query(page, json!({ "f": { "categorySlug": "kitchen", "search": "%" } })).await;
+    assert_eq!(kitchen.data()["products"]["totalCount"], 0);
+    let kitchen = c.query(page, json!({ "f": { "categoryId": category_id("kitchen") } })).await;
+    assert_eq!(kitchen.data()["products"]["totalCount"], 2);
+
+    // Federation: entity references resolve in one batch, in the order asked.
+    let entities = c
+        .query(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { id name } } }",
+            json!({ "r": [{ "__typename": "Product", "id": mug }, { "__typename": "Product", "id": chair },
+                          { "__typename": "Product", "id": "missing" }] }),
+        )
+        .await;
+    assert_eq!(
+        entities.data(),
+        &json!({ "_entities": [{ "id": mug, "name": "zebra mug" }, { "id": chair, "name": "Zebra Chair" }, null] })
+    );
+    let categories = c.query("{ categories { slug } }", json!({})).await;
+    assert_eq!(categories.data()["categories"].as_array().unwrap().len(), 12);
+    assert_eq!(categories.data()["categories"][0]["slug"], "books");
+    let missing = c.query("{ product(id: \"nope\") { id } }", json!({})).await;
+    assert_eq!(missing.data(), &json!({ "product": null }));
+    catalog.stop().await;
+}
+
+#[tokio::test]
+async fn mutations_need_a_valid_token_with_the_write_scope() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 0).await;
+    let c = &catalog.client;
+    let input = json!({ "input": { "sku": "A-1", "name": "A", "price": { "amount": "1", "currency": "EUR" },
+                                    "categoryId": category_id("books") } });
+    let anonymous = c.query(CREATE, input.clone()).await;
+    assert_eq!(anonymous.code(), "UNAUTHENTICATED");
+    let reader = c.query_as(&jwt::token("u1", &["catalog:read"]), CREATE, input.clone()).await;
+    assert_eq!(reader.code(), "FORBIDDEN");
+
+    let forged = jwt::sign(
+        jwt::OTHER_PRIVATE_PEM,
+        json!({ "sub": "x", "scope": "catalog:write", "iss": jwt::ISSUER,
+        "aud": jwt::AUDIENCE, "exp": 4_000_000_000u64 }),
+    );
+    let wrong_audience = jwt::sign(
+        jwt::PRIVATE_PEM,
+        json!({ "sub": "x", "scope": "catalog:write", "iss": jwt::ISSUER,
+        "aud": "someone-else", "exp": 4_000_000_000u64 }),
+    );
+    // alg "none": header {"alg":"none"}, no signature.
+    let none =
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4Iiwic2NvcGUiOiJjYXRhbG9nOndyaXRlIiwiZXhwIjo0MDAwMDAwMDAwfQ.";
+    for bad in [forged.as_str(), wrong_audience.as_str(), &jwt::expired("x", &["catalog:write"]), none, "garbage"] {
+        let reply = c.query_as(bad, CREATE, input.clone()).await;
+        assert_eq!(reply.status, 401, "{bad}: {}", reply.body);
+        assert_eq!(reply.code(), "INVALID_TOKEN");
+    }
+    assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM products").await, 0);
+    assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM outbox").await, 0);
+    catalog.stop().await;
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_error_and_nothing_is_written() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 5).await;
+    let c = &catalog.client;
+    let token = writer();
+    let input = |sku: &str, name: &str, amount: &str, category: &str| json!({ "input": { "sku": sku, "name": name, "price": { "amount": amount, "currency": "EUR" }, "categoryId": category } });
+    let books = category_id("books");
+    let cases = [
+        (input("N-1", "Fine", "-1.00", &books), "BAD_USER_INPUT", "price.amount"),
+        (input("N-2", "   ", "1.00", &books), "BAD_USER_INPUT", "name"),
+        (input("N-3", "Fine", "1.00", "no-such-category"), "BAD_USER_INPUT", "categoryId"),
+        (input("N-4", "Fine", "1.001", &books), "BAD_USER_INPUT", "price.amount"),
+        (input("bad sku!", "Fine", "1.00", &books), "BAD_USER_INPUT", "sku"),
+    ];
+    for (variables, code, field) in cases {
+        let reply = c.query_as(&token, CREATE, variables.clone()).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        assert_eq!(reply.code(), code, "{variables}");
+        assert_eq!(reply.body["errors"][0]["extensions"]["field"], field);
+        assert_eq!(reply.body["data"], Value::Null);
+    }
+    let bad_cursor =
+        c.query("{ products(first: 2, after: \"definitely-not-a-cursor\") { totalCount } }", json!({})).await;
+    assert_eq!(bad_cursor.code(), "INVALID_CURSOR");
+    let too_many = c.query("{ products(first: 1000) { totalCount } }", json!({})).await;
+    assert_eq!(too_many.code(), "BAD_USER_INPUT");
+    let unknown_category = c.query("{ products(filter: { categorySlug: \"nope\" }) { totalCount } }", json!({})).await;
+    assert_eq!(unknown_category.code(), "BAD_USER_INPUT");
+    let negative_stock = c
+        .query_as(
+            &token,
+            "mutation($id: ID!) { adjustStock(productId: $id, delta: -100000) { id } }",
+            json!({ "id": uuid_of_first_product(c).await }),
+        )
+        .await;
+    assert_eq!(negative_stock.code(), "BAD_USER_INPUT");
+
+    let huge = vec![b' '; 10 * 1024 * 1024];
+    let reply = c.raw("application/json", huge).await;
+    assert_eq!(reply.status, 413);
+    assert_eq!(reply.code(), "PAYLOAD_TOO_LARGE");
+    let reply = c.raw("application/json", b"{\"query\": \"{ products { totalCount } }\"".to_vec()).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.code(), "BAD_REQUEST");
+    let reply = c.raw("text/plain", b"{ products { totalCount } }".to_vec()).await;
+    assert_eq!(reply.status, 415);
+    let reply = c.query("{ products(first: 1) { totalCount ", json!({})).await;
+    assert_eq!(reply.code(), "GRAPHQL_PARSE_FAILED");
+    let reply = c.query("{ products { noSuchField } }", json!({})).await;
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED");
+    let reply = c.query("query($n: Int!) { products(first: $n) { totalCount } }", json!({ "n": "five" })).await;
+    assert_eq!(reply.code(), "GRAPHQL_VALIDATION_FAILED");
+
+    let get = reqwest::Client::new()
+        .get(format!("{}?query=mutation%7BdeleteProduct(id%3A%22x%22)%7D", catalog.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status().as_u16(), 405);
+    let strict = reqwest::Client::new()
+        .post(&catalog.url)
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ nope }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(strict.status().as_u16(), 400, "validation errors are 400 in application/graphql-response+json");
+
+    assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM products").await, 5);
+    assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM outbox").await, 0, "no event for a refused write");
+    let healthy = reqwest::get(format!("{}/ready", catalog.base)).await.unwrap();
+    assert_eq!(healthy.status().as_u16(), 200, "still serving");
+    catalog.stop().await;
+}
+
+async fn uuid_of_first_product(c: &GraphqlClient) -> String {
+    let reply = c.query("{ products(first: 1) { edges { node { id } } } }", json!({})).await;
+    reply.data()["products"]["edges"][0]["node"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn writes_publish_schema_valid_events_in_order() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 0).await;
+    let c = &catalog.client;
+    let token = writer();
+    let id = create(c, "EV-1", "Evented", "10", "tools", 12).await;
+    c.query_as(&token, "mutation($id: ID!) { updateProduct(id: $id, input: { name: \"Renamed\", price: { amount: \"11.00\", currency: \"EUR\" } }) { version } }", json!({ "id": id })).await.data();
+    let stock = c.query_as(&token, "mutation($id: ID!) { adjustStock(productId: $id, delta: -8, reason: \"count\") { version inventory { available lowStock } } }", json!({ "id": id })).await;
+    assert_eq!(stock.data()["adjustStock"], json!({ "version": 3, "inventory": { "available": 4, "lowStock": true } }));
+    c.query_as(&token, "mutation($id: ID!) { deleteProduct(id: $id) }", json!({ "id": id })).await.data();
+
+    let events = outbox(&catalog.infra.db).await;
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "catalog.product.created.v1",
+            "catalog.product.updated.v1",
+            "catalog.product.inventory-updated.v1",
+            "catalog.product.deleted.v1"
+        ]
+    );
+    let schemas = support::event_schemas();
+    for e in &events {
+        schemas.validate(e).unwrap_or_else(|errors| panic!("{} violates its schema: {errors:?}", e.event_type));
+        assert_eq!(e.subject, id);
+    }
+    assert_eq!(events[1].data["changed"], json!(["name", "price"]));
+    assert_eq!(events[2].data["lowStock"], true);
+    assert_eq!(events[2].data["available"], 4);
+    assert_eq!(events[3].data["version"], 4);
+    // A schema that would not fail is no test: a broken event must be refused.
+    let mut broken = events[2].clone();
+    broken.data["available"] = json!("four");
+    assert!(schemas.validate(&broken).is_err());
+
+    // All four were published and consumed (the cache consumer records each in its inbox).
+    for e in &events {
+        processed(&catalog.infra.db, &e.id).await;
+    }
+    let published = count(&catalog.infra.db, "SELECT count(*) FROM outbox WHERE published_at IS NOT NULL").await;
+    assert_eq!(published, 4);
+    catalog.stop().await;
+}
+
+/// Two instances share the database, Redis and the topics. Whatever instance B cached, once
+/// the event of a write through A has been processed, B serves the new value.
+#[tokio::test]
+async fn two_instances_sharing_redis_never_serve_stale_after_the_event() {
+    let env = Env::new().await;
+    let a = Catalog::start(env.config(), 0).await;
+    let b = Catalog::start(env.config(), 0).await;
+    let token = writer();
+    let id = create(&a.client, "ST-1", "Stale 0", "1", "toys", 1).await;
+    let by_id = "query($id: ID!) { product(id: $id) { name version } }";
+    let page = "{ products(first: 5, filter: { search: \"stale\" }) { edges { node { name } } } }";
+
+    // Readers keep hammering B (filling its cache) while A writes.
+    let hammer_client = b.client.clone();
+    let hammer_id = id.clone();
+    let hammer = tokio::spawn(async move {
+        for _ in 0..400 {
+            hammer_client.query(by_id, json!({ "id": hammer_id })).await;
+            hammer_client.query(page, json!({})).await;
+        }
+    });
+    for round in 1..=10 {
+        // B caches the current state.
+        b.client.query(by_id, json!({ "id": id })).await.data();
+        b.client.query(page, json!({})).await.data();
+        let name = format!("Stale {round}");
+        let reply = a
+            .client
+            .query_as(
+                &token,
+                "mutation($id: ID!, $n: String!) { updateProduct(id: $id, input: { name: $n }) { version } }",
+                json!({ "id": id, "n": name }),
+            )
+            .await;
+        let version = reply.data()["updateProduct"]["version"].as_i64().unwrap();
+        let event = outbox(&a.infra.db).await.pop().unwrap();
+        assert_eq!(event.data["product"]["name"], name.as_str());
+        processed(&a.infra.db, &event.id).await;
+        for _ in 0..3 {
+            let seen = b.client.query(by_id, json!({ "id": id })).await;
+            assert_eq!(
+                seen.data()["product"],
+                json!({ "name": name, "version": version }),
+                "round {round}: B served a stale product"
+            );
+            let listed = b.client.query(page, json!({})).await;
+            assert_eq!(
+                listed.data()["products"]["edges"][0]["node"]["name"],
+                name.as_str(),
+                "round {round}: B served a stale page"
+            );
+        }
+    }
+    hammer.await.unwrap();
+    a.stop().await;
+    b.stop().await;
+}
+
+#[test]
+fn exported_sdl_matches_schema_catalog_graphql() {
+    let path = braid_testkit::repo_root().join("schema/catalog.graphql");
+    let committed = std::fs::read_to_string(&path).expect("schema/catalog.graphql exists");
+    assert!(
+        committed == braid_catalog::graphql::sdl(),
+        "schema/catalog.graphql is out of date: run `cargo run -- sdl catalog > schema/catalog.graphql`"
+    );
+}
+
+#[test]
+fn every_event_type_has_a_schema() {
+    let schemas = support::event_schemas();
+    use braid_catalog::events::*;
+    use braid_kit::events::DomainEvent;
+    for t in [ProductCreated::TYPE, ProductUpdated::TYPE, ProductDeleted::TYPE, InventoryUpdated::TYPE] {
+        assert!(schemas.types().contains(&t), "no schema for {t}");
+    }
+}

@@ -199,11 +199,12 @@ impl Query {
     async fn products(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         filter: Option<ProductFilter>,
-        #[graphql(default)] sort: ProductSort,
+        #[graphql(default)] sort: Option<ProductSort>,
     ) -> Result<ProductConnection> {
+        let (first, sort) = (first.unwrap_or(20), sort.unwrap_or_default());
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(ClientError::bad_input("first", format!("first must be between 1 and {MAX_PAGE}")).into());
         }

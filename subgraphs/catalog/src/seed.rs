@@ -65,22 +65,24 @@ pub fn category_id(slug: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("braid:category:{slug}").as_bytes()).to_string()
 }
 
-/// Seeds an empty catalog with `products` products; does nothing if there are products.
+/// Seeds the categories and `products` products; does nothing if there are products.
 /// Seeding is bootstrapping, not a change: it publishes no events.
 pub async fn seed(db: &DatabaseConnection, products: usize) -> Result<bool, DbErr> {
     if product::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
     let txn = db.begin().await?;
-    let categories: Vec<category::ActiveModel> = CATEGORIES
-        .iter()
-        .map(|(slug, name)| category::ActiveModel {
-            id: Set(category_id(slug)),
-            slug: Set((*slug).to_string()),
-            name: Set((*name).to_string()),
-        })
-        .collect();
-    category::Entity::insert_many(categories).exec_without_returning(&txn).await?;
+    if category::Entity::find().count(&txn).await? == 0 {
+        let categories: Vec<category::ActiveModel> = CATEGORIES
+            .iter()
+            .map(|(slug, name)| category::ActiveModel {
+                id: Set(category_id(slug)),
+                slug: Set((*slug).to_string()),
+                name: Set((*name).to_string()),
+            })
+            .collect();
+        category::Entity::insert_many(categories).exec_without_returning(&txn).await?;
+    }
     let mut rng = StdRng::seed_from_u64(42);
     let now = chrono::Utc::now();
     let mut rows = Vec::with_capacity(products);
@@ -128,5 +130,5 @@ pub async fn seed(db: &DatabaseConnection, products: usize) -> Result<bool, DbEr
         inventory::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
     }
     txn.commit().await?;
-    Ok(true)
+    Ok(products > 0)
 }

@@ -60,17 +60,26 @@ impl KafkaBus {
     }
 
     /// After a failed publish: forget which topics exist (the broker may have lost them) and
-    /// start a new producer if the old one is dead.
+    /// start a new producer. The old one may be wedged: a restarted broker that forgot our
+    /// idempotent producer id rejects its sequence numbers until the messages time out.
     async fn recover(&self) {
         self.created.lock().await.clear();
-        let fatal = self.producer().client().fatal_error();
-        if let Some((code, reason)) = fatal {
-            tracing::warn!(?code, reason, "kafka producer hit a fatal error; starting a new one");
-            match self.producer_config.create::<FutureProducer>() {
-                Ok(p) => *self.producer.write().unwrap() = p,
-                Err(e) => tracing::error!(error = %e, "could not create a new kafka producer"),
+        let fresh = match self.producer_config.create::<FutureProducer>() {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "could not create a new kafka producer");
+                return;
             }
+        };
+        let old = std::mem::replace(&mut *self.producer.write().unwrap(), fresh);
+        if let Some((code, reason)) = old.client().fatal_error() {
+            tracing::warn!(?code, reason, "kafka producer hit a fatal error");
         }
+        // Dropping a producer waits for its queue; do that off the async threads.
+        tokio::task::spawn_blocking(move || {
+            old.purge(rdkafka::producer::PurgeConfig::default().queue().inflight());
+            drop(old);
+        });
     }
 
     fn full(&self, name: &str) -> String {

@@ -1,0 +1,85 @@
+//! Child processes of the `braid` binary, stopped with SIGTERM (graceful) when dropped.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `braid` process.
+pub struct BraidProcess {
+    pub addr: String,
+    child: Child,
+}
+
+impl BraidProcess {
+    /// Starts `bin args...` with `env` and waits until `http://addr/health` answers.
+    pub fn start(bin: &Path, args: &[&str], env: &[(&str, String)], addr: &str) -> Self {
+        let mut command = Command::new(bin);
+        command.args(args).stdout(Stdio::null()).stderr(Stdio::inherit());
+        command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command.spawn().expect("braid starts");
+        let process = Self { addr: addr.to_string(), child };
+        process.wait_healthy(Duration::from_secs(60));
+        process
+    }
+
+    fn wait_healthy(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if health(&self.addr) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "braid at {} did not become healthy", self.addr);
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal_term();
+        self.child.wait().expect("wait for braid")
+    }
+
+    fn signal_term(&mut self) {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+    }
+}
+
+impl Drop for BraidProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            self.signal_term();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Does `GET /health` answer 200?
+fn health(addr: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let request = format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut reply = String::new();
+    let _ = stream.read_to_string(&mut reply);
+    reply.starts_with("HTTP/1.1 200")
+}
+
+/// A free loopback address.
+pub fn free_addr() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    listener.local_addr().expect("local addr").to_string()
+}
