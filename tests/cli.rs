@@ -1,1 +1,86 @@
+//! The `braid` command as a newcomer runs it.
 
+use std::path::Path;
+use std::process::Command;
+
+use braid_testkit::client::GraphqlClient;
+use braid_testkit::process::{BraidProcess, free_addr};
+use serde_json::json;
+
+const BRAID: &str = env!("CARGO_BIN_EXE_braid");
+
+#[tokio::test]
+async fn demo_serves_the_catalog_with_nothing_installed() {
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-"));
+    let data_dir = dir.to_str().unwrap().to_string();
+    let addr = free_addr();
+    let query = "{ products(first: 5) { totalCount edges { node { id name price { amount currency } } } } }";
+
+    let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let reply = client.query(query, json!({})).await;
+    let products = &reply.data()["products"];
+    assert_eq!(products["edges"].as_array().unwrap().len(), 5);
+    assert!(products["totalCount"].as_u64().unwrap() >= 1000, "{products}");
+    assert_eq!(products["edges"][0]["node"]["price"]["currency"], "EUR");
+    assert!(demo.terminate().success(), "SIGTERM is a clean shutdown");
+
+    // A second start keeps the data and does not seed twice.
+    let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
+    // A new client: the old one's pooled connection went with the first process.
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let again = client.query(query, json!({})).await;
+    assert_eq!(again.data()["products"]["totalCount"], products["totalCount"]);
+    assert!(demo.terminate().success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn unknown_config_keys_and_bad_values_stop_the_process_with_their_name() {
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-config-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("catalog.toml");
+    std::fs::write(&file, "[database]\nurl = \"sqlite::memory:\"\nmax_conections = 4\n").unwrap();
+    let out = Command::new(BRAID).args(["subgraph", "catalog", "--config", file.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("max_conections"), "{stderr}");
+
+    std::fs::write(&file, "[database]\nurl = \"sqlite::memory:\"\n").unwrap();
+    let out = Command::new(BRAID)
+        .args(["subgraph", "catalog", "--config", file.to_str().unwrap()])
+        .env("BRAID_CACHE__BACKEND", "memcached")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cache.backend") && stderr.contains("BRAID_"), "{stderr}");
+
+    let out = Command::new(BRAID)
+        .args(["subgraph", "catalog", "--config", dir.join("missing.toml").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn help_names_every_command() {
+    let out = Command::new(BRAID).arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for command in ["demo", "subgraph", "migrate", "sdl", "config-schema"] {
+        assert!(help.contains(command), "{command} missing from --help");
+    }
+}
+
+#[test]
+fn config_schema_is_json_schema_of_every_section() {
+    let out = Command::new(BRAID).arg("config-schema").output().unwrap();
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for section in ["server", "database", "events", "cache", "auth"] {
+        assert!(schema["properties"].get(section).is_some(), "{section} missing");
+    }
+}

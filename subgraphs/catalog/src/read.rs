@@ -135,11 +135,11 @@ impl Reader {
             "catalog:products:{generation}:{}",
             serde_json::to_string(&(filter, sort, first, after)).expect("keys serialize")
         );
-        if let Ok(Some(bytes)) = self.cache.get(&key).await {
-            if let Ok(page) = serde_json::from_slice::<Page>(&bytes) {
-                metrics::counter!("braid_cache_hits_total", "cache" => "page").increment(1);
-                return Ok(page);
-            }
+        if let Ok(Some(bytes)) = self.cache.get(&key).await
+            && let Ok(page) = serde_json::from_slice::<Page>(&bytes)
+        {
+            metrics::counter!("braid_cache_hits_total", "cache" => "page").increment(1);
+            return Ok(page);
         }
         metrics::counter!("braid_cache_misses_total", "cache" => "page").increment(1);
         let page = self.page_from_db(conditions, sort, first, cursor).await?;
@@ -213,7 +213,7 @@ impl Reader {
             let like = |e: SimpleExpr| e.like(LikeExpr::new(pattern.clone()).escape('\\'));
             cond = cond.add(
                 Cond::any()
-                    .add(like(Expr::col((product::Entity, product::Column::NameKey)).into()))
+                    .add(like(Expr::col((product::Entity, product::Column::NameKey))))
                     .add(like(Func::lower(Expr::col((product::Entity, product::Column::Description))).into()))
                     .add(like(Func::lower(Expr::col((product::Entity, product::Column::Sku))).into())),
             );
@@ -228,10 +228,10 @@ impl Reader {
         }
         let min = filter.min_price.map(|p| crate::write::cents(p, "filter.minPrice")).transpose()?;
         let max = filter.max_price.map(|p| crate::write::cents(p, "filter.maxPrice")).transpose()?;
-        if let (Some(lo), Some(hi)) = (min, max) {
-            if lo > hi {
-                return Err(ClientError::bad_input("filter.minPrice", "minPrice is above maxPrice"));
-            }
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            return Err(ClientError::bad_input("filter.minPrice", "minPrice is above maxPrice"));
         }
         if let Some(lo) = min {
             cond = cond.add(Expr::col((product::Entity, product::Column::PriceCents)).gte(lo));

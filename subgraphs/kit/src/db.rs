@@ -8,10 +8,10 @@ use crate::config::DatabaseConfig;
 
 /// Connects, creating the SQLite file's directory when needed.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
-    if let Some(path) = sqlite_path(&config.url) {
-        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
-        }
+    if let Some(path) = sqlite_path(&config.url)
+        && let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
     }
     let mut options = ConnectOptions::new(config.url.clone());
     options

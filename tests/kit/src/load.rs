@@ -10,8 +10,8 @@ use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 
-/// Checks one response: status and body.
-pub type Check = Arc<dyn Fn(u16, &[u8]) -> Result<(), String> + Send + Sync>;
+/// Checks one response: the index of the body that was sent, the status and the body.
+pub type Check = Arc<dyn Fn(usize, u16, &[u8]) -> Result<(), String> + Send + Sync>;
 
 pub struct LoadSpec {
     /// `host:port`.
@@ -113,7 +113,8 @@ async fn worker(
         if now >= until {
             break;
         }
-        let body = bodies[n % bodies.len()].clone();
+        let which = n % bodies.len();
+        let body = bodies[which].clone();
         n += 1;
         let request = Request::post(path)
             .header("host", addr)
@@ -125,7 +126,7 @@ async fn worker(
             Ok(response) => {
                 let status = response.status().as_u16();
                 match response.into_body().collect().await {
-                    Ok(b) => check(status, &b.to_bytes()),
+                    Ok(b) => check(which, status, &b.to_bytes()),
                     Err(e) => Err(format!("body: {e}")),
                 }
             }

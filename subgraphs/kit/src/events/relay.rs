@@ -80,7 +80,7 @@ impl Relay {
                 }
             }
             rounds += 1;
-            if rounds % 600 == 0 {
+            if rounds.is_multiple_of(600) {
                 self.prune().await;
             }
         }
@@ -171,10 +171,10 @@ fn headers(row: &outbox::Model) -> Vec<(String, String)> {
         ("ce_type".to_string(), row.event_type.clone()),
         ("content-type".to_string(), "application/cloudevents+json".to_string()),
     ];
-    if let Ok(envelope) = serde_json::from_str::<super::Envelope>(&row.payload) {
-        if let Some(tp) = envelope.traceparent {
-            headers.push(("traceparent".to_string(), tp));
-        }
+    if let Ok(envelope) = serde_json::from_str::<super::Envelope>(&row.payload)
+        && let Some(tp) = envelope.traceparent
+    {
+        headers.push(("traceparent".to_string(), tp));
     }
     headers
 }

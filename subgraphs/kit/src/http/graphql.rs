@@ -124,16 +124,16 @@ async fn execute<E: Executor>(
     is_get: bool,
 ) -> Response {
     let format = Format::of(headers);
-    if let Some(value) = headers.get(AUTHORIZATION) {
-        if let Some(verifier) = &endpoint.verifier {
-            let header = value.to_str().unwrap_or("");
-            match verifier.verify_header(header).await {
-                Ok(viewer) => request = request.data(viewer),
-                Err(e) => {
-                    let mut response = error_response(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, &e.to_string());
-                    response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                    return response;
-                }
+    if let Some(value) = headers.get(AUTHORIZATION)
+        && let Some(verifier) = &endpoint.verifier
+    {
+        let header = value.to_str().unwrap_or("");
+        match verifier.verify_header(header).await {
+            Ok(viewer) => request = request.data(viewer),
+            Err(e) => {
+                let mut response = error_response(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, &e.to_string());
+                response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                return response;
             }
         }
     }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Every check and every test of Braid, against real PostgreSQL, Redis and a Kafka-protocol
+# broker (tansu). Starts what is not running and installs tansu when it is missing.
+# Build artefacts live outside the clone so warm runs are fast.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/braid/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+STATE_DIR="$HOME/.cache/braid"
+mkdir -p "$STATE_DIR"
+
+say() { printf '==> %s\n' "$*"; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    port_open "$1" "$2" && return 0
+    sleep 0.2
+  done
+  echo "nothing is listening on $1:$2" >&2
+  return 1
+}
+
+ensure_postgres() {
+  if ! port_open 127.0.0.1 5432; then
+    say "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
+  fi
+  wait_port 127.0.0.1 5432
+}
+
+ensure_redis() {
+  if ! port_open 127.0.0.1 6379; then
+    say "starting Redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+  fi
+  wait_port 127.0.0.1 6379
+}
+
+ensure_tansu() {
+  if ! command -v tansu >/dev/null 2>&1; then
+    say "installing tansu (once per machine, about 10 minutes)"
+    cargo install --locked tansu --features dynostore,postgres
+  fi
+  if ! port_open 127.0.0.1 9092; then
+    say "starting tansu on 127.0.0.1:9092"
+    setsid nohup tansu broker --storage-engine memory://tansu/ \
+      --listener-url tcp://127.0.0.1:9092 --advertised-listener-url tcp://127.0.0.1:9092 \
+      >"$STATE_DIR/tansu.log" 2>&1 < /dev/null &
+  fi
+  wait_port 127.0.0.1 9092
+}
+
+ensure_postgres
+ensure_redis
+ensure_tansu
+
+say "cargo fmt --check"
+cargo fmt --all --check
+say "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+say "cargo test"
+cargo test --workspace --locked
