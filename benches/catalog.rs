@@ -98,9 +98,10 @@ async fn main() {
     let db = TestDb::create().await;
     let redis = redis_prefix::RedisPrefix::new();
     {
-        let conn = braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: db.url.clone(), ..Default::default() })
-            .await
-            .expect("database");
+        let conn =
+            braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: db.url.clone(), ..Default::default() })
+                .await
+                .expect("database");
         braid_migrations::catalog::Migrator::up(&conn, None).await.expect("migrations");
         braid_catalog::seed::seed(&conn, PRODUCTS).await.expect("seed");
     }
@@ -117,7 +118,12 @@ async fn main() {
             .json::<serde_json::Value>()
             .await
             .unwrap();
-        reply["data"]["products"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()).collect()
+        reply["data"]["products"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+            .collect()
     };
     let by_id: Vec<Vec<u8>> = ids
         .iter()
@@ -138,12 +144,23 @@ async fn main() {
             .into_bytes()
         })
         .collect();
+    let baseline = vec![json!({ "query": "{ __typename }" }).to_string().into_bytes()];
+    let baseline_answers = Arc::new(expected(&uncached.addr, &baseline).await);
     let by_id_answers = Arc::new(expected(&uncached.addr, &by_id).await);
     let page_answers = Arc::new(expected(&uncached.addr, &pages).await);
 
     println!();
-    println!("catalog subgraph on PostgreSQL, {PRODUCTS} products, {} concurrent clients, {} s per run", env_or("BENCH_CONCURRENCY", 50), env_or("BENCH_SECONDS", 10));
-    println!("{:<16} {:<7} {:>10} {:>10} {:>10} {:>9} {:>8}", "query", "cache", "req/s", "p50 ms", "p99 ms", "requests", "failed");
+    println!(
+        "catalog subgraph on PostgreSQL, {PRODUCTS} products, {} concurrent clients, {} s per run",
+        env_or("BENCH_CONCURRENCY", 50),
+        env_or("BENCH_SECONDS", 10)
+    );
+    println!(
+        "{:<16} {:<7} {:>10} {:>10} {:>10} {:>9} {:>8}",
+        "query", "cache", "req/s", "p50 ms", "p99 ms", "requests", "failed"
+    );
+    let floor = measure(&cached.addr, &baseline, &baseline_answers).await;
+    row("{ __typename }", "-", &floor);
     let id_hit = measure(&cached.addr, &by_id, &by_id_answers).await;
     row("product by id", "redis", &id_hit);
     let id_miss = measure(&uncached.addr, &by_id, &by_id_answers).await;
@@ -153,7 +170,11 @@ async fn main() {
     let page_miss = measure(&uncached.addr, &pages, &page_answers).await;
     row("filtered page", "none", &page_miss);
     println!();
-    println!("cached / uncached requests per second: product by id {:.1}x, filtered page {:.1}x", id_hit.rps / id_miss.rps, page_hit.rps / page_miss.rps);
+    println!(
+        "cached / uncached requests per second: product by id {:.1}x, filtered page {:.1}x",
+        id_hit.rps / id_miss.rps,
+        page_hit.rps / page_miss.rps
+    );
     let all_ok = [&id_hit, &id_miss, &page_hit, &page_miss].iter().all(|r| r.ok());
     println!("every response correct: {}", if all_ok { "yes" } else { "NO" });
     drop(cached);

@@ -5,6 +5,10 @@ mod demo;
 
 use clap::Parser;
 
+// Request handling allocates many small short-lived objects; mimalloc handles them faster.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
     braid_kit::telemetry::init_logging();

@@ -4,6 +4,7 @@ mod support;
 
 use std::time::Duration;
 
+use braid_catalog::invalidate::NearInvalidator;
 use braid_catalog::seed::category_id;
 use braid_kit::events::Envelope;
 use braid_testkit::client::GraphqlClient;
@@ -46,7 +47,12 @@ async fn outbox(db: &DatabaseConnection) -> Vec<Envelope> {
 
 /// Waits until consumer `catalog.cache` has applied `event_id`.
 async fn processed(db: &DatabaseConnection, event_id: &str) {
-    let sql = format!("SELECT count(*) FROM inbox WHERE consumer = 'catalog.cache' AND event_id = '{event_id}'");
+    processed_by(db, "catalog.cache", event_id).await;
+}
+
+/// Waits until `consumer` has applied `event_id`.
+async fn processed_by(db: &DatabaseConnection, consumer: &str, event_id: &str) {
+    let sql = format!("SELECT count(*) FROM inbox WHERE consumer = '{consumer}' AND event_id = '{event_id}'");
     eventually("the cache consumer to apply the event", WAIT, || async { (count(db, &sql).await == 1).then_some(()) })
         .await;
 }
@@ -297,8 +303,9 @@ async fn writes_publish_schema_valid_events_in_order() {
     catalog.stop().await;
 }
 
-/// Two instances share the database, Redis and the topics. Whatever instance B cached, once
-/// the event of a write through A has been processed, B serves the new value.
+/// Two instances share the database, Redis and the topics. Whatever instance B cached (in
+/// Redis or in its near cache), once the event of a write through A has been processed (by
+/// the shared consumer and by B's own), B serves the new value.
 #[tokio::test]
 async fn two_instances_sharing_redis_never_serve_stale_after_the_event() {
     let env = Env::new().await;
@@ -335,6 +342,7 @@ async fn two_instances_sharing_redis_never_serve_stale_after_the_event() {
         let event = outbox(&a.infra.db).await.pop().unwrap();
         assert_eq!(event.data["product"]["name"], name.as_str());
         processed(&a.infra.db, &event.id).await;
+        processed_by(&a.infra.db, &NearInvalidator::name_of(&b.infra.instance), &event.id).await;
         for _ in 0..3 {
             let seen = b.client.query(by_id, json!({ "id": id })).await;
             assert_eq!(

@@ -1,5 +1,6 @@
-//! Cache invalidation by event: every product event leaves a tombstone at its version and
-//! bumps the page generation, in every instance's shared cache.
+//! Cache invalidation by event. [`Invalidator`] (one consumer group for all instances)
+//! leaves a tombstone at the event's version in the shared cache and bumps the page
+//! generation; [`NearInvalidator`] (a group per instance) does the same in its near cache.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use braid_kit::events::{Envelope, Handler, HandlerError};
 use sea_orm::DatabaseTransaction;
 
 use crate::events::{PRODUCT_TOPIC, product_version};
-use crate::read::{PAGE_GENERATION_KEY, product_key};
+use crate::read::{NearProducts, PAGE_GENERATION_KEY, product_key};
 
 /// Consumer `catalog.cache`.
 pub struct Invalidator {
@@ -37,6 +38,37 @@ impl Handler for Invalidator {
             .await
             .map_err(|e| HandlerError::Transient(e.0))?;
         self.cache.incr(PAGE_GENERATION_KEY).await.map_err(|e| HandlerError::Transient(e.0))?;
+        Ok(())
+    }
+}
+
+/// Consumer `catalog.near.<instance>`: this process's near cache.
+pub struct NearInvalidator {
+    pub near: Arc<NearProducts>,
+    pub instance: String,
+}
+
+impl NearInvalidator {
+    /// The consumer (and inbox) name of the near cache of `instance`.
+    pub fn name_of(instance: &str) -> String {
+        format!("catalog.near.{instance}")
+    }
+}
+
+#[async_trait]
+impl Handler for NearInvalidator {
+    fn name(&self) -> String {
+        Self::name_of(&self.instance)
+    }
+
+    fn topics(&self) -> Vec<String> {
+        vec![PRODUCT_TOPIC.into()]
+    }
+
+    async fn handle(&self, _txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
+        let (id, version) = product_version(event)
+            .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
+        self.near.put(&id, version, None);
         Ok(())
     }
 }

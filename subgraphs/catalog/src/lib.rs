@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
+use braid_kit::config::CacheBackend;
 use braid_kit::{Infra, KitError, Service};
 use braid_migrations::MigratorTrait;
 
@@ -29,15 +30,22 @@ pub async fn service(infra: Infra) -> Result<Service, KitError> {
         braid_migrations::catalog::Migrator::up(&infra.db, None).await?;
     }
     let ttl = Duration::from_secs(infra.config.cache.ttl_secs);
-    let reader = read::Reader { db: infra.db.clone(), cache: infra.cache.clone(), ttl };
+    let cache = &infra.config.cache;
+    let near = (cache.backend != CacheBackend::None && cache.near_capacity > 0)
+        .then(|| Arc::new(read::NearProducts::new(cache.near_capacity, ttl)));
+    let reader = read::Reader::new(infra.db.clone(), infra.cache.clone(), ttl, near.clone());
     let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone() };
     let schema = graphql::build(Some(reader.clone()), Some(writer));
     let hook_reader = reader.clone();
     let hook: braid_kit::http::RequestHook = Arc::new(move |request: async_graphql::Request| {
-        request.data(DataLoader::new(read::ProductLoader(hook_reader.clone()), tokio::spawn))
+        // Entity representations arrive together; no need to wait for stragglers.
+        request.data(DataLoader::new(read::ProductLoader(hook_reader.clone()), tokio::spawn).delay(Duration::ZERO))
     });
     let router = infra.router(schema, Some(hook));
-    let handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
+    let mut handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
         vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl })];
+    if let Some(near) = near {
+        handlers.push(Arc::new(invalidate::NearInvalidator { near, instance: infra.instance.clone() }));
+    }
     Ok(Service { infra, router, handlers })
 }

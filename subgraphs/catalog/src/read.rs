@@ -3,12 +3,14 @@
 //! By id, entries are versioned: an invalidation leaves a tombstone at the new version and a
 //! fill never writes an older version over it. Pages are keyed by a generation counter that
 //! every product event bumps, so a page cached before an event is never read after it.
+//! In front of the shared cache, a near cache in the process holds decoded products by id.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use braid_kit::ClientError;
+use braid_kit::cache::near::NearCache;
 use braid_kit::cache::{Cache, Versioned};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
@@ -50,12 +52,38 @@ pub struct Page {
     pub sort: ProductSort,
 }
 
+/// Products held in this process, by id.
+pub type NearProducts = NearCache<Arc<ProductRecord>>;
+
 /// Cache-first reads.
 #[derive(Clone)]
 pub struct Reader {
     pub db: DatabaseConnection,
     pub cache: Arc<dyn Cache>,
     pub ttl: Duration,
+    pub near: Option<Arc<NearProducts>>,
+    counters: Counters,
+}
+
+#[derive(Clone)]
+struct Counters {
+    near_hits: metrics::Counter,
+    hits: metrics::Counter,
+    misses: metrics::Counter,
+    page_hits: metrics::Counter,
+    page_misses: metrics::Counter,
+}
+
+impl Counters {
+    fn new() -> Self {
+        Self {
+            near_hits: metrics::counter!("braid_cache_hits_total", "cache" => "product", "tier" => "near"),
+            hits: metrics::counter!("braid_cache_hits_total", "cache" => "product", "tier" => "shared"),
+            misses: metrics::counter!("braid_cache_misses_total", "cache" => "product"),
+            page_hits: metrics::counter!("braid_cache_hits_total", "cache" => "page", "tier" => "shared"),
+            page_misses: metrics::counter!("braid_cache_misses_total", "cache" => "page"),
+        }
+    }
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -64,8 +92,36 @@ struct Count {
 }
 
 impl Reader {
-    /// Products by id: cache hits first, the rest from the database in one query.
+    pub fn new(db: DatabaseConnection, cache: Arc<dyn Cache>, ttl: Duration, near: Option<Arc<NearProducts>>) -> Self {
+        Self { db, cache, ttl, near, counters: Counters::new() }
+    }
+
+    /// Products by id: the near cache, then the shared cache, then the database in one query.
     pub async fn by_ids(&self, ids: &[String]) -> Result<HashMap<String, Arc<ProductRecord>>, ClientError> {
+        let mut found = HashMap::with_capacity(ids.len());
+        let mut far = Vec::new();
+        for id in ids {
+            match self.near.as_ref().and_then(|n| n.get(id)) {
+                Some(p) => {
+                    found.insert(id.clone(), p);
+                }
+                None => far.push(id.clone()),
+            }
+        }
+        self.counters.near_hits.increment(found.len() as u64);
+        if far.is_empty() {
+            return Ok(found);
+        }
+        for p in self.shared_or_db(&far).await? {
+            if let Some(near) = &self.near {
+                near.put(&p.id, p.version, Some(p.clone()));
+            }
+            found.insert(p.id.clone(), p);
+        }
+        Ok(found)
+    }
+
+    async fn shared_or_db(&self, ids: &[String]) -> Result<Vec<Arc<ProductRecord>>, ClientError> {
         let keys: Vec<String> = ids.iter().map(|id| product_key(id)).collect();
         let cached = match self.cache.get_versioned(&keys).await {
             Ok(c) => c,
@@ -74,18 +130,16 @@ impl Reader {
                 vec![None; ids.len()]
             }
         };
-        let mut found = HashMap::with_capacity(ids.len());
+        let mut found = Vec::with_capacity(ids.len());
         let mut missing = Vec::new();
         for (id, entry) in ids.iter().zip(cached) {
             match entry.and_then(|e| e.value).and_then(|v| serde_json::from_slice::<ProductRecord>(&v).ok()) {
-                Some(p) => {
-                    found.insert(id.clone(), Arc::new(p));
-                }
+                Some(p) => found.push(Arc::new(p)),
                 None => missing.push(id.clone()),
             }
         }
-        metrics::counter!("braid_cache_hits_total", "cache" => "product").increment(found.len() as u64);
-        metrics::counter!("braid_cache_misses_total", "cache" => "product").increment(missing.len() as u64);
+        self.counters.hits.increment(found.len() as u64);
+        self.counters.misses.increment(missing.len() as u64);
         if missing.is_empty() {
             return Ok(found);
         }
@@ -101,9 +155,7 @@ impl Reader {
             }
         });
         futures::future::join_all(fills).await;
-        for p in rows {
-            found.insert(p.id.clone(), Arc::new(p));
-        }
+        found.extend(rows.into_iter().map(Arc::new));
         Ok(found)
     }
 
@@ -138,10 +190,10 @@ impl Reader {
         if let Ok(Some(bytes)) = self.cache.get(&key).await
             && let Ok(page) = serde_json::from_slice::<Page>(&bytes)
         {
-            metrics::counter!("braid_cache_hits_total", "cache" => "page").increment(1);
+            self.counters.page_hits.increment(1);
             return Ok(page);
         }
-        metrics::counter!("braid_cache_misses_total", "cache" => "page").increment(1);
+        self.counters.page_misses.increment(1);
         let page = self.page_from_db(conditions, sort, first, cursor).await?;
         if let Err(e) = self.cache.set(&key, &serde_json::to_vec(&page).expect("pages serialize"), self.ttl).await {
             tracing::warn!(error = %e, "cache fill failed");

@@ -141,6 +141,8 @@ pub struct CacheConfig {
     pub ttl_secs: u64,
     /// Entries held by the in-memory adapter.
     pub memory_capacity: u64,
+    /// Entries of the per-process near cache in front of the shared one (0 turns it off).
+    pub near_capacity: u64,
 }
 
 impl Default for CacheConfig {
@@ -151,6 +153,7 @@ impl Default for CacheConfig {
             key_prefix: "braid:".into(),
             ttl_secs: 300,
             memory_capacity: 100_000,
+            near_capacity: 10_000,
         }
     }
 }

@@ -31,6 +31,8 @@ pub struct Infra {
     pub cache: Arc<dyn Cache>,
     pub verifier: Option<Arc<Verifier>>,
     pub outbox: OutboxSignal,
+    /// Unique to this process: names its own consumer groups (near-cache invalidation).
+    pub instance: String,
 }
 
 impl Infra {
@@ -41,6 +43,7 @@ impl Infra {
         config: SubgraphConfig,
         bus: Option<Arc<dyn EventBus>>,
     ) -> Result<Self, KitError> {
+        crate::telemetry::prometheus(); // before any metric handle is taken
         let db = crate::db::connect(&config.database).await?;
         let bus: Arc<dyn EventBus> = match bus {
             Some(bus) => bus,
@@ -51,7 +54,8 @@ impl Infra {
         };
         let cache = cache::from_config(&config.cache).await?;
         let verifier = Verifier::from_config(&config.auth)?;
-        Ok(Self { name, config, db, bus, cache, verifier, outbox: OutboxSignal::default() })
+        let instance = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        Ok(Self { name, config, db, bus, cache, verifier, outbox: OutboxSignal::default(), instance })
     }
 
     /// The HTTP router for `executor` (a GraphQL schema).

@@ -3,6 +3,7 @@
 //! invalidation.
 
 mod memory;
+pub mod near;
 mod redis;
 
 use std::sync::Arc;
@@ -32,12 +33,17 @@ impl Versioned {
     /// A newer version always wins; at the same version only a value replaces a tombstone
     /// (the read that follows an invalidation refills it).
     pub fn replaces(&self, current: Option<&Versioned>) -> bool {
-        match current {
-            None => true,
-            Some(cur) if self.version > cur.version => true,
-            Some(cur) if self.version == cur.version => cur.value.is_none() && self.value.is_some(),
-            Some(_) => false,
-        }
+        monotonic((self.version, self.value.is_some()), current.map(|c| (c.version, c.value.is_some())))
+    }
+}
+
+/// The rule of every versioned tier, on (version, holds a value) pairs.
+pub(crate) fn monotonic(new: (i64, bool), current: Option<(i64, bool)>) -> bool {
+    match current {
+        None => true,
+        Some((v, _)) if new.0 > v => true,
+        Some((v, has_value)) if new.0 == v => !has_value && new.1,
+        Some(_) => false,
     }
 }
 

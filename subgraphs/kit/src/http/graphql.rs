@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{Executor, ServerError};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
@@ -25,6 +25,37 @@ pub struct GraphqlEndpoint<E> {
     pub verifier: Option<Arc<Verifier>>,
     pub max_body_bytes: usize,
     pub hook: Option<RequestHook>,
+    pub documents: DocumentCache,
+}
+
+/// Parsed operations by query text: clients repeat the same few operations, and parsing is
+/// the largest cost of a request served from cache.
+#[derive(Clone)]
+pub struct DocumentCache {
+    cache: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+}
+
+/// Longer query texts are parsed every time rather than held.
+const MAX_CACHED_QUERY: usize = 16 * 1024;
+
+impl DocumentCache {
+    pub fn new(capacity: u64) -> Self {
+        Self { cache: moka::sync::Cache::new(capacity) }
+    }
+
+    /// Parses `request`'s query once per distinct text; parse errors are never cached.
+    fn parse(&self, request: &mut async_graphql::Request) -> Result<(), ServerError> {
+        if request.query.len() <= MAX_CACHED_QUERY {
+            if let Some(document) = self.cache.get(&request.query) {
+                request.set_parsed_query((*document).clone());
+                return Ok(());
+            }
+            let document = request.parsed_query()?.clone();
+            self.cache.insert(request.query.clone(), Arc::new(document));
+            return Ok(());
+        }
+        request.parsed_query().map(|_| ())
+    }
 }
 
 /// Which media type the client asked for.
@@ -138,6 +169,9 @@ async fn execute<E: Executor>(
         }
     }
     let operation_name = request.operation_name.clone();
+    if let Err(e) = endpoint.documents.parse(&mut request) {
+        return request_error(format, codes::PARSE_FAILED, e);
+    }
     match request.parsed_query() {
         Err(e) => return request_error(format, codes::PARSE_FAILED, e),
         Ok(document) => {

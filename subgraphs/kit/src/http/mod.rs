@@ -15,7 +15,7 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use graphql::{GraphqlEndpoint, error_response};
+pub use graphql::{DocumentCache, GraphqlEndpoint, error_response};
 pub use probes::Probes;
 
 use crate::auth::Verifier;
@@ -42,6 +42,7 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
         verifier: parts.verifier,
         max_body_bytes: parts.max_body_bytes,
         hook: parts.hook,
+        documents: DocumentCache::new(1_000),
     });
     let probes = Arc::new(parts.probes);
     Router::new()
