@@ -84,3 +84,10 @@ fn config_schema_is_json_schema_of_every_section() {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
 }
+
+#[test]
+fn the_example_config_is_valid() {
+    let path = braid_testkit::repo_root().join("config/catalog.example.toml");
+    let config = braid_kit::SubgraphConfig::load(Some(&path)).expect("example config loads");
+    assert_eq!(config.cache.backend, braid_kit::config::CacheBackend::Redis);
+}

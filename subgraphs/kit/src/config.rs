@@ -97,6 +97,8 @@ pub struct EventsConfig {
     pub max_attempts: u32,
     /// First retry delay of a failing handler, in ms (doubles per attempt).
     pub retry_backoff_ms: u64,
+    /// How long an applied event id is remembered (redeliveries within it are ignored), in hours.
+    pub inbox_retention_hours: u64,
 }
 
 impl Default for EventsConfig {
@@ -112,6 +114,7 @@ impl Default for EventsConfig {
             publish_timeout_ms: 10_000,
             max_attempts: 5,
             retry_backoff_ms: 50,
+            inbox_retention_hours: 168,
         }
     }
 }
@@ -227,6 +230,9 @@ impl SubgraphConfig {
         if self.events.partitions < 1 {
             return bad("events.partitions", "must be at least 1");
         }
+        if self.events.inbox_retention_hours == 0 {
+            return bad("events.inbox_retention_hours", "must be at least 1");
+        }
         if self.events.relay_batch == 0 {
             return bad("events.relay_batch", "must be at least 1");
         }
@@ -257,7 +263,14 @@ fn describe(error: figment::Error) -> String {
         .into_iter()
         .map(|e| {
             let key = if e.path.is_empty() { String::from("(top level)") } else { e.path.join(".") };
-            let source = e.metadata.as_ref().map(|m| format!(" (from {})", m.name)).unwrap_or_default();
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(src) => format!(" (from {} {src})", m.name),
+                    None => format!(" (from {})", m.name),
+                })
+                .unwrap_or_default();
             format!("{key}: {}{source}", e.kind)
         })
         .collect::<Vec<_>>()

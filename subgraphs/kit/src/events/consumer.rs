@@ -8,7 +8,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, TransactionTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
 
 use super::bus::{BusError, Delivery, EventBus, Message, Subscription};
 use super::envelope::Envelope;
@@ -49,7 +52,11 @@ pub struct Consumer {
     handler: Arc<dyn Handler>,
     max_attempts: u32,
     retry_backoff: Duration,
+    inbox_retention: chrono::TimeDelta,
 }
+
+/// Old inbox rows are pruned after this many deliveries.
+const PRUNE_EVERY: u64 = 10_000;
 
 /// What happened to one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +79,7 @@ impl Consumer {
             handler,
             max_attempts: config.max_attempts,
             retry_backoff: Duration::from_millis(config.retry_backoff_ms),
+            inbox_retention: chrono::TimeDelta::hours(config.inbox_retention_hours as i64),
         }
     }
 
@@ -94,6 +102,8 @@ impl Consumer {
                 }
             }
         };
+        let mut handled: u64 = 0;
+        self.prune_inbox().await;
         loop {
             let delivery = tokio::select! {
                 () = &mut shutdown => break,
@@ -105,6 +115,10 @@ impl Consumer {
                     metrics::counter!("braid_events_consumed_total", "consumer" => name.clone(), "outcome" => format!("{outcome:?}")).increment(1);
                     if let Err(e) = subscription.ack(&d).await {
                         tracing::warn!(consumer = %name, error = %e, "ack failed");
+                    }
+                    handled += 1;
+                    if handled.is_multiple_of(PRUNE_EVERY) {
+                        self.prune_inbox().await;
                     }
                 }
                 Err(e) => {
@@ -118,6 +132,19 @@ impl Consumer {
         }
         if let Err(e) = subscription.commit().await {
             tracing::warn!(consumer = %name, error = %e, "final offset commit failed");
+        }
+    }
+
+    /// Forgets event ids applied longer ago than the retention.
+    async fn prune_inbox(&self) {
+        let cutoff = now() - self.inbox_retention;
+        let pruned = inbox::Entity::delete_many()
+            .filter(inbox::Column::Consumer.eq(self.handler.name()))
+            .filter(inbox::Column::ProcessedAt.lt(cutoff))
+            .exec(&self.db)
+            .await;
+        if let Err(e) = pruned {
+            tracing::warn!(consumer = %self.handler.name(), error = %e, "pruning the inbox failed");
         }
     }
 
