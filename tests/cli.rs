@@ -91,3 +91,20 @@ fn the_example_config_is_valid() {
     let config = braid_kit::SubgraphConfig::load(Some(&path)).expect("example config loads");
     assert_eq!(config.cache.backend, braid_kit::config::CacheBackend::Redis);
 }
+
+#[tokio::test]
+async fn migrate_creates_the_catalog_tables() {
+    use sea_orm::ConnectionTrait;
+    let db = braid_testkit::db::TestDb::create().await;
+    let out = Command::new(BRAID).args(["migrate", "catalog", "--database-url", &db.url]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Twice is fine: nothing pending the second time.
+    let out = Command::new(BRAID).args(["migrate", "catalog", "--database-url", &db.url]).output().unwrap();
+    assert!(out.status.success());
+    let conn = sea_orm::Database::connect(&db.url).await.unwrap();
+    for table in ["products", "categories", "inventory", "outbox", "inbox"] {
+        let sql = format!("SELECT count(*) FROM {table}");
+        conn.execute_unprepared(&sql).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+    }
+    conn.close().await.unwrap();
+}

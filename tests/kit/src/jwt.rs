@@ -1,6 +1,10 @@
 //! Tokens signed with the test key pair (`tests/kit/keys/`).
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::traits::PublicKeyParts;
 use serde_json::json;
 
 pub const PRIVATE_PEM: &str = include_str!("../keys/test-private.pem");
@@ -37,4 +41,30 @@ pub fn sign(pem: &str, claims: serde_json::Value) -> String {
     header.kid = Some("test".into());
     jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key parses"))
         .expect("token signs")
+}
+
+/// The JWK (RS256 public key) of a private key in PEM, under `kid`.
+pub fn jwk(private_pem: &str, kid: &str) -> serde_json::Value {
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).expect("test key parses");
+    let public = key.to_public_key();
+    json!({ "kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid,
+            "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()) })
+}
+
+/// Signs `claims` with `pem` under a chosen `kid`.
+pub fn sign_with_kid(pem: &str, kid: &str, claims: serde_json::Value) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.into());
+    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(pem.as_bytes()).expect("test key parses"))
+        .expect("token signs")
+}
+
+/// Standard claims for `sub`, valid for ten minutes.
+pub fn claims(sub: &str, scopes: &[&str]) -> serde_json::Value {
+    json!({ "sub": sub, "scope": scopes.join(" "), "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 })
+}
+
+/// The public key PEM parses (guards the fixture files).
+pub fn public_key_is_valid() -> bool {
+    rsa::RsaPublicKey::from_public_key_pem(PUBLIC_PEM).is_ok()
 }
