@@ -124,6 +124,21 @@ fn events_config(brokers: &str) -> EventsConfig {
     }
 }
 
+/// A fresh PostgreSQL database (its guard first) and a connection to it.
+async fn postgres() -> (TestDb, DatabaseConnection) {
+    let test_db = TestDb::create().await;
+    let config = braid_kit::config::DatabaseConfig { url: test_db.url.clone(), ..Default::default() };
+    let db = braid_kit::db::connect(&config).await.unwrap();
+    (test_db, db)
+}
+
+/// Config and bus for the shared broker, under a topic prefix of this test's own.
+fn shared_broker() -> (EventsConfig, Arc<dyn EventBus>) {
+    let config = events_config(&broker::shared());
+    let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+    (config, bus)
+}
+
 struct Running {
     token: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -202,13 +217,8 @@ async fn duplicate_delivery_is_applied_once(db: DatabaseConnection, bus: Arc<dyn
 
 #[tokio::test]
 async fn kafka_duplicate_delivery_is_applied_once() {
-    let test_db = TestDb::create().await;
-    let db =
-        braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: test_db.url.clone(), ..Default::default() })
-            .await
-            .unwrap();
-    let config = events_config(&broker::shared());
-    let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+    let (_test_db, db) = postgres().await;
+    let (config, bus) = shared_broker();
     duplicate_delivery_is_applied_once(db, bus, config).await;
 }
 
@@ -224,14 +234,9 @@ async fn memory_bus_and_sqlite_duplicate_delivery_is_applied_once() {
 
 #[tokio::test]
 async fn rolled_back_transaction_publishes_nothing() {
-    let test_db = TestDb::create().await;
-    let db =
-        braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: test_db.url.clone(), ..Default::default() })
-            .await
-            .unwrap();
+    let (_test_db, db) = postgres().await;
     prepare(&db).await;
-    let config = events_config(&broker::shared());
-    let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+    let (config, bus) = shared_broker();
     let (signal, _handler, running) = start(&db, &bus, &config).await;
 
     let txn = db.begin().await.unwrap();
@@ -255,14 +260,9 @@ async fn rolled_back_transaction_publishes_nothing() {
 
 #[tokio::test]
 async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on() {
-    let test_db = TestDb::create().await;
-    let db =
-        braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: test_db.url.clone(), ..Default::default() })
-            .await
-            .unwrap();
+    let (_test_db, db) = postgres().await;
     prepare(&db).await;
-    let config = events_config(&broker::shared());
-    let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+    let (config, bus) = shared_broker();
     let (signal, handler, running) = start(&db, &bus, &config).await;
 
     let poison = write(&db, &signal, &ItemChanged { item: "p".into(), seq: 1, poison: true }).await;
@@ -300,11 +300,7 @@ async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves
 #[tokio::test]
 async fn broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
     braid_kit::telemetry::init_logging();
-    let test_db = TestDb::create().await;
-    let db =
-        braid_kit::db::connect(&braid_kit::config::DatabaseConfig { url: test_db.url.clone(), ..Default::default() })
-            .await
-            .unwrap();
+    let (_test_db, db) = postgres().await;
     prepare(&db).await;
     let mut tansu = broker::Tansu::start();
     let config = events_config(&tansu.address());
