@@ -24,7 +24,10 @@ pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
     let mut builder =
         Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(5_000);
     if let Some(reader) = reader {
-        builder = builder.data(reader);
+        // One loader for all requests: it caches nothing, and concurrent `_entities` calls
+        // share batches. Representations of one call arrive together, so no batching delay.
+        let loader = DataLoader::new(ProductLoader(reader.clone()), tokio::spawn).delay(std::time::Duration::ZERO);
+        builder = builder.data(reader).data(loader);
     }
     if let Some(writer) = writer {
         builder = builder.data(writer);

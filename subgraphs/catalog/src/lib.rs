@@ -16,7 +16,6 @@ pub mod write;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::dataloader::DataLoader;
 use braid_kit::config::CacheBackend;
 use braid_kit::{Infra, KitError, Service};
 use braid_migrations::MigratorTrait;
@@ -36,12 +35,7 @@ pub async fn service(infra: Infra) -> Result<Service, KitError> {
     let reader = read::Reader::new(infra.db.clone(), infra.cache.clone(), ttl, near.clone());
     let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone() };
     let schema = graphql::build(Some(reader.clone()), Some(writer));
-    let hook_reader = reader.clone();
-    let hook: braid_kit::http::RequestHook = Arc::new(move |request: async_graphql::Request| {
-        // Entity representations arrive together; no need to wait for stragglers.
-        request.data(DataLoader::new(read::ProductLoader(hook_reader.clone()), tokio::spawn).delay(Duration::ZERO))
-    });
-    let router = infra.router(schema, Some(hook));
+    let router = infra.router(schema, None);
     let mut handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
         vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl })];
     if let Some(near) = near {
