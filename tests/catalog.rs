@@ -152,16 +152,10 @@ async fn mutations_need_a_valid_token_with_the_write_scope() {
     let reader = c.query_as(&jwt::token("u1", &["catalog:read"]), CREATE, input.clone()).await;
     assert_eq!(reader.code(), "FORBIDDEN");
 
-    let forged = jwt::sign(
-        jwt::OTHER_PRIVATE_PEM,
-        json!({ "sub": "x", "scope": "catalog:write", "iss": jwt::ISSUER,
-        "aud": jwt::AUDIENCE, "exp": 4_000_000_000u64 }),
-    );
-    let wrong_audience = jwt::sign(
-        jwt::PRIVATE_PEM,
-        json!({ "sub": "x", "scope": "catalog:write", "iss": jwt::ISSUER,
-        "aud": "someone-else", "exp": 4_000_000_000u64 }),
-    );
+    let forged = jwt::sign(jwt::OTHER_PRIVATE_PEM, jwt::claims("x", &["catalog:write"]));
+    let mut other_audience = jwt::claims("x", &["catalog:write"]);
+    other_audience["aud"] = json!("someone-else");
+    let wrong_audience = jwt::sign(jwt::PRIVATE_PEM, other_audience);
     // alg "none": header {"alg":"none"}, no signature.
     let none =
         "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJ4Iiwic2NvcGUiOiJjYXRhbG9nOndyaXRlIiwiZXhwIjo0MDAwMDAwMDAwfQ.";

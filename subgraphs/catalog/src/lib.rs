@@ -35,7 +35,7 @@ pub async fn service(infra: Infra) -> Result<Service, KitError> {
     let reader = read::Reader::new(infra.db.clone(), infra.cache.clone(), ttl, near.clone());
     let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone() };
     let schema = graphql::build(Some(reader.clone()), Some(writer));
-    let router = infra.router(schema, None);
+    let router = infra.router(schema);
     let mut handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
         vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl })];
     if let Some(near) = near {

@@ -168,7 +168,6 @@ impl Reader {
         after: Option<&str>,
     ) -> Result<Page, ClientError> {
         let cursor = after.map(|a| Cursor::decode(a, sort)).transpose()?;
-        let conditions = self.conditions(filter).await?;
         let generation = match self.cache.get(PAGE_GENERATION_KEY).await {
             Ok(Some(g)) => String::from_utf8(g).ok().and_then(|g| g.parse::<i64>().ok()).unwrap_or(0),
             // Never set, expired or evicted: start at a value no earlier generation used
@@ -180,7 +179,7 @@ impl Reader {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cache read failed; reading the database");
-                return self.page_from_db(conditions, sort, first, cursor).await;
+                return self.page_from_db(self.conditions(filter).await?, sort, first, cursor).await;
             }
         };
         let key = format!(
@@ -194,7 +193,9 @@ impl Reader {
             return Ok(page);
         }
         self.counters.page_misses.increment(1);
-        let page = self.page_from_db(conditions, sort, first, cursor).await?;
+        // Filters are checked (unknown category, bad range) only on a miss: a refused filter
+        // never produced a cached page.
+        let page = self.page_from_db(self.conditions(filter).await?, sort, first, cursor).await?;
         if let Err(e) = self.cache.set(&key, &serde_json::to_vec(&page).expect("pages serialize"), self.ttl).await {
             tracing::warn!(error = %e, "cache fill failed");
         }

@@ -19,7 +19,7 @@ use crate::error::KitError;
 use crate::events::kafka::KafkaBus;
 use crate::events::memory::MemoryBus;
 use crate::events::{Consumer, EventBus, Handler, OutboxSignal, Relay};
-use crate::http::{self, Probes, RequestHook, RouterParts};
+use crate::http::{self, Probes, RouterParts};
 
 /// The connected adapters of one subgraph process.
 #[derive(Clone)]
@@ -59,14 +59,13 @@ impl Infra {
     }
 
     /// The HTTP router for `executor` (a GraphQL schema).
-    pub fn router<E: Executor>(&self, executor: E, hook: Option<RequestHook>) -> Router {
+    pub fn router<E: Executor>(&self, executor: E) -> Router {
         http::router(RouterParts {
             service: self.name,
             executor,
             verifier: self.verifier.clone(),
             max_body_bytes: self.config.server.max_body_bytes,
             request_timeout: Duration::from_millis(self.config.server.request_timeout_ms),
-            hook,
             probes: Probes { db: self.db.clone(), bus: self.bus.clone(), cache: self.cache.clone() },
         })
     }

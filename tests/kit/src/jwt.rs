@@ -21,18 +21,14 @@ fn now() -> i64 {
 
 /// A valid token for `sub` with `scopes`.
 pub fn token(sub: &str, scopes: &[&str]) -> String {
-    sign(
-        PRIVATE_PEM,
-        json!({ "sub": sub, "scope": scopes.join(" "), "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 }),
-    )
+    sign(PRIVATE_PEM, claims(sub, scopes))
 }
 
 /// A token that expired ten minutes ago.
 pub fn expired(sub: &str, scopes: &[&str]) -> String {
-    sign(
-        PRIVATE_PEM,
-        json!({ "sub": sub, "scope": scopes.join(" "), "iss": ISSUER, "aud": AUDIENCE, "exp": now() - 600 }),
-    )
+    let mut claims = claims(sub, scopes);
+    claims["exp"] = json!(now() - 600);
+    sign(PRIVATE_PEM, claims)
 }
 
 /// Signs `claims` (RS256) with `pem`.

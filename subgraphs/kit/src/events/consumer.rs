@@ -13,7 +13,7 @@ use sea_orm::{
     TransactionTrait,
 };
 
-use super::bus::{BusError, Delivery, EventBus, Message, Subscription};
+use super::bus::{Delivery, EventBus, Message, Subscription};
 use super::envelope::Envelope;
 use super::outbox::{inbox, now};
 use crate::config::EventsConfig;
@@ -228,11 +228,5 @@ impl Consumer {
             tokio::time::sleep(backoff).await;
             backoff = (backoff * 2).min(Duration::from_secs(5));
         }
-    }
-}
-
-impl From<BusError> for HandlerError {
-    fn from(e: BusError) -> Self {
-        Self::Transient(e.to_string())
     }
 }

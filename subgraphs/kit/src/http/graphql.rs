@@ -12,7 +12,6 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTH
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::json;
 
-use super::RequestHook;
 use crate::auth::Verifier;
 use crate::error::codes;
 
@@ -24,7 +23,6 @@ pub struct GraphqlEndpoint<E> {
     pub executor: E,
     pub verifier: Option<Arc<Verifier>>,
     pub max_body_bytes: usize,
-    pub hook: Option<RequestHook>,
     pub documents: DocumentCache,
 }
 
@@ -172,19 +170,12 @@ async fn execute<E: Executor>(
     if let Err(e) = endpoint.documents.parse(&mut request) {
         return request_error(format, codes::PARSE_FAILED, e);
     }
-    match request.parsed_query() {
-        Err(e) => return request_error(format, codes::PARSE_FAILED, e),
-        Ok(document) => {
-            if is_get && is_mutation(&document.operations, operation_name.as_deref()) {
-                let mut response =
-                    error_response(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "mutations need POST");
-                response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static("POST"));
-                return response;
-            }
-        }
-    }
-    if let Some(hook) = &endpoint.hook {
-        request = hook(request);
+    // Parsed just above, so this reads the attached document.
+    if is_get && request.parsed_query().is_ok_and(|d| is_mutation(&d.operations, operation_name.as_deref())) {
+        let mut response =
+            error_response(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "mutations need POST");
+        response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
     }
     let mut response = endpoint.executor.execute(request).await;
     // No data at all: the request itself was rejected (validation, variables, operation name).

@@ -20,9 +20,6 @@ pub use probes::Probes;
 
 use crate::auth::Verifier;
 
-/// Adds request-scoped data (DataLoaders, for example) to every GraphQL request.
-pub type RequestHook = Arc<dyn Fn(async_graphql::Request) -> async_graphql::Request + Send + Sync>;
-
 /// Everything the router needs.
 pub struct RouterParts<E> {
     pub service: &'static str,
@@ -30,7 +27,6 @@ pub struct RouterParts<E> {
     pub verifier: Option<Arc<Verifier>>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
-    pub hook: Option<RequestHook>,
     pub probes: Probes,
 }
 
@@ -41,7 +37,6 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
         executor: parts.executor,
         verifier: parts.verifier,
         max_body_bytes: parts.max_body_bytes,
-        hook: parts.hook,
         documents: DocumentCache::new(1_000),
     });
     let probes = Arc::new(parts.probes);
