@@ -1,0 +1,304 @@
+//! Gateway configuration: a TOML file plus `BRAID_SECTION__KEY` environment overrides.
+//!
+//! Every section denies unknown keys, so a typo stops the gateway with the key's name. The JSON
+//! Schema comes from these structs ([`json_schema`]).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::GatewayError;
+
+/// Everything the gateway reads at start.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    pub server: ServerConfig,
+    pub supergraph: SupergraphConfig,
+    /// Per-subgraph settings, by subgraph name (as in `join__graph(name:)`).
+    pub subgraphs: BTreeMap<String, SubgraphConfig>,
+    pub limits: LimitsConfig,
+    pub headers: HeadersConfig,
+    pub traffic: TrafficConfig,
+    pub persisted: PersistedConfig,
+    pub introspection: IntrospectionConfig,
+    pub graphiql: GraphiqlConfig,
+}
+
+/// The HTTP listener.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    #[schemars(with = "String")]
+    pub listen: SocketAddr,
+    /// Time limit for one client request, in milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self { listen: SocketAddr::from(([127, 0, 0, 1], 4000)), request_timeout_ms: 30_000 }
+    }
+}
+
+/// Where the supergraph comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SupergraphConfig {
+    /// The supergraph SDL file (`--supergraph` overrides it).
+    pub path: Option<PathBuf>,
+    /// Watch the file and swap in a new schema when it changes.
+    pub hot_reload: bool,
+}
+
+impl Default for SupergraphConfig {
+    fn default() -> Self {
+        Self { path: None, hot_reload: true }
+    }
+}
+
+/// One subgraph's connection settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphConfig {
+    /// Replaces the URL from `join__graph`.
+    pub url: Option<String>,
+    /// Time limit for one fetch, in milliseconds (default: `traffic.subgraph_timeout_ms`).
+    pub timeout_ms: Option<u64>,
+}
+
+/// Protection against expensive or hostile requests.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting.
+    pub max_depth: usize,
+    /// Most aliased fields in one operation.
+    pub max_aliases: usize,
+    /// Most fields at the root of the operation.
+    pub max_root_fields: usize,
+    /// Most lexical tokens in the query text.
+    pub max_tokens: usize,
+    /// Longest time spent planning one operation, in milliseconds.
+    pub max_planning_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 2 * 1024 * 1024,
+            max_depth: 32,
+            max_aliases: 200,
+            max_root_fields: 64,
+            max_tokens: 15_000,
+            max_planning_ms: 2_000,
+        }
+    }
+}
+
+/// Client headers passed on to subgraphs.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct HeadersConfig {
+    /// Header names forwarded to every subgraph (case-insensitive). `authorization` is always on
+    /// this list unless `forward_authorization` is false.
+    pub propagate: Vec<String>,
+    pub forward_authorization: bool,
+}
+
+impl Default for HeadersConfig {
+    fn default() -> Self {
+        Self { propagate: Vec::new(), forward_authorization: true }
+    }
+}
+
+/// Connection pooling, timeouts and deduplication.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrafficConfig {
+    /// Default time limit for one subgraph fetch, in milliseconds.
+    pub subgraph_timeout_ms: u64,
+    /// Identical subgraph fetches in flight at the same time are sent once.
+    pub dedupe_subgraph_requests: bool,
+    /// Identical client requests in flight at the same time are executed once.
+    pub dedupe_client_requests: bool,
+    /// Idle keep-alive connections kept per subgraph.
+    pub pool_idle_per_host: usize,
+    /// Operations whose plan and parsed form are cached.
+    pub plan_cache_size: u64,
+}
+
+impl Default for TrafficConfig {
+    fn default() -> Self {
+        Self {
+            subgraph_timeout_ms: 10_000,
+            dedupe_subgraph_requests: true,
+            dedupe_client_requests: false,
+            pool_idle_per_host: 256,
+            plan_cache_size: 1_000,
+        }
+    }
+}
+
+/// Which operation documents are served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PersistedMode {
+    /// Any valid operation, plus automatic persisted queries.
+    Open,
+    /// Only operations in the allowlist, by hash or by text.
+    Allowlist,
+}
+
+/// Automatic persisted queries and the allowlist.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PersistedConfig {
+    pub mode: PersistedMode,
+    /// Accept `extensions.persistedQuery` (APQ) registrations and lookups.
+    pub apq: bool,
+    /// Operations remembered by APQ.
+    pub apq_capacity: u64,
+    /// A JSON file: an object of sha256 hex hash to operation text, or an array of texts.
+    pub allowlist_path: Option<PathBuf>,
+}
+
+impl Default for PersistedConfig {
+    fn default() -> Self {
+        Self { mode: PersistedMode::Open, apq: true, apq_capacity: 10_000, allowlist_path: None }
+    }
+}
+
+/// Schema introspection.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntrospectionConfig {
+    pub enabled: bool,
+}
+
+impl Default for IntrospectionConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// The GraphiQL page at `/graphiql`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct GraphiqlConfig {
+    pub enabled: bool,
+}
+
+impl Default for GraphiqlConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+impl GatewayConfig {
+    /// Reads defaults, then `file` (which must exist if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(GatewayError::Config(format!("config file {} does not exist", path.display())));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
+        figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
+        let config: Self = figment.extract().map_err(|e| GatewayError::Config(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks values serde cannot: non-zero limits and parseable URLs.
+    pub fn validate(&self) -> Result<(), GatewayError> {
+        let limits = &self.limits;
+        for (name, value) in [
+            ("limits.max_body_bytes", limits.max_body_bytes),
+            ("limits.max_depth", limits.max_depth),
+            ("limits.max_aliases", limits.max_aliases),
+            ("limits.max_root_fields", limits.max_root_fields),
+            ("limits.max_tokens", limits.max_tokens),
+        ] {
+            if value == 0 {
+                return Err(GatewayError::Config(format!("{name} must be greater than 0")));
+            }
+        }
+        for (name, subgraph) in &self.subgraphs {
+            if let Some(url) = &subgraph.url
+                && url.parse::<http::Uri>().map(|u| u.scheme().is_none()).unwrap_or(true)
+            {
+                return Err(GatewayError::Config(format!("subgraphs.{name}.url is not an absolute URL: {url}")));
+            }
+        }
+        if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
+            return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
+        }
+        Ok(())
+    }
+}
+
+/// The figment error as one line naming the key and, when there is one, the file.
+fn describe(error: figment::Error) -> String {
+    let mut text = error.to_string();
+    if !error.path.is_empty() {
+        text = format!("{} (key `{}`)", text, error.path.join("."));
+    }
+    if let Some(source) = error.metadata.as_ref().and_then(|m| m.source.as_ref()) {
+        text = format!("{text} in {source}");
+    }
+    text
+}
+
+/// The JSON Schema of the configuration file.
+pub fn json_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(GatewayConfig)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_toml(text: &str) -> Result<GatewayConfig, GatewayError> {
+        let figment = Figment::from(Serialized::defaults(GatewayConfig::default())).merge(Toml::string(text));
+        let config: GatewayConfig = figment.extract().map_err(|e| GatewayError::Config(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let error = from_toml("[limits]\nmax_dept = 3\n").unwrap_err().to_string();
+        assert!(error.contains("max_dept"), "{error}");
+    }
+
+    #[test]
+    fn subgraph_overrides_parse() {
+        let config =
+            from_toml("[subgraphs.accounts]\nurl = \"http://127.0.0.1:9/graphql\"\ntimeout_ms = 50\n").unwrap();
+        assert_eq!(config.subgraphs["accounts"].timeout_ms, Some(50));
+    }
+
+    #[test]
+    fn relative_subgraph_url_is_refused() {
+        let error = from_toml("[subgraphs.accounts]\nurl = \"/graphql\"\n").unwrap_err().to_string();
+        assert!(error.contains("subgraphs.accounts.url"), "{error}");
+    }
+
+    #[test]
+    fn schema_lists_every_section() {
+        let schema = json_schema().to_string();
+        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted"] {
+            assert!(schema.contains(section), "{section}");
+        }
+    }
+}

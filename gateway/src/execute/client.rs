@@ -1,0 +1,201 @@
+//! The subgraph HTTP client: pooled keep-alive connections, per-subgraph timeouts, and
+//! identical in-flight fetches sent once.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use http::{HeaderMap, HeaderValue, Request, header};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+use crate::config::GatewayConfig;
+
+/// Why a subgraph fetch produced no response body.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("no URL is configured for subgraph '{0}'")]
+    UnknownSubgraph(String),
+    #[error("request to subgraph '{0}' timed out after {1} ms")]
+    Timeout(String, u64),
+    #[error("request to subgraph '{0}' failed: {1}")]
+    Transport(String, String),
+    #[error("subgraph '{0}' answered with HTTP status {1}")]
+    Status(String, u16),
+}
+
+struct Endpoint {
+    uri: http::Uri,
+    timeout: Duration,
+}
+
+type InFlight = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
+/// Sends GraphQL requests to subgraphs.
+pub struct SubgraphClient {
+    http: Client<HttpConnector, Full<Bytes>>,
+    endpoints: HashMap<String, Endpoint>,
+    dedupe: bool,
+    in_flight: Arc<Mutex<HashMap<u64, InFlight>>>,
+}
+
+impl SubgraphClient {
+    /// A client for the subgraphs `endpoints` names, with the URL and timeout overrides of `config`.
+    pub fn new(endpoints: &HashMap<String, String>, config: &GatewayConfig) -> Result<Self, String> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        let http = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(config.traffic.pool_idle_per_host)
+            .build(connector);
+        let mut map = HashMap::new();
+        for (name, url) in endpoints {
+            let overrides = config.subgraphs.get(name);
+            let url = overrides.and_then(|o| o.url.clone()).unwrap_or_else(|| url.clone());
+            let uri = url.parse::<http::Uri>().map_err(|e| format!("subgraph '{name}' URL {url}: {e}"))?;
+            let timeout_ms = overrides.and_then(|o| o.timeout_ms).unwrap_or(config.traffic.subgraph_timeout_ms);
+            map.insert(name.clone(), Endpoint { uri, timeout: Duration::from_millis(timeout_ms) });
+        }
+        Ok(Self {
+            http,
+            endpoints: map,
+            dedupe: config.traffic.dedupe_subgraph_requests,
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
+        })
+    }
+
+    /// POSTs `body` to the subgraph `name` and returns the response body.
+    pub async fn fetch(
+        &self,
+        name: &str,
+        body: Bytes,
+        headers: &HeaderMap,
+        may_dedupe: bool,
+    ) -> Result<Bytes, FetchError> {
+        let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
+        let started = Instant::now();
+        let result = if self.dedupe && may_dedupe {
+            self.shared(name, endpoint, body, headers).await
+        } else {
+            send(self.http.clone(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
+                .await
+        };
+        let outcome = if result.is_ok() { "ok" } else { "error" };
+        metrics::histogram!("braid_gateway_subgraph_fetch_seconds", "subgraph" => name.to_string(), "outcome" => outcome)
+            .record(started.elapsed().as_secs_f64());
+        if result.is_err() {
+            metrics::counter!("braid_gateway_subgraph_errors_total", "subgraph" => name.to_string()).increment(1);
+        }
+        result
+    }
+
+    /// Joins an identical fetch already in flight, or starts one that others may join.
+    async fn shared(
+        &self,
+        name: &str,
+        endpoint: &Endpoint,
+        body: Bytes,
+        headers: &HeaderMap,
+    ) -> Result<Bytes, FetchError> {
+        let key = fetch_key(name, &body, headers);
+        let future = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(existing) = in_flight.get(&key) {
+                metrics::counter!("braid_gateway_subgraph_deduplicated_total", "subgraph" => name.to_string())
+                    .increment(1);
+                existing.clone()
+            } else {
+                let registry = self.in_flight.clone();
+                let request = send(
+                    self.http.clone(),
+                    name.to_string(),
+                    endpoint.uri.clone(),
+                    endpoint.timeout,
+                    body,
+                    headers.clone(),
+                );
+                let future = async move {
+                    let result = request.await;
+                    registry.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                    result
+                }
+                .boxed()
+                .shared();
+                in_flight.insert(key, future.clone());
+                future
+            }
+        };
+        future.await
+    }
+}
+
+fn fetch_key(name: &str, body: &[u8], headers: &HeaderMap) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(name.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(body);
+    for (key, value) in headers {
+        hasher.update(key.as_str().as_bytes());
+        hasher.update(&[0]);
+        hasher.update(value.as_bytes());
+        hasher.update(&[0]);
+    }
+    hasher.digest()
+}
+
+async fn send(
+    http: Client<HttpConnector, Full<Bytes>>,
+    name: String,
+    uri: http::Uri,
+    timeout: Duration,
+    body: Bytes,
+    headers: HeaderMap,
+) -> Result<Bytes, FetchError> {
+    let mut request =
+        Request::post(uri).body(Full::new(body)).map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?;
+    *request.headers_mut() = headers;
+    let request_headers = request.headers_mut();
+    request_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    request_headers
+        .insert(header::ACCEPT, HeaderValue::from_static("application/graphql-response+json, application/json"));
+    let exchange = async {
+        let response = http.request(request).await.map_err(|e| FetchError::Transport(name.clone(), error_chain(&e)))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?
+            .to_bytes();
+        // A GraphQL response with a 4xx/5xx status still carries errors worth showing.
+        if !status.is_success() && !looks_like_graphql(&body) {
+            return Err(FetchError::Status(name.clone(), status.as_u16()));
+        }
+        Ok(body)
+    };
+    match tokio::time::timeout(timeout, exchange).await {
+        Ok(result) => result,
+        Err(_) => Err(FetchError::Timeout(name, timeout.as_millis() as u64)),
+    }
+}
+
+fn looks_like_graphql(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,236 @@
+//! Entity fetches: representations collected at a plan path, deduplicated, and the `_entities`
+//! answers merged back where they came from.
+
+use std::collections::HashMap;
+
+use hive_router_query_planner::ast::selection_item::SelectionItem;
+use hive_router_query_planner::ast::selection_set::SelectionSet;
+use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
+use serde_json::{Map, Value};
+
+use crate::error::PathSegment;
+use crate::types::TypeIndex;
+
+/// One step of the response path to an entity, borrowed from the plan.
+#[derive(Clone, Copy)]
+pub enum Trail<'p> {
+    Key(&'p str),
+    Index(usize),
+}
+
+pub fn trail_path(trail: &[Trail<'_>]) -> Vec<PathSegment> {
+    trail
+        .iter()
+        .map(|t| match t {
+            Trail::Key(k) => PathSegment::Key((*k).to_string()),
+            Trail::Index(i) => PathSegment::Index(*i),
+        })
+        .collect()
+}
+
+/// What [`visit`] calls for each entity: the object and its response path.
+pub type Visitor<'v, 'p> = dyn FnMut(&mut Map<String, Value>, &[Trail<'p>]) + 'v;
+
+/// Calls `visit` on every object at `path` below `value`, in document order.
+pub fn visit<'p>(
+    value: &mut Value,
+    path: &'p [FlattenNodePathSegment],
+    trail: &mut Vec<Trail<'p>>,
+    visit: &mut Visitor<'_, 'p>,
+) {
+    match value {
+        Value::Array(items) => {
+            // Lists are stepped through whether or not the path says `@`.
+            let rest = match path.first() {
+                Some(FlattenNodePathSegment::List) => &path[1..],
+                _ => path,
+            };
+            for (index, item) in items.iter_mut().enumerate() {
+                trail.push(Trail::Index(index));
+                self::visit(item, rest, trail, visit);
+                trail.pop();
+            }
+        }
+        Value::Object(object) => match path.first() {
+            None => visit(object, trail),
+            Some(FlattenNodePathSegment::Field(key)) => {
+                if let Some(child) = object.get_mut(key.as_str()) {
+                    trail.push(Trail::Key(key));
+                    self::visit(child, &path[1..], trail, visit);
+                    trail.pop();
+                }
+            }
+            Some(FlattenNodePathSegment::TypeCondition(types)) => {
+                let matches = match object.get("__typename").and_then(Value::as_str) {
+                    Some(name) => types.contains(name),
+                    None => true,
+                };
+                if matches {
+                    self::visit(value, &path[1..], trail, visit);
+                }
+            }
+            Some(FlattenNodePathSegment::List) => {}
+        },
+        _ => {}
+    }
+}
+
+/// The representation of `entity` that `requires` asks for; `None` when a required field is
+/// missing (the entity cannot be resolved, so it is not sent).
+pub fn representation(entity: &Map<String, Value>, requires: &SelectionSet, types: &TypeIndex) -> Option<Value> {
+    let mut out = Map::new();
+    project_into(entity, requires, types, &mut out)?;
+    if out.is_empty() { None } else { Some(Value::Object(out)) }
+}
+
+fn project_into(
+    entity: &Map<String, Value>,
+    selection: &SelectionSet,
+    types: &TypeIndex,
+    out: &mut Map<String, Value>,
+) -> Option<()> {
+    for item in &selection.items {
+        match item {
+            SelectionItem::Field(field) => {
+                let value = entity.get(field.selection_identifier())?;
+                let projected = if field.selections.items.is_empty() {
+                    value.clone()
+                } else {
+                    project_value(value, &field.selections, types)?
+                };
+                out.insert(field.name.clone(), projected);
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                let typename = entity.get("__typename").and_then(Value::as_str);
+                let applies = typename.is_none_or(|t| types.matches(&fragment.type_condition, t));
+                if applies {
+                    project_into(entity, &fragment.selections, types, out)?;
+                }
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    Some(())
+}
+
+fn project_value(value: &Value, selection: &SelectionSet, types: &TypeIndex) -> Option<Value> {
+    match value {
+        Value::Object(object) => {
+            let mut out = Map::new();
+            project_into(object, selection, types, &mut out)?;
+            Some(Value::Object(out))
+        }
+        Value::Array(items) => {
+            items.iter().map(|i| project_value(i, selection, types)).collect::<Option<Vec<_>>>().map(Value::Array)
+        }
+        other => Some(other.clone()),
+    }
+}
+
+/// Applies the plan's input or output rewrites to one value.
+pub fn rewrite(value: &mut Value, rewrites: &[FetchRewrite]) {
+    for rewrite in rewrites {
+        match rewrite {
+            FetchRewrite::ValueSetter(setter) => apply(value, &setter.path, &mut |object, key| {
+                object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
+            }),
+            FetchRewrite::KeyRenamer(renamer) => apply(value, &renamer.path, &mut |object, key| {
+                if let Some(v) = object.remove(key) {
+                    object.insert(renamer.rename_key_to.clone(), v);
+                }
+            }),
+        }
+    }
+}
+
+fn apply(value: &mut Value, path: &[FetchNodePathSegment], action: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|i| apply(i, path, action)),
+        Value::Object(object) => match path {
+            [] => {}
+            [FetchNodePathSegment::Key(key)] => action(object, key),
+            [FetchNodePathSegment::Key(key), rest @ ..] => {
+                if let Some(child) = object.get_mut(key.as_str()) {
+                    apply(child, rest, action);
+                }
+            }
+            [FetchNodePathSegment::TypenameEquals(types), rest @ ..] => {
+                if object.get("__typename").and_then(Value::as_str).is_some_and(|t| types.contains(t)) {
+                    apply(value, rest, action);
+                }
+            }
+        },
+        _ => {}
+    }
+}
+
+/// Merges `source` into `target`: objects key by key, equal-length lists item by item, anything
+/// else replaced. A `__typename` already known is kept (an `@interfaceObject` answers with the
+/// interface's name).
+pub fn merge(target: &mut Value, source: Value) {
+    match (target, source) {
+        (Value::Object(target), Value::Object(source)) => merge_objects(target, source),
+        (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
+            for (t, s) in target.iter_mut().zip(source) {
+                merge(t, s);
+            }
+        }
+        (target, Value::Null) if !target.is_null() => {}
+        (target, source) => *target = source,
+    }
+}
+
+pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>) {
+    for (key, value) in source {
+        match target.get_mut(&key) {
+            Some(existing) if key == "__typename" && existing.is_string() => {}
+            Some(existing) => merge(existing, value),
+            None => {
+                target.insert(key, value);
+            }
+        }
+    }
+}
+
+/// Representations deduplicated by their JSON text.
+#[derive(Default)]
+pub struct Representations {
+    pub texts: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Representations {
+    /// The index of `representation`, adding it if it is new.
+    pub fn add(&mut self, representation: &Value) -> usize {
+        let text = representation.to_string();
+        if let Some(&i) = self.index.get(&text) {
+            return i;
+        }
+        let i = self.texts.len();
+        self.index.insert(text.clone(), i);
+        self.texts.push(text);
+        i
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merge_keeps_known_typename_and_fills_objects() {
+        let mut target = json!({"__typename": "Admin", "id": "1", "a": {"x": 1}});
+        merge(&mut target, json!({"__typename": "Account", "a": {"y": 2}, "b": [1, 2]}));
+        assert_eq!(target, json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "b": [1, 2]}));
+    }
+
+    #[test]
+    fn representations_are_deduplicated() {
+        let mut reps = Representations::default();
+        assert_eq!(reps.add(&json!({"id": "1"})), 0);
+        assert_eq!(reps.add(&json!({"id": "2"})), 1);
+        assert_eq!(reps.add(&json!({"id": "1"})), 0);
+        assert_eq!(reps.texts.len(), 2);
+    }
+}

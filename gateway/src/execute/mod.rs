@@ -1,0 +1,383 @@
+//! Stage 5: run a query plan against the subgraphs and merge their answers into one tree.
+
+pub mod client;
+pub mod entities;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, join_all};
+use hive_router_query_planner::ast::selection_set::SelectionSet;
+use hive_router_query_planner::planner::plan_nodes::{
+    BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode, QueryPlan,
+};
+use http::HeaderMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::error::{GraphqlError, PathSegment, codes};
+use crate::supergraph::Supergraph;
+use client::{FetchError, SubgraphClient};
+use entities::{Representations, Trail, merge_objects, representation, rewrite, trail_path, visit};
+
+/// A plan with each fetch's query text already encoded as a JSON string.
+pub struct PreparedPlan {
+    pub plan: QueryPlan,
+    queries: HashMap<i64, String>,
+}
+
+impl PreparedPlan {
+    pub fn new(plan: QueryPlan) -> Self {
+        let mut queries = HashMap::new();
+        if let Some(node) = &plan.node {
+            collect_queries(node, &mut queries);
+        }
+        Self { plan, queries }
+    }
+}
+
+fn collect_queries(node: &PlanNode, queries: &mut HashMap<i64, String>) {
+    let encode = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    match node {
+        PlanNode::Fetch(f) => {
+            queries.insert(f.id, encode(&f.operation.document_str));
+        }
+        PlanNode::BatchFetch(f) => {
+            queries.insert(f.id, encode(&f.operation.document_str));
+        }
+        PlanNode::Sequence(s) => s.nodes.iter().for_each(|n| collect_queries(n, queries)),
+        PlanNode::Parallel(p) => p.nodes.iter().for_each(|n| collect_queries(n, queries)),
+        PlanNode::Flatten(f) => collect_queries(&f.node, queries),
+        PlanNode::Condition(c) => {
+            c.if_clause.iter().chain(c.else_clause.iter()).for_each(|n| collect_queries(n, queries));
+        }
+        PlanNode::Subscription(s) => {
+            queries.insert(s.primary.id, encode(&s.primary.operation.document_str));
+        }
+        PlanNode::Defer(_) => {}
+    }
+}
+
+/// The merged data and the errors so far.
+#[derive(Default)]
+pub struct Outcome {
+    pub data: Map<String, Value>,
+    pub errors: Vec<GraphqlError>,
+}
+
+/// One execution of one plan.
+pub struct Execution<'a> {
+    pub supergraph: &'a Supergraph,
+    pub client: &'a SubgraphClient,
+    pub plan: &'a PreparedPlan,
+    pub variables: &'a Map<String, Value>,
+    /// Headers sent to every subgraph.
+    pub headers: &'a HeaderMap,
+    /// Queries may share an identical in-flight fetch; mutations never do.
+    pub may_dedupe: bool,
+    pub state: Mutex<Outcome>,
+}
+
+/// Where the entities of one `_entities` field come from.
+struct EntityJob<'p> {
+    paths: Vec<&'p FlattenNodePath>,
+    requires: &'p SelectionSet,
+    input_rewrites: Option<&'p [FetchRewrite]>,
+    output_rewrites: Option<&'p [FetchRewrite]>,
+    variable: &'p str,
+    response_key: &'p str,
+}
+
+#[derive(Deserialize)]
+struct SubgraphResponse {
+    #[serde(default)]
+    data: Option<Value>,
+    #[serde(default)]
+    errors: Option<Vec<Value>>,
+}
+
+impl<'a> Execution<'a> {
+    /// Runs the whole plan and returns what it produced.
+    pub async fn run(self) -> Outcome {
+        if let Some(node) = &self.plan.plan.node {
+            self.node(node).await;
+        }
+        self.state.into_inner().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Outcome> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn node(&'a self, node: &'a PlanNode) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            match node {
+                PlanNode::Sequence(s) => {
+                    for child in &s.nodes {
+                        self.node(child).await;
+                    }
+                }
+                PlanNode::Parallel(p) => {
+                    join_all(p.nodes.iter().map(|child| self.node(child))).await;
+                }
+                PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
+                PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
+                    PlanNode::Fetch(fetch) => {
+                        let job = EntityJob {
+                            paths: vec![&flatten.path],
+                            requires: fetch.requires.as_ref().unwrap_or(&EMPTY),
+                            input_rewrites: fetch.input_rewrites.as_deref(),
+                            output_rewrites: fetch.output_rewrites.as_deref(),
+                            variable: "representations",
+                            response_key: "_entities",
+                        };
+                        self.entity_fetch(&fetch.service_name, fetch.id, fetch.variable_usages.as_ref(), vec![job])
+                            .await
+                    }
+                    other => self.node(other).await,
+                },
+                PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Condition(condition) => {
+                    let on = self.variables.get(&condition.condition).and_then(Value::as_bool).unwrap_or(false);
+                    let branch = if on { &condition.if_clause } else { &condition.else_clause };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
+                    self.lock().errors.push(GraphqlError::new(
+                        codes::BAD_REQUEST,
+                        "subscriptions and @defer are not served over this endpoint",
+                    ));
+                }
+            }
+        })
+    }
+
+    async fn batch_fetch(&'a self, batch: &'a BatchFetchNode) {
+        let jobs = batch
+            .entity_batch
+            .aliases
+            .iter()
+            .map(|alias| EntityJob {
+                paths: alias.merge_paths.iter().collect(),
+                requires: &alias.requires,
+                input_rewrites: alias.input_rewrites.as_deref(),
+                output_rewrites: alias.output_rewrites.as_deref(),
+                variable: &alias.representations_variable_name,
+                response_key: &alias.alias,
+            })
+            .collect();
+        self.entity_fetch(&batch.service_name, batch.id, batch.variable_usages.as_ref(), jobs).await
+    }
+
+    fn body(&self, id: i64, usages: Option<&std::collections::BTreeSet<String>>, extra: &[(&str, String)]) -> Bytes {
+        let query = self.plan.queries.get(&id).map(String::as_str).unwrap_or("\"\"");
+        let mut body = Vec::with_capacity(query.len() + 256);
+        body.extend_from_slice(b"{\"query\":");
+        body.extend_from_slice(query.as_bytes());
+        body.extend_from_slice(b",\"variables\":{");
+        let mut first = true;
+        let mut field = |body: &mut Vec<u8>, name: &str, json: &[u8]| {
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut *body, name).ok();
+            body.push(b':');
+            body.extend_from_slice(json);
+        };
+        for (name, json) in extra {
+            field(&mut body, name, json.as_bytes());
+        }
+        for name in usages.into_iter().flatten() {
+            if let Some(value) = self.variables.get(name) {
+                field(&mut body, name, value.to_string().as_bytes());
+            }
+        }
+        body.extend_from_slice(b"}}");
+        Bytes::from(body)
+    }
+
+    async fn root_fetch(&'a self, fetch: &'a FetchNode) {
+        let body = self.body(fetch.id, fetch.variable_usages.as_ref(), &[]);
+        let response = self.send(&fetch.service_name, body).await;
+        let mut state = self.lock();
+        match response {
+            Ok(response) => {
+                if let Some(errors) = response.errors {
+                    for error in errors {
+                        let path = error.get("path").and_then(Value::as_array).map(|p| json_path(p));
+                        state.errors.push(subgraph_error(&fetch.service_name, &error, path));
+                    }
+                }
+                if let Some(Value::Object(mut data)) = response.data {
+                    if let Some(rewrites) = fetch.output_rewrites.as_deref() {
+                        let mut value = Value::Object(data);
+                        rewrite(&mut value, rewrites);
+                        data = match value {
+                            Value::Object(d) => d,
+                            _ => Map::new(),
+                        };
+                    }
+                    merge_objects(&mut state.data, data);
+                }
+            }
+            Err(error) => state.errors.push(error),
+        }
+    }
+
+    async fn entity_fetch(
+        &'a self,
+        service: &'a str,
+        id: i64,
+        usages: Option<&'a std::collections::BTreeSet<String>>,
+        jobs: Vec<EntityJob<'a>>,
+    ) {
+        // Collect: per job, the distinct representations and, per visited entity, which one it is.
+        let mut collected = Vec::with_capacity(jobs.len());
+        {
+            let mut state = self.lock();
+            let data = &mut state.data;
+            let mut root = Value::Object(std::mem::take(data));
+            for job in &jobs {
+                let mut reps = Representations::default();
+                let mut slots: Vec<Option<usize>> = Vec::new();
+                for path in &job.paths {
+                    visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
+                        let rep = representation(entity, job.requires, &self.supergraph.all_types).map(|mut rep| {
+                            if let Some(rewrites) = job.input_rewrites {
+                                rewrite(&mut rep, rewrites);
+                            }
+                            reps.add(&rep)
+                        });
+                        slots.push(rep);
+                    });
+                }
+                collected.push((reps, slots));
+            }
+            if let Value::Object(map) = root {
+                *data = map;
+            }
+        }
+        if collected.iter().all(|(reps, _)| reps.texts.is_empty()) {
+            return;
+        }
+        let extra: Vec<(&str, String)> = jobs
+            .iter()
+            .zip(&collected)
+            .map(|(job, (reps, _))| (job.variable, format!("[{}]", reps.texts.join(","))))
+            .collect();
+        let body = self.body(id, usages, &extra);
+        let response = self.send(service, body).await;
+
+        let mut state = self.lock();
+        let (mut data, errors) = match response {
+            Ok(response) => (response.data, response.errors.unwrap_or_default()),
+            Err(error) => {
+                state.errors.push(error);
+                return;
+            }
+        };
+        // Errors by (response key, representation index), re-pathed below to every entity using it.
+        let mut by_entity: HashMap<(&str, usize), Vec<EntityError<'_>>> = HashMap::new();
+        for error in &errors {
+            let path = error.get("path").and_then(Value::as_array);
+            match path.map(|p| p.as_slice()) {
+                Some([Value::String(key), Value::Number(n), rest @ ..]) if n.as_u64().is_some() => {
+                    let key = jobs.iter().map(|j| j.response_key).find(|k| *k == key).unwrap_or("");
+                    by_entity
+                        .entry((key, n.as_u64().unwrap_or(0) as usize))
+                        .or_default()
+                        .push((error, json_path(rest)));
+                }
+                _ => state.errors.push(subgraph_error(service, error, None)),
+            }
+        }
+        let mut root = Value::Object(std::mem::take(&mut state.data));
+        let mut new_errors = Vec::new();
+        for (job, (_, slots)) in jobs.iter().zip(collected) {
+            let mut answers = match data.as_mut().and_then(|d| d.get_mut(job.response_key)).map(Value::take) {
+                Some(Value::Array(list)) => list,
+                _ => Vec::new(),
+            };
+            if let Some(rewrites) = job.output_rewrites {
+                answers.iter_mut().for_each(|a| rewrite(a, rewrites));
+            }
+            let mut slot = 0usize;
+            for path in &job.paths {
+                visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
+                    let Some(Some(index)) = slots.get(slot).copied() else {
+                        slot += 1;
+                        return;
+                    };
+                    slot += 1;
+                    if let Some(Value::Object(answer)) = answers.get(index) {
+                        merge_objects(entity, answer.clone());
+                    }
+                    if let Some(errors) = by_entity.get(&(job.response_key, index)) {
+                        for (error, rest) in errors {
+                            let mut path = trail_path(trail);
+                            path.extend(rest.iter().cloned());
+                            new_errors.push(subgraph_error(service, error, Some(path)));
+                        }
+                    }
+                });
+            }
+        }
+        if let Value::Object(map) = root {
+            state.data = map;
+        }
+        state.errors.extend(new_errors);
+    }
+
+    /// Sends one request and decodes the answer; a failure becomes the error to report.
+    async fn send(&self, service: &str, body: Bytes) -> Result<SubgraphResponse, GraphqlError> {
+        let bytes = self
+            .client
+            .fetch(service, body, self.headers, self.may_dedupe)
+            .await
+            .map_err(|e| fetch_error(service, &e))?;
+        serde_json::from_slice::<SubgraphResponse>(&bytes).map_err(|e| {
+            GraphqlError::new(
+                codes::SUBGRAPH_INVALID_RESPONSE,
+                format!("subgraph '{service}' sent an invalid response: {e}"),
+            )
+            .with_extension("serviceName", service)
+        })
+    }
+}
+
+/// A subgraph error about one representation, with the rest of its path below the entity.
+type EntityError<'e> = (&'e Value, Vec<PathSegment>);
+
+static EMPTY: SelectionSet = SelectionSet { items: Vec::new() };
+
+fn fetch_error(service: &str, error: &FetchError) -> GraphqlError {
+    let code = match error {
+        FetchError::Timeout(..) => codes::SUBGRAPH_TIMEOUT,
+        _ => codes::SUBGRAPH_REQUEST_FAILED,
+    };
+    GraphqlError::new(code, error.to_string()).with_extension("serviceName", service)
+}
+
+fn json_path(path: &[Value]) -> Vec<PathSegment> {
+    path.iter()
+        .filter_map(|p| match p {
+            Value::String(s) => Some(PathSegment::Key(s.clone())),
+            Value::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A subgraph's error as the client sees it: its message and extensions, the client's path,
+/// the subgraph's name, and a code when the subgraph gave none.
+fn subgraph_error(service: &str, error: &Value, path: Option<Vec<PathSegment>>) -> GraphqlError {
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("subgraph error").to_string();
+    let mut extensions = error.get("extensions").and_then(Value::as_object).cloned().unwrap_or_default();
+    extensions.entry("code").or_insert_with(|| Value::String("DOWNSTREAM_SERVICE_ERROR".into()));
+    extensions.insert("serviceName".into(), Value::String(service.to_string()));
+    GraphqlError { message, locations: Vec::new(), path, extensions }
+}

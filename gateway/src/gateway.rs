@@ -1,0 +1,249 @@
+//! The gateway: the current schema, the caches, and one request from operation text to
+//! response body through the named stages.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+
+use crate::config::GatewayConfig;
+use crate::error::{GatewayError, RequestError, codes};
+use crate::execute::client::SubgraphClient;
+use crate::execute::{Execution, Outcome};
+use crate::persisted::Persisted;
+use crate::pipeline::{Kind, Pipeline, variables};
+use crate::respond;
+use crate::supergraph::Supergraph;
+
+/// A GraphQL request as the client sent it.
+#[derive(Debug, Default, Clone)]
+pub struct GraphqlRequest {
+    pub query: Option<String>,
+    pub operation_name: Option<String>,
+    pub variables: Option<Map<String, Value>>,
+    pub extensions: Option<Map<String, Value>>,
+}
+
+/// The schema and the subgraph connections that go with it; swapped as one on reload.
+pub struct Runtime {
+    pub supergraph: Arc<Supergraph>,
+    pub client: SubgraphClient,
+}
+
+type Deduped = Shared<BoxFuture<'static, Bytes>>;
+
+/// The gateway service.
+pub struct Gateway {
+    pub config: Arc<GatewayConfig>,
+    runtime: ArcSwap<Runtime>,
+    pipeline: Pipeline,
+    persisted: Persisted,
+    propagate: Vec<HeaderName>,
+    in_flight: Arc<Mutex<HashMap<u64, Deduped>>>,
+}
+
+impl Gateway {
+    pub fn new(config: GatewayConfig, supergraph: Supergraph) -> Result<Arc<Self>, GatewayError> {
+        let config = Arc::new(config);
+        let client = SubgraphClient::new(&supergraph.endpoints, &config).map_err(GatewayError::Config)?;
+        let mut propagate = Vec::new();
+        if config.headers.forward_authorization {
+            propagate.push(http::header::AUTHORIZATION);
+        }
+        for name in &config.headers.propagate {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| GatewayError::Config(format!("headers.propagate: invalid header name {name}")))?;
+            if !propagate.contains(&name) {
+                propagate.push(name);
+            }
+        }
+        Ok(Arc::new(Self {
+            pipeline: Pipeline::new(config.clone()),
+            persisted: Persisted::new(&config.persisted)?,
+            runtime: ArcSwap::from_pointee(Runtime { supergraph: Arc::new(supergraph), client }),
+            propagate,
+            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            config,
+        }))
+    }
+
+    /// The schema and connections requests start on now.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.load_full()
+    }
+
+    /// Swaps in a new schema; requests already running finish on the old one.
+    pub fn replace_supergraph(&self, supergraph: Supergraph) -> Result<(), GatewayError> {
+        let client = SubgraphClient::new(&supergraph.endpoints, &self.config).map_err(GatewayError::Config)?;
+        self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
+        Ok(())
+    }
+
+    /// Runs one request: resolve the text, prepare, coerce variables, execute, respond.
+    /// `read_only` is true for GET, where only queries may run.
+    pub async fn execute(
+        self: &Arc<Self>,
+        request: GraphqlRequest,
+        client_headers: &HeaderMap,
+        read_only: bool,
+    ) -> Result<Bytes, RequestError> {
+        let started = Instant::now();
+        let text = self.persisted.resolve(request.query, request.extensions.as_ref())?;
+        let runtime = self.runtime();
+        let operation = self.pipeline.prepare(&runtime.supergraph, &text, request.operation_name.as_deref())?;
+        if read_only && operation.kind != Kind::Query {
+            return Err(RequestError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST",
+            ));
+        }
+        if operation.kind == Kind::Subscription {
+            return Err(RequestError::bad(codes::BAD_REQUEST, "subscriptions are not served over HTTP POST or GET"));
+        }
+        let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
+        let headers = self.subgraph_headers(client_headers);
+
+        let name = operation.name.clone().unwrap_or_default();
+        let run = {
+            let gateway = self.clone();
+            let runtime = runtime.clone();
+            let operation = operation.clone();
+            let headers = headers.clone();
+            async move {
+                let execution = Execution {
+                    supergraph: &runtime.supergraph,
+                    client: &runtime.client,
+                    plan: &operation.plan,
+                    variables: &variables,
+                    headers: &headers,
+                    may_dedupe: operation.kind == Kind::Query,
+                    state: Mutex::new(Outcome::default()),
+                };
+                let outcome = execution.run().await;
+                drop(gateway);
+                respond::body(
+                    &outcome.data,
+                    &operation.shape,
+                    &operation.root,
+                    &variables,
+                    &runtime.supergraph.introspection,
+                    outcome.errors,
+                )
+            }
+        };
+        let body = if self.config.traffic.dedupe_client_requests && operation.kind == Kind::Query {
+            let key = request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers);
+            self.shared(key, run.boxed()).await
+        } else {
+            run.await
+        };
+        metrics::histogram!("braid_gateway_request_seconds", "operation" => name)
+            .record(started.elapsed().as_secs_f64());
+        Ok(body)
+    }
+
+    /// Joins an identical request in flight, or runs this one for everyone who joins it.
+    async fn shared(&self, key: u64, run: BoxFuture<'static, Bytes>) -> Bytes {
+        let future = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            match in_flight.get(&key) {
+                Some(existing) => {
+                    metrics::counter!("braid_gateway_requests_deduplicated_total").increment(1);
+                    existing.clone()
+                }
+                None => {
+                    let registry = self.in_flight.clone();
+                    let future = async move {
+                        let body = run.await;
+                        registry.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+                        body
+                    }
+                    .boxed()
+                    .shared();
+                    in_flight.insert(key, future.clone());
+                    future
+                }
+            }
+        };
+        future.await
+    }
+
+    /// The headers every subgraph fetch of this request carries.
+    fn subgraph_headers(&self, client: &HeaderMap) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(self.propagate.len() + 1);
+        for name in &self.propagate {
+            for value in client.get_all(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        headers.insert(HeaderName::from_static("traceparent"), traceparent(client.get("traceparent")));
+        headers
+    }
+}
+
+/// A W3C `traceparent` for the subgraph fetches: the client's trace with a new span id, or a
+/// new trace when the client sent none (or an invalid one).
+fn traceparent(incoming: Option<&HeaderValue>) -> HeaderValue {
+    let span: u64 = rand::random::<u64>() | 1;
+    let parsed = incoming.and_then(|v| v.to_str().ok()).and_then(|v| {
+        let parts: Vec<&str> = v.trim().split('-').collect();
+        let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+        match parts.as_slice() {
+            [version, trace, parent, flags]
+                if hex(version, 2)
+                    && *version != "ff"
+                    && hex(trace, 32)
+                    && hex(parent, 16)
+                    && hex(flags, 2)
+                    && *trace != "00000000000000000000000000000000" =>
+            {
+                Some((trace.to_ascii_lowercase(), flags.to_string()))
+            }
+            _ => None,
+        }
+    });
+    let (trace, flags) = parsed.unwrap_or_else(|| (format!("{:032x}", rand::random::<u128>() | 1), "01".to_string()));
+    HeaderValue::try_from(format!("00-{trace}-{span:016x}-{flags}"))
+        .unwrap_or(HeaderValue::from_static("00-00000000000000000000000000000001-0000000000000001-01"))
+}
+
+fn request_key(text: &str, name: Option<&str>, variables: Option<&Map<String, Value>>, headers: &HeaderMap) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(text.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(name.unwrap_or("").as_bytes());
+    hasher.update(&[0]);
+    if let Some(variables) = variables {
+        hasher.update(Value::Object(variables.clone()).to_string().as_bytes());
+    }
+    for (key, value) in headers {
+        if key != "traceparent" {
+            hasher.update(key.as_str().as_bytes());
+            hasher.update(value.as_bytes());
+        }
+    }
+    hasher.digest()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparent_keeps_the_clients_trace() {
+        let incoming = HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        let out = traceparent(Some(&incoming));
+        let out = out.to_str().unwrap();
+        assert!(out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{out}");
+        assert!(!out.contains("00f067aa0ba902b7"));
+        let fresh = traceparent(Some(&HeaderValue::from_static("garbage")));
+        assert_eq!(fresh.to_str().unwrap().len(), 55);
+    }
+}

@@ -1,0 +1,72 @@
+//! The Braid federation gateway.
+//!
+//! A request goes through named stages, each in its own module: [`pipeline::parse`],
+//! [`pipeline::limits`], [`pipeline::validate`], planning ([`pipeline`]), variable coercion
+//! ([`pipeline::variables`]), [`execute`] and [`respond`]. [`server`] is the HTTP edge.
+
+pub mod config;
+pub mod error;
+pub mod execute;
+pub mod gateway;
+pub mod introspection;
+pub mod persisted;
+pub mod pipeline;
+pub mod reload;
+pub mod respond;
+pub mod server;
+pub mod supergraph;
+pub mod types;
+
+pub use config::GatewayConfig;
+pub use error::GatewayError;
+pub use gateway::{Gateway, GraphqlRequest};
+pub use supergraph::Supergraph;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// Loads the supergraph file named by `config`, serves it on `listener` and, when configured,
+/// reloads it on change, until `shutdown` resolves.
+pub async fn run(
+    config: GatewayConfig,
+    listener: tokio::net::TcpListener,
+    metrics: PrometheusHandle,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), GatewayError> {
+    let path =
+        config.supergraph.path.clone().ok_or_else(|| {
+            GatewayError::Config("no supergraph file: pass --supergraph or set supergraph.path".into())
+        })?;
+    let supergraph = load(&path)?;
+    let hot_reload = config.supergraph.hot_reload;
+    let gateway = Gateway::new(config, supergraph)?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let watcher = hot_reload.then(|| {
+        let mut stop = stop_rx.clone();
+        tokio::spawn(reload::watch(gateway.clone(), path.clone(), async move {
+            let _ = stop.wait_for(|s| *s).await;
+        }))
+    });
+    let router = server::router(gateway, metrics);
+    let result = server::serve(listener, router, shutdown).await;
+    let _ = stop_tx.send(true);
+    if let Some(watcher) = watcher {
+        let _ = watcher.await;
+    }
+    result.map_err(GatewayError::Io)
+}
+
+/// Reads and parses a supergraph file.
+pub fn load(path: &Path) -> Result<Supergraph, GatewayError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| GatewayError::Supergraph(format!("cannot read {}: {e}", path.display())))?;
+    Supergraph::parse(&text)
+}
+
+/// Convenience for tests and the demo: a gateway over an in-memory supergraph SDL.
+pub fn gateway_from_sdl(config: GatewayConfig, sdl: &str) -> Result<Arc<Gateway>, GatewayError> {
+    Gateway::new(config, Supergraph::parse(sdl)?)
+}

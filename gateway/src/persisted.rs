@@ -1,0 +1,169 @@
+//! Automatic persisted queries (APQ) and the allowlist of registered operations.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use moka::sync::Cache;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::{PersistedConfig, PersistedMode};
+use crate::error::{GatewayError, RequestError, codes};
+
+/// Resolves the operation text of a request from its `query` and `extensions.persistedQuery`.
+pub struct Persisted {
+    mode: PersistedMode,
+    apq: Option<Cache<String, String>>,
+    allowlist: HashMap<String, String>,
+}
+
+impl Persisted {
+    pub fn new(config: &PersistedConfig) -> Result<Self, GatewayError> {
+        let allowlist = match &config.allowlist_path {
+            Some(path) => load_allowlist(path)?,
+            None => HashMap::new(),
+        };
+        let apq = (config.apq && config.mode == PersistedMode::Open).then(|| Cache::new(config.apq_capacity));
+        Ok(Self { mode: config.mode, apq, allowlist })
+    }
+
+    /// The operation text to run.
+    pub fn resolve(
+        &self,
+        query: Option<String>,
+        extensions: Option<&Map<String, Value>>,
+    ) -> Result<String, RequestError> {
+        let hash = persisted_hash(extensions)?;
+        match self.mode {
+            PersistedMode::Allowlist => {
+                let text = match (query, hash) {
+                    (Some(text), _) => text,
+                    (None, Some(hash)) => {
+                        return self.allowlist.get(&hash).cloned().ok_or_else(|| {
+                            RequestError::bad(codes::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+                        });
+                    }
+                    (None, None) => return Err(missing_query()),
+                };
+                if self.allowlist.contains_key(&sha256_hex(&text)) {
+                    Ok(text)
+                } else {
+                    Err(RequestError::new(
+                        http::StatusCode::FORBIDDEN,
+                        codes::OPERATION_NOT_ALLOWED,
+                        "this gateway serves registered operations only, and this one is not registered",
+                    ))
+                }
+            }
+            PersistedMode::Open => match (query, hash) {
+                (Some(text), None) => Ok(text),
+                (None, None) => Err(missing_query()),
+                (query, Some(hash)) => {
+                    let Some(apq) = &self.apq else {
+                        return Err(RequestError::bad(
+                            codes::PERSISTED_QUERY_NOT_SUPPORTED,
+                            "PersistedQueryNotSupported",
+                        ));
+                    };
+                    match query {
+                        Some(text) => {
+                            if sha256_hex(&text) != hash {
+                                return Err(RequestError::bad(
+                                    codes::PERSISTED_QUERY_HASH_MISMATCH,
+                                    "the sha256Hash does not match the query",
+                                ));
+                            }
+                            apq.insert(hash, text.clone());
+                            Ok(text)
+                        }
+                        None => apq.get(&hash).ok_or_else(|| {
+                            RequestError::bad(codes::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
+                        }),
+                    }
+                }
+            },
+        }
+    }
+}
+
+fn missing_query() -> RequestError {
+    RequestError::bad(codes::BAD_REQUEST, "the request has no query")
+}
+
+/// `extensions.persistedQuery.sha256Hash` (version 1), lowercased.
+fn persisted_hash(extensions: Option<&Map<String, Value>>) -> Result<Option<String>, RequestError> {
+    let Some(persisted) = extensions.and_then(|e| e.get("persistedQuery")) else { return Ok(None) };
+    let version = persisted.get("version").and_then(Value::as_i64);
+    let hash = persisted.get("sha256Hash").and_then(Value::as_str);
+    match (version, hash) {
+        (Some(1), Some(hash)) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(hash.to_ascii_lowercase()))
+        }
+        _ => Err(RequestError::bad(
+            codes::BAD_REQUEST,
+            "extensions.persistedQuery must be {\"version\": 1, \"sha256Hash\": <64 hex digits>}",
+        )),
+    }
+}
+
+pub fn sha256_hex(text: &str) -> String {
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
+/// An allowlist file: `{"<sha256>": "<operation>", ...}` or `["<operation>", ...]`.
+fn load_allowlist(path: &Path) -> Result<HashMap<String, String>, GatewayError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| GatewayError::Config(format!("allowlist {}: {e}", path.display())))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| GatewayError::Config(format!("allowlist {}: {e}", path.display())))?;
+    let mut map = HashMap::new();
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                let Value::String(text) = item else {
+                    return Err(GatewayError::Config(format!("allowlist {}: entries must be strings", path.display())));
+                };
+                map.insert(sha256_hex(&text), text);
+            }
+        }
+        Value::Object(entries) => {
+            for (hash, text) in entries {
+                let Value::String(text) = text else {
+                    return Err(GatewayError::Config(format!("allowlist {}: values must be strings", path.display())));
+                };
+                if sha256_hex(&text) != hash.to_ascii_lowercase() {
+                    return Err(GatewayError::Config(format!(
+                        "allowlist {}: the hash {hash} does not match its operation",
+                        path.display()
+                    )));
+                }
+                map.insert(hash.to_ascii_lowercase(), text);
+            }
+        }
+        _ => return Err(GatewayError::Config(format!("allowlist {}: expected an object or an array", path.display()))),
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ext(hash: &str) -> Map<String, Value> {
+        json!({"persistedQuery": {"version": 1, "sha256Hash": hash}}).as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn apq_registers_then_serves_by_hash() {
+        let persisted = Persisted::new(&PersistedConfig::default()).unwrap();
+        let query = "{ __typename }";
+        let hash = sha256_hex(query);
+        let miss = persisted.resolve(None, Some(&ext(&hash))).unwrap_err();
+        assert_eq!(miss.errors[0].code(), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        assert_eq!(persisted.resolve(Some(query.into()), Some(&ext(&hash))).unwrap(), query);
+        assert_eq!(persisted.resolve(None, Some(&ext(&hash))).unwrap(), query);
+        let wrong = persisted.resolve(Some("{ a }".into()), Some(&ext(&hash))).unwrap_err();
+        assert_eq!(wrong.errors[0].code(), Some(codes::PERSISTED_QUERY_HASH_MISMATCH));
+    }
+}

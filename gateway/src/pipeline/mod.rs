@@ -1,0 +1,163 @@
+//! The request path before execution: parse, check limits, validate, normalize and plan, and
+//! compile the response shape. The result is cached per operation text (and the plan per
+//! normalized operation), so a repeated operation skips all of it.
+
+pub mod limits;
+pub mod parse;
+pub mod validate;
+pub mod variables;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use graphql_tools::static_graphql::query::{OperationDefinition, VariableDefinition};
+use hive_router_query_planner::ast::normalization::normalize_operation;
+use hive_router_query_planner::graph::PlannerOverrideContext;
+use hive_router_query_planner::planner::PlannerError;
+use hive_router_query_planner::utils::cancellation::{CancellationError, CancellationToken};
+use moka::sync::Cache;
+
+use crate::config::GatewayConfig;
+use crate::error::{RequestError, codes};
+use crate::execute::PreparedPlan;
+use crate::respond::shape::{Shape, compile};
+use crate::supergraph::Supergraph;
+
+/// What kind of root operation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Query,
+    Mutation,
+    Subscription,
+}
+
+/// An operation ready to run: everything that does not depend on variables.
+pub struct Operation {
+    pub kind: Kind,
+    pub name: Option<String>,
+    pub variables: Vec<VariableDefinition>,
+    pub plan: Arc<PreparedPlan>,
+    pub shape: Shape,
+    /// The root type's name.
+    pub root: String,
+}
+
+/// The caches of prepared operations and plans.
+pub struct Pipeline {
+    operations: Cache<u64, Result<Arc<Operation>, RequestError>>,
+    plans: Cache<u64, Arc<PreparedPlan>>,
+    config: Arc<GatewayConfig>,
+}
+
+impl Pipeline {
+    pub fn new(config: Arc<GatewayConfig>) -> Self {
+        let size = config.traffic.plan_cache_size;
+        Self { operations: Cache::new(size), plans: Cache::new(size), config }
+    }
+
+    /// The prepared operation for `text`, from the cache when it has been seen before.
+    pub fn prepare(
+        &self,
+        supergraph: &Supergraph,
+        text: &str,
+        name: Option<&str>,
+    ) -> Result<Arc<Operation>, RequestError> {
+        let key = {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            hasher.update(&supergraph.id.to_le_bytes());
+            hasher.update(text.as_bytes());
+            hasher.update(&[0xff]);
+            hasher.update(name.unwrap_or("").as_bytes());
+            hasher.digest()
+        };
+        if let Some(prepared) = self.operations.get(&key) {
+            metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit").increment(1);
+            return prepared;
+        }
+        let prepared = self.prepare_uncached(supergraph, text, name);
+        // A planning timeout may pass on a quieter machine; everything else is a property of the text.
+        let timed_out = matches!(&prepared, Err(e) if e.errors[0].code() == Some(codes::PLANNING_TIMEOUT));
+        if !timed_out {
+            self.operations.insert(key, prepared.clone());
+        }
+        prepared
+    }
+
+    fn prepare_uncached(
+        &self,
+        supergraph: &Supergraph,
+        text: &str,
+        name: Option<&str>,
+    ) -> Result<Arc<Operation>, RequestError> {
+        let limits = &self.config.limits;
+        let document = parse::parse(text, limits)?;
+        let operation = validate::select_operation(&document, name)?;
+        limits::check(&document, operation, limits)?;
+        validate::check(supergraph, &document)?;
+        let selection_set = limits::selection_set(operation);
+        let (kind, root, variables) = match operation {
+            OperationDefinition::SelectionSet(_) => (Kind::Query, supergraph.types.query.clone(), Vec::new()),
+            OperationDefinition::Query(q) => {
+                (Kind::Query, supergraph.types.query.clone(), q.variable_definitions.clone())
+            }
+            OperationDefinition::Mutation(m) => {
+                (Kind::Mutation, supergraph.types.mutation.clone().unwrap_or_default(), m.variable_definitions.clone())
+            }
+            OperationDefinition::Subscription(s) => (
+                Kind::Subscription,
+                supergraph.types.subscription.clone().unwrap_or_default(),
+                s.variable_definitions.clone(),
+            ),
+        };
+        let shape = compile(&document, selection_set, &root, &supergraph.types);
+        let introspects = shape.fields_for(Some(&root)).iter().any(|f| f.name == "__schema" || f.name == "__type");
+        if introspects && !self.config.introspection.enabled {
+            return Err(RequestError::bad(codes::INTROSPECTION_DISABLED, "introspection is disabled on this gateway"));
+        }
+        let normalized = normalize_operation(&supergraph.planner.supergraph, &document, name).map_err(|e| {
+            RequestError::bad(codes::GRAPHQL_VALIDATION_FAILED, format!("the operation cannot be normalized: {e}"))
+        })?;
+        let plan_key = {
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            hasher.update(&supergraph.id.to_le_bytes());
+            hasher.update(&normalized.operation.hash().to_le_bytes());
+            hasher.digest()
+        };
+        let plan = match self.plans.get(&plan_key) {
+            Some(plan) => {
+                metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit").increment(1);
+                plan
+            }
+            None => {
+                metrics::counter!("braid_gateway_plan_cache_total", "result" => "miss").increment(1);
+                let started = std::time::Instant::now();
+                let token = CancellationToken::with_timeout(Duration::from_millis(limits.max_planning_ms));
+                let plan = supergraph
+                    .planner
+                    .plan_from_normalized_operation(&normalized.operation, PlannerOverrideContext::default(), &token)
+                    .map_err(|e| planning_error(e, limits.max_planning_ms))?;
+                metrics::histogram!("braid_gateway_planning_seconds").record(started.elapsed().as_secs_f64());
+                let plan = Arc::new(PreparedPlan::new(plan));
+                self.plans.insert(plan_key, plan.clone());
+                plan
+            }
+        };
+        let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
+        Ok(Arc::new(Operation { kind, name, variables, plan, shape, root }))
+    }
+}
+
+fn planning_error(error: PlannerError, limit_ms: u64) -> RequestError {
+    match error {
+        PlannerError::CancellationError(CancellationError::TimedOut | CancellationError::Cancelled) => {
+            RequestError::bad(
+                codes::PLANNING_TIMEOUT,
+                format!("planning the operation took longer than the maximum of {limit_ms} ms"),
+            )
+        }
+        other => {
+            tracing::warn!(error = %other, "query planning failed");
+            RequestError::bad(codes::QUERY_PLANNING_FAILED, format!("the operation could not be planned: {other}"))
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Stage 6: the response body: the projected data and every error, as JSON.
+
+pub mod project;
+pub mod shape;
+
+use bytes::Bytes;
+use serde_json::{Map, Value};
+
+use crate::error::GraphqlError;
+use crate::introspection::Introspection;
+use project::Projector;
+use shape::Shape;
+
+/// `{"data": ..., "errors": [...]}` for an executed operation.
+pub fn body(
+    data: &Map<String, Value>,
+    shape: &Shape,
+    root: &str,
+    variables: &Map<String, Value>,
+    introspection: &Introspection,
+    mut errors: Vec<GraphqlError>,
+) -> Bytes {
+    let projected = Projector::new(variables, introspection, &mut errors).project(data, shape, root);
+    let mut out = Vec::with_capacity(projected.len() + 32);
+    out.extend_from_slice(b"{\"data\":");
+    out.extend_from_slice(&projected);
+    if !errors.is_empty() {
+        out.extend_from_slice(b",\"errors\":");
+        serde_json::to_writer(&mut out, &errors).ok();
+    }
+    out.push(b'}');
+    Bytes::from(out)
+}
+
+/// `{"errors": [...]}` for a request refused before execution (no `data` key).
+pub fn errors_only(errors: &[GraphqlError]) -> Bytes {
+    let mut out = Vec::with_capacity(128);
+    out.extend_from_slice(b"{\"errors\":");
+    serde_json::to_writer(&mut out, errors).ok();
+    out.push(b'}');
+    Bytes::from(out)
+}

@@ -1,0 +1,231 @@
+//! Writes the merged subgraph data in the client's shape: response keys in the client's order,
+//! fields not asked for dropped, and null propagation per the specification (a null in a
+//! non-null position nulls the nearest nullable parent, with one error at its path).
+
+use serde_json::{Map, Value};
+
+use crate::error::{GraphqlError, PathSegment, codes};
+use crate::introspection::Introspection;
+use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
+use crate::types::{Type, named};
+
+/// A null that must travel up to the nearest nullable position.
+struct Bubble;
+
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Projection state for one response.
+pub struct Projector<'a> {
+    variables: &'a Map<String, Value>,
+    introspection: &'a Introspection,
+    errors: &'a mut Vec<GraphqlError>,
+    path: Vec<Step<'a>>,
+    out: Vec<u8>,
+}
+
+impl<'a> Projector<'a> {
+    pub fn new(
+        variables: &'a Map<String, Value>,
+        introspection: &'a Introspection,
+        errors: &'a mut Vec<GraphqlError>,
+    ) -> Self {
+        Self { variables, introspection, errors, path: Vec::with_capacity(16), out: Vec::with_capacity(4096) }
+    }
+
+    /// The JSON text of `data` for the root `shape` (`null` when a null reached the root).
+    pub fn project(mut self, data: &'a Map<String, Value>, shape: &'a Shape, root: &str) -> Vec<u8> {
+        let fields = shape.fields_for(Some(root));
+        if self.object(data, fields).is_err() {
+            self.out.clear();
+            self.out.extend_from_slice(b"null");
+        }
+        self.out
+    }
+
+    fn included(&self, field: &FieldShape) -> bool {
+        let Some(any) = &field.conditions else { return true };
+        any.iter().any(|all| {
+            all.iter().all(|c| self.variables.get(&c.variable).and_then(Value::as_bool).unwrap_or(false) == c.when)
+        })
+    }
+
+    fn object(&mut self, object: &'a Map<String, Value>, fields: &'a [FieldShape]) -> Result<(), Bubble> {
+        self.out.push(b'{');
+        let mut first = true;
+        for field in fields {
+            if !self.included(field) {
+                continue;
+            }
+            if !first {
+                self.out.push(b',');
+            }
+            first = false;
+            self.out.push(b'"');
+            self.out.extend_from_slice(field.key.as_bytes());
+            self.out.extend_from_slice(b"\":");
+            let depth = self.path.len();
+            self.path.push(Step::Key(&field.key));
+            let result = self.field(object, field);
+            self.path.truncate(depth);
+            result?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn field(&mut self, object: &'a Map<String, Value>, field: &'a FieldShape) -> Result<(), Bubble> {
+        let value = match (&field.kind, field.name.as_str()) {
+            (FieldKind::Typename, _) => {
+                let name = object.get("__typename").and_then(Value::as_str).unwrap_or(&field.parent);
+                write_string(&mut self.out, name);
+                return Ok(());
+            }
+            (_, "__schema") => Some(self.introspection.schema()),
+            (_, "__type") => match self.argument(field, "name") {
+                Some(Value::String(name)) => self.introspection.type_named(&name),
+                _ => None,
+            },
+            _ => object.get(&field.key),
+        };
+        self.value(value, &field.ty, field)
+    }
+
+    fn argument(&self, field: &FieldShape, name: &str) -> Option<Value> {
+        match field.arguments.iter().find(|(n, _)| n == name).map(|(_, a)| a)? {
+            Argument::Literal(v) => Some(v.clone()),
+            Argument::Variable(v) => self.variables.get(v).cloned(),
+        }
+    }
+
+    fn value(&mut self, value: Option<&'a Value>, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
+        let (nullable, inner) = match ty {
+            Type::NonNullType(inner) => (false, &**inner),
+            other => (true, other),
+        };
+        let value = match value {
+            None | Some(Value::Null) if nullable => {
+                self.out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            None | Some(Value::Null) => {
+                self.violation(field);
+                return Err(Bubble);
+            }
+            Some(value) => value,
+        };
+        let start = self.out.len();
+        let depth = self.path.len();
+        match self.complete(value, inner, field) {
+            Ok(()) => Ok(()),
+            Err(Bubble) if nullable => {
+                self.out.truncate(start);
+                self.path.truncate(depth);
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+            Err(Bubble) => Err(Bubble),
+        }
+    }
+
+    fn complete(&mut self, value: &'a Value, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
+        match (ty, &field.kind) {
+            (Type::ListType(item), _) => {
+                let Value::Array(items) = value else { return self.invalid(field, "a list") };
+                let keep_deprecated = self.keep_deprecated(field);
+                self.out.push(b'[');
+                let mut first = true;
+                for (index, element) in items.iter().enumerate() {
+                    if !keep_deprecated && element.get("isDeprecated") == Some(&Value::Bool(true)) {
+                        continue;
+                    }
+                    if !first {
+                        self.out.push(b',');
+                    }
+                    first = false;
+                    self.path.push(Step::Index(index));
+                    self.value(Some(element), item, field)?;
+                    self.path.pop();
+                }
+                self.out.push(b']');
+                Ok(())
+            }
+            (_, FieldKind::Composite(shape)) => {
+                let Value::Object(object) = value else { return self.invalid(field, "an object") };
+                let object = match object.get("__ref").and_then(Value::as_str) {
+                    Some(name) if named(ty).starts_with("__") => {
+                        match self.introspection.type_named(name).and_then(Value::as_object) {
+                            Some(resolved) => resolved,
+                            None => return self.invalid(field, "a known type"),
+                        }
+                    }
+                    _ => object,
+                };
+                let runtime = object.get("__typename").and_then(Value::as_str);
+                self.object(object, shape.fields_for(runtime))
+            }
+            _ => {
+                if value.is_object() || value.is_array() {
+                    return self.invalid(field, "a leaf value");
+                }
+                // Serialising a JSON scalar into a Vec cannot fail.
+                serde_json::to_writer(&mut self.out, value).ok();
+                Ok(())
+            }
+        }
+    }
+
+    /// Introspection's `includeDeprecated: false` (the default) hides deprecated elements.
+    fn keep_deprecated(&self, field: &FieldShape) -> bool {
+        if !field.parent.starts_with("__")
+            || !matches!(field.name.as_str(), "fields" | "enumValues" | "args" | "inputFields")
+        {
+            return true;
+        }
+        self.argument(field, "includeDeprecated").and_then(|v| v.as_bool()).unwrap_or(false)
+    }
+
+    /// A value of the wrong kind from a subgraph: reported, and treated as null.
+    fn invalid(&mut self, field: &FieldShape, expected: &str) -> Result<(), Bubble> {
+        let path = self.current_path();
+        self.errors.push(
+            GraphqlError::new(
+                codes::SUBGRAPH_INVALID_RESPONSE,
+                format!("invalid value for {}.{}: expected {expected}", field.parent, field.name),
+            )
+            .with_path(path),
+        );
+        Err(Bubble)
+    }
+
+    fn violation(&mut self, field: &FieldShape) {
+        let path = self.current_path();
+        if self.errors.iter().any(|e| e.path.as_ref() == Some(&path)) {
+            return;
+        }
+        self.errors.push(
+            GraphqlError::new(
+                codes::NON_NULL_VIOLATION,
+                format!("Cannot return null for non-nullable field {}.{}.", field.parent, field.name),
+            )
+            .with_path(path),
+        );
+    }
+
+    fn current_path(&self) -> Vec<PathSegment> {
+        self.path
+            .iter()
+            .map(|s| match s {
+                Step::Key(k) => PathSegment::Key((*k).to_string()),
+                Step::Index(i) => PathSegment::Index(*i),
+            })
+            .collect()
+    }
+}
+
+/// Appends `s` as a JSON string.
+pub fn write_string(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(out, s).ok();
+}

@@ -1,0 +1,259 @@
+//! HTTP: GraphQL over HTTP at `/graphql` (POST and GET, status codes and media types chosen by
+//! `Accept` as the specification asks), GraphiQL at `/graphiql`, and the probes.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Limited};
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde_json::{Map, Value};
+
+use crate::error::{GraphqlError, RequestError, codes};
+use crate::gateway::{Gateway, GraphqlRequest};
+use crate::respond;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The response media type the client accepts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// `application/graphql-response+json`: 4xx for requests refused before execution.
+    GraphqlResponse,
+    /// `application/json`: 200 for any well-formed request (the legacy behaviour).
+    Json,
+}
+
+impl Format {
+    fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+            return Some(Format::Json);
+        };
+        let mut json = false;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let refused =
+                parts.any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            if refused {
+                continue;
+            }
+            match media.as_str() {
+                GRAPHQL_RESPONSE => return Some(Format::GraphqlResponse),
+                JSON | "application/*" | "*/*" => json = true,
+                _ => {}
+            }
+        }
+        json.then_some(Format::Json)
+    }
+
+    fn content_type(self) -> HeaderValue {
+        match self {
+            Format::GraphqlResponse => HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+            Format::Json => HeaderValue::from_static("application/json; charset=utf-8"),
+        }
+    }
+}
+
+struct AppState {
+    gateway: Arc<Gateway>,
+    metrics: PrometheusHandle,
+}
+
+/// The gateway's HTTP routes.
+pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
+    let graphiql = gateway.config.graphiql.enabled;
+    let timeout = Duration::from_millis(gateway.config.server.request_timeout_ms);
+    let mut router = Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post).fallback(method_not_allowed))
+        .route("/health", get(|| async { ([(header::CONTENT_TYPE, JSON)], "{\"status\":\"ok\"}") }))
+        .route("/ready", get(ready))
+        .route("/metrics", get(render_metrics));
+    if graphiql {
+        router = router
+            .route("/graphiql", get(|| async { asset("text/html; charset=utf-8", GRAPHIQL_HTML) }))
+            .route("/graphiql/graphiql.js", get(|| async { asset("text/javascript; charset=utf-8", GRAPHIQL_JS) }))
+            .route("/graphiql/graphiql.css", get(|| async { asset("text/css; charset=utf-8", GRAPHIQL_CSS) }));
+    }
+    router
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .with_state(Arc::new(AppState { gateway, metrics }))
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+const GRAPHIQL_HTML: &[u8] = include_bytes!("../graphiql/dist/index.html");
+const GRAPHIQL_JS: &[u8] = include_bytes!("../graphiql/dist/graphiql.js");
+const GRAPHIQL_CSS: &[u8] = include_bytes!("../graphiql/dist/graphiql.css");
+
+fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    let runtime = state.gateway.runtime();
+    let body = serde_json::json!({ "status": "ready", "subgraphs": runtime.supergraph.endpoints.len() });
+    ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
+}
+
+async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    let mut response = refusal(
+        Format::Json,
+        RequestError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "use GET or POST"),
+    );
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    response
+}
+
+async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+    let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if media != JSON && media != GRAPHQL_RESPONSE {
+        return refusal(
+            format,
+            RequestError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                "send the request as application/json",
+            ),
+        );
+    }
+    let limit = state.gateway.config.limits.max_body_bytes;
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(error) if error.downcast_ref::<http_body_util::LengthLimitError>().is_some() => {
+            return refusal(
+                format,
+                RequestError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    codes::PAYLOAD_TOO_LARGE,
+                    format!("the request body is larger than the maximum of {limit} bytes"),
+                ),
+            );
+        }
+        Err(_) => return refusal(format, RequestError::bad(codes::BAD_REQUEST, "the request body could not be read")),
+    };
+    let request = match request_from_json(&bytes) {
+        Ok(request) => request,
+        Err(error) => return refusal(format, error),
+    };
+    run(&state, format, request, &headers, false).await
+}
+
+async fn graphql_get(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
+    let parse_object = |name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
+        match params.get(name) {
+            None => Ok(None),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => Ok(Some(map)),
+                Ok(Value::Null) => Ok(None),
+                _ => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a JSON object"))),
+            },
+        }
+    };
+    let request = match (parse_object("variables"), parse_object("extensions")) {
+        (Ok(variables), Ok(extensions)) => GraphqlRequest {
+            query: params.get("query").cloned(),
+            operation_name: params.get("operationName").cloned().filter(|n| !n.is_empty()),
+            variables,
+            extensions,
+        },
+        (Err(e), _) | (_, Err(e)) => return refusal(format, e),
+    };
+    run(&state, format, request, &headers, true).await
+}
+
+async fn run(
+    state: &AppState,
+    format: Format,
+    request: GraphqlRequest,
+    headers: &HeaderMap,
+    read_only: bool,
+) -> Response {
+    let result = state.gateway.execute(request, headers, read_only).await;
+    let outcome = if result.is_ok() { "ok" } else { "refused" };
+    metrics::counter!("braid_gateway_requests_total", "outcome" => outcome).increment(1);
+    match result {
+        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response(),
+        Err(error) => refusal(format, error),
+    }
+}
+
+/// Decodes a POST body, checking each member's type.
+fn request_from_json(bytes: &Bytes) -> Result<GraphqlRequest, RequestError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| RequestError::bad(codes::BAD_REQUEST, format!("the request body is not valid JSON: {e}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(RequestError::bad(codes::BAD_REQUEST, "the request body must be a JSON object"));
+    };
+    let query = match object.remove("query") {
+        Some(Value::String(q)) => Some(q),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(RequestError::bad(codes::BAD_REQUEST, "`query` must be a string")),
+    };
+    let operation_name = match object.remove("operationName") {
+        Some(Value::String(n)) => Some(n),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(RequestError::bad(codes::BAD_REQUEST, "`operationName` must be a string")),
+    };
+    let mut object_member = |name: &str| match object.remove(name) {
+        Some(Value::Object(map)) => Ok(Some(map)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be an object"))),
+    };
+    let variables = object_member("variables")?;
+    let extensions = object_member("extensions")?;
+    Ok(GraphqlRequest { query, operation_name, variables, extensions })
+}
+
+/// A request refused before execution. With `application/json`, errors about the document
+/// (parse, validation, variables) keep status 200, as the specification's legacy mode asks.
+fn refusal(format: Format, error: RequestError) -> Response {
+    let document_error = error.status == StatusCode::BAD_REQUEST
+        && error.errors.first().and_then(GraphqlError::code) != Some(codes::BAD_REQUEST);
+    let status = if format == Format::Json && document_error { StatusCode::OK } else { error.status };
+    let mut response =
+        (status, [(header::CONTENT_TYPE, format.content_type())], respond::errors_only(&error.errors)).into_response();
+    if error.status == StatusCode::METHOD_NOT_ALLOWED {
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
+fn not_acceptable() -> Response {
+    let error =
+        GraphqlError::new(codes::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
+    (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "internal error");
+    (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
+}
