@@ -41,6 +41,21 @@ enum Command {
         #[arg(long)]
         listen: Option<SocketAddr>,
     },
+    /// Run the federation gateway in front of the subgraphs a supergraph names.
+    ///
+    /// Configuration comes from the TOML file, then from `BRAID_<SECTION>__<KEY>` environment
+    /// variables. `braid config-schema gateway` prints every key.
+    Gateway {
+        /// The composed supergraph SDL (reloaded when it changes).
+        #[arg(long)]
+        supergraph: Option<PathBuf>,
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Overrides `server.listen`.
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
     /// Apply a subgraph's pending database migrations.
     Migrate {
         name: SubgraphName,
@@ -49,8 +64,17 @@ enum Command {
     },
     /// Print a subgraph's schema (SDL) as the code defines it.
     Sdl { name: SubgraphName },
-    /// Print the JSON Schema of the subgraph configuration file.
-    ConfigSchema,
+    /// Print the JSON Schema of a configuration file.
+    ConfigSchema {
+        #[arg(value_enum, default_value = "subgraph")]
+        of: SchemaOf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SchemaOf {
+    Subgraph,
+    Gateway,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -88,8 +112,30 @@ impl Cli {
                 print!("{}", braid_catalog::graphql::sdl());
                 Ok(())
             }
-            Command::ConfigSchema => {
-                println!("{}", serde_json::to_string_pretty(&braid_kit::config::json_schema())?);
+            Command::ConfigSchema { of } => {
+                let schema = match of {
+                    SchemaOf::Subgraph => braid_kit::config::json_schema(),
+                    SchemaOf::Gateway => braid_gateway::config::json_schema(),
+                };
+                println!("{}", serde_json::to_string_pretty(&schema)?);
+                Ok(())
+            }
+            Command::Gateway { supergraph, config, listen } => {
+                braid_kit::telemetry::init_logging();
+                let mut config = braid_gateway::GatewayConfig::load(config.as_deref())?;
+                if let Some(path) = supergraph {
+                    config.supergraph.path = Some(path);
+                }
+                if let Some(listen) = listen {
+                    config.server.listen = listen;
+                }
+                let listener = tokio::net::TcpListener::bind(config.server.listen)
+                    .await
+                    .with_context(|| format!("binding {}", config.server.listen))?;
+                tracing::info!(addr = %listener.local_addr()?, "gateway serving /graphql and /graphiql");
+                let metrics = braid_kit::telemetry::prometheus().clone();
+                braid_gateway::run(config, listener, metrics, shutdown_signal()).await?;
+                tracing::info!("gateway stopped");
                 Ok(())
             }
         }

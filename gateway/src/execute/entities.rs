@@ -9,7 +9,7 @@ use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, Fetch
 use serde_json::{Map, Value};
 
 use crate::error::PathSegment;
-use crate::types::TypeIndex;
+use crate::types::{Kind, TypeIndex};
 
 /// One step of the response path to an entity, borrowed from the plan.
 #[derive(Clone, Copy)]
@@ -127,14 +127,15 @@ fn project_value(value: &Value, selection: &SelectionSet, types: &TypeIndex) -> 
     }
 }
 
-/// Applies the plan's input or output rewrites to one value.
-pub fn rewrite(value: &mut Value, rewrites: &[FetchRewrite]) {
+/// Applies the plan's input or output rewrites to one value. A `TypenameEquals` step matches
+/// an object whose type is one of the names or implements/belongs to one of them.
+pub fn rewrite(value: &mut Value, rewrites: &[FetchRewrite], types: &TypeIndex) {
     for rewrite in rewrites {
         match rewrite {
-            FetchRewrite::ValueSetter(setter) => apply(value, &setter.path, &mut |object, key| {
+            FetchRewrite::ValueSetter(setter) => apply(value, &setter.path, types, &mut |object, key| {
                 object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
             }),
-            FetchRewrite::KeyRenamer(renamer) => apply(value, &renamer.path, &mut |object, key| {
+            FetchRewrite::KeyRenamer(renamer) => apply(value, &renamer.path, types, &mut |object, key| {
                 if let Some(v) = object.remove(key) {
                     object.insert(renamer.rename_key_to.clone(), v);
                 }
@@ -143,20 +144,23 @@ pub fn rewrite(value: &mut Value, rewrites: &[FetchRewrite]) {
     }
 }
 
-fn apply(value: &mut Value, path: &[FetchNodePathSegment], action: &mut dyn FnMut(&mut Map<String, Value>, &str)) {
+type Action<'a> = dyn FnMut(&mut Map<String, Value>, &str) + 'a;
+
+fn apply(value: &mut Value, path: &[FetchNodePathSegment], types: &TypeIndex, action: &mut Action<'_>) {
     match value {
-        Value::Array(items) => items.iter_mut().for_each(|i| apply(i, path, action)),
+        Value::Array(items) => items.iter_mut().for_each(|i| apply(i, path, types, action)),
         Value::Object(object) => match path {
             [] => {}
             [FetchNodePathSegment::Key(key)] => action(object, key),
             [FetchNodePathSegment::Key(key), rest @ ..] => {
                 if let Some(child) = object.get_mut(key.as_str()) {
-                    apply(child, rest, action);
+                    apply(child, rest, types, action);
                 }
             }
-            [FetchNodePathSegment::TypenameEquals(types), rest @ ..] => {
-                if object.get("__typename").and_then(Value::as_str).is_some_and(|t| types.contains(t)) {
-                    apply(value, rest, action);
+            [FetchNodePathSegment::TypenameEquals(names), rest @ ..] => {
+                let typename = object.get("__typename").and_then(Value::as_str);
+                if typename.is_some_and(|t| names.iter().any(|n| types.matches(n, t))) {
+                    apply(value, rest, types, action);
                 }
             }
         },
@@ -165,14 +169,14 @@ fn apply(value: &mut Value, path: &[FetchNodePathSegment], action: &mut dyn FnMu
 }
 
 /// Merges `source` into `target`: objects key by key, equal-length lists item by item, anything
-/// else replaced. A `__typename` already known is kept (an `@interfaceObject` answers with the
-/// interface's name).
-pub fn merge(target: &mut Value, source: Value) {
+/// else replaced. Of two `__typename`s the object type's wins: an `@interfaceObject` subgraph
+/// answers with the interface's name, which clients must never see.
+pub fn merge(target: &mut Value, source: Value, types: &TypeIndex) {
     match (target, source) {
-        (Value::Object(target), Value::Object(source)) => merge_objects(target, source),
+        (Value::Object(target), Value::Object(source)) => merge_objects(target, source, types),
         (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
             for (t, s) in target.iter_mut().zip(source) {
-                merge(t, s);
+                merge(t, s, types);
             }
         }
         (target, Value::Null) if !target.is_null() => {}
@@ -180,11 +184,17 @@ pub fn merge(target: &mut Value, source: Value) {
     }
 }
 
-pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>) {
+pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>, types: &TypeIndex) {
     for (key, value) in source {
         match target.get_mut(&key) {
-            Some(existing) if key == "__typename" && existing.is_string() => {}
-            Some(existing) => merge(existing, value),
+            Some(existing) if key == "__typename" => {
+                let is_object =
+                    |v: &Value| v.as_str().and_then(|t| types.get(t)).is_some_and(|t| t.kind == Kind::Object);
+                if !is_object(existing) || is_object(&value) && !is_object(existing) {
+                    *existing = value;
+                }
+            }
+            Some(existing) => merge(existing, value, types),
             None => {
                 target.insert(key, value);
             }
@@ -220,9 +230,15 @@ mod tests {
 
     #[test]
     fn merge_keeps_known_typename_and_fills_objects() {
+        let sdl = "type Query { a: Account } interface Account { id: ID } type Admin implements Account { id: ID }";
+        let document = graphql_tools::parser::parse_schema::<String>(sdl).unwrap().into_static();
+        let types = TypeIndex::new(&document);
         let mut target = json!({"__typename": "Admin", "id": "1", "a": {"x": 1}});
-        merge(&mut target, json!({"__typename": "Account", "a": {"y": 2}, "b": [1, 2]}));
+        merge(&mut target, json!({"__typename": "Account", "a": {"y": 2}, "b": [1, 2]}), &types);
         assert_eq!(target, json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "b": [1, 2]}));
+        let mut target = json!({"__typename": "Account", "id": "1"});
+        merge(&mut target, json!({"__typename": "Admin"}), &types);
+        assert_eq!(target["__typename"], "Admin");
     }
 
     #[test]

@@ -215,13 +215,13 @@ impl<'a> Execution<'a> {
                 if let Some(Value::Object(mut data)) = response.data {
                     if let Some(rewrites) = fetch.output_rewrites.as_deref() {
                         let mut value = Value::Object(data);
-                        rewrite(&mut value, rewrites);
+                        rewrite(&mut value, rewrites, &self.supergraph.all_types);
                         data = match value {
                             Value::Object(d) => d,
                             _ => Map::new(),
                         };
                     }
-                    merge_objects(&mut state.data, data);
+                    merge_objects(&mut state.data, data, &self.supergraph.types);
                 }
             }
             Err(error) => state.errors.push(error),
@@ -248,7 +248,7 @@ impl<'a> Execution<'a> {
                     visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
                         let rep = representation(entity, job.requires, &self.supergraph.all_types).map(|mut rep| {
                             if let Some(rewrites) = job.input_rewrites {
-                                rewrite(&mut rep, rewrites);
+                                rewrite(&mut rep, rewrites, &self.supergraph.all_types);
                             }
                             reps.add(&rep)
                         });
@@ -303,7 +303,7 @@ impl<'a> Execution<'a> {
                 _ => Vec::new(),
             };
             if let Some(rewrites) = job.output_rewrites {
-                answers.iter_mut().for_each(|a| rewrite(a, rewrites));
+                answers.iter_mut().for_each(|a| rewrite(a, rewrites, &self.supergraph.all_types));
             }
             let mut slot = 0usize;
             for path in &job.paths {
@@ -314,7 +314,7 @@ impl<'a> Execution<'a> {
                     };
                     slot += 1;
                     if let Some(Value::Object(answer)) = answers.get(index) {
-                        merge_objects(entity, answer.clone());
+                        merge_objects(entity, answer.clone(), &self.supergraph.types);
                     }
                     if let Some(errors) = by_entity.get(&(job.response_key, index)) {
                         for (error, rest) in errors {

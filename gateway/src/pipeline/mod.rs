@@ -137,6 +137,7 @@ impl Pipeline {
                     .plan_from_normalized_operation(&normalized.operation, PlannerOverrideContext::default(), &token)
                     .map_err(|e| planning_error(e, limits.max_planning_ms))?;
                 metrics::histogram!("braid_gateway_planning_seconds").record(started.elapsed().as_secs_f64());
+                tracing::debug!(operation = %text, plan = %serde_json::to_string(&plan).unwrap_or_default(), "planned");
                 let plan = Arc::new(PreparedPlan::new(plan));
                 self.plans.insert(plan_key, plan.clone());
                 plan
