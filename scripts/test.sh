@@ -57,6 +57,8 @@ ensure_postgres
 ensure_redis
 ensure_tansu
 
+say "supergraph composition is up to date"
+./scripts/compose.sh --check
 say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy -D warnings"

@@ -12,8 +12,10 @@ use std::time::Duration;
 
 use graphql_tools::static_graphql::query::{OperationDefinition, VariableDefinition};
 use hive_router_query_planner::ast::normalization::normalize_operation;
+use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::graph::PlannerOverrideContext;
 use hive_router_query_planner::planner::PlannerError;
+use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use hive_router_query_planner::utils::cancellation::{CancellationError, CancellationToken};
 use moka::sync::Cache;
 
@@ -114,9 +116,15 @@ impl Pipeline {
         if introspects && !self.config.introspection.enabled {
             return Err(RequestError::bad(codes::INTROSPECTION_DISABLED, "introspection is disabled on this gateway"));
         }
-        let normalized = normalize_operation(&supergraph.planner.supergraph, &document, name).map_err(|e| {
+        let mut normalized = normalize_operation(&supergraph.planner.supergraph, &document, name).map_err(|e| {
             RequestError::bad(codes::GRAPHQL_VALIDATION_FAILED, format!("the operation cannot be normalized: {e}"))
         })?;
+        // `__schema`, `__type` and `__typename` at the root are answered here, not by subgraphs.
+        normalized
+            .operation
+            .selection_set
+            .items
+            .retain(|item| !matches!(item, SelectionItem::Field(f) if f.name.starts_with("__")));
         let plan_key = {
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             hasher.update(&supergraph.id.to_le_bytes());
@@ -127,6 +135,9 @@ impl Pipeline {
             Some(plan) => {
                 metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit").increment(1);
                 plan
+            }
+            None if normalized.operation.selection_set.items.is_empty() => {
+                Arc::new(PreparedPlan::new(QueryPlan { kind: "QueryPlan", node: None }))
             }
             None => {
                 metrics::counter!("braid_gateway_plan_cache_total", "result" => "miss").increment(1);
