@@ -305,6 +305,12 @@ impl<'a> Execution<'a> {
             if let Some(rewrites) = job.output_rewrites {
                 answers.iter_mut().for_each(|a| rewrite(a, rewrites, &self.supergraph.all_types));
             }
+            let mut uses = vec![0usize; answers.len()];
+            for index in slots.iter().flatten() {
+                if let Some(n) = uses.get_mut(*index) {
+                    *n += 1;
+                }
+            }
             let mut slot = 0usize;
             for path in &job.paths {
                 visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
@@ -313,8 +319,18 @@ impl<'a> Execution<'a> {
                         return;
                     };
                     slot += 1;
-                    if let Some(Value::Object(answer)) = answers.get(index) {
-                        merge_objects(entity, answer.clone(), &self.supergraph.types);
+                    // The last entity using an answer takes it; earlier ones (duplicates) copy it.
+                    let last = uses.get_mut(index).map(|n| {
+                        *n -= 1;
+                        *n == 0
+                    });
+                    let answer = match (last, answers.get_mut(index)) {
+                        (Some(true), Some(answer)) => answer.take(),
+                        (_, Some(answer)) => answer.clone(),
+                        _ => Value::Null,
+                    };
+                    if let Value::Object(answer) = answer {
+                        merge_objects(entity, answer, &self.supergraph.types);
                     }
                     if let Some(errors) = by_entity.get(&(job.response_key, index)) {
                         for (error, rest) in errors {
