@@ -83,6 +83,96 @@ pub fn representation(entity: &Map<String, Value>, requires: &SelectionSet, type
     if out.is_empty() { None } else { Some(Value::Object(out)) }
 }
 
+/// Appends the representation's JSON text to `out` without building a value (for fetches with
+/// no input rewrites). Returns false, leaving `out` as it was, when a required field is missing.
+pub fn write_representation(
+    entity: &Map<String, Value>,
+    requires: &SelectionSet,
+    types: &TypeIndex,
+    out: &mut Vec<u8>,
+) -> bool {
+    let start = out.len();
+    let mut written: Vec<&str> = Vec::new();
+    out.push(b'{');
+    if !write_fields(entity, requires, types, out, &mut written) || written.is_empty() {
+        out.truncate(start);
+        return false;
+    }
+    out.push(b'}');
+    true
+}
+
+fn write_fields<'s>(
+    entity: &Map<String, Value>,
+    selection: &'s SelectionSet,
+    types: &TypeIndex,
+    out: &mut Vec<u8>,
+    written: &mut Vec<&'s str>,
+) -> bool {
+    for item in &selection.items {
+        match item {
+            SelectionItem::Field(field) => {
+                let Some(value) = entity.get(field.selection_identifier()) else { return false };
+                if written.contains(&field.name.as_str()) {
+                    continue;
+                }
+                if !written.is_empty() {
+                    out.push(b',');
+                }
+                written.push(&field.name);
+                serde_json::to_writer(&mut *out, &field.name).ok();
+                out.push(b':');
+                if field.selections.items.is_empty() {
+                    serde_json::to_writer(&mut *out, value).ok();
+                } else if !write_value(value, &field.selections, types, out) {
+                    return false;
+                }
+            }
+            SelectionItem::InlineFragment(fragment) => {
+                let typename = entity.get("__typename").and_then(Value::as_str);
+                if typename.is_none_or(|t| types.matches(&fragment.type_condition, t))
+                    && !write_fields(entity, &fragment.selections, types, out, written)
+                {
+                    return false;
+                }
+            }
+            SelectionItem::FragmentSpread(_) => {}
+        }
+    }
+    true
+}
+
+fn write_value(value: &Value, selection: &SelectionSet, types: &TypeIndex, out: &mut Vec<u8>) -> bool {
+    match value {
+        Value::Object(object) => {
+            out.push(b'{');
+            let mut written = Vec::new();
+            if !write_fields(object, selection, types, out, &mut written) {
+                return false;
+            }
+            out.push(b'}');
+            true
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                if !write_value(item, selection, types, out) {
+                    return false;
+                }
+            }
+            out.push(b']');
+            true
+        }
+        other => {
+            serde_json::to_writer(&mut *out, other).ok();
+            true
+        }
+    }
+}
+
 fn project_into(
     entity: &Map<String, Value>,
     selection: &SelectionSet,
@@ -202,24 +292,52 @@ pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>
     }
 }
 
-/// Representations deduplicated by their JSON text.
+/// Representations deduplicated by their JSON text, kept as one JSON array body.
 #[derive(Default)]
 pub struct Representations {
-    pub texts: Vec<String>,
-    index: HashMap<String, usize>,
+    /// `[rep0,rep1,...` (without the closing bracket until [`finish`](Self::finish)).
+    pub list: Vec<u8>,
+    /// Where each representation's text starts and ends in `list`.
+    spans: Vec<(usize, usize)>,
+    /// Text hash to the indices with that hash.
+    index: HashMap<u64, Vec<usize>>,
 }
 
 impl Representations {
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
     /// The index of `representation`, adding it if it is new.
     pub fn add(&mut self, representation: &Value) -> usize {
-        let text = representation.to_string();
-        if let Some(&i) = self.index.get(&text) {
+        let mut text = Vec::new();
+        serde_json::to_writer(&mut text, representation).ok();
+        self.add_text(&text)
+    }
+
+    /// The index of the representation with this JSON text, adding it if it is new.
+    pub fn add_text(&mut self, text: &[u8]) -> usize {
+        let hash = xxhash_rust::xxh3::xxh3_64(text);
+        let candidates = self.index.entry(hash).or_default();
+        if let Some(&i) = candidates.iter().find(|&&i| &self.list[self.spans[i].0..self.spans[i].1] == text) {
             return i;
         }
-        let i = self.texts.len();
-        self.index.insert(text.clone(), i);
-        self.texts.push(text);
+        let i = self.spans.len();
+        candidates.push(i);
+        self.list.push(if i == 0 { b'[' } else { b',' });
+        let start = self.list.len();
+        self.list.extend_from_slice(text);
+        self.spans.push((start, self.list.len()));
         i
+    }
+
+    /// The JSON array of every representation.
+    pub fn finish(mut self) -> Vec<u8> {
+        if self.spans.is_empty() {
+            self.list.push(b'[');
+        }
+        self.list.push(b']');
+        self.list
     }
 }
 
@@ -247,6 +365,6 @@ mod tests {
         assert_eq!(reps.add(&json!({"id": "1"})), 0);
         assert_eq!(reps.add(&json!({"id": "2"})), 1);
         assert_eq!(reps.add(&json!({"id": "1"})), 0);
-        assert_eq!(reps.texts.len(), 2);
+        assert_eq!(reps.finish(), br#"[{"id":"1"},{"id":"2"}]"#.to_vec());
     }
 }

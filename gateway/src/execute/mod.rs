@@ -19,7 +19,9 @@ use serde_json::{Map, Value};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
 use client::{FetchError, SubgraphClient};
-use entities::{Representations, Trail, merge_objects, representation, rewrite, trail_path, visit};
+use entities::{
+    Representations, Trail, merge_objects, representation, rewrite, trail_path, visit, write_representation,
+};
 
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
@@ -172,7 +174,7 @@ impl<'a> Execution<'a> {
         self.entity_fetch(&batch.service_name, batch.id, batch.variable_usages.as_ref(), jobs).await
     }
 
-    fn body(&self, id: i64, usages: Option<&std::collections::BTreeSet<String>>, extra: &[(&str, String)]) -> Bytes {
+    fn body(&self, id: i64, usages: Option<&std::collections::BTreeSet<String>>, extra: &[(&str, Vec<u8>)]) -> Bytes {
         let query = self.plan.queries.get(&id).map(String::as_str).unwrap_or("\"\"");
         let mut body = Vec::with_capacity(query.len() + 256);
         body.extend_from_slice(b"{\"query\":");
@@ -189,7 +191,7 @@ impl<'a> Execution<'a> {
             body.extend_from_slice(json);
         };
         for (name, json) in extra {
-            field(&mut body, name, json.as_bytes());
+            field(&mut body, name, json);
         }
         for name in usages.into_iter().flatten() {
             if let Some(value) = self.variables.get(name) {
@@ -244,14 +246,21 @@ impl<'a> Execution<'a> {
             for job in &jobs {
                 let mut reps = Representations::default();
                 let mut slots: Vec<Option<usize>> = Vec::new();
+                let types = &self.supergraph.all_types;
+                let mut text = Vec::with_capacity(64);
                 for path in &job.paths {
                     visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
-                        let rep = representation(entity, job.requires, &self.supergraph.all_types).map(|mut rep| {
-                            if let Some(rewrites) = job.input_rewrites {
-                                rewrite(&mut rep, rewrites, &self.supergraph.all_types);
+                        let rep = match job.input_rewrites {
+                            Some(rewrites) => representation(entity, job.requires, types).map(|mut rep| {
+                                rewrite(&mut rep, rewrites, types);
+                                reps.add(&rep)
+                            }),
+                            None => {
+                                text.clear();
+                                write_representation(entity, job.requires, types, &mut text)
+                                    .then(|| reps.add_text(&text))
                             }
-                            reps.add(&rep)
-                        });
+                        };
                         slots.push(rep);
                     });
                 }
@@ -261,14 +270,15 @@ impl<'a> Execution<'a> {
                 *data = map;
             }
         }
-        if collected.iter().all(|(reps, _)| reps.texts.is_empty()) {
+        if collected.iter().all(|(reps, _)| reps.is_empty()) {
             return;
         }
-        let extra: Vec<(&str, String)> = jobs
-            .iter()
-            .zip(&collected)
-            .map(|(job, (reps, _))| (job.variable, format!("[{}]", reps.texts.join(","))))
-            .collect();
+        let mut slots_by_job = Vec::with_capacity(collected.len());
+        let mut extra: Vec<(&str, Vec<u8>)> = Vec::with_capacity(collected.len());
+        for (job, (reps, slots)) in jobs.iter().zip(collected) {
+            extra.push((job.variable, reps.finish()));
+            slots_by_job.push(slots);
+        }
         let body = self.body(id, usages, &extra);
         let response = self.send(service, body).await;
 
@@ -297,7 +307,7 @@ impl<'a> Execution<'a> {
         }
         let mut root = Value::Object(std::mem::take(&mut state.data));
         let mut new_errors = Vec::new();
-        for (job, (_, slots)) in jobs.iter().zip(collected) {
+        for (job, slots) in jobs.iter().zip(slots_by_job) {
             let mut answers = match data.as_mut().and_then(|d| d.get_mut(job.response_key)).map(Value::take) {
                 Some(Value::Array(list)) => list,
                 _ => Vec::new(),
