@@ -140,7 +140,8 @@ fn fetch_key(name: &str, body: &[u8], headers: &HeaderMap) -> u64 {
     hasher.update(name.as_bytes());
     hasher.update(&[0]);
     hasher.update(body);
-    for (key, value) in headers {
+    // `traceparent` differs per request; a joined fetch carries the first request's trace.
+    for (key, value) in headers.iter().filter(|(k, _)| k.as_str() != "traceparent") {
         hasher.update(key.as_str().as_bytes());
         hasher.update(&[0]);
         hasher.update(value.as_bytes());
