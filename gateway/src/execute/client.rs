@@ -27,14 +27,27 @@ pub enum FetchError {
     Transport(String, String),
     #[error("subgraph '{0}' answered with HTTP status {1}")]
     Status(String, u16),
+    #[error("subgraph '{0}' sent an invalid response: {1}")]
+    Invalid(String, String),
 }
+
+/// A subgraph's GraphQL response, decoded once and shared by every request that joined the fetch.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SubgraphResponse {
+    #[serde(default)]
+    pub data: Option<serde_json::Value>,
+    #[serde(default)]
+    pub errors: Option<Vec<serde_json::Value>>,
+}
+
+type Answer = Result<Arc<SubgraphResponse>, FetchError>;
 
 struct Endpoint {
     uri: http::Uri,
     timeout: Duration,
 }
 
-type InFlight = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+type InFlight = Shared<BoxFuture<'static, Answer>>;
 
 /// Sends GraphQL requests to subgraphs.
 pub struct SubgraphClient {
@@ -70,14 +83,8 @@ impl SubgraphClient {
         })
     }
 
-    /// POSTs `body` to the subgraph `name` and returns the response body.
-    pub async fn fetch(
-        &self,
-        name: &str,
-        body: Bytes,
-        headers: &HeaderMap,
-        may_dedupe: bool,
-    ) -> Result<Bytes, FetchError> {
+    /// POSTs `body` to the subgraph `name` and returns its decoded response.
+    pub async fn fetch(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool) -> Answer {
         let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
         let started = Instant::now();
         let result = if self.dedupe && may_dedupe {
@@ -96,13 +103,7 @@ impl SubgraphClient {
     }
 
     /// Joins an identical fetch already in flight, or starts one that others may join.
-    async fn shared(
-        &self,
-        name: &str,
-        endpoint: &Endpoint,
-        body: Bytes,
-        headers: &HeaderMap,
-    ) -> Result<Bytes, FetchError> {
+    async fn shared(&self, name: &str, endpoint: &Endpoint, body: Bytes, headers: &HeaderMap) -> Answer {
         let key = fetch_key(name, &body, headers);
         let future = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
@@ -157,7 +158,7 @@ async fn send(
     timeout: Duration,
     body: Bytes,
     headers: HeaderMap,
-) -> Result<Bytes, FetchError> {
+) -> Answer {
     let mut request =
         Request::post(uri).body(Full::new(body)).map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?;
     *request.headers_mut() = headers;
@@ -178,7 +179,9 @@ async fn send(
         if !status.is_success() && !looks_like_graphql(&body) {
             return Err(FetchError::Status(name.clone(), status.as_u16()));
         }
-        Ok(body)
+        serde_json::from_slice::<SubgraphResponse>(&body)
+            .map(Arc::new)
+            .map_err(|e| FetchError::Invalid(name.clone(), e.to_string()))
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(result) => result,

@@ -4,7 +4,7 @@ pub mod client;
 pub mod entities;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::future::{BoxFuture, join_all};
@@ -13,12 +13,11 @@ use hive_router_query_planner::planner::plan_nodes::{
     BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode, QueryPlan,
 };
 use http::HeaderMap;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
-use client::{FetchError, SubgraphClient};
+use client::{FetchError, SubgraphClient, SubgraphResponse};
 use entities::{
     Representations, Trail, merge_objects, representation, rewrite, trail_path, visit, write_representation,
 };
@@ -89,14 +88,6 @@ struct EntityJob<'p> {
     output_rewrites: Option<&'p [FetchRewrite]>,
     variable: &'p str,
     response_key: &'p str,
-}
-
-#[derive(Deserialize)]
-struct SubgraphResponse {
-    #[serde(default)]
-    data: Option<Value>,
-    #[serde(default)]
-    errors: Option<Vec<Value>>,
 }
 
 impl<'a> Execution<'a> {
@@ -360,18 +351,14 @@ impl<'a> Execution<'a> {
 
     /// Sends one request and decodes the answer; a failure becomes the error to report.
     async fn send(&self, service: &str, body: Bytes) -> Result<SubgraphResponse, GraphqlError> {
-        let bytes = self
+        let shared = self
             .client
             .fetch(service, body, self.headers, self.may_dedupe)
             .await
             .map_err(|e| fetch_error(service, &e))?;
-        serde_json::from_slice::<SubgraphResponse>(&bytes).map_err(|e| {
-            GraphqlError::new(
-                codes::SUBGRAPH_INVALID_RESPONSE,
-                format!("subgraph '{service}' sent an invalid response: {e}"),
-            )
-            .with_extension("serviceName", service)
-        })
+        // Sole owner: take it; joined a shared fetch: copy it.
+        Ok(Arc::try_unwrap(shared)
+            .unwrap_or_else(|shared| SubgraphResponse { data: shared.data.clone(), errors: shared.errors.clone() }))
     }
 }
 
@@ -383,6 +370,7 @@ static EMPTY: SelectionSet = SelectionSet { items: Vec::new() };
 fn fetch_error(service: &str, error: &FetchError) -> GraphqlError {
     let code = match error {
         FetchError::Timeout(..) => codes::SUBGRAPH_TIMEOUT,
+        FetchError::Invalid(..) => codes::SUBGRAPH_INVALID_RESPONSE,
         _ => codes::SUBGRAPH_REQUEST_FAILED,
     };
     GraphqlError::new(code, error.to_string()).with_extension("serviceName", service)
