@@ -1,14 +1,12 @@
 //! The gateway: the current schema, the caches, and one request from operation text to
 //! response body through the named stages.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
@@ -19,6 +17,7 @@ use crate::execute::{Execution, Outcome};
 use crate::persisted::Persisted;
 use crate::pipeline::{Kind, Pipeline, variables};
 use crate::respond;
+use crate::single_flight::SingleFlight;
 use crate::supergraph::Supergraph;
 
 /// A GraphQL request as the client sent it.
@@ -36,8 +35,6 @@ pub struct Runtime {
     pub client: SubgraphClient,
 }
 
-type Deduped = Shared<BoxFuture<'static, Bytes>>;
-
 /// The gateway service.
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
@@ -45,7 +42,7 @@ pub struct Gateway {
     pipeline: Pipeline,
     persisted: Persisted,
     propagate: Vec<HeaderName>,
-    in_flight: Arc<Mutex<HashMap<u64, Deduped>>>,
+    in_flight: SingleFlight<Bytes>,
 }
 
 impl Gateway {
@@ -68,7 +65,7 @@ impl Gateway {
             persisted: Persisted::new(&config.persisted)?,
             runtime: ArcSwap::from_pointee(Runtime { supergraph: Arc::new(supergraph), client }),
             propagate,
-            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            in_flight: SingleFlight::default(),
             config,
         }))
     }
@@ -140,39 +137,17 @@ impl Gateway {
         };
         let body = if self.config.traffic.dedupe_client_requests && operation.kind == Kind::Query {
             let key = request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers);
-            self.shared(key, run.boxed()).await
+            let (body, joined) = self.in_flight.run(key, || run.boxed()).await;
+            if joined {
+                metrics::counter!("braid_gateway_requests_deduplicated_total").increment(1);
+            }
+            body
         } else {
             run.await
         };
         metrics::histogram!("braid_gateway_request_seconds", "operation" => name)
             .record(started.elapsed().as_secs_f64());
         Ok(body)
-    }
-
-    /// Joins an identical request in flight, or runs this one for everyone who joins it.
-    async fn shared(&self, key: u64, run: BoxFuture<'static, Bytes>) -> Bytes {
-        let future = {
-            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-            match in_flight.get(&key) {
-                Some(existing) => {
-                    metrics::counter!("braid_gateway_requests_deduplicated_total").increment(1);
-                    existing.clone()
-                }
-                None => {
-                    let registry = self.in_flight.clone();
-                    let future = async move {
-                        let body = run.await;
-                        registry.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
-                        body
-                    }
-                    .boxed()
-                    .shared();
-                    in_flight.insert(key, future.clone());
-                    future
-                }
-            }
-        };
-        future.await
     }
 
     /// The headers every subgraph fetch of this request carries.

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod reload;
 pub mod respond;
 pub mod server;
+pub mod single_flight;
 pub mod supergraph;
 pub mod types;
 

@@ -2,12 +2,11 @@
 //! identical in-flight fetches sent once.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use futures::FutureExt;
-use futures::future::{BoxFuture, Shared};
 use http::{HeaderMap, HeaderValue, Request, header};
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -15,6 +14,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
 use crate::config::GatewayConfig;
+use crate::single_flight::SingleFlight;
 
 /// Why a subgraph fetch produced no response body.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -47,14 +47,12 @@ struct Endpoint {
     timeout: Duration,
 }
 
-type InFlight = Shared<BoxFuture<'static, Answer>>;
-
 /// Sends GraphQL requests to subgraphs.
 pub struct SubgraphClient {
     http: Client<HttpConnector, Full<Bytes>>,
     endpoints: HashMap<String, Endpoint>,
     dedupe: bool,
-    in_flight: Arc<Mutex<HashMap<u64, InFlight>>>,
+    in_flight: SingleFlight<Answer>,
 }
 
 impl SubgraphClient {
@@ -79,7 +77,7 @@ impl SubgraphClient {
             http,
             endpoints: map,
             dedupe: config.traffic.dedupe_subgraph_requests,
-            in_flight: Arc::new(Mutex::new(HashMap::new())),
+            in_flight: SingleFlight::default(),
         })
     }
 
@@ -105,34 +103,17 @@ impl SubgraphClient {
     /// Joins an identical fetch already in flight, or starts one that others may join.
     async fn shared(&self, name: &str, endpoint: &Endpoint, body: Bytes, headers: &HeaderMap) -> Answer {
         let key = fetch_key(name, &body, headers);
-        let future = {
-            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(existing) = in_flight.get(&key) {
-                metrics::counter!("braid_gateway_subgraph_deduplicated_total", "subgraph" => name.to_string())
-                    .increment(1);
-                existing.clone()
-            } else {
-                let registry = self.in_flight.clone();
-                let request = send(
-                    self.http.clone(),
-                    name.to_string(),
-                    endpoint.uri.clone(),
-                    endpoint.timeout,
-                    body,
-                    headers.clone(),
-                );
-                let future = async move {
-                    let result = request.await;
-                    registry.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
-                    result
-                }
-                .boxed()
-                .shared();
-                in_flight.insert(key, future.clone());
-                future
-            }
-        };
-        future.await
+        let (answer, joined) = self
+            .in_flight
+            .run(key, || {
+                send(self.http.clone(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
+                    .boxed()
+            })
+            .await;
+        if joined {
+            metrics::counter!("braid_gateway_subgraph_deduplicated_total", "subgraph" => name.to_string()).increment(1);
+        }
+        answer
     }
 }
 

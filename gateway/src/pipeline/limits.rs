@@ -34,6 +34,18 @@ pub fn check(document: &Document, operation: &OperationDefinition, limits: &Limi
     Ok(())
 }
 
+/// The document's fragment definitions by name.
+pub fn fragments(document: &Document) -> HashMap<&str, &FragmentDefinition> {
+    document
+        .definitions
+        .iter()
+        .filter_map(|d| match d {
+            Definition::Fragment(f) => Some((f.name.as_str(), f)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The selection set of any kind of operation.
 pub fn selection_set(operation: &OperationDefinition) -> &SelectionSet {
     match operation {

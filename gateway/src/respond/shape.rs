@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use graphql_tools::static_graphql::query::{self, Definition, Document, FragmentDefinition, Selection, SelectionSet};
+use graphql_tools::static_graphql::query::{self, Document, FragmentDefinition, Selection, SelectionSet};
 
 use crate::types::{Kind, Type, TypeIndex, named};
 
@@ -60,15 +60,7 @@ impl Shape {
 
 /// Compiles the operation's root selection set (on `root`).
 pub fn compile(document: &Document, selection_set: &SelectionSet, root: &str, types: &TypeIndex) -> Shape {
-    let fragments = document
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            Definition::Fragment(f) => Some((f.name.as_str(), f)),
-            _ => None,
-        })
-        .collect();
-    let compiler = Compiler { fragments, types };
+    let compiler = Compiler { fragments: crate::pipeline::limits::fragments(document), types };
     compiler.shape(&[selection_set], root)
 }
 
