@@ -302,3 +302,30 @@ async fn identical_concurrent_subgraph_fetches_are_sent_once() {
     let after = joined(&federation.get_text("/metrics").await.1);
     assert!(after - before >= 10.0, "only {} of 19 fetches joined one in flight", after - before);
 }
+
+#[tokio::test]
+async fn authorization_configured_headers_and_traceparent_reach_subgraphs() {
+    let federation = Builder::new(Supergraph::Demo)
+        .subgraph(braid_test_subgraphs::Subgraph::Accounts, federation::Run::Recorded(Default::default()))
+        .config(|c| c.headers.propagate = vec!["X-Tenant".into()])
+        .start()
+        .await;
+    let body = json!({"query": "{ users { id } }"}).to_string();
+    let trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
+    let headers = [
+        ("authorization", "Bearer abc"),
+        ("x-tenant", "acme"),
+        ("x-secret", "do not forward"),
+        ("traceparent", traceparent.as_str()),
+    ];
+    assert_eq!(federation.post(body, &headers).await.status, 200);
+    let recorded = federation.recorded.lock().unwrap().clone();
+    let seen = &recorded[0];
+    assert_eq!(seen.get("authorization").unwrap(), "Bearer abc");
+    assert_eq!(seen.get("x-tenant").unwrap(), "acme");
+    assert!(seen.get("x-secret").is_none());
+    let sent = seen.get("traceparent").unwrap().to_str().unwrap();
+    assert!(sent.starts_with(&format!("00-{trace}-")) && sent.ends_with("-01"), "{sent}");
+    assert!(!sent.contains("00f067aa0ba902b7"), "the gateway's span must be a new one: {sent}");
+}

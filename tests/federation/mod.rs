@@ -18,12 +18,18 @@ pub enum Run {
     Up(Options),
     /// Not started: its URL refuses connections.
     Down,
+    /// Started behind a proxy that records the headers of every request it forwards.
+    Recorded(Options),
 }
+
+/// Headers of the requests a [`Run::Recorded`] subgraph received.
+pub type Recorded = Arc<std::sync::Mutex<Vec<http::HeaderMap>>>;
 
 pub struct Federation {
     pub url: String,
     pub gateway: Arc<Gateway>,
     pub subgraph_urls: HashMap<&'static str, String>,
+    pub recorded: Recorded,
     http: reqwest::Client,
     stops: Vec<oneshot::Sender<()>>,
 }
@@ -72,6 +78,7 @@ impl Builder {
     pub async fn start(mut self) -> Federation {
         let mut stops = Vec::new();
         let mut subgraph_urls = HashMap::new();
+        let recorded = Recorded::default();
         for &subgraph in self.supergraph.subgraphs() {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}/graphql", listener.local_addr().unwrap());
@@ -84,6 +91,25 @@ impl Builder {
                     stops.push(stop);
                 }
                 Run::Down => drop(listener),
+                Run::Recorded(options) => {
+                    let inner = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let target = format!("http://{}/graphql", inner.local_addr().unwrap());
+                    let (stop, stopped) = oneshot::channel::<()>();
+                    tokio::spawn(braid_test_subgraphs::serve(subgraph, inner, options, async {
+                        stopped.await.ok();
+                    }));
+                    stops.push(stop);
+                    let (stop, stopped) = oneshot::channel::<()>();
+                    let proxy = recording_proxy(target, recorded.clone());
+                    tokio::spawn(async move {
+                        axum::serve(listener, proxy)
+                            .with_graceful_shutdown(async {
+                                stopped.await.ok();
+                            })
+                            .await
+                    });
+                    stops.push(stop);
+                }
             }
             let entry = self.config.subgraphs.entry(subgraph.name().to_string()).or_default();
             entry.url = Some(url.clone());
@@ -100,8 +126,25 @@ impl Builder {
         }));
         stops.push(stop);
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Federation { url, gateway, subgraph_urls, http, stops }
+        Federation { url, gateway, subgraph_urls, recorded, http, stops }
     }
+}
+
+/// Forwards POSTs to `target`, recording their headers.
+fn recording_proxy(target: String, recorded: Recorded) -> axum::Router {
+    let client = reqwest::Client::new();
+    axum::Router::new().route(
+        "/graphql",
+        axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
+            recorded.lock().unwrap().push(headers);
+            let (client, target) = (client.clone(), target.clone());
+            async move {
+                let response =
+                    client.post(target).header("content-type", "application/json").body(body).send().await.unwrap();
+                ([("content-type", "application/json")], response.bytes().await.unwrap())
+            }
+        }),
+    )
 }
 
 /// A response: status, content type and JSON body.
