@@ -12,6 +12,7 @@ pub mod jwt;
 pub mod load;
 pub mod process;
 pub mod redis_prefix;
+pub mod service;
 
 /// A name no other test uses: `prefix` plus 12 random hex digits.
 pub fn unique(prefix: &str) -> String {
