@@ -46,6 +46,7 @@ pub struct Gateway {
 }
 
 impl Gateway {
+    /// A gateway over `supergraph`. Install the process's metrics recorder before this.
     pub fn new(config: GatewayConfig, supergraph: Supergraph) -> Result<Arc<Self>, GatewayError> {
         let config = Arc::new(config);
         let client = SubgraphClient::new(&supergraph.endpoints, &config).map_err(GatewayError::Config)?;
@@ -107,7 +108,6 @@ impl Gateway {
         let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
         let headers = self.subgraph_headers(client_headers);
 
-        let name = operation.name.clone().unwrap_or_default();
         let run = {
             let gateway = self.clone();
             let runtime = runtime.clone();
@@ -145,8 +145,7 @@ impl Gateway {
         } else {
             run.await
         };
-        metrics::histogram!("braid_gateway_request_seconds", "operation" => name)
-            .record(started.elapsed().as_secs_f64());
+        operation.latency.record(started.elapsed().as_secs_f64());
         Ok(body)
     }
 
@@ -196,7 +195,8 @@ fn request_key(text: &str, name: Option<&str>, variables: Option<&Map<String, Va
     hasher.update(name.unwrap_or("").as_bytes());
     hasher.update(&[0]);
     if let Some(variables) = variables {
-        hasher.update(Value::Object(variables.clone()).to_string().as_bytes());
+        // Written straight into the hasher: no copy of the variables.
+        serde_json::to_writer(HashWriter(&mut hasher), variables).ok();
     }
     for (key, value) in headers {
         if key != "traceparent" {
@@ -205,6 +205,19 @@ fn request_key(text: &str, name: Option<&str>, variables: Option<&Map<String, Va
         }
     }
     hasher.digest()
+}
+
+struct HashWriter<'h>(&'h mut xxhash_rust::xxh3::Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

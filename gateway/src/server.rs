@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -198,8 +198,11 @@ async fn run(
     read_only: bool,
 ) -> Response {
     let result = state.gateway.execute(request, headers, read_only).await;
-    let outcome = if result.is_ok() { "ok" } else { "refused" };
-    metrics::counter!("braid_gateway_requests_total", "outcome" => outcome).increment(1);
+    static OK: LazyLock<metrics::Counter> =
+        LazyLock::new(|| metrics::counter!("braid_gateway_requests_total", "outcome" => "ok"));
+    static REFUSED: LazyLock<metrics::Counter> =
+        LazyLock::new(|| metrics::counter!("braid_gateway_requests_total", "outcome" => "refused"));
+    if result.is_ok() { &OK } else { &REFUSED }.increment(1);
     match result {
         Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response(),
         Err(error) => refusal(format, error),

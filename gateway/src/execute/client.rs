@@ -45,6 +45,27 @@ type Answer = Result<Arc<SubgraphResponse>, FetchError>;
 struct Endpoint {
     uri: http::Uri,
     timeout: Duration,
+    metrics: EndpointMetrics,
+}
+
+/// Metric handles of one subgraph, registered once (labels are not looked up per fetch).
+struct EndpointMetrics {
+    ok: metrics::Histogram,
+    failed: metrics::Histogram,
+    errors: metrics::Counter,
+    deduplicated: metrics::Counter,
+}
+
+impl EndpointMetrics {
+    fn new(name: &str) -> Self {
+        let name = name.to_string();
+        Self {
+            ok: metrics::histogram!("braid_gateway_subgraph_fetch_seconds", "subgraph" => name.clone(), "outcome" => "ok"),
+            failed: metrics::histogram!("braid_gateway_subgraph_fetch_seconds", "subgraph" => name.clone(), "outcome" => "error"),
+            errors: metrics::counter!("braid_gateway_subgraph_errors_total", "subgraph" => name.clone()),
+            deduplicated: metrics::counter!("braid_gateway_subgraph_deduplicated_total", "subgraph" => name),
+        }
+    }
 }
 
 /// Sends GraphQL requests to subgraphs.
@@ -71,7 +92,10 @@ impl SubgraphClient {
             let url = overrides.and_then(|o| o.url.clone()).unwrap_or_else(|| url.clone());
             let uri = url.parse::<http::Uri>().map_err(|e| format!("subgraph '{name}' URL {url}: {e}"))?;
             let timeout_ms = overrides.and_then(|o| o.timeout_ms).unwrap_or(config.traffic.subgraph_timeout_ms);
-            map.insert(name.clone(), Endpoint { uri, timeout: Duration::from_millis(timeout_ms) });
+            map.insert(
+                name.clone(),
+                Endpoint { uri, timeout: Duration::from_millis(timeout_ms), metrics: EndpointMetrics::new(name) },
+            );
         }
         Ok(Self {
             http,
@@ -91,11 +115,12 @@ impl SubgraphClient {
             send(self.http.clone(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
                 .await
         };
-        let outcome = if result.is_ok() { "ok" } else { "error" };
-        metrics::histogram!("braid_gateway_subgraph_fetch_seconds", "subgraph" => name.to_string(), "outcome" => outcome)
-            .record(started.elapsed().as_secs_f64());
-        if result.is_err() {
-            metrics::counter!("braid_gateway_subgraph_errors_total", "subgraph" => name.to_string()).increment(1);
+        let elapsed = started.elapsed().as_secs_f64();
+        if result.is_ok() {
+            endpoint.metrics.ok.record(elapsed);
+        } else {
+            endpoint.metrics.failed.record(elapsed);
+            endpoint.metrics.errors.increment(1);
         }
         result
     }
@@ -111,7 +136,7 @@ impl SubgraphClient {
             })
             .await;
         if joined {
-            metrics::counter!("braid_gateway_subgraph_deduplicated_total", "subgraph" => name.to_string()).increment(1);
+            endpoint.metrics.deduplicated.increment(1);
         }
         answer
     }

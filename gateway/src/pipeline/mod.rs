@@ -42,6 +42,8 @@ pub struct Operation {
     pub shape: Shape,
     /// The root type's name.
     pub root: String,
+    /// `braid_gateway_request_seconds` for this operation's name, registered once.
+    pub latency: metrics::Histogram,
 }
 
 /// The caches of prepared operations and plans.
@@ -50,6 +52,10 @@ pub struct Pipeline {
     plans: Cache<u64, Arc<PreparedPlan>>,
     config: Arc<GatewayConfig>,
 }
+
+/// Plan cache hits; registered on first use, after the binary has installed its recorder.
+static HITS: std::sync::LazyLock<metrics::Counter> =
+    std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit"));
 
 impl Pipeline {
     pub fn new(config: Arc<GatewayConfig>) -> Self {
@@ -73,7 +79,7 @@ impl Pipeline {
             hasher.digest()
         };
         if let Some(prepared) = self.operations.get(&key) {
-            metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit").increment(1);
+            HITS.increment(1);
             return prepared;
         }
         let prepared = self.prepare_uncached(supergraph, text, name);
@@ -155,7 +161,9 @@ impl Pipeline {
             }
         };
         let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
-        Ok(Arc::new(Operation { kind, name, variables, plan, shape, root }))
+        let latency =
+            metrics::histogram!("braid_gateway_request_seconds", "operation" => name.clone().unwrap_or_default());
+        Ok(Arc::new(Operation { kind, name, variables, plan, shape, root, latency }))
     }
 }
 
