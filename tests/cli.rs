@@ -108,3 +108,52 @@ async fn migrate_creates_the_catalog_tables() {
     }
     conn.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn gateway_serves_a_supergraph_with_env_overrides_and_stops_on_sigterm() {
+    let addr = free_addr();
+    let supergraph = braid_testkit::repo_root().join("tests/subgraphs/supergraphs/demo.graphql");
+    let args = ["gateway", "--supergraph", supergraph.to_str().unwrap(), "--listen", &addr];
+    let env = [("BRAID_LIMITS__MAX_DEPTH", "2".to_string())];
+    let gateway = BraidProcess::start(Path::new(BRAID), &args, &env, &addr);
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let reply = client.query("{ __typename }", json!({})).await;
+    assert_eq!(reply.data(), &json!({"__typename": "Query"}));
+    let reply = client.query("{ topProducts { reviews { author { name } } } }", json!({})).await;
+    assert_eq!(reply.body["errors"][0]["extensions"]["code"], "MAX_DEPTH_EXCEEDED", "{:?}", reply.body);
+    assert!(gateway.terminate().success(), "SIGTERM is a clean shutdown");
+}
+
+#[test]
+fn gateway_refuses_unknown_config_keys_and_broken_supergraphs() {
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-gateway-config-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("gateway.toml");
+    std::fs::write(&file, "[limits]\nmax_dept = 3\n").unwrap();
+    let supergraph = braid_testkit::repo_root().join("tests/subgraphs/supergraphs/demo.graphql");
+    let out = Command::new(BRAID)
+        .args(["gateway", "--config", file.to_str().unwrap(), "--supergraph", supergraph.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_dept"));
+
+    let broken = dir.join("broken.graphql");
+    std::fs::write(&broken, "type Query { a: Int }").unwrap();
+    let out = Command::new(BRAID).args(["gateway", "--supergraph", broken.to_str().unwrap()]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("join__Graph"), "{}", String::from_utf8_lossy(&out.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_gateway_example_config_and_schema_cover_every_section() {
+    let path = braid_testkit::repo_root().join("config/gateway.example.toml");
+    let config = braid_gateway::GatewayConfig::load(Some(&path)).expect("example config loads");
+    assert_eq!(config.subgraphs["catalog"].timeout_ms, Some(5000));
+    let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "introspection"] {
+        assert!(schema["properties"].get(section).is_some(), "{section} missing");
+    }
+}

@@ -185,7 +185,7 @@ async fn send(
         if !status.is_success() && !looks_like_graphql(&body) {
             return Err(FetchError::Status(name.clone(), status.as_u16()));
         }
-        serde_json::from_slice::<SubgraphResponse>(&body)
+        sonic_rs::from_slice::<SubgraphResponse>(&body)
             .map(Arc::new)
             .map_err(|e| FetchError::Invalid(name.clone(), e.to_string()))
     };
