@@ -329,3 +329,12 @@ async fn authorization_configured_headers_and_traceparent_reach_subgraphs() {
     assert!(sent.starts_with(&format!("00-{trace}-")) && sent.ends_with("-01"), "{sent}");
     assert!(!sent.contains("00f067aa0ba902b7"), "the gateway's span must be a new one: {sent}");
 }
+
+#[tokio::test]
+async fn planning_time_is_limited() {
+    let federation = Builder::new(Supergraph::Demo).config(|c| c.limits.max_planning_ms = 0).start().await;
+    let reply = federation.query("{ topProducts { name reviews { author { name } } } }", json!(null)).await;
+    assert_eq!((reply.status, reply.codes()), (400, vec!["PLANNING_TIMEOUT".to_string()]), "{reply:?}");
+    // Operations that need no plan still run.
+    assert_eq!(federation.data("{ __typename }").await, json!({"__typename": "Query"}));
+}

@@ -16,7 +16,7 @@ use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::graph::PlannerOverrideContext;
 use hive_router_query_planner::planner::PlannerError;
 use hive_router_query_planner::planner::plan_nodes::QueryPlan;
-use hive_router_query_planner::utils::cancellation::{CancellationError, CancellationToken};
+use hive_router_query_planner::utils::cancellation::CancellationToken;
 use moka::sync::Cache;
 
 use crate::config::GatewayConfig;
@@ -152,7 +152,7 @@ impl Pipeline {
                 let plan = supergraph
                     .planner
                     .plan_from_normalized_operation(&normalized.operation, PlannerOverrideContext::default(), &token)
-                    .map_err(|e| planning_error(e, limits.max_planning_ms))?;
+                    .map_err(|e| planning_error(e, token.bail_if_cancelled().is_err(), limits.max_planning_ms))?;
                 metrics::histogram!("braid_gateway_planning_seconds").record(started.elapsed().as_secs_f64());
                 tracing::debug!(operation = %text, plan = %serde_json::to_string(&plan).unwrap_or_default(), "planned");
                 let plan = Arc::new(PreparedPlan::new(plan));
@@ -167,17 +167,16 @@ impl Pipeline {
     }
 }
 
-fn planning_error(error: PlannerError, limit_ms: u64) -> RequestError {
-    match error {
-        PlannerError::CancellationError(CancellationError::TimedOut | CancellationError::Cancelled) => {
-            RequestError::bad(
-                codes::PLANNING_TIMEOUT,
-                format!("planning the operation took longer than the maximum of {limit_ms} ms"),
-            )
-        }
-        other => {
-            tracing::warn!(error = %other, "query planning failed");
-            RequestError::bad(codes::QUERY_PLANNING_FAILED, format!("the operation could not be planned: {other}"))
-        }
+/// The client's error for a failed plan. A timeout surfaces wrapped in several planner errors,
+/// so the token's own state decides whether it was one.
+fn planning_error(error: PlannerError, timed_out: bool, limit_ms: u64) -> RequestError {
+    let cancelled = matches!(error, PlannerError::CancellationError(_));
+    if timed_out || cancelled {
+        return RequestError::bad(
+            codes::PLANNING_TIMEOUT,
+            format!("planning the operation took longer than the maximum of {limit_ms} ms"),
+        );
     }
+    tracing::warn!(%error, "query planning failed");
+    RequestError::bad(codes::QUERY_PLANNING_FAILED, format!("the operation could not be planned: {error}"))
 }
