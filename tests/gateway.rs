@@ -355,3 +355,20 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }
 }";
+
+#[tokio::test]
+async fn batch_fetch_of_two_roots_equals_the_roots_fetched_alone() {
+    // Both roots in one operation make the planner batch their entity fetches (BatchFetch).
+    let federation = start(Supergraph::Demo).await;
+    let users = "users { id reviews { product { reviews { author { reviews { product { name inStock } } } } } } }";
+    let top = "topProducts { upc reviews { author { reviews { product { name inStock } } } } }";
+    let both = federation.data(&format!("{{ {users} {top} }}")).await;
+    let alone_users = federation.data(&format!("{{ {users} }}")).await;
+    let alone_top = federation.data(&format!("{{ {top} }}")).await;
+    assert_eq!(both["users"], alone_users["users"]);
+    assert_eq!(both["topProducts"], alone_top["topProducts"]);
+    assert_eq!(
+        both["topProducts"][0]["reviews"][0]["author"]["reviews"][1]["product"],
+        json!({"name": "Couch", "inStock": false})
+    );
+}
