@@ -86,7 +86,7 @@ impl Gateway {
     /// Runs one request: resolve the text, prepare, coerce variables, execute, respond.
     /// `read_only` is true for GET, where only queries may run.
     pub async fn execute(
-        self: &Arc<Self>,
+        &self,
         request: GraphqlRequest,
         client_headers: &HeaderMap,
         read_only: bool,
@@ -109,7 +109,6 @@ impl Gateway {
         let headers = self.subgraph_headers(client_headers);
 
         let run = {
-            let gateway = self.clone();
             let runtime = runtime.clone();
             let operation = operation.clone();
             let headers = headers.clone();
@@ -124,7 +123,6 @@ impl Gateway {
                     state: Mutex::new(Outcome::default()),
                 };
                 let outcome = execution.run().await;
-                drop(gateway);
                 respond::body(
                     &outcome.data,
                     &operation.shape,
@@ -139,7 +137,7 @@ impl Gateway {
             let key = request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers);
             let (body, joined) = self.in_flight.run(key, || run.boxed()).await;
             if joined {
-                metrics::counter!("braid_gateway_requests_deduplicated_total").increment(1);
+                JOINED.increment(1);
             }
             body
         } else {
@@ -161,6 +159,10 @@ impl Gateway {
         headers
     }
 }
+
+/// Client requests that joined an identical one in flight; registered on first use.
+static JOINED: std::sync::LazyLock<metrics::Counter> =
+    std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_requests_deduplicated_total"));
 
 /// A W3C `traceparent` for the subgraph fetches: the client's trace with a new span id, or a
 /// new trace when the client sent none (or an invalid one).

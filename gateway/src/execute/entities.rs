@@ -75,16 +75,9 @@ pub fn visit<'p>(
     }
 }
 
-/// The representation of `entity` that `requires` asks for; `None` when a required field is
-/// missing (the entity cannot be resolved, so it is not sent).
-pub fn representation(entity: &Map<String, Value>, requires: &SelectionSet, types: &TypeIndex) -> Option<Value> {
-    let mut out = Map::new();
-    project_into(entity, requires, types, &mut out)?;
-    if out.is_empty() { None } else { Some(Value::Object(out)) }
-}
-
-/// Appends the representation's JSON text to `out` without building a value (for fetches with
-/// no input rewrites). Returns false, leaving `out` as it was, when a required field is missing.
+/// Appends the JSON text of the representation of `entity` that `requires` asks for, without
+/// building a value. Returns false, leaving `out` as it was, when a required field is missing
+/// (the entity cannot be resolved, so it is not sent).
 pub fn write_representation(
     entity: &Map<String, Value>,
     requires: &SelectionSet,
@@ -170,50 +163,6 @@ fn write_value(value: &Value, selection: &SelectionSet, types: &TypeIndex, out: 
             serde_json::to_writer(&mut *out, other).ok();
             true
         }
-    }
-}
-
-fn project_into(
-    entity: &Map<String, Value>,
-    selection: &SelectionSet,
-    types: &TypeIndex,
-    out: &mut Map<String, Value>,
-) -> Option<()> {
-    for item in &selection.items {
-        match item {
-            SelectionItem::Field(field) => {
-                let value = entity.get(field.selection_identifier())?;
-                let projected = if field.selections.items.is_empty() {
-                    value.clone()
-                } else {
-                    project_value(value, &field.selections, types)?
-                };
-                out.insert(field.name.clone(), projected);
-            }
-            SelectionItem::InlineFragment(fragment) => {
-                let typename = entity.get("__typename").and_then(Value::as_str);
-                let applies = typename.is_none_or(|t| types.matches(&fragment.type_condition, t));
-                if applies {
-                    project_into(entity, &fragment.selections, types, out)?;
-                }
-            }
-            SelectionItem::FragmentSpread(_) => {}
-        }
-    }
-    Some(())
-}
-
-fn project_value(value: &Value, selection: &SelectionSet, types: &TypeIndex) -> Option<Value> {
-    match value {
-        Value::Object(object) => {
-            let mut out = Map::new();
-            project_into(object, selection, types, &mut out)?;
-            Some(Value::Object(out))
-        }
-        Value::Array(items) => {
-            items.iter().map(|i| project_value(i, selection, types)).collect::<Option<Vec<_>>>().map(Value::Array)
-        }
-        other => Some(other.clone()),
     }
 }
 

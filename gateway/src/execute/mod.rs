@@ -18,9 +18,7 @@ use serde_json::{Map, Value};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
 use client::{FetchError, SubgraphClient, SubgraphResponse};
-use entities::{
-    Representations, Trail, merge_objects, representation, rewrite, trail_path, visit, write_representation,
-};
+use entities::{Representations, Trail, merge_objects, rewrite, trail_path, visit, write_representation};
 
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
@@ -172,21 +170,23 @@ impl<'a> Execution<'a> {
         body.extend_from_slice(query.as_bytes());
         body.extend_from_slice(b",\"variables\":{");
         let mut first = true;
-        let mut field = |body: &mut Vec<u8>, name: &str, json: &[u8]| {
+        // Writes `"name":`, after a comma when it is not the first member.
+        let mut key = |body: &mut Vec<u8>, name: &str| {
             if !first {
                 body.push(b',');
             }
             first = false;
             serde_json::to_writer(&mut *body, name).ok();
             body.push(b':');
-            body.extend_from_slice(json);
         };
         for (name, json) in extra {
-            field(&mut body, name, json);
+            key(&mut body, name);
+            body.extend_from_slice(json);
         }
         for name in usages.into_iter().flatten() {
             if let Some(value) = self.variables.get(name) {
-                field(&mut body, name, value.to_string().as_bytes());
+                key(&mut body, name);
+                serde_json::to_writer(&mut body, value).ok();
             }
         }
         body.extend_from_slice(b"}}");
@@ -241,17 +241,17 @@ impl<'a> Execution<'a> {
                 let mut text = Vec::with_capacity(64);
                 for path in &job.paths {
                     visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
-                        let rep = match job.input_rewrites {
-                            Some(rewrites) => representation(entity, job.requires, types).map(|mut rep| {
+                        text.clear();
+                        let rep = write_representation(entity, job.requires, types, &mut text).then(|| {
+                            // Rewrites (rare: `@interfaceObject`) apply to a decoded copy.
+                            if let Some(rewrites) = job.input_rewrites
+                                && let Ok(mut rep) = serde_json::from_slice::<Value>(&text)
+                            {
                                 rewrite(&mut rep, rewrites, types);
-                                reps.add(&rep)
-                            }),
-                            None => {
-                                text.clear();
-                                write_representation(entity, job.requires, types, &mut text)
-                                    .then(|| reps.add_text(&text))
+                                return reps.add(&rep);
                             }
-                        };
+                            reps.add_text(&text)
+                        });
                         slots.push(rep);
                     });
                 }

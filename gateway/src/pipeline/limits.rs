@@ -20,8 +20,7 @@ pub fn check(document: &Document, operation: &OperationDefinition, limits: &Limi
             _ => None,
         })
         .collect();
-    let mut walk =
-        Walk { fragments, stack: Vec::new(), aliases: 0, deepest: 0, visits: 0, budget: limits.max_tokens * 8 };
+    let mut walk = Walk { fragments, stack: Vec::new(), aliases: 0, visits: 0, budget: limits.max_tokens * 8 };
     let selection_set = selection_set(operation);
     walk.visit(selection_set, 1, limits)?;
     let root_fields = walk.count_root_fields(selection_set, limits.max_root_fields);
@@ -61,7 +60,6 @@ struct Walk<'a> {
     /// Fragments being expanded: a cycle is left for validation to report.
     stack: Vec<&'a str>,
     aliases: usize,
-    deepest: usize,
     visits: usize,
     /// Most selections visited, so that nested fragment spreads cannot multiply without bound.
     budget: usize,
@@ -122,7 +120,6 @@ impl<'a> Walk<'a> {
                                 ),
                             ));
                         }
-                        self.deepest = self.deepest.max(depth + 1);
                         self.visit(&field.selection_set, depth + 1, limits)?;
                     }
                 }

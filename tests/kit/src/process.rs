@@ -28,7 +28,7 @@ impl BraidProcess {
     fn wait_healthy(&self, timeout: Duration) {
         let deadline = Instant::now() + timeout;
         loop {
-            if health(&self.addr) {
+            if crate::service::http_get_ok(&self.addr, "/health") {
                 return;
             }
             assert!(Instant::now() < deadline, "braid at {} did not become healthy", self.addr);
@@ -49,33 +49,8 @@ impl BraidProcess {
 
 impl Drop for BraidProcess {
     fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            self.signal_term();
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = self.child.try_wait() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+        crate::service::stop(&mut self.child);
     }
-}
-
-/// Does `GET /health` answer 200?
-fn health(addr: &str) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(addr) else { return false };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
-    let request = format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
-    let mut reply = String::new();
-    let _ = stream.read_to_string(&mut reply);
-    reply.starts_with("HTTP/1.1 200")
 }
 
 /// A free loopback address.
