@@ -80,13 +80,23 @@ enum SchemaOf {
 #[derive(Clone, Copy, ValueEnum)]
 enum SubgraphName {
     Catalog,
+    Permissions,
+}
+
+impl SubgraphName {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Catalog => braid_catalog::NAME,
+            Self::Permissions => braid_permissions::NAME,
+        }
+    }
 }
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
             Command::Demo { listen, data_dir } => crate::demo::run(listen, &data_dir).await,
-            Command::Subgraph { name: SubgraphName::Catalog, config, listen } => {
+            Command::Subgraph { name, config, listen } => {
                 let mut config = SubgraphConfig::load(config.as_deref())?;
                 if let Some(listen) = listen {
                     config.server.listen = listen;
@@ -94,22 +104,31 @@ impl Cli {
                 let listener = tokio::net::TcpListener::bind(config.server.listen)
                     .await
                     .with_context(|| format!("binding {}", config.server.listen))?;
-                let infra = Infra::connect(braid_catalog::NAME, config, None).await?;
-                let service = braid_catalog::service(infra).await?;
-                tracing::info!(addr = %listener.local_addr()?, "catalog subgraph serving /graphql");
+                let infra = Infra::connect(name.name(), config, None).await?;
+                let service = match name {
+                    SubgraphName::Catalog => braid_catalog::service(infra).await?,
+                    SubgraphName::Permissions => braid_permissions::service(infra).await?,
+                };
+                tracing::info!(addr = %listener.local_addr()?, subgraph = name.name(), "subgraph serving /graphql");
                 service.serve(listener, shutdown_signal()).await?;
-                tracing::info!("catalog subgraph stopped");
+                tracing::info!(subgraph = name.name(), "subgraph stopped");
                 Ok(())
             }
-            Command::Migrate { name: SubgraphName::Catalog, database_url } => {
+            Command::Migrate { name, database_url } => {
                 let config = braid_kit::config::DatabaseConfig { url: database_url, ..Default::default() };
                 let db = braid_kit::db::connect(&config).await?;
-                braid_migrations::catalog::Migrator::up(&db, None).await?;
-                println!("catalog: migrations applied");
+                match name {
+                    SubgraphName::Catalog => braid_migrations::catalog::Migrator::up(&db, None).await?,
+                    SubgraphName::Permissions => braid_migrations::permissions::Migrator::up(&db, None).await?,
+                }
+                println!("{}: migrations applied", name.name());
                 Ok(())
             }
-            Command::Sdl { name: SubgraphName::Catalog } => {
-                print!("{}", braid_catalog::graphql::sdl());
+            Command::Sdl { name } => {
+                match name {
+                    SubgraphName::Catalog => print!("{}", braid_catalog::graphql::sdl()),
+                    SubgraphName::Permissions => print!("{}", braid_permissions::graphql::sdl()),
+                }
                 Ok(())
             }
             Command::ConfigSchema { of } => {

@@ -6,5 +6,6 @@
 
 pub mod catalog;
 pub mod events;
+pub mod permissions;
 
 pub use sea_orm_migration::MigratorTrait;

@@ -136,7 +136,9 @@ impl Inventory {
     }
 }
 
+/// Where a page of a Relay connection stands (shared by every subgraph's connections).
 #[derive(SimpleObject)]
+#[graphql(shareable)]
 pub struct PageInfo {
     pub has_next_page: bool,
     pub has_previous_page: bool,

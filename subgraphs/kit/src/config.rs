@@ -22,6 +22,7 @@ pub struct SubgraphConfig {
     pub events: EventsConfig,
     pub cache: CacheConfig,
     pub auth: AuthConfig,
+    pub issuer: IssuerConfig,
 }
 
 /// The HTTP listener and request limits.
@@ -192,6 +193,40 @@ impl Default for AuthConfig {
     }
 }
 
+/// Issuing tokens: used by the permissions subgraph only.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct IssuerConfig {
+    /// The `iss` claim of issued tokens.
+    pub issuer: String,
+    /// The `aud` claim of issued tokens.
+    pub audience: String,
+    /// Access token lifetime, in seconds.
+    pub access_ttl_secs: u64,
+    /// Refresh token lifetime, in seconds (each use rotates it).
+    pub refresh_ttl_secs: u64,
+    /// Failed logins of one account allowed before it is locked.
+    pub max_failed_logins: u32,
+    /// First lockout, in seconds; each further failure doubles it.
+    pub lockout_secs: u64,
+    /// Longest lockout, in seconds.
+    pub max_lockout_secs: u64,
+}
+
+impl Default for IssuerConfig {
+    fn default() -> Self {
+        Self {
+            issuer: "https://braid.local/".into(),
+            audience: "braid".into(),
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 30 * 24 * 3600,
+            max_failed_logins: 5,
+            lockout_secs: 30,
+            max_lockout_secs: 900,
+        }
+    }
+}
+
 impl SubgraphConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, KitError> {
@@ -244,6 +279,9 @@ impl SubgraphConfig {
         }
         if self.server.max_body_bytes < 1024 {
             return bad("server.max_body_bytes", "must be at least 1024");
+        }
+        if self.issuer.access_ttl_secs < 10 || self.issuer.refresh_ttl_secs < self.issuer.access_ttl_secs {
+            return bad("issuer", "access_ttl_secs is at least 10 and refresh_ttl_secs at least access_ttl_secs");
         }
         if self.auth.algorithms.is_empty() {
             return bad("auth.algorithms", "must name at least one algorithm");

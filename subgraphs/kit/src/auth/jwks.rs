@@ -8,7 +8,7 @@ use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::JwkSet;
 use tokio::sync::RwLock;
 
-use super::TokenError;
+use super::{KeyResolver, TokenError};
 
 const MIN_REFRESH: Duration = Duration::from_secs(10);
 
@@ -31,14 +31,6 @@ impl JwksKeys {
     }
 
     /// The key for `kid` (a JWKS with one key also serves tokens without a `kid`).
-    pub async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, TokenError> {
-        if let Some(key) = self.lookup(kid).await {
-            return Ok(key);
-        }
-        self.refresh().await;
-        self.lookup(kid).await.ok_or(TokenError::UnknownKey)
-    }
-
     async fn lookup(&self, kid: Option<&str>) -> Option<DecodingKey> {
         let state = self.state.read().await;
         match kid {
@@ -83,5 +75,16 @@ impl JwksKeys {
             }
         }
         Ok(keys)
+    }
+}
+
+#[async_trait::async_trait]
+impl KeyResolver for JwksKeys {
+    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, TokenError> {
+        if let Some(key) = self.lookup(kid).await {
+            return Ok(key);
+        }
+        self.refresh().await;
+        self.lookup(kid).await.ok_or(TokenError::UnknownKey)
     }
 }

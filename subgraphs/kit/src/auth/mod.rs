@@ -6,6 +6,7 @@ mod jwks;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
@@ -57,9 +58,15 @@ pub enum TokenError {
     Invalid(String),
 }
 
+/// Finds the public key a token names.
+#[async_trait]
+pub trait KeyResolver: Send + Sync + 'static {
+    async fn key(&self, kid: Option<&str>) -> Result<DecodingKey, TokenError>;
+}
+
 enum Keys {
     Static(DecodingKey),
-    Jwks(JwksKeys),
+    Resolver(Arc<dyn KeyResolver>),
 }
 
 /// Verifies bearer tokens.
@@ -78,25 +85,34 @@ impl Verifier {
             (Some(_), Some(_)) => {
                 return Err(KitError::Config("auth: set jwks_url or public_key_pem, not both".into()));
             }
-            (Some(url), None) => Keys::Jwks(JwksKeys::new(url.clone())),
+            (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(url.clone()))),
             (None, Some(pem)) => Keys::Static(
                 DecodingKey::from_rsa_pem(pem.as_bytes())
                     .map_err(|e| KitError::Config(format!("auth.public_key_pem: {e}")))?,
             ),
             (None, None) => return Ok(None),
         };
+        Self::build(keys, config).map(Some)
+    }
+
+    /// A verifier whose keys come from `resolver` (the issuer's own key store, say).
+    pub fn with_resolver(resolver: Arc<dyn KeyResolver>, config: &AuthConfig) -> Result<Arc<Self>, KitError> {
+        Self::build(Keys::Resolver(resolver), config)
+    }
+
+    fn build(keys: Keys, config: &AuthConfig) -> Result<Arc<Self>, KitError> {
         let algorithms = config
             .algorithms
             .iter()
             .map(|a| a.parse::<Algorithm>().map_err(|_| KitError::Config(format!("auth.algorithms: unknown {a:?}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(Arc::new(Self {
+        Ok(Arc::new(Self {
             keys,
             algorithms,
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             leeway: config.leeway_secs,
-        })))
+        }))
     }
 
     /// Verifies the value of an `Authorization` header.
@@ -118,7 +134,7 @@ impl Verifier {
         }
         let key = match &self.keys {
             Keys::Static(key) => key.clone(),
-            Keys::Jwks(jwks) => jwks.key(header.kid.as_deref()).await?,
+            Keys::Resolver(resolver) => resolver.key(header.kid.as_deref()).await?,
         };
         let mut validation = Validation::new(header.alg);
         validation.algorithms = vec![header.alg];

@@ -53,6 +53,10 @@ pub trait Cache: Send + Sync + 'static {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
     async fn delete(&self, key: &str) -> Result<(), CacheError>;
+    /// Reads plain entries (one round trip for all keys).
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError>;
+    /// Writes plain entries with one lifetime (one round trip for all).
+    async fn set_many(&self, entries: &[(String, Vec<u8>)], ttl: Duration) -> Result<(), CacheError>;
     /// Adds one and returns the new value (a missing counter counts from 0).
     async fn incr(&self, key: &str) -> Result<i64, CacheError>;
     /// Reads versioned entries (one round trip for all keys).
@@ -74,6 +78,12 @@ impl Cache for NoCache {
         Ok(())
     }
     async fn delete(&self, _: &str) -> Result<(), CacheError> {
+        Ok(())
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
+        Ok(vec![None; keys.len()])
+    }
+    async fn set_many(&self, _: &[(String, Vec<u8>)], _: Duration) -> Result<(), CacheError> {
         Ok(())
     }
     async fn incr(&self, _: &str) -> Result<i64, CacheError> {

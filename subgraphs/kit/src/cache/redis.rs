@@ -74,6 +74,26 @@ impl Cache for RedisCache {
         self.conn.clone().del(self.key(key)).await.map_err(err)
     }
 
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // MGET always answers with an array, even for one key.
+        let full: Vec<String> = keys.iter().map(|k| self.key(k)).collect();
+        redis::cmd("MGET").arg(&full).query_async(&mut self.conn.clone()).await.map_err(err)
+    }
+
+    async fn set_many(&self, entries: &[(String, Vec<u8>)], ttl: Duration) -> Result<(), CacheError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (key, value) in entries {
+            pipe.set_ex(self.key(key), value.as_slice(), ttl.as_secs().max(1)).ignore();
+        }
+        pipe.query_async::<()>(&mut self.conn.clone()).await.map_err(err)
+    }
+
     async fn incr(&self, key: &str) -> Result<i64, CacheError> {
         self.conn.clone().incr(self.key(key), 1).await.map_err(err)
     }

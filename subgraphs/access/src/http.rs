@@ -1,0 +1,105 @@
+//! A [`Source`] that asks the permissions subgraph over GraphQL, with the viewer's own token
+//! (so nobody learns more through it than they could ask themselves).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AccessError;
+use crate::source::{Checked, Source, Viewer, Visible, VisibleSet};
+
+const CHECK: &str = "query BraidVisibility($ids: [ID!]!) { visibility(employeeIds: $ids) { allowed validUntil } }";
+const VISIBLE: &str = "query BraidVisibleEmployees { visibleEmployees { ids validUntil } }";
+
+/// The permissions subgraph's `/graphql`.
+pub struct GraphqlSource {
+    url: String,
+    client: reqwest::Client,
+}
+
+#[derive(Deserialize)]
+struct Reply<T> {
+    data: Option<T>,
+    #[serde(default)]
+    errors: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckData {
+    visibility: CheckAnswer,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckAnswer {
+    allowed: Vec<bool>,
+    valid_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VisibleData {
+    visible_employees: VisibleAnswer,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct VisibleAnswer {
+    ids: Vec<String>,
+    valid_until: Option<DateTime<Utc>>,
+}
+
+impl GraphqlSource {
+    pub fn new(url: impl Into<String>, timeout: Duration) -> Self {
+        let client = reqwest::Client::builder().timeout(timeout).build().expect("http client builds");
+        Self { url: url.into(), client }
+    }
+
+    async fn ask<T: for<'de> Deserialize<'de>>(
+        &self,
+        viewer: &Viewer,
+        body: serde_json::Value,
+    ) -> Result<T, AccessError> {
+        let token = viewer.token.as_deref().ok_or_else(|| AccessError::Source("no token to ask with".into()))?;
+        let reply: Reply<T> = self
+            .client
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| AccessError::Source(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| AccessError::Source(e.to_string()))?;
+        match (reply.data, reply.errors.first()) {
+            (Some(data), None) => Ok(data),
+            (_, Some(error)) => Err(AccessError::Source(error.to_string())),
+            (None, None) => Err(AccessError::Source("an answer without data".into())),
+        }
+    }
+}
+
+#[async_trait]
+impl Source for GraphqlSource {
+    async fn check(&self, viewer: &Viewer, targets: &[i64]) -> Result<Checked, AccessError> {
+        let ids: Vec<String> = targets.iter().map(i64::to_string).collect();
+        let data: CheckData = self.ask(viewer, json!({ "query": CHECK, "variables": { "ids": ids } })).await?;
+        Ok(Checked { allowed: data.visibility.allowed, valid_until: data.visibility.valid_until })
+    }
+
+    async fn visible(&self, viewer: &Viewer) -> Result<Visible, AccessError> {
+        let data: VisibleData = self.ask(viewer, json!({ "query": VISIBLE })).await?;
+        let ids = data
+            .visible_employees
+            .ids
+            .iter()
+            .map(|id| id.parse::<i64>().map_err(|_| AccessError::Source(format!("bad employee id {id:?}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Visible { ids: VisibleSet::new(ids), valid_until: data.visible_employees.valid_until })
+    }
+}

@@ -1,0 +1,201 @@
+//! Lookups: cache first, then one source round trip for whatever missed; batched across
+//! callers by a DataLoader over [`Check`] keys.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_graphql::dataloader::Loader;
+use chrono::Utc;
+
+use crate::AccessError;
+use crate::cache::AccessCache;
+use crate::source::{Source, Viewer, VisibleSet};
+
+/// One question: may `viewer` see `target`? Equal keys ignore the token (any valid token of
+/// the viewer answers the same question).
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub viewer: Viewer,
+    pub target: i64,
+}
+
+impl PartialEq for Check {
+    fn eq(&self, other: &Self) -> bool {
+        self.viewer.id == other.viewer.id && self.target == other.target
+    }
+}
+
+impl Eq for Check {}
+
+impl Hash for Check {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.viewer.id.hash(state);
+        self.target.hash(state);
+    }
+}
+
+/// The lookup service: a source behind a cache.
+#[derive(Clone)]
+pub struct Lookup {
+    source: Arc<dyn Source>,
+    cache: Option<AccessCache>,
+}
+
+fn ttl_until(default: Duration, until: Option<chrono::DateTime<Utc>>) -> Option<Duration> {
+    match until {
+        None => Some(default),
+        Some(t) => {
+            let left = (t - Utc::now()).to_std().ok()?;
+            (left >= Duration::from_secs(1)).then(|| left.min(default))
+        }
+    }
+}
+
+fn cache_failed(e: &braid_kit::cache::CacheError) {
+    metrics::counter!("braid_access_cache_errors_total").increment(1);
+    tracing::warn!(error = %e, "permission cache unavailable; asking the source");
+}
+
+impl Lookup {
+    /// `cache: None` asks the source every time.
+    pub fn new(source: Arc<dyn Source>, cache: Option<AccessCache>) -> Self {
+        Self { source, cache }
+    }
+
+    pub fn cache(&self) -> Option<&AccessCache> {
+        self.cache.as_ref()
+    }
+
+    /// May `viewer` see each of `targets`? At most one source round trip.
+    pub async fn check(&self, viewer: &Viewer, targets: &[i64]) -> Result<Vec<bool>, AccessError> {
+        let Some(cache) = &self.cache else {
+            return self.ask(viewer, targets).await.map(|(allowed, _)| allowed);
+        };
+        let cached = match cache.stamps(&[viewer.id]).await {
+            Ok(stamps) => {
+                let keys: Vec<String> =
+                    targets.iter().map(|t| AccessCache::pair_key(stamps[0], viewer.id, *t)).collect();
+                match cache.get_many(&keys).await {
+                    Ok(values) => Some((keys, values)),
+                    Err(e) => {
+                        cache_failed(&e);
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                cache_failed(&e);
+                None
+            }
+        };
+        let Some((keys, values)) = cached else {
+            return self.ask(viewer, targets).await.map(|(allowed, _)| allowed);
+        };
+        let mut answers: Vec<Option<bool>> = values.iter().map(|v| v.as_deref().map(|b| b == b"1")).collect();
+        let missing: Vec<usize> = (0..targets.len()).filter(|i| answers[*i].is_none()).collect();
+        metrics::counter!("braid_access_cache_hits_total").increment((targets.len() - missing.len()) as u64);
+        if !missing.is_empty() {
+            metrics::counter!("braid_access_cache_misses_total").increment(missing.len() as u64);
+            let asked: Vec<i64> = missing.iter().map(|i| targets[*i]).collect();
+            let (allowed, until) = self.ask(viewer, &asked).await?;
+            let mut entries = Vec::with_capacity(missing.len());
+            for (i, ok) in missing.iter().zip(allowed) {
+                answers[*i] = Some(ok);
+                entries.push((keys[*i].clone(), if ok { b"1".to_vec() } else { b"0".to_vec() }));
+            }
+            if let Some(ttl) = ttl_until(cache.ttl(), until) {
+                let cache = cache.clone();
+                // Off the request path: the answer does not wait for the cache write.
+                tokio::spawn(async move {
+                    if let Err(e) = cache.put_many(&entries, ttl).await {
+                        cache_failed(&e);
+                    }
+                });
+            }
+        }
+        Ok(answers.into_iter().map(|a| a.unwrap_or(false)).collect())
+    }
+
+    /// Everything `viewer` may see. At most one source round trip.
+    pub async fn visible(&self, viewer: &Viewer) -> Result<Arc<VisibleSet>, AccessError> {
+        let key = match &self.cache {
+            Some(cache) => match cache.stamps(&[viewer.id]).await {
+                Ok(stamps) => Some(AccessCache::set_key(stamps[0], viewer.id)),
+                Err(e) => {
+                    cache_failed(&e);
+                    None
+                }
+            },
+            None => None,
+        };
+        if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            match cache.get_many(std::slice::from_ref(key)).await {
+                Ok(mut found) => {
+                    if let Some(set) = found.pop().flatten().and_then(|b| VisibleSet::decode(&b)) {
+                        metrics::counter!("braid_access_cache_hits_total").increment(1);
+                        return Ok(Arc::new(set));
+                    }
+                }
+                Err(e) => cache_failed(&e),
+            }
+            metrics::counter!("braid_access_cache_misses_total").increment(1);
+        }
+        metrics::counter!("braid_access_source_requests_total", "kind" => "visible").increment(1);
+        let visible = self.source.visible(viewer).await?;
+        if let (Some(cache), Some(key)) = (&self.cache, key)
+            && let Some(ttl) = ttl_until(cache.ttl(), visible.valid_until)
+        {
+            let entries = vec![(key, visible.ids.encode())];
+            let cache = cache.clone();
+            tokio::spawn(async move {
+                if let Err(e) = cache.put_many(&entries, ttl).await {
+                    cache_failed(&e);
+                }
+            });
+        }
+        Ok(Arc::new(visible.ids))
+    }
+
+    async fn ask(
+        &self,
+        viewer: &Viewer,
+        targets: &[i64],
+    ) -> Result<(Vec<bool>, Option<chrono::DateTime<Utc>>), AccessError> {
+        metrics::counter!("braid_access_source_requests_total", "kind" => "check").increment(1);
+        let checked = self.source.check(viewer, targets).await?;
+        if checked.allowed.len() != targets.len() {
+            return Err(AccessError::Source(format!(
+                "asked about {} employees, got {} answers",
+                targets.len(),
+                checked.allowed.len()
+            )));
+        }
+        Ok((checked.allowed, checked.valid_until))
+    }
+}
+
+impl Loader<Check> for Lookup {
+    type Value = bool;
+    type Error = AccessError;
+
+    async fn load(&self, keys: &[Check]) -> Result<HashMap<Check, bool>, AccessError> {
+        let mut by_viewer: HashMap<i64, (Viewer, Vec<i64>)> = HashMap::new();
+        for key in keys {
+            by_viewer.entry(key.viewer.id).or_insert_with(|| (key.viewer.clone(), Vec::new())).1.push(key.target);
+        }
+        let answers = futures::future::try_join_all(by_viewer.into_values().map(|(viewer, targets)| async move {
+            let allowed = self.check(&viewer, &targets).await?;
+            Ok::<_, AccessError>((viewer, targets, allowed))
+        }))
+        .await?;
+        let mut out = HashMap::with_capacity(keys.len());
+        for (viewer, targets, allowed) in answers {
+            for (target, ok) in targets.into_iter().zip(allowed) {
+                out.insert(Check { viewer: viewer.clone(), target }, ok);
+            }
+        }
+        Ok(out)
+    }
+}
