@@ -90,7 +90,7 @@ impl Sessions {
 
     /// The lockout after `failures` consecutive failures, if any.
     fn lockout(&self, failures: u32) -> Option<DateTime<Utc>> {
-        let over = failures.checked_sub(self.config.max_failed_logins)?;
+        let over = failures.checked_sub(self.config.max_failed_logins.saturating_add(1))?;
         let secs = self.config.lockout_secs.saturating_mul(1u64 << over.min(20)).min(self.config.max_lockout_secs);
         Some(Utc::now() + TimeDelta::seconds(secs as i64))
     }
