@@ -76,13 +76,18 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let mut gateway_config = braid_gateway::GatewayConfig::default();
     gateway_config.server.listen = addr;
+    // Tokens are the permissions subgraph's; its JWKS is where the gateway finds their keys.
+    let issuer = &permissions.infra.config.issuer;
+    gateway_config.auth.jwks_url = Some(format!("http://{}/.well-known/jwks.json", permissions_listener.local_addr()?));
+    gateway_config.auth.issuer = Some(issuer.issuer.clone());
+    gateway_config.auth.audience = Some(issuer.audience.clone());
     for (name, sub) in [
         (braid_catalog::NAME, catalog_listener.local_addr()?),
         (braid_permissions::NAME, permissions_listener.local_addr()?),
     ] {
         gateway_config.subgraphs.entry(name.to_string()).or_default().url = Some(format!("http://{sub}/graphql"));
     }
-    let gateway = braid_gateway::gateway_from_sdl(gateway_config, SUPERGRAPH)?;
+    let gateway = braid_gateway::gateway_from_sdl(gateway_config, SUPERGRAPH, Some(cache.clone())).await?;
     let router = braid_gateway::server::router(gateway, braid_kit::telemetry::prometheus().clone());
 
     let password = braid_permissions::seed::DEMO_PASSWORD;

@@ -28,6 +28,30 @@ pub struct GatewayConfig {
     pub persisted: PersistedConfig,
     pub introspection: IntrospectionConfig,
     pub graphiql: GraphiqlConfig,
+    /// Bearer token verification (the same keys as a subgraph's `[auth]`).
+    pub auth: braid_kit::config::AuthConfig,
+    pub access: AccessConfig,
+}
+
+/// Permission lookups for `@ownedBy` objects.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// The permissions subgraph's GraphQL URL (default: the subgraph named `permissions`).
+    pub permissions_url: Option<String>,
+    /// Where answers are cached. Use the permissions subgraph's Redis and key prefix: it
+    /// invalidates them when the org, a group or a grant changes.
+    pub cache: braid_kit::config::CacheConfig,
+    /// Time limit of one lookup, in milliseconds.
+    pub timeout_ms: u64,
+    /// How long checks wait to share one lookup with concurrent requests, in milliseconds.
+    pub batch_delay_ms: u64,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self { permissions_url: None, cache: Default::default(), timeout_ms: 2_000, batch_delay_ms: 1 }
+    }
 }
 
 /// The HTTP listener.

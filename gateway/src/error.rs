@@ -39,6 +39,9 @@ pub mod codes {
     pub const SUBGRAPH_TIMEOUT: &str = "SUBGRAPH_TIMEOUT";
     pub const SUBGRAPH_INVALID_RESPONSE: &str = "SUBGRAPH_INVALID_RESPONSE";
     pub const NON_NULL_VIOLATION: &str = "NON_NULL_VIOLATION";
+    pub const INVALID_TOKEN: &str = "INVALID_TOKEN";
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
 }

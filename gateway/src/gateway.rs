@@ -10,6 +10,7 @@ use futures::FutureExt;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
+use crate::authz::{self, Authz, Verdict};
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
 use crate::execute::client::SubgraphClient;
@@ -43,11 +44,18 @@ pub struct Gateway {
     persisted: Persisted,
     propagate: Vec<HeaderName>,
     in_flight: SingleFlight<Bytes>,
+    authz: Arc<Authz>,
 }
 
 impl Gateway {
-    /// A gateway over `supergraph`. Install the process's metrics recorder before this.
-    pub fn new(config: GatewayConfig, supergraph: Supergraph) -> Result<Arc<Self>, GatewayError> {
+    /// A gateway over `supergraph`; permission answers are cached in `cache`. Install the
+    /// process's metrics recorder before this.
+    pub fn new(
+        config: GatewayConfig,
+        supergraph: Supergraph,
+        cache: Arc<dyn braid_kit::cache::Cache>,
+    ) -> Result<Arc<Self>, GatewayError> {
+        let authz = Arc::new(Authz::new(&config, &supergraph.endpoints, cache)?);
         let config = Arc::new(config);
         let client = SubgraphClient::new(&supergraph.endpoints, &config).map_err(GatewayError::Config)?;
         let mut propagate = Vec::new();
@@ -67,6 +75,7 @@ impl Gateway {
             runtime: ArcSwap::from_pointee(Runtime { supergraph: Arc::new(supergraph), client }),
             propagate,
             in_flight: SingleFlight::default(),
+            authz,
             config,
         }))
     }
@@ -92,6 +101,7 @@ impl Gateway {
         read_only: bool,
     ) -> Result<Bytes, RequestError> {
         let started = Instant::now();
+        let identity = self.authz.authenticate(client_headers).await?;
         let text = self.persisted.resolve(request.query, request.extensions.as_ref())?;
         let runtime = self.runtime();
         let operation = self.pipeline.prepare(&runtime.supergraph, &text, request.operation_name.as_deref())?;
@@ -107,28 +117,57 @@ impl Gateway {
         }
         let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
         let headers = self.subgraph_headers(client_headers);
+        let policies = &runtime.supergraph.policies;
+        // Marked fields the viewer may not have: out of the plan, null with an error in the response.
+        let mut denied_fields = std::collections::HashMap::new();
+        for key in &operation.marked {
+            if let Some(Err(missing_token)) = policies.fields.get(key).map(|r| r.check(&identity.claims)) {
+                denied_fields.insert(key.clone(), missing_token);
+                let possible =
+                    runtime.supergraph.types.get(&key.0).map(|t| t.possible_types.clone()).unwrap_or_default();
+                for object in possible {
+                    denied_fields.insert((object, key.1.clone()), missing_token);
+                }
+            }
+        }
+        let plan = if denied_fields.is_empty() {
+            operation.plan.clone()
+        } else {
+            let denied = denied_fields.keys().cloned().collect();
+            self.pipeline.plan_without(&runtime.supergraph, &operation, &denied)?
+        };
 
         let run = {
             let runtime = runtime.clone();
             let operation = operation.clone();
             let headers = headers.clone();
+            let authz = self.authz.clone();
             async move {
+                let policies = &runtime.supergraph.policies;
                 let execution = Execution {
                     supergraph: &runtime.supergraph,
                     client: &runtime.client,
-                    plan: &operation.plan,
+                    plan: &plan,
                     variables: &variables,
                     headers: &headers,
                     may_dedupe: operation.kind == Kind::Query,
                     state: Mutex::new(Outcome::default()),
                 };
                 let outcome = execution.run().await;
+                let mut verdict = Verdict { fields: denied_fields, ..Verdict::default() };
+                if !policies.owned_types.is_empty() || !policies.owned_fields.is_empty() {
+                    let owners = authz::owners(&outcome.data);
+                    verdict.denied_owners = authz.denied_owners(&identity, owners).await;
+                    verdict.owned_types = Some(&policies.owned_types);
+                    verdict.owned_fields = Some(&policies.owned_fields);
+                }
                 respond::body(
                     &outcome.data,
                     &operation.shape,
                     &operation.root,
                     &variables,
                     &runtime.supergraph.introspection,
+                    &verdict,
                     outcome.errors,
                 )
             }

@@ -4,6 +4,7 @@
 //! [`pipeline::limits`], [`pipeline::validate`], planning ([`pipeline`]), variable coercion
 //! ([`pipeline::variables`]), [`execute`] and [`respond`]. [`server`] is the HTTP edge.
 
+pub mod authz;
 pub mod config;
 pub mod error;
 pub mod execute;
@@ -43,7 +44,10 @@ pub async fn run(
         })?;
     let supergraph = load(&path)?;
     let hot_reload = config.supergraph.hot_reload;
-    let gateway = Gateway::new(config, supergraph)?;
+    let cache = braid_kit::cache::from_config(&config.access.cache)
+        .await
+        .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?;
+    let gateway = Gateway::new(config, supergraph, cache)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let watcher = hot_reload.then(|| {
         let mut stop = stop_rx.clone();
@@ -67,7 +71,18 @@ pub fn load(path: &Path) -> Result<Supergraph, GatewayError> {
     Supergraph::parse(&text)
 }
 
-/// Convenience for tests and the demo: a gateway over an in-memory supergraph SDL.
-pub fn gateway_from_sdl(config: GatewayConfig, sdl: &str) -> Result<Arc<Gateway>, GatewayError> {
-    Gateway::new(config, Supergraph::parse(sdl)?)
+/// Convenience for tests and the demo: a gateway over an in-memory supergraph SDL; `cache`
+/// (default: the one `access.cache` names) holds permission answers.
+pub async fn gateway_from_sdl(
+    config: GatewayConfig,
+    sdl: &str,
+    cache: Option<Arc<dyn braid_kit::cache::Cache>>,
+) -> Result<Arc<Gateway>, GatewayError> {
+    let cache = match cache {
+        Some(cache) => cache,
+        None => braid_kit::cache::from_config(&config.access.cache)
+            .await
+            .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?,
+    };
+    Gateway::new(config, Supergraph::parse(sdl)?, cache)
 }

@@ -10,6 +10,7 @@ use graphql_tools::validation::validate::ValidationPlan;
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::utils::parsing::safe_parse_schema;
 
+use crate::authz::Policies;
 use crate::error::GatewayError;
 use crate::introspection::Introspection;
 use crate::types::TypeIndex;
@@ -29,6 +30,8 @@ pub struct Supergraph {
     pub introspection: Introspection,
     /// Identifies this schema in cache keys, so a reload never serves an old plan.
     pub id: u64,
+    /// `@authenticated`, `@requiresScopes` and `@ownedBy` marks.
+    pub policies: Policies,
 }
 
 impl Supergraph {
@@ -52,6 +55,7 @@ impl Supergraph {
         let endpoints = planner.supergraph.subgraph_endpoint_map.clone();
         let introspection = Introspection::new(&public, &types);
         let id = xxhash_rust::xxh3::xxh3_64(sdl.as_bytes());
+        let policies = Policies::new(&all_types);
         Ok(Self {
             planner,
             public,
@@ -61,6 +65,7 @@ impl Supergraph {
             endpoints,
             introspection,
             id,
+            policies,
         })
     }
 }

@@ -118,7 +118,7 @@ impl Builder {
         // The metrics recorder goes in before the gateway registers its metrics.
         let metrics = braid_kit::telemetry::prometheus().clone();
         let sdl = self.sdl.unwrap_or_else(|| self.supergraph.sdl().to_string());
-        let gateway = braid_gateway::gateway_from_sdl(self.config, &sdl).expect("the supergraph loads");
+        let gateway = braid_gateway::gateway_from_sdl(self.config, &sdl, None).await.expect("the supergraph loads");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway.clone(), metrics);

@@ -7,10 +7,11 @@ pub mod parse;
 pub mod validate;
 pub mod variables;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use graphql_tools::static_graphql::query::{OperationDefinition, VariableDefinition};
+use graphql_tools::static_graphql::query::{Document, OperationDefinition, VariableDefinition};
 use hive_router_query_planner::ast::normalization::normalize_operation;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::graph::PlannerOverrideContext;
@@ -19,6 +20,7 @@ use hive_router_query_planner::planner::plan_nodes::QueryPlan;
 use hive_router_query_planner::utils::cancellation::CancellationToken;
 use moka::sync::Cache;
 
+use crate::authz::rewrite;
 use crate::config::GatewayConfig;
 use crate::error::{RequestError, codes};
 use crate::execute::PreparedPlan;
@@ -44,12 +46,22 @@ pub struct Operation {
     pub root: String,
     /// `braid_gateway_request_seconds` for this operation's name, registered once.
     pub latency: metrics::Histogram,
+    /// The document as the client wrote it (re-planned when the viewer lacks a marked field).
+    pub document: Arc<Document>,
+    /// The operation name the client asked for.
+    pub requested_name: Option<String>,
+    /// Fields carrying `@authenticated` or `@requiresScopes` that the operation selects.
+    pub marked: Vec<(String, String)>,
+    /// Identifies the operation in the cache of its per-viewer plans.
+    pub key: u64,
 }
 
 /// The caches of prepared operations and plans.
 pub struct Pipeline {
     operations: Cache<u64, Result<Arc<Operation>, RequestError>>,
     plans: Cache<u64, Arc<PreparedPlan>>,
+    /// Plans of operations with fields taken out, by operation and taken-out fields.
+    reduced: Cache<u64, Arc<PreparedPlan>>,
     config: Arc<GatewayConfig>,
 }
 
@@ -60,7 +72,7 @@ static HITS: std::sync::LazyLock<metrics::Counter> =
 impl Pipeline {
     pub fn new(config: Arc<GatewayConfig>) -> Self {
         let size = config.traffic.plan_cache_size;
-        Self { operations: Cache::new(size), plans: Cache::new(size), config }
+        Self { operations: Cache::new(size), plans: Cache::new(size), reduced: Cache::new(size), config }
     }
 
     /// The prepared operation for `text`, from the cache when it has been seen before.
@@ -82,7 +94,7 @@ impl Pipeline {
             HITS.increment(1);
             return prepared;
         }
-        let prepared = self.prepare_uncached(supergraph, text, name);
+        let prepared = self.prepare_uncached(supergraph, text, name, key);
         // A planning timeout may pass on a quieter machine; everything else is a property of the text.
         let timed_out = matches!(&prepared, Err(e) if e.errors[0].code() == Some(codes::PLANNING_TIMEOUT));
         if !timed_out {
@@ -96,6 +108,7 @@ impl Pipeline {
         supergraph: &Supergraph,
         text: &str,
         name: Option<&str>,
+        key: u64,
     ) -> Result<Arc<Operation>, RequestError> {
         let limits = &self.config.limits;
         let document = parse::parse(text, limits)?;
@@ -122,7 +135,70 @@ impl Pipeline {
         if introspects && !self.config.introspection.enabled {
             return Err(RequestError::bad(codes::INTROSPECTION_DISABLED, "introspection is disabled on this gateway"));
         }
-        let mut normalized = normalize_operation(&supergraph.planner.supergraph, &document, name).map_err(|e| {
+        let marked = rewrite::marked_fields(&document, &supergraph.types, &supergraph.policies);
+        let plan = if supergraph.policies.is_empty() {
+            self.plan(supergraph, &document, name)?
+        } else {
+            let planned = rewrite::rewrite(&document, &supergraph.types, &supergraph.policies, &HashSet::new());
+            self.plan(supergraph, &planned, name)?
+        };
+        let requested = name.map(str::to_string);
+        let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
+        let latency =
+            metrics::histogram!("braid_gateway_request_seconds", "operation" => name.clone().unwrap_or_default());
+        Ok(Arc::new(Operation {
+            kind,
+            name,
+            variables,
+            plan,
+            shape,
+            root,
+            latency,
+            document: Arc::new(document),
+            requested_name: requested,
+            marked,
+            key,
+        }))
+    }
+
+    /// The plan of `operation` without the `denied` fields (cached per operation and set).
+    pub fn plan_without(
+        &self,
+        supergraph: &Supergraph,
+        operation: &Operation,
+        denied: &HashSet<(String, String)>,
+    ) -> Result<Arc<PreparedPlan>, RequestError> {
+        let key = {
+            let mut sorted: Vec<&(String, String)> = denied.iter().collect();
+            sorted.sort();
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            hasher.update(&operation.key.to_le_bytes());
+            for (parent, field) in sorted {
+                hasher.update(parent.as_bytes());
+                hasher.update(b".");
+                hasher.update(field.as_bytes());
+                hasher.update(b",");
+            }
+            hasher.digest()
+        };
+        if let Some(plan) = self.reduced.get(&key) {
+            return Ok(plan);
+        }
+        let document = rewrite::rewrite(&operation.document, &supergraph.types, &supergraph.policies, denied);
+        let plan = self.plan(supergraph, &document, operation.requested_name.as_deref())?;
+        self.reduced.insert(key, plan.clone());
+        Ok(plan)
+    }
+
+    /// Normalizes and plans `document` (the plan cached by normalized operation).
+    fn plan(
+        &self,
+        supergraph: &Supergraph,
+        document: &Document,
+        name: Option<&str>,
+    ) -> Result<Arc<PreparedPlan>, RequestError> {
+        let limits = &self.config.limits;
+        let mut normalized = normalize_operation(&supergraph.planner.supergraph, document, name).map_err(|e| {
             RequestError::bad(codes::GRAPHQL_VALIDATION_FAILED, format!("the operation cannot be normalized: {e}"))
         })?;
         // `__schema`, `__type` and `__typename` at the root are answered here, not by subgraphs.
@@ -137,7 +213,7 @@ impl Pipeline {
             hasher.update(&normalized.operation.hash().to_le_bytes());
             hasher.digest()
         };
-        let plan = match self.plans.get(&plan_key) {
+        Ok(match self.plans.get(&plan_key) {
             Some(plan) => {
                 metrics::counter!("braid_gateway_plan_cache_total", "result" => "hit").increment(1);
                 plan
@@ -154,16 +230,12 @@ impl Pipeline {
                     .plan_from_normalized_operation(&normalized.operation, PlannerOverrideContext::default(), &token)
                     .map_err(|e| planning_error(e, token.bail_if_cancelled().is_err(), limits.max_planning_ms))?;
                 metrics::histogram!("braid_gateway_planning_seconds").record(started.elapsed().as_secs_f64());
-                tracing::debug!(operation = %text, plan = %serde_json::to_string(&plan).unwrap_or_default(), "planned");
+                tracing::debug!(plan = %serde_json::to_string(&plan).unwrap_or_default(), "planned");
                 let plan = Arc::new(PreparedPlan::new(plan));
                 self.plans.insert(plan_key, plan.clone());
                 plan
             }
-        };
-        let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
-        let latency =
-            metrics::histogram!("braid_gateway_request_seconds", "operation" => name.clone().unwrap_or_default());
-        Ok(Arc::new(Operation { kind, name, variables, plan, shape, root, latency }))
+        })
     }
 }
 

@@ -6,6 +6,7 @@ pub mod shape;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::authz::Verdict;
 use crate::error::GraphqlError;
 use crate::introspection::Introspection;
 use project::Projector;
@@ -18,9 +19,10 @@ pub fn body(
     root: &str,
     variables: &Map<String, Value>,
     introspection: &Introspection,
+    verdict: &Verdict<'_>,
     mut errors: Vec<GraphqlError>,
 ) -> Bytes {
-    let projected = Projector::new(variables, introspection, &mut errors).project(data, shape, root);
+    let projected = Projector::new(variables, introspection, verdict, &mut errors).project(data, shape, root);
     let mut out = Vec::with_capacity(projected.len() + 32);
     out.extend_from_slice(b"{\"data\":");
     out.extend_from_slice(&projected);

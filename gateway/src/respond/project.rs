@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::authz::{OWNER_KEY, Verdict, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
@@ -21,6 +22,7 @@ enum Step<'a> {
 pub struct Projector<'a> {
     variables: &'a Map<String, Value>,
     introspection: &'a Introspection,
+    verdict: &'a Verdict<'a>,
     errors: &'a mut Vec<GraphqlError>,
     path: Vec<Step<'a>>,
     out: Vec<u8>,
@@ -30,9 +32,10 @@ impl<'a> Projector<'a> {
     pub fn new(
         variables: &'a Map<String, Value>,
         introspection: &'a Introspection,
+        verdict: &'a Verdict<'a>,
         errors: &'a mut Vec<GraphqlError>,
     ) -> Self {
-        Self { variables, introspection, errors, path: Vec::with_capacity(16), out: Vec::with_capacity(4096) }
+        Self { variables, introspection, verdict, errors, path: Vec::with_capacity(16), out: Vec::with_capacity(4096) }
     }
 
     /// The JSON text of `data` for the root `shape` (`null` when a null reached the root).
@@ -90,7 +93,51 @@ impl<'a> Projector<'a> {
             },
             _ => object.get(&field.key),
         };
+        if let Some(code) = self.refusal(object, field) {
+            return self.refuse(code, field);
+        }
         self.value(value, &field.ty, field)
+    }
+
+    /// Why the viewer may not have this field, if they may not.
+    fn refusal(&self, object: &Map<String, Value>, field: &FieldShape) -> Option<&'static str> {
+        let v = self.verdict;
+        if !v.fields.is_empty()
+            && let Some(missing_token) = v.fields.get(&(field.parent.clone(), field.name.clone()))
+        {
+            return Some(if *missing_token { codes::UNAUTHENTICATED } else { codes::FORBIDDEN });
+        }
+        if let Some(owned) = v.owned_fields
+            && !owned.is_empty()
+            && owned.contains_key(&(field.parent.clone(), field.name.clone()))
+            && !self.owner_visible(object)
+        {
+            return Some(codes::FORBIDDEN);
+        }
+        None
+    }
+
+    /// May the viewer see the employee `object` is owned by? (No owner id: no.)
+    fn owner_visible(&self, object: &Map<String, Value>) -> bool {
+        object.get(OWNER_KEY).and_then(owner_id).is_some_and(|o| !self.verdict.denied_owners.contains(&o))
+    }
+
+    /// A field or object the viewer may not see: an error at its path, and a null (which travels
+    /// up from a non-null position like any field error).
+    fn refuse(&mut self, code: &'static str, field: &FieldShape) -> Result<(), Bubble> {
+        let path = self.current_path();
+        let message = match code {
+            codes::UNAUTHENTICATED => format!("{}.{} needs an authenticated request", field.parent, field.name),
+            _ => format!("not allowed to see {}.{} here", field.parent, field.name),
+        };
+        self.errors.push(GraphqlError::new(code, message).with_path(path));
+        match field.ty {
+            Type::NonNullType(_) => Err(Bubble),
+            _ => {
+                self.out.extend_from_slice(b"null");
+                Ok(())
+            }
+        }
     }
 
     fn argument(&self, field: &FieldShape, name: &str) -> Option<Value> {
@@ -164,6 +211,15 @@ impl<'a> Projector<'a> {
                     _ => object,
                 };
                 let runtime = object.get("__typename").and_then(Value::as_str);
+                if let Some(owned) = self.verdict.owned_types
+                    && owned.contains_key(runtime.unwrap_or(named(ty)))
+                    && !self.owner_visible(object)
+                {
+                    let path = self.current_path();
+                    let message = format!("not allowed to see this {}", runtime.unwrap_or(named(ty)));
+                    self.errors.push(GraphqlError::new(codes::FORBIDDEN, message).with_path(path));
+                    return Err(Bubble);
+                }
                 self.object(object, shape.fields_for(runtime))
             }
             _ => {

@@ -12,6 +12,7 @@
 //! never served from cache once the revoking mutation has returned.
 
 pub mod cache;
+pub mod directives;
 pub mod error;
 pub mod events;
 pub mod http;

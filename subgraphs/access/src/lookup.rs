@@ -21,6 +21,13 @@ pub struct Check {
     pub target: i64,
 }
 
+impl Check {
+    /// The key of `viewer`'s question about `target`.
+    pub fn key(viewer: &Viewer, target: i64) -> Self {
+        Self { viewer: viewer.clone(), target }
+    }
+}
+
 impl PartialEq for Check {
     fn eq(&self, other: &Self) -> bool {
         self.viewer.id == other.viewer.id && self.target == other.target

@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod federation;
 pub mod http;
 pub mod infra;
 pub mod telemetry;

@@ -4,9 +4,11 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, RequireScope, Viewer};
 use braid_kit::error::codes;
+use braid_kit::federation::authenticated;
 use chrono::{DateTime, Utc};
 
 use crate::entity::{employee, grant, group};
@@ -46,7 +48,7 @@ pub fn build(parts: Option<Parts>) -> PermissionsSchema {
 
 /// The SDL as `schema/permissions.graphql` holds it.
 pub fn sdl() -> String {
-    build(None).sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
+    braid_kit::federation::sdl(&build(None))
 }
 
 fn reader<'a>(ctx: &'a Context<'_>) -> &'a Reader {
@@ -111,9 +113,11 @@ impl Employee {
     async fn department(&self) -> &str {
         &self.0.department
     }
-    /// What this employee's tokens allow (`admin`, `documents:write`, ...).
-    async fn scopes(&self) -> Vec<&str> {
-        self.0.scopes.split_whitespace().collect()
+    /// What this employee's tokens allow (`admin`, `documents:write`, ...). Null for viewers
+    /// who may not see this employee (the gateway enforces it).
+    #[graphql(directive = ownedBy::apply("id".into()))]
+    async fn scopes(&self) -> Option<Vec<&str>> {
+        Some(self.0.scopes.split_whitespace().collect())
     }
     /// Null at the top of the org.
     async fn manager(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
@@ -147,8 +151,10 @@ impl Employee {
     async fn chain_of_command(&self, ctx: &Context<'_>) -> Result<Vec<Employee>> {
         Ok(reader(ctx).chain_of_command(self.0.id).await?.into_iter().map(|e| Employee(Arc::new(e))).collect())
     }
-    async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
-        Ok(reader(ctx).groups_of(self.0.id).await?.into_iter().map(Group).collect())
+    /// Null for viewers who may not see this employee (the gateway enforces it).
+    #[graphql(directive = ownedBy::apply("id".into()))]
+    async fn groups(&self, ctx: &Context<'_>) -> Result<Option<Vec<Group>>> {
+        Ok(Some(reader(ctx).groups_of(self.0.id).await?.into_iter().map(Group).collect()))
     }
     /// Increases with every change.
     async fn version(&self) -> i64 {
@@ -288,12 +294,12 @@ pub struct Query;
 #[Object]
 impl Query {
     /// The employee the token belongs to.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<Employee>> {
         load(ctx, viewer_id(ctx)?).await
     }
 
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn employee(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Employee>> {
         match id.parse::<i64>() {
             Ok(i) => load(ctx, i).await,
@@ -302,7 +308,7 @@ impl Query {
     }
 
     /// The directory, by name, `first` (1-100, default 20) at a time.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn employees(
         &self,
         ctx: &Context<'_>,
@@ -317,7 +323,7 @@ impl Query {
         Ok(EmployeeConnection(page))
     }
 
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn group(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Group>> {
         match id.parse::<i64>() {
             Ok(i) => Ok(reader(ctx).group(i).await?.map(Group)),
@@ -325,14 +331,14 @@ impl Query {
         }
     }
 
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn groups(&self, ctx: &Context<'_>) -> Result<Vec<Group>> {
         Ok(reader(ctx).groups().await?.into_iter().map(Group).collect())
     }
 
     /// Grants to `granteeId` (default: me) and their groups; every grant when an admin
     /// passes `all`.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn grants(
         &self,
         ctx: &Context<'_>,
@@ -351,7 +357,7 @@ impl Query {
     }
 
     /// Which of `employeeIds` the viewer (default: me; others need `admin`) may see.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn visibility(
         &self,
         ctx: &Context<'_>,
@@ -371,7 +377,7 @@ impl Query {
     }
 
     /// Everyone the viewer (default: me; others need `admin`) may see, by id.
-    #[graphql(guard = "Authenticated")]
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn visible_employees(&self, ctx: &Context<'_>, viewer: Option<ID>) -> Result<VisibleEmployees> {
         let viewer = acting_for(ctx, viewer.as_ref())?;
         let (set, valid_until) =
@@ -425,33 +431,33 @@ impl Mutation {
         Ok(true)
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn create_employee(&self, ctx: &Context<'_>, input: CreateEmployeeInput) -> Result<Employee> {
         Ok(Employee(Arc::new(writer(ctx).create_employee(input).await?)))
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn update_employee(&self, ctx: &Context<'_>, id: ID, input: UpdateEmployeeInput) -> Result<Employee> {
         let id = crate::write::id(&id, "id")?;
         Ok(Employee(Arc::new(writer(ctx).update_employee(id, input).await?)))
     }
 
     /// Deletes an employee without reports; returns its id.
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn delete_employee(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         writer(ctx).delete_employee(crate::write::id(&id, "id")?).await?;
         Ok(id)
     }
 
     /// Moves an employee with everyone below them under `managerId` (null: to the top).
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn move_employee(&self, ctx: &Context<'_>, id: ID, manager_id: Option<ID>) -> Result<Employee> {
         let id = crate::write::id(&id, "id")?;
         let manager = manager_id.as_ref().map(|m| crate::write::id(m, "managerId")).transpose()?;
         Ok(Employee(Arc::new(writer(ctx).move_employee(id, manager).await?)))
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn create_group(
         &self,
         ctx: &Context<'_>,
@@ -462,31 +468,31 @@ impl Mutation {
         Ok(Group(writer(ctx).create_group(&name, &members).await?))
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn delete_group(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         writer(ctx).delete_group(crate::write::id(&id, "id")?).await?;
         Ok(id)
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn add_group_members(&self, ctx: &Context<'_>, group_id: ID, employee_ids: Vec<ID>) -> Result<Group> {
         let group = crate::write::id(&group_id, "groupId")?;
         Ok(Group(writer(ctx).change_members(group, &ids(&employee_ids, "employeeIds")?, true).await?))
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn remove_group_members(&self, ctx: &Context<'_>, group_id: ID, employee_ids: Vec<ID>) -> Result<Group> {
         let group = crate::write::id(&group_id, "groupId")?;
         Ok(Group(writer(ctx).change_members(group, &ids(&employee_ids, "employeeIds")?, false).await?))
     }
 
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn create_grant(&self, ctx: &Context<'_>, input: GrantInput) -> Result<Grant> {
         Ok(Grant(writer(ctx).create_grant(input).await?))
     }
 
     /// Revokes a grant; returns its id.
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn revoke_grant(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
         writer(ctx).revoke_grant(crate::write::id(&id, "id")?).await?;
         Ok(id)
@@ -494,7 +500,7 @@ impl Mutation {
 
     /// Starts signing tokens with a new key; the old one stays in the JWKS until its last
     /// token has expired. Returns the new `kid`.
-    #[graphql(guard = "RequireScope(\"admin\")")]
+    #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn rotate_signing_key(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(ctx.data_unchecked::<Arc<KeyStore>>().rotate().await.map_err(ClientError::from)?)
     }

@@ -1,0 +1,330 @@
+//! Authorization at the gateway, end to end: the permissions subgraph on PostgreSQL, the
+//! gateway verifying its tokens against its JWKS, permission answers cached in Redis.
+//!
+//! Tests here run one at a time: they read process-wide metrics.
+
+#[path = "permissions/oracle.rs"]
+#[allow(dead_code)] // shared with the permissions tests, which use all of it
+mod oracle;
+
+use std::collections::BTreeSet;
+
+use braid_kit::config::{CacheBackend, EventsBackend};
+use braid_kit::{Infra, SubgraphConfig};
+use braid_permissions::seed::{self, Seeded};
+use braid_testkit::client::{GraphqlClient, Reply};
+use braid_testkit::db::TestDb;
+use braid_testkit::redis_prefix::{self, RedisPrefix};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rand::{Rng, SeedableRng};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use oracle::{Grant, Model, Side};
+
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+struct Stack {
+    gateway: GraphqlClient,
+    key_pem: String,
+    kid: String,
+    _db: TestDb,
+    _redis: RedisPrefix,
+}
+
+const ISSUER: &str = "https://braid.local/";
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+impl Stack {
+    /// The permissions subgraph with `org` (employee 1 is an admin) and a gateway in front.
+    async fn start(org: &[Seeded]) -> Self {
+        let db = TestDb::create().await;
+        let redis = RedisPrefix::new();
+        let mut config = SubgraphConfig::default();
+        config.database.url = db.url.clone();
+        config.database.max_connections = 8;
+        config.events.backend = EventsBackend::Memory;
+        config.cache.backend = CacheBackend::Redis;
+        config.cache.url = redis_prefix::url();
+        config.cache.key_prefix = redis.prefix.clone();
+        let cache_config = config.cache.clone();
+        let infra = Infra::connect(braid_permissions::NAME, config, None).await.unwrap();
+        let service = braid_permissions::service(infra).await.unwrap();
+        seed::insert(&service.infra.db, org, |e| if e.id == 1 { "admin".into() } else { String::new() }).await.unwrap();
+        let key = braid_permissions::entity::signing_key::Entity::find().one(&service.infra.db).await.unwrap().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let permissions = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(service.serve(listener, std::future::pending()));
+
+        let metrics = braid_kit::telemetry::prometheus().clone();
+        let mut gw = braid_gateway::GatewayConfig::default();
+        gw.subgraphs.entry("permissions".into()).or_default().url = Some(format!("{permissions}/graphql"));
+        gw.auth.jwks_url = Some(format!("{permissions}/.well-known/jwks.json"));
+        gw.auth.issuer = Some(ISSUER.into());
+        gw.auth.audience = Some("braid".into());
+        gw.access.cache = cache_config;
+        let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
+        let gateway = braid_gateway::gateway_from_sdl(gw, &sdl, None).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+        let router = braid_gateway::server::router(gateway, metrics);
+        tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+        Self { gateway: GraphqlClient::new(url), key_pem: key.private_pem, kid: key.kid, _db: db, _redis: redis }
+    }
+
+    /// A token the permissions subgraph could have issued to `employee`.
+    fn token(&self, employee: i64, scopes: &str) -> String {
+        self.sign(
+            &self.kid.clone(),
+            json!({
+                "sub": employee.to_string(), "scope": scopes, "iss": ISSUER, "aud": "braid",
+                "exp": now() + 600, "nbf": now() - 5, "iat": now(),
+            }),
+        )
+    }
+
+    fn sign(&self, kid: &str, claims: Value) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(self.key_pem.as_bytes()).unwrap()).unwrap()
+    }
+
+    async fn admin(&self, query: &str, variables: Value) -> Reply {
+        let reply = self.gateway.query_as(&self.token(1, "admin"), query, variables).await;
+        assert!(reply.body.get("errors").is_none(), "{query}: {}", reply.body);
+        reply
+    }
+}
+
+fn org(managers: &[Option<i64>]) -> Vec<Seeded> {
+    managers
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Seeded {
+            id: i as i64 + 1,
+            manager: *m,
+            level: 0,
+            name: format!("E{:03}", i + 1),
+            email: format!("e{}@test.braid", i + 1),
+            title: String::new(),
+            department: String::new(),
+        })
+        .collect()
+}
+
+const EVERYONE: &str = "{ employees(first: 100) { edges { node { id scopes } } } }";
+
+/// The employees whose owned fields the gateway showed.
+fn shown(reply: &Reply) -> BTreeSet<i64> {
+    reply.body["data"]["employees"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no employees in {}", reply.body))
+        .iter()
+        .filter(|e| !e["node"]["scopes"].is_null())
+        .map(|e| e["node"]["id"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn counter(name: &str) -> u64 {
+    let text = braid_kit::telemetry::prometheus().render();
+    text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>()
+        as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_objects_of_a_hundred_owners_cost_one_lookup_round_trip() {
+    let _serial = SERIAL.lock().await;
+    // Everyone reports to employee 1; employee 2 sees only themself.
+    let managers: Vec<Option<i64>> = (0..120).map(|i| if i == 0 { None } else { Some(1) }).collect();
+    let stack = Stack::start(&org(&managers)).await;
+    let lookups = "braid_access_source_requests_total{kind=\"check\"}";
+
+    let before = counter(lookups);
+    let reply = stack.gateway.query_as(&stack.token(1, ""), EVERYONE, json!({})).await;
+    assert_eq!(shown(&reply).len(), 100, "{}", reply.body);
+    assert_eq!(counter(lookups) - before, 1, "one round trip for 100 owners, cold");
+
+    let before = counter(lookups);
+    let again = stack.gateway.query_as(&stack.token(1, ""), EVERYONE, json!({})).await;
+    assert_eq!(again.body, reply.body);
+    assert_eq!(counter(lookups) - before, 0, "warm: answered from the cache");
+
+    // Another viewer: their own answers, again one round trip, and errors where denied.
+    let before = counter(lookups);
+    let ic = stack.gateway.query_as(&stack.token(2, ""), EVERYONE, json!({})).await;
+    assert_eq!(shown(&ic), BTreeSet::from([2]));
+    assert_eq!(counter(lookups) - before, 1);
+    let errors = ic.body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 99);
+    assert!(errors.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"));
+    assert_eq!(errors[0]["path"], json!(["employees", "edges", 0, "node", "scopes"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_the_gateway_refuses_and_fields_it_takes_out() {
+    let _serial = SERIAL.lock().await;
+    let stack = Stack::start(&org(&[None, Some(1), Some(2)])).await;
+    let me = "{ me { id } }";
+    let claims = |exp: i64, aud: &str| json!({ "sub": "2", "iss": ISSUER, "aud": aud, "exp": exp, "nbf": now() - 5 });
+    let other = braid_testkit::jwt::OTHER_PRIVATE_PEM;
+    let foreign = |kid: &str, claims: Value| {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(kid.into());
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(other.as_bytes()).unwrap()).unwrap()
+    };
+    let b64 = |v: Value| {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let jwks_n = {
+        let jwk = braid_testkit::jwt::jwk(&stack.key_pem, &stack.kid);
+        jwk["n"].as_str().unwrap().to_string()
+    };
+    let hs256 = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(stack.kid.clone());
+        jsonwebtoken::encode(&header, &claims(now() + 600, "braid"), &EncodingKey::from_secret(jwks_n.as_bytes()))
+            .unwrap()
+    };
+    let cases = [
+        ("expired", stack.sign(&stack.kid.clone(), claims(now() - 600, "braid"))),
+        ("bad signature", foreign(&stack.kid, claims(now() + 600, "braid"))),
+        (
+            "alg none",
+            format!("{}.{}.", b64(json!({"alg": "none", "kid": stack.kid})), b64(claims(now() + 600, "braid"))),
+        ),
+        ("HS256 signed with the RSA public key", hs256),
+        ("unknown kid", foreign("someone-else", claims(now() + 600, "braid"))),
+        ("wrong audience", stack.sign(&stack.kid.clone(), claims(now() + 600, "another-api"))),
+    ];
+    for (what, token) in &cases {
+        let reply = stack.gateway.query_as(token, me, json!({})).await;
+        assert_eq!(reply.status, 401, "{what}: {}", reply.body);
+        assert_eq!(reply.code(), "INVALID_TOKEN", "{what}");
+        assert!(reply.body.get("data").is_none(), "{what}: nothing served");
+    }
+
+    // Anonymous: @authenticated fields are taken out with an error at their path.
+    let anonymous = stack.gateway.query(me, json!({})).await;
+    assert_eq!(anonymous.status, 200);
+    assert_eq!(
+        anonymous.body,
+        json!({ "data": { "me": null }, "errors": [{
+        "message": "Query.me needs an authenticated request", "path": ["me"],
+        "extensions": { "code": "UNAUTHENTICATED" } }] })
+    );
+    // Without the admin scope a mutation never reaches the subgraph.
+    let denied = stack.gateway.query_as(&stack.token(3, ""), "mutation { deleteEmployee(id: \"3\") }", json!({})).await;
+    assert_eq!(denied.code(), "FORBIDDEN");
+    assert_eq!(denied.body["errors"][0]["path"], json!(["deleteEmployee"]));
+    let still = stack.gateway.query_as(&stack.token(3, ""), me, json!({})).await;
+    assert_eq!(still.data()["me"]["id"], "3");
+
+    // A deleted employee's token stops working at once.
+    let token = stack.token(3, "");
+    stack.admin("mutation { deleteEmployee(id: \"3\") }", json!({})).await;
+    let gone = stack.gateway.query_as(&token, me, json!({})).await;
+    assert_eq!(gone.status, 401, "{}", gone.body);
+    assert_eq!(gone.code(), "INVALID_TOKEN");
+}
+
+/// Random moves, grants, revocations and memberships made through the gateway; after each,
+/// what the gateway shows every viewer equals the oracle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_gateway_shows_every_viewer_equals_the_oracle() {
+    let _serial = SERIAL.lock().await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_b4a1d);
+    let n = 40i64;
+    let managers: Vec<Option<i64>> = (0..n).map(|i| (i > 0).then(|| rng.random_range(1..=i))).collect();
+    let stack = Stack::start(&org(&managers)).await;
+    let mut model = Model::default();
+    for (i, m) in managers.iter().enumerate() {
+        model.manager.insert(i as i64 + 1, *m);
+    }
+    let mut groups = Vec::new();
+    for g in 0..2 {
+        let reply = stack
+            .admin("mutation($n: String!) { createGroup(name: $n) { id } }", json!({ "n": format!("g{g}") }))
+            .await;
+        let id: i64 = reply.data()["createGroup"]["id"].as_str().unwrap().parse().unwrap();
+        model.groups.insert(id, BTreeSet::new());
+        groups.push(id);
+    }
+    let check = |model: &Model, step: usize| {
+        let model = model.clone();
+        let stack = &stack;
+        async move {
+            for viewer in model.employees() {
+                let reply = stack.gateway.query_as(&stack.token(viewer, ""), EVERYONE, json!({})).await;
+                assert_eq!(shown(&reply), model.visible(viewer), "step {step}: what viewer {viewer} is shown");
+            }
+        }
+    };
+    check(&model, 0).await;
+    for step in 1..=20 {
+        let a = rng.random_range(1..=n);
+        let b = rng.random_range(1..=n);
+        match rng.random_range(0..5) {
+            0 => {
+                let reply = stack
+                    .gateway
+                    .query_as(
+                        &stack.token(1, "admin"),
+                        "mutation($a: ID!, $b: ID) { moveEmployee(id: $a, managerId: $b) { id } }",
+                        json!({ "a": a.to_string(), "b": b.to_string() }),
+                    )
+                    .await;
+                if model.is_within(a, b) {
+                    assert_eq!(reply.code(), "BAD_USER_INPUT", "a cycle is refused");
+                } else {
+                    assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+                    model.manager.insert(a, Some(b));
+                }
+            }
+            1 | 2 => {
+                let group = groups[rng.random_range(0..groups.len())];
+                let grantee = if rng.random_bool(0.5) { Side::Employee(a) } else { Side::Group(group) };
+                let include_reports = rng.random_bool(0.5);
+                let input = match grantee {
+                    Side::Employee(e) => {
+                        json!({ "granteeEmployeeId": e.to_string(), "targetEmployeeId": b.to_string(), "includeReports": include_reports })
+                    }
+                    Side::Group(g) => {
+                        json!({ "granteeGroupId": g.to_string(), "targetEmployeeId": b.to_string(), "includeReports": include_reports })
+                    }
+                };
+                let reply = stack
+                    .admin("mutation($i: GrantInput!) { createGrant(input: $i) { id } }", json!({ "i": input }))
+                    .await;
+                let id = reply.data()["createGrant"]["id"].as_str().unwrap().parse().unwrap();
+                model.grants.insert(id, Grant { grantee, target: Side::Employee(b), include_reports });
+            }
+            3 => {
+                let Some(&id) = model.grants.keys().nth(rng.random_range(0..model.grants.len().max(1))) else {
+                    continue;
+                };
+                stack.admin("mutation($id: ID!) { revokeGrant(id: $id) }", json!({ "id": id.to_string() })).await;
+                model.grants.remove(&id);
+            }
+            _ => {
+                let group = groups[rng.random_range(0..groups.len())];
+                let join = rng.random_bool(0.7);
+                let mutation = if join { "addGroupMembers" } else { "removeGroupMembers" };
+                let q =
+                    format!("mutation($g: ID!, $e: [ID!]!) {{ {mutation}(groupId: $g, employeeIds: $e) {{ id }} }}");
+                stack.admin(&q, json!({ "g": group.to_string(), "e": [a.to_string()] })).await;
+                let members = model.groups.get_mut(&group).unwrap();
+                if join {
+                    members.insert(a);
+                } else {
+                    members.remove(&a);
+                }
+            }
+        }
+        check(&model, step).await;
+    }
+}
