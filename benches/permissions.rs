@@ -114,30 +114,33 @@ async fn main() {
 
     // 1,000 pairs: ten managers two levels down, 100 employees each (half in their subtree).
     let managers: Vec<&seed::Seeded> = org.iter().filter(|e| e.level == 2).take(10).collect();
+    let mut children: std::collections::HashMap<i64, Vec<i64>> = std::collections::HashMap::new();
+    for e in &org {
+        if let Some(m) = e.manager {
+            children.entry(m).or_default().push(e.id);
+        }
+    }
     let below = |m: i64| -> Vec<i64> {
         let mut inside = Vec::new();
         let mut frontier = vec![m];
         while let Some(x) = frontier.pop() {
-            for e in org.iter().filter(|e| e.manager == Some(x)) {
-                inside.push(e.id);
-                frontier.push(e.id);
-            }
-            if inside.len() > 2_000 {
-                break;
+            for &c in children.get(&x).into_iter().flatten() {
+                inside.push(c);
+                frontier.push(c);
             }
         }
         inside
     };
+    let subtrees: Vec<Vec<i64>> = managers.iter().map(|m| below(m.id)).collect();
     let mut checks = Vec::new();
     let mut expected = std::collections::HashMap::new();
     for (k, m) in managers.iter().enumerate() {
-        let inside = below(m.id);
+        let (inside, other) = (&subtrees[k], &subtrees[(k + 1) % managers.len()]);
         for j in 0..100usize {
+            // Half in the manager's subtree, half in another manager's (not visible).
             let (target, visible) = if j % 2 == 0 {
                 (inside[(j * 7 + k) % inside.len()], true)
             } else {
-                // The other managers' subtrees are not visible to this one.
-                let other = below(managers[(k + 1) % managers.len()].id);
                 (other[(j * 11 + k) % other.len()], false)
             };
             let check = Check::key(&Viewer::new(m.id), target);

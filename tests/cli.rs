@@ -90,6 +90,9 @@ fn the_example_config_is_valid() {
     let path = braid_testkit::repo_root().join("config/catalog.example.toml");
     let config = braid_kit::SubgraphConfig::load(Some(&path)).expect("example config loads");
     assert_eq!(config.cache.backend, braid_kit::config::CacheBackend::Redis);
+    let path = braid_testkit::repo_root().join("config/permissions.example.toml");
+    let config = braid_kit::SubgraphConfig::load(Some(&path)).expect("permissions example config loads");
+    assert_eq!(config.issuer.key_publish_ahead_secs, 60);
 }
 
 #[tokio::test]
@@ -151,9 +154,21 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
     let path = braid_testkit::repo_root().join("config/gateway.example.toml");
     let config = braid_gateway::GatewayConfig::load(Some(&path)).expect("example config loads");
     assert_eq!(config.subgraphs["catalog"].timeout_ms, Some(5000));
+    assert_eq!(config.access.cache.backend, braid_kit::config::CacheBackend::Redis);
     let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "introspection"] {
+    for section in [
+        "server",
+        "supergraph",
+        "subgraphs",
+        "limits",
+        "headers",
+        "traffic",
+        "persisted",
+        "introspection",
+        "auth",
+        "access",
+    ] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
 }

@@ -28,6 +28,7 @@ async fn start() -> Service {
     config.cache.backend = CacheBackend::Redis;
     config.cache.url = redis_prefix::url();
     config.cache.key_prefix = redis.prefix.clone();
+    config.issuer.key_publish_ahead_secs = 2;
     let infra = Infra::connect(braid_permissions::NAME, config, None).await.unwrap();
     let service = braid_permissions::service(infra).await.unwrap();
     let database = service.infra.db.clone();
@@ -68,6 +69,7 @@ fn verifier(s: &Service) -> std::sync::Arc<braid_kit::auth::Verifier> {
         jwks_url: Some(format!("{}/.well-known/jwks.json", s.base)),
         issuer: Some("https://braid.local/".into()),
         audience: Some("braid".into()),
+        jwks_min_refresh_secs: 1,
         ..AuthConfig::default()
     };
     braid_kit::auth::Verifier::from_config(&config).unwrap().unwrap()
@@ -117,12 +119,16 @@ async fn a_key_rotation_logs_nobody_out() {
     v.verify(&before).await.unwrap();
     let rotated = s.client.query_as(&before, "mutation { rotateSigningKey }", json!({})).await;
     let new_kid = rotated.data()["rotateSigningKey"].as_str().unwrap().to_string();
+    assert_ne!(kid(&before), new_kid);
+    // Published at once, signing only after `key_publish_ahead_secs` (2 s here).
+    let meanwhile = field(&login(&s, DEMO_CEO, DEMO_PASSWORD).await, &["login", "accessToken"]);
+    assert_eq!(kid(&meanwhile), kid(&before));
+    tokio::time::sleep(std::time::Duration::from_millis(2_200)).await;
     let after = field(&login(&s, DEMO_CEO, DEMO_PASSWORD).await, &["login", "accessToken"]);
     assert_eq!(kid(&after), new_kid);
-    assert_ne!(kid(&before), new_kid);
-    // The old token still works where it worked; the JWKS serves both keys.
+    // The verifier that fetched the JWKS before the rotation takes both tokens.
     v.verify(&before).await.unwrap();
-    verifier(&s).verify(&after).await.unwrap();
+    v.verify(&after).await.unwrap();
     let me = s.client.query_as(&before, "{ me { id } }", json!({})).await;
     assert_eq!(me.data()["me"]["id"], "1");
     let jwks: Value = reqwest::get(format!("{}/.well-known/jwks.json", s.base)).await.unwrap().json().await.unwrap();

@@ -77,52 +77,80 @@ impl Lookup {
 
     /// May `viewer` see each of `targets`? At most one source round trip.
     pub async fn check(&self, viewer: &Viewer, targets: &[i64]) -> Result<Vec<bool>, AccessError> {
-        let Some(cache) = &self.cache else {
-            return self.ask(viewer, targets).await.map(|(allowed, _)| allowed);
+        let mut answers = self.check_many(&[(viewer.clone(), targets.to_vec())]).await?;
+        Ok(answers.pop().unwrap_or_default())
+    }
+
+    /// Answers for several viewers at once: two cache round trips in all (their stamps, then
+    /// every pair), and one source round trip per viewer with misses, concurrently.
+    pub async fn check_many(&self, questions: &[(Viewer, Vec<i64>)]) -> Result<Vec<Vec<bool>>, AccessError> {
+        let cached = match &self.cache {
+            Some(cache) => self.cached(cache, questions).await,
+            None => None,
         };
-        let cached = match cache.stamps(&[viewer.id]).await {
-            Ok(stamps) => {
-                let keys: Vec<String> =
-                    targets.iter().map(|t| AccessCache::pair_key(stamps[0], viewer.id, *t)).collect();
-                match cache.get_many(&keys).await {
-                    Ok(values) => Some((keys, values)),
-                    Err(e) => {
-                        cache_failed(&e);
-                        None
-                    }
-                }
-            }
-            Err(e) => {
-                cache_failed(&e);
-                None
-            }
+        let Some((keys, mut answers)) = cached else {
+            let asked = questions
+                .iter()
+                .map(|(viewer, targets)| async move { self.ask(viewer, targets).await.map(|(allowed, _)| allowed) });
+            return futures::future::try_join_all(asked).await;
         };
-        let Some((keys, values)) = cached else {
-            return self.ask(viewer, targets).await.map(|(allowed, _)| allowed);
-        };
-        let mut answers: Vec<Option<bool>> = values.iter().map(|v| v.as_deref().map(|b| b == b"1")).collect();
-        let missing: Vec<usize> = (0..targets.len()).filter(|i| answers[*i].is_none()).collect();
-        metrics::counter!("braid_access_cache_hits_total").increment((targets.len() - missing.len()) as u64);
-        if !missing.is_empty() {
-            metrics::counter!("braid_access_cache_misses_total").increment(missing.len() as u64);
-            let asked: Vec<i64> = missing.iter().map(|i| targets[*i]).collect();
-            let (allowed, until) = self.ask(viewer, &asked).await?;
-            let mut entries = Vec::with_capacity(missing.len());
-            for (i, ok) in missing.iter().zip(allowed) {
-                answers[*i] = Some(ok);
-                entries.push((keys[*i].clone(), if ok { b"1".to_vec() } else { b"0".to_vec() }));
-            }
-            if let Some(ttl) = ttl_until(cache.ttl(), until) {
-                let cache = cache.clone();
-                // Off the request path: the answer does not wait for the cache write.
-                tokio::spawn(async move {
-                    if let Err(e) = cache.put_many(&entries, ttl).await {
-                        cache_failed(&e);
-                    }
-                });
-            }
+        let cache = self.cache.as_ref().expect("answers were cached");
+        let total: usize = questions.iter().map(|(_, t)| t.len()).sum();
+        let missing: usize = answers.iter().flatten().filter(|a| a.is_none()).count();
+        metrics::counter!("braid_access_cache_hits_total").increment((total - missing) as u64);
+        if missing > 0 {
+            metrics::counter!("braid_access_cache_misses_total").increment(missing as u64);
         }
-        Ok(answers.into_iter().map(|a| a.unwrap_or(false)).collect())
+        let fills = questions.iter().zip(answers.iter_mut()).zip(keys.iter()).filter_map(
+            |(((viewer, targets), answers), keys)| {
+                let misses: Vec<usize> = (0..targets.len()).filter(|i| answers[*i].is_none()).collect();
+                (!misses.is_empty()).then_some(async move {
+                    let asked: Vec<i64> = misses.iter().map(|i| targets[*i]).collect();
+                    let (allowed, until) = self.ask(viewer, &asked).await?;
+                    let mut entries = Vec::with_capacity(misses.len());
+                    for (i, ok) in misses.iter().zip(allowed) {
+                        answers[*i] = Some(ok);
+                        entries.push((keys[*i].clone(), if ok { b"1".to_vec() } else { b"0".to_vec() }));
+                    }
+                    if let Some(ttl) = ttl_until(cache.ttl(), until) {
+                        let cache = cache.clone();
+                        // Off the request path: the answer does not wait for the cache write.
+                        tokio::spawn(async move {
+                            if let Err(e) = cache.put_many(&entries, ttl).await {
+                                cache_failed(&e);
+                            }
+                        });
+                    }
+                    Ok::<_, AccessError>(())
+                })
+            },
+        );
+        futures::future::try_join_all(fills).await?;
+        Ok(answers.into_iter().map(|a| a.into_iter().map(|a| a.unwrap_or(false)).collect()).collect())
+    }
+
+    /// The cache keys of every question and what the cache holds for them; `None` when the
+    /// cache cannot be read (the source answers everything then).
+    async fn cached(
+        &self,
+        cache: &AccessCache,
+        questions: &[(Viewer, Vec<i64>)],
+    ) -> Option<(Vec<Vec<String>>, Vec<Vec<Option<bool>>>)> {
+        let viewers: Vec<i64> = questions.iter().map(|(v, _)| v.id).collect();
+        let stamps = cache.stamps(&viewers).await.map_err(|e| cache_failed(&e)).ok()?;
+        let keys: Vec<Vec<String>> = questions
+            .iter()
+            .zip(&stamps)
+            .map(|((viewer, targets), stamp)| {
+                targets.iter().map(|t| AccessCache::pair_key(*stamp, viewer.id, *t)).collect()
+            })
+            .collect();
+        let flat: Vec<String> = keys.iter().flatten().cloned().collect();
+        let values = cache.get_many(&flat).await.map_err(|e| cache_failed(&e)).ok()?;
+        let mut values = values.into_iter();
+        let answers =
+            keys.iter().map(|k| k.iter().map(|_| values.next().flatten().map(|b| b == b"1")).collect()).collect();
+        Some((keys, answers))
     }
 
     /// Everything `viewer` may see. At most one source round trip.
@@ -192,11 +220,9 @@ impl Loader<Check> for Lookup {
         for key in keys {
             by_viewer.entry(key.viewer.id).or_insert_with(|| (key.viewer.clone(), Vec::new())).1.push(key.target);
         }
-        let answers = futures::future::try_join_all(by_viewer.into_values().map(|(viewer, targets)| async move {
-            let allowed = self.check(&viewer, &targets).await?;
-            Ok::<_, AccessError>((viewer, targets, allowed))
-        }))
-        .await?;
+        let questions: Vec<(Viewer, Vec<i64>)> = by_viewer.into_values().collect();
+        let allowed = self.check_many(&questions).await?;
+        let answers = questions.into_iter().zip(allowed).map(|((viewer, targets), allowed)| (viewer, targets, allowed));
         let mut out = HashMap::with_capacity(keys.len());
         for (viewer, targets, allowed) in answers {
             for (target, ok) in targets.into_iter().zip(allowed) {

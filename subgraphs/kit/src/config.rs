@@ -178,6 +178,8 @@ pub struct AuthConfig {
     pub algorithms: Vec<String>,
     /// Clock skew tolerated on `exp` and `nbf`, in seconds.
     pub leeway_secs: u64,
+    /// A token naming an unknown `kid` refetches the JWKS at most this often, in seconds.
+    pub jwks_min_refresh_secs: u64,
 }
 
 impl Default for AuthConfig {
@@ -189,6 +191,7 @@ impl Default for AuthConfig {
             audience: None,
             algorithms: vec!["RS256".into()],
             leeway_secs: 30,
+            jwks_min_refresh_secs: 10,
         }
     }
 }
@@ -211,6 +214,9 @@ pub struct IssuerConfig {
     pub lockout_secs: u64,
     /// Longest lockout, in seconds.
     pub max_lockout_secs: u64,
+    /// A new signing key is published this long before it signs, in seconds, so verifiers
+    /// have it before the first token names it (keep it above their `jwks_min_refresh_secs`).
+    pub key_publish_ahead_secs: u64,
 }
 
 impl Default for IssuerConfig {
@@ -223,6 +229,7 @@ impl Default for IssuerConfig {
             max_failed_logins: 5,
             lockout_secs: 30,
             max_lockout_secs: 900,
+            key_publish_ahead_secs: 60,
         }
     }
 }

@@ -498,8 +498,9 @@ impl Mutation {
         Ok(id)
     }
 
-    /// Starts signing tokens with a new key; the old one stays in the JWKS until its last
-    /// token has expired. Returns the new `kid`.
+    /// Publishes a new signing key, which signs from `issuer.key_publish_ahead_secs` on; the
+    /// old one signs until then and stays in the JWKS until its last token has expired.
+    /// Returns the new `kid`.
     #[graphql(guard = "RequireScope(\"admin\")", requires_scopes = "admin")]
     async fn rotate_signing_key(&self, ctx: &Context<'_>) -> Result<String> {
         Ok(ctx.data_unchecked::<Arc<KeyStore>>().rotate().await.map_err(ClientError::from)?)

@@ -1,7 +1,9 @@
 //! Signing keys: RSA 2048 pairs kept in the database (so every replica signs with the same
-//! key), the newest one signing, and every key that can still have live tokens in the JWKS.
-//! Rotation retires the old key but keeps publishing it until its last token has expired,
-//! so a rotation logs nobody out.
+//! key), and every key that can still verify a live token in the JWKS.
+//!
+//! A rotation publishes the new key at once but signs with it only `publish_ahead` later, so
+//! every verifier has fetched it before the first token names it; the old key keeps signing
+//! until then and stays published until its last token has expired. Nobody is logged out.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,6 +40,8 @@ struct Loaded {
     jwks: serde_json::Value,
     public: HashMap<String, DecodingKey>,
     at: Instant,
+    /// When the choice of signing key changes next (a pending rotation).
+    until: Option<chrono::DateTime<Utc>>,
 }
 
 /// Keys from the database, cached.
@@ -46,6 +50,7 @@ pub struct KeyStore {
     /// Retired keys are published this long after retirement (the access token lifetime plus
     /// clock leeway).
     publish_for: TimeDelta,
+    publish_ahead: TimeDelta,
     loaded: RwLock<Option<Loaded>>,
 }
 
@@ -69,9 +74,12 @@ fn generate() -> Result<signing_key::Model, DbErr> {
 }
 
 impl KeyStore {
-    pub fn new(db: DatabaseConnection, publish_for: Duration) -> Self {
+    /// `publish_for`: the longest a token lives; `publish_ahead`: how long a new key is
+    /// published before it signs.
+    pub fn new(db: DatabaseConnection, publish_for: Duration, publish_ahead: Duration) -> Self {
         let publish_for = TimeDelta::from_std(publish_for).unwrap_or(TimeDelta::hours(1));
-        Self { db, publish_for, loaded: RwLock::new(None) }
+        let publish_ahead = TimeDelta::from_std(publish_ahead).unwrap_or(TimeDelta::minutes(1));
+        Self { db, publish_for, publish_ahead, loaded: RwLock::new(None) }
     }
 
     /// Creates the first key if there is none.
@@ -86,18 +94,20 @@ impl KeyStore {
 
     async fn active(&self) -> Result<Option<signing_key::Model>, DbErr> {
         signing_key::Entity::find()
-            .filter(signing_key::Column::RetiredAt.is_null())
+            .filter(signing_key::Column::RetiredAt.is_null().or(signing_key::Column::RetiredAt.gt(Utc::now())))
             .order_by_desc(signing_key::Column::CreatedAt)
             .one(&self.db)
             .await
     }
 
-    /// Starts signing with a new key; returns its `kid`.
+    /// Publishes a new key that signs from `publish_ahead` on; returns its `kid`.
     pub async fn rotate(&self) -> Result<String, DbErr> {
         let row = generate()?;
         let kid = row.kid.clone();
+        let switch = row.created_at + self.publish_ahead;
+        // The keys signing now keep signing until the new one takes over.
         signing_key::Entity::update_many()
-            .col_expr(signing_key::Column::RetiredAt, sea_orm::sea_query::Expr::value(Utc::now()))
+            .col_expr(signing_key::Column::RetiredAt, sea_orm::sea_query::Expr::value(switch))
             .filter(signing_key::Column::RetiredAt.is_null())
             .exec(&self.db)
             .await?;
@@ -111,20 +121,40 @@ impl KeyStore {
     }
 
     async fn load_within(&self, max_age: Duration) -> Result<(), DbErr> {
-        let fresh = self.loaded.read().await.as_ref().is_some_and(|l| l.at.elapsed() < max_age);
+        let fresh = self
+            .loaded
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|l| l.at.elapsed() < max_age && l.until.is_none_or(|u| Utc::now() < u));
         if fresh {
             return Ok(());
         }
-        let cutoff = Utc::now() - self.publish_for;
+        let now = Utc::now();
+        let cutoff = now - self.publish_for;
         let rows = signing_key::Entity::find()
             .filter(signing_key::Column::RetiredAt.is_null().or(signing_key::Column::RetiredAt.gt(cutoff)))
             .order_by_desc(signing_key::Column::CreatedAt)
             .all(&self.db)
             .await?;
-        let active = rows
+        // Keys still allowed to sign, newest first; the newest one published long enough signs,
+        // else the oldest (a first key signs at once; right after a rotation the old one does).
+        let candidates: Vec<&signing_key::Model> =
+            rows.iter().filter(|r| r.retired_at.is_none_or(|t| t > now)).collect();
+        let active = candidates
             .iter()
-            .find(|r| r.retired_at.is_none())
+            .find(|r| r.created_at + self.publish_ahead <= now)
+            .or(candidates.last())
+            .copied()
             .ok_or_else(|| DbErr::Custom("no active signing key".into()))?;
+        let until = candidates
+            .iter()
+            .filter_map(|r| match r.retired_at {
+                Some(t) => Some(t),
+                None if r.created_at + self.publish_ahead > now => Some(r.created_at + self.publish_ahead),
+                None => None,
+            })
+            .min();
         let key = EncodingKey::from_rsa_pem(active.private_pem.as_bytes())
             .map_err(|e| DbErr::Custom(format!("signing key {}: {e}", active.kid)))?;
         let keys: Vec<serde_json::Value> =
@@ -141,6 +171,7 @@ impl KeyStore {
             jwks: serde_json::json!({ "keys": keys }),
             public,
             at: Instant::now(),
+            until,
         });
         Ok(())
     }

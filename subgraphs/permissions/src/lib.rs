@@ -42,7 +42,8 @@ pub async fn service(mut infra: Infra) -> Result<Service, KitError> {
     let config = infra.config.clone();
     // A token may be presented until it expires, plus the verifiers' leeway.
     let token_lifetime = Duration::from_secs(config.issuer.access_ttl_secs + config.auth.leeway_secs);
-    let keys = Arc::new(KeyStore::new(infra.db.clone(), token_lifetime));
+    let publish_ahead = Duration::from_secs(config.issuer.key_publish_ahead_secs);
+    let keys = Arc::new(KeyStore::new(infra.db.clone(), token_lifetime, publish_ahead));
     keys.ensure().await?;
     if config.auth.jwks_url.is_none() && config.auth.public_key_pem.is_none() {
         // The issuer checks its own tokens against its own keys.

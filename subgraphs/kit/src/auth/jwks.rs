@@ -1,5 +1,5 @@
 //! A JWKS fetched over HTTP, cached, and refreshed when a token names an unknown `kid`
-//! (at most once per [`MIN_REFRESH`], so forged kids cannot hammer the issuer).
+//! (at most once per `min_refresh`, so forged kids cannot hammer the issuer).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -10,8 +10,6 @@ use tokio::sync::RwLock;
 
 use super::{KeyResolver, TokenError};
 
-const MIN_REFRESH: Duration = Duration::from_secs(10);
-
 struct State {
     keys: HashMap<String, DecodingKey>,
     fetched: Option<Instant>,
@@ -20,14 +18,16 @@ struct State {
 /// Keys of one JWKS URL.
 pub struct JwksKeys {
     url: String,
+    min_refresh: Duration,
     client: reqwest::Client,
     state: RwLock<State>,
 }
 
 impl JwksKeys {
-    pub fn new(url: String) -> Self {
+    /// Keys of `url`, refetched for an unknown `kid` at most every `min_refresh`.
+    pub fn new(url: String, min_refresh: Duration) -> Self {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("http client builds");
-        Self { url, client, state: RwLock::new(State { keys: HashMap::new(), fetched: None }) }
+        Self { url, min_refresh, client, state: RwLock::new(State { keys: HashMap::new(), fetched: None }) }
     }
 
     /// The key for `kid` (a JWKS with one key also serves tokens without a `kid`).
@@ -42,7 +42,7 @@ impl JwksKeys {
 
     async fn refresh(&self) {
         let mut state = self.state.write().await;
-        if state.fetched.is_some_and(|t| t.elapsed() < MIN_REFRESH) {
+        if state.fetched.is_some_and(|t| t.elapsed() < self.min_refresh) {
             return;
         }
         state.fetched = Some(Instant::now());

@@ -85,7 +85,10 @@ impl Verifier {
             (Some(_), Some(_)) => {
                 return Err(KitError::Config("auth: set jwks_url or public_key_pem, not both".into()));
             }
-            (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(url.clone()))),
+            (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(
+                url.clone(),
+                std::time::Duration::from_secs(config.jwks_min_refresh_secs),
+            ))),
             (None, Some(pem)) => Keys::Static(
                 DecodingKey::from_rsa_pem(pem.as_bytes())
                     .map_err(|e| KitError::Config(format!("auth.public_key_pem: {e}")))?,
