@@ -39,8 +39,9 @@ pub struct GatewayConfig {
 pub struct AccessConfig {
     /// The permissions subgraph's GraphQL URL (default: the subgraph named `permissions`).
     pub permissions_url: Option<String>,
-    /// Where answers are cached. Use the permissions subgraph's Redis and key prefix: it
-    /// invalidates them when the org, a group or a grant changes.
+    /// Where answers are cached: `redis` with the permissions subgraph's Redis and key prefix
+    /// (it invalidates them there when the org, a group or a grant changes), or `none` (the
+    /// default: every response asks). `memory` is refused: nothing could invalidate it.
     pub cache: braid_kit::config::CacheConfig,
     /// Time limit of one lookup, in milliseconds.
     pub timeout_ms: u64,
@@ -50,7 +51,11 @@ pub struct AccessConfig {
 
 impl Default for AccessConfig {
     fn default() -> Self {
-        Self { permissions_url: None, cache: Default::default(), timeout_ms: 2_000, batch_delay_ms: 1 }
+        let cache = braid_kit::config::CacheConfig {
+            backend: braid_kit::config::CacheBackend::None,
+            ..braid_kit::config::CacheConfig::default()
+        };
+        Self { permissions_url: None, cache, timeout_ms: 2_000, batch_delay_ms: 1 }
     }
 }
 
@@ -264,6 +269,11 @@ impl GatewayConfig {
                 return Err(GatewayError::Config(format!("subgraphs.{name}.url is not an absolute URL: {url}")));
             }
         }
+        if self.access.cache.backend == braid_kit::config::CacheBackend::Memory {
+            return Err(GatewayError::Config(
+                "access.cache.backend = \"memory\" would never see the permissions subgraph's invalidations: use \"redis\" (its Redis and key_prefix) or \"none\"".into(),
+            ));
+        }
         if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
             return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
         }
@@ -310,6 +320,15 @@ mod tests {
         let config =
             from_toml("[subgraphs.accounts]\nurl = \"http://127.0.0.1:9/graphql\"\ntimeout_ms = 50\n").unwrap();
         assert_eq!(config.subgraphs["accounts"].timeout_ms, Some(50));
+    }
+
+    #[test]
+    fn a_permission_cache_nobody_can_invalidate_is_refused() {
+        assert_eq!(GatewayConfig::default().access.cache.backend, braid_kit::config::CacheBackend::None);
+        let error = from_toml("[access.cache]\nbackend = \"memory\"\n").unwrap_err().to_string();
+        assert!(error.contains("access.cache.backend"), "{error}");
+        let redis = from_toml("[access.cache]\nbackend = \"redis\"\nkey_prefix = \"p:\"\n").unwrap();
+        assert_eq!(redis.access.cache.key_prefix, "p:");
     }
 
     #[test]
