@@ -25,6 +25,55 @@ use oracle::{Grant, Model, Side};
 
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
+/// A subgraph whose whole type is owned: `Note @ownedBy(field: "ownerId")`.
+mod notes {
+    use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
+    use braid_access::directives::ownedBy;
+
+    /// Visible only to viewers who may see its owner.
+    #[derive(SimpleObject, Clone)]
+    #[graphql(directive = ownedBy::apply("ownerId".into()))]
+    pub struct Note {
+        pub id: ID,
+        pub owner_id: ID,
+        pub text: String,
+    }
+
+    pub struct Query {
+        pub owners: i64,
+    }
+
+    #[Object]
+    impl Query {
+        /// Note i belongs to employee i (1-based), for `owners` employees.
+        async fn notes(&self) -> Vec<Option<Note>> {
+            (1..=self.owners)
+                .map(|i| Some(Note { id: ID(format!("n{i}")), owner_id: ID(i.to_string()), text: format!("note {i}") }))
+                .collect()
+        }
+    }
+
+    pub fn schema(owners: i64) -> Schema<Query, EmptyMutation, EmptySubscription> {
+        Schema::build(Query { owners }, EmptyMutation, EmptySubscription).enable_federation().finish()
+    }
+
+    /// Serves the subgraph on a loopback port; returns its URL.
+    pub async fn serve(owners: i64) -> String {
+        let schema = schema(owners);
+        let app = axum::Router::new().route(
+            "/graphql",
+            axum::routing::post(move |body: axum::Json<async_graphql::Request>| {
+                let schema = schema.clone();
+                async move { axum::Json(schema.execute(body.0).await) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/graphql", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+}
+
 struct Stack {
     gateway: GraphqlClient,
     key_pem: String,
@@ -42,6 +91,11 @@ fn now() -> i64 {
 impl Stack {
     /// The permissions subgraph with `org` (employee 1 is an admin) and a gateway in front.
     async fn start(org: &[Seeded]) -> Self {
+        Self::start_with(org, "schema/supergraph.graphql", &[]).await
+    }
+
+    /// Like [`start`](Self::start), with another supergraph and more subgraph URLs.
+    async fn start_with(org: &[Seeded], supergraph: &str, more: &[(&str, String)]) -> Self {
         let db = TestDb::create().await;
         let redis = RedisPrefix::new();
         let mut config = SubgraphConfig::default();
@@ -67,7 +121,10 @@ impl Stack {
         gw.auth.issuer = Some(ISSUER.into());
         gw.auth.audience = Some("braid".into());
         gw.access.cache = cache_config;
-        let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
+        for (name, url) in more {
+            gw.subgraphs.entry(name.to_string()).or_default().url = Some(url.clone());
+        }
+        let sdl = std::fs::read_to_string(braid_testkit::repo_root().join(supergraph)).unwrap();
         let gateway = braid_gateway::gateway_from_sdl(gw, &sdl, None).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
@@ -327,4 +384,55 @@ async fn what_the_gateway_shows_every_viewer_equals_the_oracle() {
         }
         check(&model, step).await;
     }
+}
+
+#[test]
+fn the_notes_sdl_is_the_committed_one() {
+    let sdl = braid_kit::federation::sdl(&notes::schema(0));
+    let path = braid_testkit::repo_root().join("tests/subgraphs/schema/notes.graphql");
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(&path, &sdl).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(&path).unwrap_or_default() == sdl,
+        "tests/subgraphs/schema/notes.graphql is out of date: rerun with BLESS=1, then scripts/compose.sh"
+    );
+}
+
+/// A type-level mark: every note is checked against its owner, one round trip for all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn owned_objects_the_viewer_may_not_see_are_nulled_with_forbidden() {
+    let _serial = SERIAL.lock().await;
+    // 1 manages 2 and 3; 2 manages 4.
+    let notes_url = notes::serve(4).await;
+    let stack = Stack::start_with(
+        &org(&[None, Some(1), Some(1), Some(2)]),
+        "tests/subgraphs/supergraphs/access.graphql",
+        &[("notes", notes_url)],
+    )
+    .await;
+    let query = "{ notes { id text } }";
+    let lookups = "braid_access_source_requests_total{kind=\"check\"}";
+    let before = counter(lookups);
+    let two = stack.gateway.query_as(&stack.token(2, ""), query, json!({})).await;
+    assert_eq!(counter(lookups) - before, 1, "one lookup for the four owners");
+    assert_eq!(
+        two.body,
+        json!({
+            "data": { "notes": [null, { "id": "n2", "text": "note 2" }, null, { "id": "n4", "text": "note 4" }] },
+            "errors": [
+                { "message": "not allowed to see this Note", "path": ["notes", 0], "extensions": { "code": "FORBIDDEN" } },
+                { "message": "not allowed to see this Note", "path": ["notes", 2], "extensions": { "code": "FORBIDDEN" } }
+            ]
+        })
+    );
+    let top = stack.gateway.query_as(&stack.token(1, ""), query, json!({})).await;
+    assert_eq!(top.data()["notes"].as_array().unwrap().len(), 4);
+    assert!(top.data()["notes"].as_array().unwrap().iter().all(|n| !n.is_null()));
+    // Anonymous: no viewer, nothing owned is shown, and no lookup is made.
+    let before = counter(lookups);
+    let anonymous = stack.gateway.query(query, json!({})).await;
+    assert_eq!(anonymous.body["data"]["notes"], json!([null, null, null, null]));
+    assert_eq!(anonymous.body["errors"].as_array().unwrap().len(), 4);
+    assert_eq!(counter(lookups) - before, 0);
 }
