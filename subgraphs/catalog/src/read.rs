@@ -262,7 +262,7 @@ impl Reader {
             if search.chars().count() > 100 {
                 return Err(ClientError::bad_input("filter.search", "search text is longer than 100 characters"));
             }
-            let pattern = format!("%{}%", escape_like(&search.to_lowercase()));
+            let pattern = format!("%{}%", braid_kit::db::escape_like(&search.to_lowercase()));
             let like = |e: SimpleExpr| e.like(LikeExpr::new(pattern.clone()).escape('\\'));
             cond = cond.add(
                 Cond::any()
@@ -312,17 +312,6 @@ impl Reader {
 }
 
 /// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Batches the `Product` lookups of one request (entity references and `product(id)`).
 pub struct ProductLoader(pub Reader);
 
@@ -332,13 +321,5 @@ impl async_graphql::dataloader::Loader<String> for ProductLoader {
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         self.0.by_ids(keys).await.map_err(Arc::new)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_metacharacters_are_escaped() {
-        assert_eq!(super::escape_like(r"50%_off\"), r"50\%\_off\\");
     }
 }

@@ -47,16 +47,9 @@ fn decode_cursor(text: &str) -> Result<Cursor, ClientError> {
     serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
-/// `%` and `_` match themselves, not any text.
+/// Contains `text`, where `%` and `_` match themselves, not any text.
 fn like_contains(text: &str) -> LikeExpr {
-    let escaped: String = text
-        .chars()
-        .flat_map(|c| match c {
-            '%' | '_' | '\\' => vec!['\\', c],
-            c => vec![c],
-        })
-        .collect();
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
+    LikeExpr::new(format!("%{}%", braid_kit::db::escape_like(text))).escape('\\')
 }
 
 /// One page of employees.
