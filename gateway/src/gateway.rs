@@ -1,6 +1,7 @@
 //! The gateway: the current schema, the caches, and one request from operation text to
 //! response body through the named stages.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -119,21 +120,24 @@ impl Gateway {
         let headers = self.subgraph_headers(client_headers);
         let policies = &runtime.supergraph.policies;
         // Marked fields the viewer may not have: out of the plan, null with an error in the response.
-        let mut denied_fields = std::collections::HashMap::new();
+        let mut denied_fields: HashMap<String, HashMap<String, bool>> = HashMap::new();
         for key in &operation.marked {
             if let Some(Err(missing_token)) = policies.fields.get(key).map(|r| r.check(&identity.claims)) {
-                denied_fields.insert(key.clone(), missing_token);
-                let possible =
-                    runtime.supergraph.types.get(&key.0).map(|t| t.possible_types.clone()).unwrap_or_default();
-                for object in possible {
-                    denied_fields.insert((object, key.1.clone()), missing_token);
+                // Selected on an interface: the objects the projector sees carry the mark too.
+                let objects =
+                    runtime.supergraph.types.get(&key.0).map(|t| t.possible_types.iter()).into_iter().flatten();
+                for parent in std::iter::once(&key.0).chain(objects) {
+                    denied_fields.entry(parent.clone()).or_default().insert(key.1.clone(), missing_token);
                 }
             }
         }
         let plan = if denied_fields.is_empty() {
             operation.plan.clone()
         } else {
-            let denied = denied_fields.keys().cloned().collect();
+            let denied = denied_fields
+                .iter()
+                .flat_map(|(parent, fields)| fields.keys().map(move |f| (parent.clone(), f.clone())))
+                .collect();
             self.pipeline.plan_without(&runtime.supergraph, &operation, &denied)?
         };
 

@@ -138,10 +138,10 @@ pub fn owner_id(value: &Value) -> Option<i64> {
 /// What the projector enforces for one response.
 #[derive(Debug, Default)]
 pub struct Verdict<'a> {
-    /// Fields taken out for a missing token or scope, by (parent type, field): `true` when a
-    /// token was missing.
-    pub fields: HashMap<(String, String), bool>,
+    /// Fields taken out for a missing token or scope, by parent type, then field: `true` when
+    /// a token was missing.
+    pub fields: HashMap<String, HashMap<String, bool>>,
     pub owned_types: Option<&'a HashMap<String, String>>,
-    pub owned_fields: Option<&'a HashMap<(String, String), String>>,
+    pub owned_fields: Option<&'a HashMap<String, HashMap<String, String>>>,
     pub denied_owners: HashSet<i64>,
 }

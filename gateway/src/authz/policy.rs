@@ -56,8 +56,9 @@ pub struct Policies {
     pub fields: HashMap<(String, String), Requirement>,
     /// Owned types: the field holding the owning employee's id.
     pub owned_types: HashMap<String, String>,
-    /// Owned fields by (parent type, field): the parent's field holding the owner's id.
-    pub owned_fields: HashMap<(String, String), String>,
+    /// Owned fields by parent type, then field: the parent's field holding the owner's id
+    /// (nested so the projector looks them up by `&str`, allocating nothing per field).
+    pub owned_fields: HashMap<String, HashMap<String, String>>,
 }
 
 fn requirement(directives: &[Directive]) -> Requirement {
@@ -142,7 +143,7 @@ impl Policies {
                     policies.fields.insert((name.clone(), field_name.clone()), r);
                 }
                 if let Some(owner) = owner_field(&field.directives) {
-                    policies.owned_fields.insert((name.clone(), field_name.clone()), owner);
+                    policies.owned_fields.entry(name.clone()).or_default().insert(field_name.clone(), owner);
                 }
             }
         }
@@ -158,7 +159,7 @@ impl Policies {
         self.owned_types
             .get(object_type)
             .map(String::as_str)
-            .or_else(|| self.owned_fields.iter().find(|((t, _), _)| t == object_type).map(|(_, owner)| owner.as_str()))
+            .or_else(|| self.owned_fields.get(object_type)?.values().next().map(String::as_str))
     }
 }
 

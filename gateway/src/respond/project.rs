@@ -103,13 +103,12 @@ impl<'a> Projector<'a> {
     fn refusal(&self, object: &Map<String, Value>, field: &FieldShape) -> Option<&'static str> {
         let v = self.verdict;
         if !v.fields.is_empty()
-            && let Some(missing_token) = v.fields.get(&(field.parent.clone(), field.name.clone()))
+            && let Some(missing_token) = v.fields.get(&field.parent).and_then(|f| f.get(&field.name))
         {
             return Some(if *missing_token { codes::UNAUTHENTICATED } else { codes::FORBIDDEN });
         }
         if let Some(owned) = v.owned_fields
-            && !owned.is_empty()
-            && owned.contains_key(&(field.parent.clone(), field.name.clone()))
+            && owned.get(&field.parent).is_some_and(|f| f.contains_key(&field.name))
             && !self.owner_visible(object)
         {
             return Some(codes::FORBIDDEN);
