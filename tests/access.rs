@@ -157,22 +157,6 @@ impl Stack {
     }
 }
 
-fn org(managers: &[Option<i64>]) -> Vec<Seeded> {
-    managers
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Seeded {
-            id: i as i64 + 1,
-            manager: *m,
-            level: 0,
-            name: format!("E{:03}", i + 1),
-            email: format!("e{}@test.braid", i + 1),
-            title: String::new(),
-            department: String::new(),
-        })
-        .collect()
-}
-
 const EVERYONE: &str = "{ employees(first: 100) { edges { node { id scopes } } } }";
 
 /// The employees whose owned fields the gateway showed.
@@ -197,7 +181,7 @@ async fn a_hundred_objects_of_a_hundred_owners_cost_one_lookup_round_trip() {
     let _serial = SERIAL.lock().await;
     // Everyone reports to employee 1; employee 2 sees only themself.
     let managers: Vec<Option<i64>> = (0..120).map(|i| if i == 0 { None } else { Some(1) }).collect();
-    let stack = Stack::start(&org(&managers)).await;
+    let stack = Stack::start(&seed::from_managers(&managers)).await;
     let lookups = "braid_access_source_requests_total{kind=\"check\"}";
 
     let before = counter(lookups);
@@ -224,7 +208,7 @@ async fn a_hundred_objects_of_a_hundred_owners_cost_one_lookup_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_the_gateway_refuses_and_fields_it_takes_out() {
     let _serial = SERIAL.lock().await;
-    let stack = Stack::start(&org(&[None, Some(1), Some(2)])).await;
+    let stack = Stack::start(&seed::from_managers(&[None, Some(1), Some(2)])).await;
     let me = "{ me { id } }";
     let claims = |exp: i64, aud: &str| json!({ "sub": "2", "iss": ISSUER, "aud": aud, "exp": exp, "nbf": now() - 5 });
     let other = braid_testkit::jwt::OTHER_PRIVATE_PEM;
@@ -297,7 +281,7 @@ async fn what_the_gateway_shows_every_viewer_equals_the_oracle() {
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x5eed_b4a1d);
     let n = 40i64;
     let managers: Vec<Option<i64>> = (0..n).map(|i| (i > 0).then(|| rng.random_range(1..=i))).collect();
-    let stack = Stack::start(&org(&managers)).await;
+    let stack = Stack::start(&seed::from_managers(&managers)).await;
     let mut model = Model::default();
     for (i, m) in managers.iter().enumerate() {
         model.manager.insert(i as i64 + 1, *m);
@@ -406,7 +390,7 @@ async fn owned_objects_the_viewer_may_not_see_are_nulled_with_forbidden() {
     // 1 manages 2 and 3; 2 manages 4.
     let notes_url = notes::serve(4).await;
     let stack = Stack::start_with(
-        &org(&[None, Some(1), Some(1), Some(2)]),
+        &seed::from_managers(&[None, Some(1), Some(1), Some(2)]),
         "tests/subgraphs/supergraphs/access.graphql",
         &[("notes", notes_url)],
     )

@@ -55,19 +55,8 @@ const SAMPLE: usize = 40;
 
 async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>, seed: u64) {
     let stack = Stack::new(true).await;
-    let org: Vec<Seeded> = managers
-        .iter()
-        .enumerate()
-        .map(|(i, m)| Seeded {
-            id: i as i64 + 1,
-            manager: m.map(|m| m as i64 + 1),
-            level: 0,
-            name: format!("E{i}"),
-            email: format!("e{i}@test.braid"),
-            title: String::new(),
-            department: String::new(),
-        })
-        .collect();
+    let managers: Vec<Option<i64>> = managers.iter().map(|m| m.map(|m| m as i64 + 1)).collect();
+    let org: Vec<Seeded> = braid_permissions::seed::from_managers(&managers);
     braid_permissions::seed::insert(&stack.db, &org, |_| String::new()).await.unwrap();
     let mut model = Model::default();
     for e in &org {

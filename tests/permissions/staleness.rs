@@ -14,7 +14,7 @@ use braid_access::Viewer;
 use braid_kit::config::EventsConfig;
 use braid_kit::events::memory::MemoryBus;
 use braid_kit::events::{Consumer, EventBus, Relay};
-use braid_permissions::seed::{self, Seeded};
+use braid_permissions::seed;
 use braid_permissions::write::GrantInput;
 use tokio_util::sync::CancellationToken;
 
@@ -22,17 +22,7 @@ use crate::stack::Stack;
 
 /// Viewer 2 and target 3 are in separate branches under 1; a grant joins them.
 async fn two_branches(stack: &Stack) -> i64 {
-    let org: Vec<Seeded> = (1..=3)
-        .map(|id| Seeded {
-            id,
-            manager: (id > 1).then_some(1),
-            level: 0,
-            name: format!("E{id}"),
-            email: format!("e{id}@test.braid"),
-            title: String::new(),
-            department: String::new(),
-        })
-        .collect();
+    let org = seed::from_managers(&[None, Some(1), Some(1)]);
     seed::insert(&stack.db, &org, |_| String::new()).await.unwrap();
     let grant = stack
         .writer

@@ -86,6 +86,27 @@ pub fn generate(n: usize, fan_out: usize) -> Vec<Seeded> {
     out
 }
 
+/// An org given by each employee's manager: employee `i + 1` reports to `managers[i]`, which
+/// must be an earlier employee (or `None`: a root). Names `E000001`... sort in id order.
+pub fn from_managers(managers: &[Option<i64>]) -> Vec<Seeded> {
+    let mut org: Vec<Seeded> = Vec::with_capacity(managers.len());
+    for (i, manager) in managers.iter().enumerate() {
+        let id = i as i64 + 1;
+        assert!(manager.is_none_or(|m| (1..id).contains(&m)), "employee {id}'s manager must come before it");
+        let level = manager.map_or(0, |m| org[m as usize - 1].level + 1);
+        org.push(Seeded {
+            id,
+            manager: *manager,
+            level,
+            name: format!("E{id:06}"),
+            email: format!("e{id}@test.braid"),
+            title: String::new(),
+            department: String::new(),
+        });
+    }
+    org
+}
+
 /// Inserts `org` (employees and closure rows) in bulk; the table must be empty.
 pub async fn insert(db: &DatabaseConnection, org: &[Seeded], scopes: impl Fn(&Seeded) -> String) -> Result<(), DbErr> {
     let txn = db.begin().await?;
@@ -207,6 +228,9 @@ mod tests {
         }
         let reports = |id: i64| org.iter().filter(|e| e.manager == Some(id)).count();
         assert!(org.iter().filter(|e| e.level < 4).all(|e| reports(e.id) == 5));
+        let small = from_managers(&[None, Some(1), Some(2), Some(1)]);
+        assert_eq!(small.iter().map(|e| e.level).collect::<Vec<_>>(), [0, 1, 2, 1]);
+        assert!(small.windows(2).all(|w| w[0].name < w[1].name), "names sort in id order");
         let big = generate(100_000, 5);
         let levels = big.iter().map(|e| e.level).max().unwrap() + 1;
         assert!((8..=10).contains(&levels), "{levels} levels");
