@@ -160,8 +160,10 @@ impl Gateway {
                 let outcome = execution.run().await;
                 let mut verdict = Verdict { fields: denied_fields, ..Verdict::default() };
                 if !policies.owned_types.is_empty() || !policies.owned_fields.is_empty() {
-                    let owners = authz::owners(&outcome.data);
-                    verdict.denied_owners = authz.denied_owners(&identity, owners).await;
+                    if operation.owned {
+                        let owners = authz::owners(&outcome.data);
+                        verdict.denied_owners = authz.denied_owners(&identity, owners).await;
+                    }
                     verdict.owned_types = Some(&policies.owned_types);
                     verdict.owned_fields = Some(&policies.owned_fields);
                 }

@@ -72,14 +72,14 @@ impl Authz {
         };
         let refused = |message: String| RequestError::new(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, message);
         let header = header.to_str().map_err(|_| refused("the Authorization header is not text".into()))?;
-        let viewer = verifier.verify_header(header).await.map_err(|e| refused(e.to_string()))?;
+        let token = braid_kit::auth::bearer(header).map_err(|e| refused(e.to_string()))?;
+        let viewer = verifier.verify(token).await.map_err(|e| refused(e.to_string()))?;
         let id = viewer.subject.parse::<i64>().ok();
         if let Some(id) = id
             && self.cache.is_revoked(id).await.unwrap_or(false)
         {
             return Err(refused("the token's subject no longer exists".into()));
         }
-        let token = header.get(7..).unwrap_or_default().trim().to_string();
         Ok(Identity {
             viewer: id.map(|id| Viewer::with_token(id, token)),
             claims: Claims { subject: Some(viewer.subject), scopes: viewer.scopes.into_iter().collect() },

@@ -30,6 +30,8 @@ struct Rewriter<'a> {
     types: &'a TypeIndex,
     policies: &'a Policies,
     denied: &'a HashSet<(String, String)>,
+    /// Whether any owner id was added.
+    injected: std::cell::Cell<bool>,
 }
 
 impl Rewriter<'_> {
@@ -70,6 +72,7 @@ impl Rewriter<'_> {
         match info.kind {
             Kind::Object => {
                 if let Some(owner) = self.policies.owner_of(parent) {
+                    self.injected.set(true);
                     set.items.push(leaf(Some(OWNER_KEY), owner));
                 }
             }
@@ -78,6 +81,7 @@ impl Rewriter<'_> {
                 possible.sort();
                 for object in possible {
                     if let Some(owner) = self.policies.owner_of(object) {
+                        self.injected.set(true);
                         set.items.push(Selection::InlineFragment(InlineFragment {
                             position: Default::default(),
                             type_condition: Some(TypeCondition::On(object.clone())),
@@ -95,16 +99,16 @@ impl Rewriter<'_> {
     }
 }
 
-/// `document` with `denied` (parent type, field) pairs removed and owner ids added; `root` is
-/// the root type of each operation by its kind.
+/// `document` with `denied` (parent type, field) pairs removed and owner ids added, and
+/// whether any owner id was added (else no response of it holds an owned object).
 pub fn rewrite(
     document: &Document,
     types: &TypeIndex,
     policies: &Policies,
     denied: &HashSet<(String, String)>,
-) -> Document {
+) -> (Document, bool) {
     let mut document = document.clone();
-    let rewriter = Rewriter { types, policies, denied };
+    let rewriter = Rewriter { types, policies, denied, injected: Default::default() };
     let roots = [
         types.query.clone(),
         types.mutation.clone().unwrap_or_default(),
@@ -129,7 +133,7 @@ pub fn rewrite(
             }
         }
     }
-    document
+    (document, rewriter.injected.get())
 }
 
 /// The marked fields an operation selects anywhere, with the type they are selected on.

@@ -52,6 +52,8 @@ pub struct Operation {
     pub requested_name: Option<String>,
     /// Fields carrying `@authenticated` or `@requiresScopes` that the operation selects.
     pub marked: Vec<(String, String)>,
+    /// Whether the plan fetches owner ids (`@ownedBy`): only then are responses searched for them.
+    pub owned: bool,
     /// Identifies the operation in the cache of its per-viewer plans.
     pub key: u64,
 }
@@ -136,11 +138,12 @@ impl Pipeline {
             return Err(RequestError::bad(codes::INTROSPECTION_DISABLED, "introspection is disabled on this gateway"));
         }
         let marked = rewrite::marked_fields(&document, &supergraph.types, &supergraph.policies);
-        let plan = if supergraph.policies.is_empty() {
-            self.plan(supergraph, &document, name)?
+        let (plan, owned) = if supergraph.policies.is_empty() {
+            (self.plan(supergraph, &document, name)?, false)
         } else {
-            let planned = rewrite::rewrite(&document, &supergraph.types, &supergraph.policies, &HashSet::new());
-            self.plan(supergraph, &planned, name)?
+            let (planned, owned) =
+                rewrite::rewrite(&document, &supergraph.types, &supergraph.policies, &HashSet::new());
+            (self.plan(supergraph, &planned, name)?, owned)
         };
         let requested = name.map(str::to_string);
         let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
@@ -157,6 +160,7 @@ impl Pipeline {
             document: Arc::new(document),
             requested_name: requested,
             marked,
+            owned,
             key,
         }))
     }
@@ -184,7 +188,7 @@ impl Pipeline {
         if let Some(plan) = self.reduced.get(&key) {
             return Ok(plan);
         }
-        let document = rewrite::rewrite(&operation.document, &supergraph.types, &supergraph.policies, denied);
+        let (document, _) = rewrite::rewrite(&operation.document, &supergraph.types, &supergraph.policies, denied);
         let plan = self.plan(supergraph, &document, operation.requested_name.as_deref())?;
         self.reduced.insert(key, plan.clone());
         Ok(plan)

@@ -69,6 +69,15 @@ enum Keys {
     Resolver(Arc<dyn KeyResolver>),
 }
 
+/// The token of an `Authorization: Bearer <token>` header value.
+pub fn bearer(header: &str) -> Result<&str, TokenError> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .ok_or(TokenError::NotBearer)
+}
+
 /// Verifies bearer tokens.
 pub struct Verifier {
     keys: Keys,
@@ -120,12 +129,7 @@ impl Verifier {
 
     /// Verifies the value of an `Authorization` header.
     pub async fn verify_header(&self, header: &str) -> Result<Viewer, TokenError> {
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .ok_or(TokenError::NotBearer)?
-            .trim();
-        self.verify(token).await
+        self.verify(bearer(header)?).await
     }
 
     /// Verifies a compact JWT.
