@@ -60,6 +60,18 @@ fn ttl_until(default: Duration, until: Option<chrono::DateTime<Utc>>) -> Option<
     }
 }
 
+/// Writes answers to the cache off the request path (the answer does not wait for it), for
+/// no longer than the grants they relied on hold.
+fn fill(cache: &AccessCache, entries: Vec<(String, Vec<u8>)>, until: Option<chrono::DateTime<Utc>>) {
+    let Some(ttl) = ttl_until(cache.ttl(), until) else { return };
+    let cache = cache.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cache.put_many(&entries, ttl).await {
+            cache_failed(&e);
+        }
+    });
+}
+
 fn cache_failed(e: &braid_kit::cache::CacheError) {
     metrics::counter!("braid_access_cache_errors_total").increment(1);
     tracing::warn!(error = %e, "permission cache unavailable; asking the source");
@@ -112,15 +124,7 @@ impl Lookup {
                         answers[*i] = Some(ok);
                         entries.push((keys[*i].clone(), if ok { b"1".to_vec() } else { b"0".to_vec() }));
                     }
-                    if let Some(ttl) = ttl_until(cache.ttl(), until) {
-                        let cache = cache.clone();
-                        // Off the request path: the answer does not wait for the cache write.
-                        tokio::spawn(async move {
-                            if let Err(e) = cache.put_many(&entries, ttl).await {
-                                cache_failed(&e);
-                            }
-                        });
-                    }
+                    fill(cache, entries, until);
                     Ok::<_, AccessError>(())
                 })
             },
@@ -179,16 +183,8 @@ impl Lookup {
         }
         metrics::counter!("braid_access_source_requests_total", "kind" => "visible").increment(1);
         let visible = self.source.visible(viewer).await?;
-        if let (Some(cache), Some(key)) = (&self.cache, key)
-            && let Some(ttl) = ttl_until(cache.ttl(), visible.valid_until)
-        {
-            let entries = vec![(key, visible.ids.encode())];
-            let cache = cache.clone();
-            tokio::spawn(async move {
-                if let Err(e) = cache.put_many(&entries, ttl).await {
-                    cache_failed(&e);
-                }
-            });
+        if let (Some(cache), Some(key)) = (&self.cache, key) {
+            fill(cache, vec![(key, visible.ids.encode())], visible.valid_until);
         }
         Ok(Arc::new(visible.ids))
     }
