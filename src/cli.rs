@@ -80,6 +80,7 @@ enum SchemaOf {
 #[derive(Clone, Copy, ValueEnum)]
 enum SubgraphName {
     Catalog,
+    Documents,
     Permissions,
 }
 
@@ -87,6 +88,7 @@ impl SubgraphName {
     fn name(self) -> &'static str {
         match self {
             Self::Catalog => braid_catalog::NAME,
+            Self::Documents => braid_documents::NAME,
             Self::Permissions => braid_permissions::NAME,
         }
     }
@@ -107,6 +109,7 @@ impl Cli {
                 let infra = Infra::connect(name.name(), config, None).await?;
                 let service = match name {
                     SubgraphName::Catalog => braid_catalog::service(infra).await?,
+                    SubgraphName::Documents => braid_documents::service(infra, None).await?,
                     SubgraphName::Permissions => braid_permissions::service(infra).await?,
                 };
                 tracing::info!(addr = %listener.local_addr()?, subgraph = name.name(), "subgraph serving /graphql");
@@ -119,6 +122,7 @@ impl Cli {
                 let db = braid_kit::db::connect(&config).await?;
                 match name {
                     SubgraphName::Catalog => braid_migrations::catalog::Migrator::up(&db, None).await?,
+                    SubgraphName::Documents => braid_migrations::documents::Migrator::up(&db, None).await?,
                     SubgraphName::Permissions => braid_migrations::permissions::Migrator::up(&db, None).await?,
                 }
                 println!("{}: migrations applied", name.name());
@@ -127,6 +131,7 @@ impl Cli {
             Command::Sdl { name } => {
                 match name {
                     SubgraphName::Catalog => print!("{}", braid_catalog::graphql::sdl()),
+                    SubgraphName::Documents => print!("{}", braid_documents::graphql::sdl()),
                     SubgraphName::Permissions => print!("{}", braid_permissions::graphql::sdl()),
                 }
                 Ok(())

@@ -72,17 +72,31 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         tracing::info!("seeded the demo org");
     }
 
+    let (mut infra, documents_listener) = subgraph(braid_documents::NAME, data_dir, &bus, &cache).await?;
+    infra.config.access.permissions_url = Some(format!("http://{}/graphql", permissions_listener.local_addr()?));
+    // Tokens are verified against the permissions subgraph's keys, as in the gateway.
+    let issuer = &permissions.infra.config.issuer;
+    infra.config.auth.jwks_url = Some(format!("http://{}/.well-known/jwks.json", permissions_listener.local_addr()?));
+    infra.config.auth.issuer = Some(issuer.issuer.clone());
+    infra.config.auth.audience = Some(issuer.audience.clone());
+    infra.verifier = braid_kit::auth::Verifier::from_config(&infra.config.auth)?;
+    let documents = braid_documents::service(infra, None).await?;
+    let employees = braid_permissions::seed::DEMO_EMPLOYEES as i64;
+    if braid_documents::seed::demo(&documents.infra.db, employees).await? {
+        tracing::info!("seeded the demo documents");
+    }
+
     let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     let mut gateway_config = braid_gateway::GatewayConfig::default();
     gateway_config.server.listen = addr;
     // Tokens are the permissions subgraph's; its JWKS is where the gateway finds their keys.
-    let issuer = &permissions.infra.config.issuer;
     gateway_config.auth.jwks_url = Some(format!("http://{}/.well-known/jwks.json", permissions_listener.local_addr()?));
     gateway_config.auth.issuer = Some(issuer.issuer.clone());
     gateway_config.auth.audience = Some(issuer.audience.clone());
     for (name, sub) in [
         (braid_catalog::NAME, catalog_listener.local_addr()?),
+        (braid_documents::NAME, documents_listener.local_addr()?),
         (braid_permissions::NAME, permissions_listener.local_addr()?),
     ] {
         gateway_config.subgraphs.entry(name.to_string()).or_default().url = Some(format!("http://{sub}/graphql"));
@@ -109,6 +123,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     let tasks = [
         tokio::spawn(catalog.serve(catalog_listener, stopped(&stop_rx))),
         tokio::spawn(permissions.serve(permissions_listener, stopped(&stop_rx))),
+        tokio::spawn(documents.serve(documents_listener, stopped(&stop_rx))),
     ];
     let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, stopped(&stop_rx)));
     crate::cli::shutdown_signal().await;

@@ -25,18 +25,63 @@ use oracle::{Grant, Model, Side};
 
 static SERIAL: Mutex<()> = Mutex::const_new(());
 
-/// A subgraph whose whole type is owned: `Note @ownedBy(field: "ownerId")`.
+/// A subgraph of owned types: `Note @ownedBy(field: "ownerId")`, `Memo @ownedBy(field:
+/// "ownerId", unless: "sharedWithViewer")` and `Draft.body`, marked like `Memo`.
 mod notes {
-    use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
+    use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schema, SimpleObject};
     use braid_access::directives::ownedBy;
 
     /// Visible only to viewers who may see its owner.
     #[derive(SimpleObject, Clone)]
-    #[graphql(directive = ownedBy::apply("ownerId".into()))]
+    #[graphql(directive = ownedBy::apply("ownerId".into(), None))]
     pub struct Note {
         pub id: ID,
         pub owner_id: ID,
         pub text: String,
+        /// Always true: a Boolean a client could alias as the gateway's private keys.
+        pub pinned: bool,
+    }
+
+    /// Visible to viewers who may see its owner, and to those it is shared with.
+    #[derive(SimpleObject, Clone)]
+    #[graphql(directive = ownedBy::apply("ownerId".into(), Some("sharedWithViewer".into())))]
+    pub struct Memo {
+        pub id: ID,
+        pub owner_id: ID,
+        pub text: String,
+        /// Whether this memo is shared with the requesting viewer.
+        pub shared_with_viewer: bool,
+        /// Always true.
+        pub pinned: bool,
+    }
+
+    /// Visible to everyone; its body is marked like a `Memo`.
+    #[derive(SimpleObject, Clone)]
+    pub struct Draft {
+        pub id: ID,
+        pub owner_id: ID,
+        /// Whether this draft is shared with the requesting viewer.
+        pub shared_with_viewer: bool,
+        #[graphql(directive = ownedBy::apply("ownerId".into(), Some("sharedWithViewer".into())))]
+        pub body: Option<String>,
+    }
+
+    /// The requesting employee, from the bearer token the gateway passes on.
+    struct Viewer(Option<i64>);
+
+    /// Item i is shared with employee i - 1.
+    fn shared(ctx: &Context<'_>, i: i64) -> bool {
+        ctx.data_opt::<Viewer>().and_then(|v| v.0) == Some(i - 1)
+    }
+
+    fn memo(ctx: &Context<'_>, i: i64) -> Memo {
+        Memo {
+            id: ID(format!("m{i}")),
+            owner_id: ID(i.to_string()),
+            text: format!("memo {i}"),
+            shared_with_viewer: shared(ctx, i),
+            pinned: true,
+        }
     }
 
     pub struct Query {
@@ -48,7 +93,34 @@ mod notes {
         /// Note i belongs to employee i (1-based), for `owners` employees.
         async fn notes(&self) -> Vec<Option<Note>> {
             (1..=self.owners)
-                .map(|i| Some(Note { id: ID(format!("n{i}")), owner_id: ID(i.to_string()), text: format!("note {i}") }))
+                .map(|i| {
+                    Some(Note {
+                        id: ID(format!("n{i}")),
+                        owner_id: ID(i.to_string()),
+                        text: format!("note {i}"),
+                        pinned: true,
+                    })
+                })
+                .collect()
+        }
+        /// Memo i belongs to employee i and is shared with employee i - 1.
+        async fn memos(&self, ctx: &Context<'_>) -> Vec<Option<Memo>> {
+            (1..=self.owners).map(|i| Some(memo(ctx, i))).collect()
+        }
+        /// The memo `m<i>`.
+        async fn memo(&self, ctx: &Context<'_>, id: ID) -> Option<Memo> {
+            let i = id.strip_prefix('m')?.parse().ok()?;
+            (1..=self.owners).contains(&i).then(|| memo(ctx, i))
+        }
+        /// Draft i belongs to employee i and is shared with employee i - 1.
+        async fn drafts(&self, ctx: &Context<'_>) -> Vec<Draft> {
+            (1..=self.owners)
+                .map(|i| Draft {
+                    id: ID(format!("d{i}")),
+                    owner_id: ID(i.to_string()),
+                    shared_with_viewer: shared(ctx, i),
+                    body: Some(format!("draft {i}")),
+                })
                 .collect()
         }
     }
@@ -57,14 +129,23 @@ mod notes {
         Schema::build(Query { owners }, EmptyMutation, EmptySubscription).enable_federation().finish()
     }
 
+    /// The subject of a bearer token, read without verifying it: the gateway verified it, and
+    /// this is a test.
+    fn subject(headers: &axum::http::HeaderMap) -> Option<i64> {
+        use base64::Engine;
+        let token = headers.get("authorization")?.to_str().ok()?.strip_prefix("Bearer ")?;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
+        serde_json::from_slice::<serde_json::Value>(&payload).ok()?["sub"].as_str()?.parse().ok()
+    }
+
     /// Serves the subgraph on a loopback port; returns its URL.
     pub async fn serve(owners: i64) -> String {
         let schema = schema(owners);
         let app = axum::Router::new().route(
             "/graphql",
-            axum::routing::post(move |body: axum::Json<async_graphql::Request>| {
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::Json<async_graphql::Request>| {
                 let schema = schema.clone();
-                async move { axum::Json(schema.execute(body.0).await) }
+                async move { axum::Json(schema.execute(body.0.data(Viewer(subject(&headers)))).await) }
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -419,4 +500,85 @@ async fn owned_objects_the_viewer_may_not_see_are_nulled_with_forbidden() {
     assert_eq!(anonymous.body["data"]["notes"], json!([null, null, null, null]));
     assert_eq!(anonymous.body["errors"].as_array().unwrap().len(), 4);
     assert_eq!(counter(lookups) - before, 0);
+}
+
+/// `@ownedBy(unless:)`: an object shared with the viewer is shown without its owner being
+/// looked up; one neither visible nor shared is nulled as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objects_shared_with_the_viewer_are_shown_without_an_owner_check() {
+    let _serial = SERIAL.lock().await;
+    // 1 manages 2 and 3; 2 manages 4. Item i is shared with employee i - 1.
+    let notes_url = notes::serve(4).await;
+    let stack = Stack::start_with(
+        &seed::from_managers(&[None, Some(1), Some(1), Some(2)]),
+        "tests/subgraphs/supergraphs/access.graphql",
+        &[("notes", notes_url)],
+    )
+    .await;
+    let lookups = "braid_access_source_requests_total{kind=\"check\"}";
+    // Every owner the gateway asks about is a cache hit or a miss.
+    let asked = || counter("braid_access_cache_hits_total") + counter("braid_access_cache_misses_total");
+
+    // 3 sees only themself, but memo 4 is shared with them: no lookup at all.
+    let (before, asked_before) = (counter(lookups), asked());
+    let three = stack.gateway.query_as(&stack.token(3, ""), "{ memo(id: \"m4\") { id text } }", json!({})).await;
+    assert_eq!(three.body, json!({ "data": { "memo": { "id": "m4", "text": "memo 4" } } }));
+    assert_eq!((counter(lookups) - before, asked() - asked_before), (0, 0), "a shared memo asks nothing");
+    // Not shared with them: checked and denied, as without `unless`.
+    let (before, asked_before) = (counter(lookups), asked());
+    let denied = stack.gateway.query_as(&stack.token(3, ""), "{ memo(id: \"m2\") { id } }", json!({})).await;
+    assert_eq!(
+        denied.body,
+        json!({ "data": { "memo": null }, "errors": [
+            { "message": "not allowed to see this Memo", "path": ["memo"], "extensions": { "code": "FORBIDDEN" } }
+        ] })
+    );
+    assert_eq!((counter(lookups) - before, asked() - asked_before), (1, 1));
+
+    // 2 sees 2 and 4; memo 3 is shared with them, memo 1 is neither. Owners 1, 2 and 4 are
+    // asked about in one round trip; 3 is not. Neither private key shows.
+    let (before, asked_before) = (counter(lookups), asked());
+    let two = stack.gateway.query_as(&stack.token(2, ""), "{ memos { id text } }", json!({})).await;
+    assert_eq!(
+        two.body,
+        json!({
+            "data": { "memos": [null, { "id": "m2", "text": "memo 2" }, { "id": "m3", "text": "memo 3" }, { "id": "m4", "text": "memo 4" }] },
+            "errors": [
+                { "message": "not allowed to see this Memo", "path": ["memos", 0], "extensions": { "code": "FORBIDDEN" } }
+            ]
+        })
+    );
+    assert_eq!((counter(lookups) - before, asked() - asked_before), (1, 3), "owner 3 not asked about");
+
+    // A field-level mark with `unless`.
+    let drafts = stack.gateway.query_as(&stack.token(2, ""), "{ drafts { id body } }", json!({})).await;
+    assert_eq!(
+        drafts.body,
+        json!({
+            "data": { "drafts": [
+                { "id": "d1", "body": null }, { "id": "d2", "body": "draft 2" },
+                { "id": "d3", "body": "draft 3" }, { "id": "d4", "body": "draft 4" }
+            ] },
+            "errors": [
+                { "message": "not allowed to see Draft.body here", "path": ["drafts", 0, "body"], "extensions": { "code": "FORBIDDEN" } }
+            ]
+        })
+    );
+    // Anonymous: nothing is shared with nobody, nothing is looked up.
+    let before = counter(lookups);
+    let anonymous = stack.gateway.query("{ memos { id } }", json!({})).await;
+    assert_eq!(anonymous.body["data"]["memos"], json!([null, null, null, null]));
+    assert_eq!(counter(lookups) - before, 0);
+
+    // A client cannot pass values of its own off as the gateway's: its private keys are
+    // refused as response keys anywhere in an operation.
+    for query in [
+        "{ notes { id _braidShared: pinned } }",
+        "{ memos { ... on Memo { _braidShared: pinned } } }",
+        "query { notes { ...N } } fragment N on Note { _braidOwner: id }",
+    ] {
+        let spoof = stack.gateway.query_as(&stack.token(2, ""), query, json!({})).await;
+        assert_eq!(spoof.code(), "GRAPHQL_VALIDATION_FAILED", "{query}: {}", spoof.body);
+        assert!(spoof.body.get("data").is_none(), "{query}: {}", spoof.body);
+    }
 }

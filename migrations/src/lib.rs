@@ -5,6 +5,7 @@
 //! because the outbox row must be written in the same transaction as the rows it describes.
 
 pub mod catalog;
+pub mod documents;
 pub mod events;
 pub mod permissions;
 

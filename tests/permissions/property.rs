@@ -189,7 +189,10 @@ async fn verify(stack: &Stack, model: &Model, sample: &BTreeSet<i64>, what: &str
         let expected = model.visible(viewer);
         let v = Viewer::new(viewer);
         let got = stack.lookup.visible(&v).await.unwrap();
-        let got: BTreeSet<i64> = got.ids().iter().copied().collect();
+        let groups: Vec<i64> =
+            model.groups.iter().filter(|(_, members)| members.contains(&viewer)).map(|(g, _)| *g).collect();
+        assert_eq!(got.groups, groups, "{what}: groups of {viewer}");
+        let got: BTreeSet<i64> = got.ids.ids().iter().copied().collect();
         assert_eq!(got, expected, "{what}: visible set of {viewer}");
         let allowed = stack.lookup.check(&v, &targets).await.unwrap();
         for (t, ok) in targets.iter().zip(allowed) {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use braid_access::Viewer;
+use braid_access::{Source, Viewer};
 use braid_kit::config::EventsConfig;
 use braid_kit::events::memory::MemoryBus;
 use braid_kit::events::{Consumer, EventBus, Relay};
@@ -115,4 +115,57 @@ async fn the_event_alone_invalidates_within_the_relay_and_delivery_delay() {
     for task in tasks {
         task.await.unwrap();
     }
+}
+
+/// Counts the round trips a lookup makes to its source.
+struct Counting {
+    inner: braid_permissions::visibility::SqlSource,
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Source for Counting {
+    async fn check(
+        &self,
+        viewer: &Viewer,
+        targets: &[i64],
+    ) -> Result<braid_access::source::Checked, braid_access::AccessError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.inner.check(viewer, targets).await
+    }
+    async fn visible(&self, viewer: &Viewer) -> Result<braid_access::source::Visible, braid_access::AccessError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.inner.visible(viewer).await
+    }
+    async fn managers(&self, viewer: &Viewer, employee: i64) -> Result<Option<Vec<i64>>, braid_access::AccessError> {
+        self.asked.fetch_add(1, Ordering::SeqCst);
+        self.inner.managers(viewer, employee).await
+    }
+}
+
+/// A visible set one service fetched answers another service's checks of the same viewer
+/// (the gateway's checks of a page of documents), until that viewer's answers are voided.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_are_answered_from_a_cached_visible_set_until_it_is_voided() {
+    let stack = Stack::new(true).await;
+    let grant = two_branches(&stack).await;
+    let counting = |db: &sea_orm::DatabaseConnection| {
+        Arc::new(Counting { inner: braid_permissions::visibility::SqlSource(db.clone()), asked: Default::default() })
+    };
+    let (documents, gateway) = (counting(&stack.db), counting(&stack.db));
+    let cache = stack.lookup.cache().cloned();
+    let documents_lookup = braid_access::Lookup::new(documents.clone(), cache.clone());
+    let gateway_lookup = braid_access::Lookup::new(gateway.clone(), cache);
+    let viewer = Viewer::new(2);
+
+    let set = documents_lookup.visible(&viewer).await.unwrap();
+    assert_eq!(set.ids.ids(), [2, 3]);
+    assert_eq!(gateway_lookup.check(&viewer, &[3, 1, 2]).await.unwrap(), [true, false, true]);
+    assert_eq!(gateway.asked.load(Ordering::SeqCst), 0, "answered from the set the other lookup left");
+
+    stack.writer.revoke_grant(grant).await.unwrap();
+    assert_eq!(gateway_lookup.check(&viewer, &[3, 2]).await.unwrap(), [false, true]);
+    assert_eq!(gateway.asked.load(Ordering::SeqCst), 1, "the voided set is not used");
+    assert_eq!(documents_lookup.visible(&viewer).await.unwrap().ids.ids(), [2]);
+    assert_eq!(documents.asked.load(Ordering::SeqCst), 2);
 }

@@ -20,8 +20,8 @@ use serde_json::{Map, Value};
 
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
-pub use policy::{Claims, Policies, Requirement};
-pub use rewrite::OWNER_KEY;
+pub use policy::{Claims, OwnedBy, Policies, Requirement};
+pub use rewrite::{OWNER_KEY, SHARED_KEY};
 
 /// Who sent a request.
 #[derive(Debug, Clone, Default)]
@@ -100,17 +100,20 @@ impl Authz {
     }
 }
 
-/// Every owner id fetched under [`OWNER_KEY`] anywhere in `data`.
+/// Every owner id fetched under [`OWNER_KEY`] anywhere in `data`, except those of objects
+/// shared with the viewer (see [`is_shared`]): those are shown without asking.
 pub fn owners(data: &Map<String, Value>) -> HashSet<i64> {
     fn walk(value: &Value, out: &mut HashSet<i64>) {
         match value {
             Value::Object(map) => {
                 for (key, v) in map {
                     if key == OWNER_KEY {
-                        if let Some(id) = owner_id(v) {
+                        if let Some(id) = owner_id(v)
+                            && !is_shared(map)
+                        {
                             out.insert(id);
                         }
-                    } else {
+                    } else if key != SHARED_KEY {
                         walk(v, out);
                     }
                 }
@@ -124,6 +127,13 @@ pub fn owners(data: &Map<String, Value>) -> HashSet<i64> {
         walk(v, &mut out);
     }
     out
+}
+
+/// Did the subgraph say, under [`SHARED_KEY`], that `object` is shared with the viewer? Only
+/// objects whose marks have an `unless` fetch it (all their type's marks honour it, and
+/// clients may not use the key themselves).
+pub fn is_shared(object: &Map<String, Value>) -> bool {
+    object.get(SHARED_KEY) == Some(&Value::Bool(true))
 }
 
 /// An owner id as subgraphs send it (an ID string or a number).
@@ -141,7 +151,26 @@ pub struct Verdict<'a> {
     /// Fields taken out for a missing token or scope, by parent type, then field: `true` when
     /// a token was missing.
     pub fields: HashMap<String, HashMap<String, bool>>,
-    pub owned_types: Option<&'a HashMap<String, String>>,
-    pub owned_fields: Option<&'a HashMap<String, HashMap<String, String>>>,
+    pub owned_types: Option<&'a HashMap<String, OwnedBy>>,
+    pub owned_fields: Option<&'a HashMap<String, HashMap<String, OwnedBy>>>,
     pub denied_owners: HashSet<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn owners_of_shared_objects_are_not_asked_about() {
+        let data = json!({
+            "memos": [
+                { "_braidOwner": "1", "_braidShared": false },
+                { "_braidOwner": "2", "_braidShared": true, "inner": { "_braidOwner": 3 } },
+                { "_braidOwner": "4" },
+                { "_braidOwner": "5", "_braidShared": "true" },
+            ]
+        });
+        assert_eq!(owners(data.as_object().unwrap()), HashSet::from([1, 3, 4, 5]));
+    }
 }

@@ -49,16 +49,25 @@ impl Requirement {
     }
 }
 
+/// One `@ownedBy` mark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedBy {
+    /// The field holding the owning employee's id.
+    pub field: String,
+    /// The `Boolean` field that, when true, shows the object without the owner check.
+    pub unless: Option<String>,
+}
+
 /// Every mark of one supergraph.
 #[derive(Debug, Default)]
 pub struct Policies {
     /// Requirements by (parent type, field), type-level marks folded in.
     pub fields: HashMap<(String, String), Requirement>,
-    /// Owned types: the field holding the owning employee's id.
-    pub owned_types: HashMap<String, String>,
-    /// Owned fields by parent type, then field: the parent's field holding the owner's id
-    /// (nested so the projector looks them up by `&str`, allocating nothing per field).
-    pub owned_fields: HashMap<String, HashMap<String, String>>,
+    /// Owned types and their marks.
+    pub owned_types: HashMap<String, OwnedBy>,
+    /// Owned fields by parent type, then field (nested so the projector looks them up by
+    /// `&str`, allocating nothing per field).
+    pub owned_fields: HashMap<String, HashMap<String, OwnedBy>>,
 }
 
 fn requirement(directives: &[Directive]) -> Requirement {
@@ -92,13 +101,15 @@ fn requirement(directives: &[Directive]) -> Requirement {
     r
 }
 
-fn owner_field(directives: &[Directive]) -> Option<String> {
-    directives.iter().find(|d| d.name == "ownedBy").and_then(|d| {
-        d.arguments.iter().find(|(n, _)| n == "field").and_then(|(_, v)| match v {
+fn owned_by(directives: &[Directive]) -> Option<OwnedBy> {
+    let d = directives.iter().find(|d| d.name == "ownedBy")?;
+    let argument = |name: &str| {
+        d.arguments.iter().find(|(n, _)| n == name).and_then(|(_, v)| match v {
             Value::String(s) => Some(s.clone()),
             _ => None,
         })
-    })
+    };
+    Some(OwnedBy { field: argument("field")?, unless: argument("unless") })
 }
 
 fn type_directives(definition: &TypeDefinition) -> &[Directive] {
@@ -126,10 +137,10 @@ impl Policies {
             if name.starts_with("join__") || name.starts_with("link__") || name.starts_with("__") {
                 continue;
             }
-            if let Some(owner) = owner_field(type_directives(&info.definition))
+            if let Some(mark) = owned_by(type_directives(&info.definition))
                 && info.kind == Kind::Object
             {
-                policies.owned_types.insert(name.clone(), owner);
+                policies.owned_types.insert(name.clone(), mark);
             }
             for (field_name, field) in &info.fields {
                 let mut r = requirement(&field.directives);
@@ -142,24 +153,50 @@ impl Policies {
                 if r != Requirement::default() {
                     policies.fields.insert((name.clone(), field_name.clone()), r);
                 }
-                if let Some(owner) = owner_field(&field.directives) {
-                    policies.owned_fields.entry(name.clone()).or_default().insert(field_name.clone(), owner);
+                if let Some(mark) = owned_by(&field.directives) {
+                    policies.owned_fields.entry(name.clone()).or_default().insert(field_name.clone(), mark);
                 }
             }
         }
+        policies.agree_on_unless();
         policies
+    }
+
+    /// One type's objects fetch one `unless` value, and an object shown by it never has its
+    /// owner looked up: so a type's `unless` counts only when all its marks name the same one.
+    /// Otherwise none of them does, and every mark of the type checks the owner (denying, never
+    /// wrongly allowing).
+    fn agree_on_unless(&mut self) {
+        let types: HashSet<String> = self.owned_types.keys().chain(self.owned_fields.keys()).cloned().collect();
+        for name in types {
+            let marks = self
+                .owned_types
+                .get(&name)
+                .into_iter()
+                .chain(self.owned_fields.get(&name).into_iter().flat_map(|f| f.values()));
+            let unless: HashSet<Option<&String>> = marks.map(|m| m.unless.as_ref()).collect();
+            if unless.len() <= 1 {
+                continue;
+            }
+            tracing::warn!(r#type = %name, "@ownedBy marks of one type name different `unless` fields: ignoring them");
+            let marks = self
+                .owned_types
+                .get_mut(&name)
+                .into_iter()
+                .chain(self.owned_fields.get_mut(&name).into_iter().flat_map(|f| f.values_mut()));
+            for mark in marks {
+                mark.unless = None;
+            }
+        }
     }
 
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty() && self.owned_types.is_empty() && self.owned_fields.is_empty()
     }
 
-    /// The owner field to fetch on objects of `object_type`, if any mark needs one.
-    pub fn owner_of(&self, object_type: &str) -> Option<&str> {
-        self.owned_types
-            .get(object_type)
-            .map(String::as_str)
-            .or_else(|| self.owned_fields.get(object_type)?.values().next().map(String::as_str))
+    /// The mark whose fields objects of `object_type` fetch, if any mark needs them.
+    pub fn owner_of(&self, object_type: &str) -> Option<&OwnedBy> {
+        self.owned_types.get(object_type).or_else(|| self.owned_fields.get(object_type)?.values().next())
     }
 }
 
@@ -186,5 +223,42 @@ mod tests {
         let auth = Requirement { authenticated: true, scopes: None };
         assert_eq!(auth.check(&claims(false, &[])), Err(true));
         assert_eq!(auth.check(&claims(true, &[])), Ok(()));
+    }
+
+    fn policies(sdl: &str) -> Policies {
+        let document = graphql_tools::parser::parse_schema::<String>(sdl).unwrap().into_static();
+        Policies::new(&TypeIndex::new(&document))
+    }
+
+    fn mark(field: &str, unless: Option<&str>) -> OwnedBy {
+        OwnedBy { field: field.into(), unless: unless.map(str::to_string) }
+    }
+
+    #[test]
+    fn owned_by_reads_unless_on_types_and_fields() {
+        let p = policies(
+            r#"type Query { a: A b: B }
+            type A @ownedBy(field: "ownerId", unless: "shared") { ownerId: ID shared: Boolean }
+            type B @ownedBy(field: "ownerId") { ownerId: ID shared: Boolean
+              secret: String @ownedBy(field: "ownerId") }
+            type C { ownerId: ID shared: Boolean secret: String @ownedBy(field: "ownerId", unless: "shared") }"#,
+        );
+        assert_eq!(p.owned_types["A"], mark("ownerId", Some("shared")));
+        assert_eq!(p.owned_types["B"], mark("ownerId", None));
+        assert_eq!(p.owned_fields["B"]["secret"], mark("ownerId", None));
+        assert_eq!(p.owned_fields["C"]["secret"], mark("ownerId", Some("shared")));
+        assert_eq!(p.owner_of("C"), Some(&mark("ownerId", Some("shared"))));
+    }
+
+    #[test]
+    fn marks_of_one_type_that_disagree_on_unless_check_the_owner() {
+        let p = policies(
+            r#"type Query { a: A }
+            type A @ownedBy(field: "ownerId", unless: "shared") { ownerId: ID shared: Boolean other: Boolean
+              x: String @ownedBy(field: "ownerId")
+              y: String @ownedBy(field: "ownerId", unless: "other") }"#,
+        );
+        assert_eq!(p.owned_types["A"], mark("ownerId", None));
+        assert!(p.owned_fields["A"].values().all(|m| m.unless.is_none()));
     }
 }

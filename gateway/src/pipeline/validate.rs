@@ -3,6 +3,7 @@
 use graphql_tools::static_graphql::query::{Definition, Document, OperationDefinition};
 use graphql_tools::validation::validate::validate;
 
+use crate::authz::rewrite;
 use crate::error::{GraphqlError, Location, RequestError, codes};
 use crate::supergraph::Supergraph;
 
@@ -43,18 +44,23 @@ pub fn operation_name(operation: &OperationDefinition) -> Option<&str> {
     }
 }
 
-/// Every rule of the specification's validation section, against the public schema.
+/// Every rule of the specification's validation section, against the public schema, and no
+/// response key the gateway reserves for itself.
 pub fn check(supergraph: &Supergraph, document: &Document) -> Result<(), RequestError> {
-    let errors = validate(&supergraph.public, document, &supergraph.validation);
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let errors = errors
+    let mut errors: Vec<GraphqlError> = validate(&supergraph.public, document, &supergraph.validation)
         .into_iter()
         .map(|e| {
             GraphqlError::new(codes::GRAPHQL_VALIDATION_FAILED, e.message)
                 .with_locations(e.locations.iter().map(|p| Location { line: p.line, column: p.column }).collect())
         })
         .collect();
+    errors.extend(rewrite::reserved_keys(document).into_iter().map(|f| {
+        let key = f.alias.as_deref().unwrap_or(&f.name);
+        GraphqlError::new(codes::GRAPHQL_VALIDATION_FAILED, format!("the response key \"{key}\" is reserved"))
+            .with_locations(vec![Location { line: f.position.line, column: f.position.column }])
+    }));
+    if errors.is_empty() {
+        return Ok(());
+    }
     Err(RequestError { status: http::StatusCode::BAD_REQUEST, errors })
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::authz::{OWNER_KEY, Verdict, owner_id};
+use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
@@ -108,16 +108,20 @@ impl<'a> Projector<'a> {
             return Some(if *missing_token { codes::UNAUTHENTICATED } else { codes::FORBIDDEN });
         }
         if let Some(owned) = v.owned_fields
-            && owned.get(&field.parent).is_some_and(|f| f.contains_key(&field.name))
-            && !self.owner_visible(object)
+            && let Some(mark) = owned.get(&field.parent).and_then(|f| f.get(&field.name))
+            && !self.may_see(mark, object)
         {
             return Some(codes::FORBIDDEN);
         }
         None
     }
 
-    /// May the viewer see the employee `object` is owned by? (No owner id: no.)
-    fn owner_visible(&self, object: &Map<String, Value>) -> bool {
+    /// May the viewer see `object` under `mark`: is it shared with them (when the mark says
+    /// that is enough), or may they see the employee it is owned by? (No owner id: no.)
+    fn may_see(&self, mark: &OwnedBy, object: &Map<String, Value>) -> bool {
+        if mark.unless.is_some() && is_shared(object) {
+            return true;
+        }
         object.get(OWNER_KEY).and_then(owner_id).is_some_and(|o| !self.verdict.denied_owners.contains(&o))
     }
 
@@ -211,8 +215,8 @@ impl<'a> Projector<'a> {
                 };
                 let runtime = object.get("__typename").and_then(Value::as_str);
                 if let Some(owned) = self.verdict.owned_types
-                    && owned.contains_key(runtime.unwrap_or(named(ty)))
-                    && !self.owner_visible(object)
+                    && let Some(mark) = owned.get(runtime.unwrap_or(named(ty)))
+                    && !self.may_see(mark, object)
                 {
                     let path = self.current_path();
                     let message = format!("not allowed to see this {}", runtime.unwrap_or(named(ty)));

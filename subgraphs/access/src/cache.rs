@@ -64,7 +64,7 @@ impl AccessCache {
     }
 
     pub fn set_key(stamp: Stamp, viewer: i64) -> String {
-        format!("acl:s:{}.{}:{viewer}", stamp.epoch, stamp.version)
+        format!("acl:s2:{}.{}:{viewer}", stamp.epoch, stamp.version)
     }
 
     pub async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {

@@ -4,6 +4,8 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
@@ -12,7 +14,8 @@ use crate::AccessError;
 use crate::source::{Checked, Source, Viewer, Visible, VisibleSet};
 
 const CHECK: &str = "query BraidVisibility($ids: [ID!]!) { visibility(employeeIds: $ids) { allowed validUntil } }";
-const VISIBLE: &str = "query BraidVisibleEmployees { visibleEmployees { ids validUntil } }";
+const MANAGERS: &str = "query BraidManagers($id: ID!) { employee(id: $id) { chainOfCommand { id } } }";
+const VISIBLE: &str = "query BraidVisibleEmployees { visibleEmployees { packed groups validUntil } }";
 
 /// The permissions subgraph's `/graphql`.
 pub struct GraphqlSource {
@@ -49,8 +52,25 @@ struct VisibleData {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct VisibleAnswer {
-    ids: Vec<String>,
+    packed: String,
+    groups: Vec<String>,
     valid_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Deserialize)]
+struct ManagersData {
+    employee: Option<Chain>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Chain {
+    chain_of_command: Vec<Node>,
+}
+
+#[derive(Deserialize)]
+struct Node {
+    id: String,
 }
 
 impl GraphqlSource {
@@ -94,12 +114,29 @@ impl Source for GraphqlSource {
 
     async fn visible(&self, viewer: &Viewer) -> Result<Visible, AccessError> {
         let data: VisibleData = self.ask(viewer, json!({ "query": VISIBLE })).await?;
-        let ids = data
-            .visible_employees
-            .ids
+        let answer = data.visible_employees;
+        let ids = URL_SAFE_NO_PAD
+            .decode(&answer.packed)
+            .ok()
+            .and_then(|bytes| VisibleSet::decode(&bytes))
+            .ok_or_else(|| AccessError::Source("a visible set this library cannot read".into()))?;
+        let groups = answer
+            .groups
             .iter()
-            .map(|id| id.parse::<i64>().map_err(|_| AccessError::Source(format!("bad employee id {id:?}"))))
+            .map(|id| id.parse::<i64>().map_err(|_| AccessError::Source(format!("bad group id {id:?}"))))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Visible { ids: VisibleSet::new(ids), valid_until: data.visible_employees.valid_until })
+        Ok(Visible { ids, groups, valid_until: answer.valid_until })
+    }
+
+    async fn managers(&self, viewer: &Viewer, employee: i64) -> Result<Option<Vec<i64>>, AccessError> {
+        let body = json!({ "query": MANAGERS, "variables": { "id": employee.to_string() } });
+        let data: ManagersData = self.ask(viewer, body).await?;
+        let Some(chain) = data.employee else { return Ok(None) };
+        let ids = chain
+            .chain_of_command
+            .iter()
+            .map(|n| n.id.parse::<i64>().map_err(|_| AccessError::Source(format!("bad employee id {:?}", n.id))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(ids))
     }
 }

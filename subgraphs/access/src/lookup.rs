@@ -10,8 +10,8 @@ use async_graphql::dataloader::Loader;
 use chrono::Utc;
 
 use crate::AccessError;
-use crate::cache::AccessCache;
-use crate::source::{Source, Viewer, VisibleSet};
+use crate::cache::{AccessCache, Stamp};
+use crate::source::{Source, Viewer, Visible};
 
 /// One question: may `viewer` see `target`? Equal keys ignore the token (any valid token of
 /// the viewer answers the same question).
@@ -43,12 +43,26 @@ impl Hash for Check {
     }
 }
 
+/// What the cache holds for a batch of questions.
+struct Cached {
+    stamps: Vec<Stamp>,
+    keys: Vec<Vec<String>>,
+    answers: Vec<Vec<Option<bool>>>,
+}
+
 /// The lookup service: a source behind a cache.
 #[derive(Clone)]
 pub struct Lookup {
     source: Arc<dyn Source>,
     cache: Option<AccessCache>,
+    /// Decoded visible sets by their cache key: a key names one version of one viewer's
+    /// answer, so a copy in the process is exactly as fresh as the shared entry, and a
+    /// viewer paging through 100,000 visible employees decodes their set once.
+    near: moka::sync::Cache<String, Arc<Visible>>,
 }
+
+/// Employee ids held in decoded sets, over all viewers (about 8 bytes each).
+const NEAR_IDS: u64 = 4_000_000;
 
 fn ttl_until(default: Duration, until: Option<chrono::DateTime<Utc>>) -> Option<Duration> {
     match until {
@@ -80,7 +94,13 @@ fn cache_failed(e: &braid_kit::cache::CacheError) {
 impl Lookup {
     /// `cache: None` asks the source every time.
     pub fn new(source: Arc<dyn Source>, cache: Option<AccessCache>) -> Self {
-        Self { source, cache }
+        let ttl = cache.as_ref().map_or(Duration::from_secs(60), AccessCache::ttl);
+        let near = moka::sync::Cache::builder()
+            .max_capacity(NEAR_IDS)
+            .weigher(|_: &String, v: &Arc<Visible>| u32::try_from(v.ids.len() + v.groups.len() + 1).unwrap_or(u32::MAX))
+            .time_to_live(ttl)
+            .build();
+        Self { source, cache, near }
     }
 
     pub fn cache(&self) -> Option<&AccessCache> {
@@ -94,19 +114,21 @@ impl Lookup {
     }
 
     /// Answers for several viewers at once: two cache round trips in all (their stamps, then
-    /// every pair), and one source round trip per viewer with misses, concurrently.
+    /// every pair), a third for the visible sets of viewers with misses, and one source round
+    /// trip per viewer whose misses no cached set answers, concurrently.
     pub async fn check_many(&self, questions: &[(Viewer, Vec<i64>)]) -> Result<Vec<Vec<bool>>, AccessError> {
         let cached = match &self.cache {
             Some(cache) => self.cached(cache, questions).await,
             None => None,
         };
-        let Some((keys, mut answers)) = cached else {
+        let Some(Cached { stamps, keys, mut answers }) = cached else {
             let asked = questions
                 .iter()
                 .map(|(viewer, targets)| async move { self.ask(viewer, targets).await.map(|(allowed, _)| allowed) });
             return futures::future::try_join_all(asked).await;
         };
         let cache = self.cache.as_ref().expect("answers were cached");
+        self.answer_from_sets(cache, questions, &stamps, &mut answers).await;
         let total: usize = questions.iter().map(|(_, t)| t.len()).sum();
         let missing: usize = answers.iter().flatten().filter(|a| a.is_none()).count();
         metrics::counter!("braid_access_cache_hits_total").increment((total - missing) as u64);
@@ -133,13 +155,9 @@ impl Lookup {
         Ok(answers.into_iter().map(|a| a.into_iter().map(|a| a.unwrap_or(false)).collect()).collect())
     }
 
-    /// The cache keys of every question and what the cache holds for them; `None` when the
-    /// cache cannot be read (the source answers everything then).
-    async fn cached(
-        &self,
-        cache: &AccessCache,
-        questions: &[(Viewer, Vec<i64>)],
-    ) -> Option<(Vec<Vec<String>>, Vec<Vec<Option<bool>>>)> {
+    /// The stamps of every viewer, the cache keys of every question and what the cache holds
+    /// for them; `None` when the cache cannot be read (the source answers everything then).
+    async fn cached(&self, cache: &AccessCache, questions: &[(Viewer, Vec<i64>)]) -> Option<Cached> {
         let viewers: Vec<i64> = questions.iter().map(|(v, _)| v.id).collect();
         let stamps = cache.stamps(&viewers).await.map_err(|e| cache_failed(&e)).ok()?;
         let keys: Vec<Vec<String>> = questions
@@ -154,11 +172,66 @@ impl Lookup {
         let mut values = values.into_iter();
         let answers =
             keys.iter().map(|k| k.iter().map(|_| values.next().flatten().map(|b| b == b"1")).collect()).collect();
-        Some((keys, answers))
+        Some(Cached { stamps, keys, answers })
     }
 
-    /// Everything `viewer` may see. At most one source round trip.
-    pub async fn visible(&self, viewer: &Viewer) -> Result<Arc<VisibleSet>, AccessError> {
+    /// Answers what the pair entries missed from the viewers' visible sets, when a lookup
+    /// (of any service sharing the cache) left one: a page of documents fetched the set, so
+    /// the gateway's checks of the same page cost no source round trip.
+    async fn answer_from_sets(
+        &self,
+        cache: &AccessCache,
+        questions: &[(Viewer, Vec<i64>)],
+        stamps: &[Stamp],
+        answers: &mut [Vec<Option<bool>>],
+    ) {
+        let answer = |answers: &mut Vec<Option<bool>>, targets: &[i64], set: &Visible| {
+            for (a, t) in answers.iter_mut().zip(targets) {
+                a.get_or_insert_with(|| set.ids.contains(*t));
+            }
+        };
+        let mut far = Vec::new();
+        for (i, ((viewer, targets), stamp)) in questions.iter().zip(stamps).enumerate() {
+            if answers[i].iter().all(Option::is_some) {
+                continue;
+            }
+            let key = AccessCache::set_key(*stamp, viewer.id);
+            match self.near_set(&key) {
+                Some(set) => answer(&mut answers[i], targets, &set),
+                None => far.push((i, key)),
+            }
+        }
+        if far.is_empty() {
+            return;
+        }
+        let keys: Vec<String> = far.iter().map(|(_, k)| k.clone()).collect();
+        let found = match cache.get_many(&keys).await {
+            Ok(found) => found,
+            Err(e) => return cache_failed(&e),
+        };
+        for ((i, key), bytes) in far.into_iter().zip(found) {
+            let Some(set) = bytes.and_then(|b| Visible::decode(&b)) else { continue };
+            if set.valid_until.is_some_and(|t| t <= Utc::now()) {
+                continue;
+            }
+            let set = Arc::new(set);
+            answer(&mut answers[i], &questions[i].1, &set);
+            self.near.insert(key, set);
+        }
+    }
+
+    /// A decoded set of this process, if still valid.
+    fn near_set(&self, key: &str) -> Option<Arc<Visible>> {
+        let set = self.near.get(key)?;
+        if set.valid_until.is_none_or(|t| t > Utc::now()) {
+            return Some(set);
+        }
+        self.near.invalidate(key);
+        None
+    }
+
+    /// Everything `viewer` may see, and the viewer's groups. At most one source round trip.
+    pub async fn visible(&self, viewer: &Viewer) -> Result<Arc<Visible>, AccessError> {
         let key = match &self.cache {
             Some(cache) => match cache.stamps(&[viewer.id]).await {
                 Ok(stamps) => Some(AccessCache::set_key(stamps[0], viewer.id)),
@@ -170,11 +243,17 @@ impl Lookup {
             None => None,
         };
         if let (Some(cache), Some(key)) = (&self.cache, &key) {
+            if let Some(set) = self.near_set(key) {
+                metrics::counter!("braid_access_cache_hits_total").increment(1);
+                return Ok(set);
+            }
             match cache.get_many(std::slice::from_ref(key)).await {
                 Ok(mut found) => {
-                    if let Some(set) = found.pop().flatten().and_then(|b| VisibleSet::decode(&b)) {
+                    if let Some(set) = found.pop().flatten().and_then(|b| Visible::decode(&b)) {
                         metrics::counter!("braid_access_cache_hits_total").increment(1);
-                        return Ok(Arc::new(set));
+                        let set = Arc::new(set);
+                        self.near.insert(key.clone(), set.clone());
+                        return Ok(set);
                     }
                 }
                 Err(e) => cache_failed(&e),
@@ -183,10 +262,25 @@ impl Lookup {
         }
         metrics::counter!("braid_access_source_requests_total", "kind" => "visible").increment(1);
         let visible = self.source.visible(viewer).await?;
+        let visible = Arc::new(visible);
         if let (Some(cache), Some(key)) = (&self.cache, key) {
-            fill(cache, vec![(key, visible.ids.encode())], visible.valid_until);
+            // Written before answering, not off the path: the checks the gateway makes of the
+            // page this set is for come next and should find it.
+            if let Some(ttl) = ttl_until(cache.ttl(), visible.valid_until)
+                && let Err(e) = cache.put_many(&[(key.clone(), visible.encode())], ttl).await
+            {
+                cache_failed(&e);
+            }
+            self.near.insert(key, visible.clone());
         }
-        Ok(Arc::new(visible.ids))
+        Ok(visible)
+    }
+
+    /// `employee`'s managers, nearest first (`None`: no such employee), always from the
+    /// source: the authority to change something is never taken from a cache.
+    pub async fn managers(&self, viewer: &Viewer, employee: i64) -> Result<Option<Vec<i64>>, AccessError> {
+        metrics::counter!("braid_access_source_requests_total", "kind" => "managers").increment(1);
+        self.source.managers(viewer, employee).await
     }
 
     async fn ask(

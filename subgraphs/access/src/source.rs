@@ -32,11 +32,47 @@ pub struct Checked {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-/// Every employee a viewer may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every employee a viewer may see, and the groups the viewer is in (what is shared with a
+/// group is shared with its members).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Visible {
     pub ids: VisibleSet,
+    pub groups: Vec<i64>,
     pub valid_until: Option<DateTime<Utc>>,
+}
+
+impl Visible {
+    /// Cache bytes: the expiry (milliseconds since the epoch plus one, or zero), the group
+    /// count, the groups, then the employee set.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.ids.len() * 2 + self.groups.len() * 3 + 16);
+        let until = self.valid_until.map_or(0, |t| t.timestamp_millis().max(0) as u64 + 1);
+        write_varint(&mut out, until);
+        write_varint(&mut out, self.groups.len() as u64);
+        for g in &self.groups {
+            write_varint(&mut out, zigzag(*g));
+        }
+        out.extend(self.ids.encode());
+        out
+    }
+
+    /// The inverse of [`encode`](Self::encode).
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let (until, mut used) = read_varint(bytes)?;
+        let valid_until = match until {
+            0 => None,
+            t => Some(DateTime::<Utc>::from_timestamp_millis(i64::try_from(t - 1).ok()?)?),
+        };
+        let (count, n) = read_varint(bytes.get(used..)?)?;
+        used += n;
+        let mut groups = Vec::with_capacity(count.min(4096) as usize);
+        for _ in 0..count {
+            let (g, n) = read_varint(bytes.get(used..)?)?;
+            groups.push(unzigzag(g));
+            used += n;
+        }
+        Some(Self { ids: VisibleSet::decode(&bytes[used..])?, groups, valid_until })
+    }
 }
 
 /// A sorted, duplicate-free set of employee ids.
@@ -132,6 +168,9 @@ pub trait Source: Send + Sync + 'static {
     async fn check(&self, viewer: &Viewer, targets: &[i64]) -> Result<Checked, AccessError>;
     /// Everything `viewer` may see. One round trip.
     async fn visible(&self, viewer: &Viewer) -> Result<Visible, AccessError>;
+    /// `employee`'s managers, nearest first; `None` when there is no such employee.
+    /// One round trip.
+    async fn managers(&self, viewer: &Viewer, employee: i64) -> Result<Option<Vec<i64>>, AccessError>;
 }
 
 #[cfg(test)]
@@ -148,5 +187,10 @@ mod tests {
         assert!(dense.encode().len() < 100_010, "one byte per id when ids are dense");
         assert!(VisibleSet::decode(&[0x80]).is_none());
         assert!(dense.contains(50_000) && !dense.contains(0));
+        let until = DateTime::<Utc>::from_timestamp_millis(1_800_000_000_123);
+        let visible = Visible { ids: dense, groups: vec![3, -1, 700_000], valid_until: until };
+        assert_eq!(Visible::decode(&visible.encode()).unwrap(), visible);
+        assert_eq!(Visible::decode(&Visible::default().encode()).unwrap(), Visible::default());
+        assert!(Visible::decode(&[0, 5, 1]).is_none(), "fewer groups than announced");
     }
 }

@@ -23,6 +23,7 @@ pub struct SubgraphConfig {
     pub cache: CacheConfig,
     pub auth: AuthConfig,
     pub issuer: IssuerConfig,
+    pub access: AccessConfig,
 }
 
 /// The HTTP listener and request limits.
@@ -234,6 +235,23 @@ impl Default for IssuerConfig {
     }
 }
 
+/// Where a subgraph asks who may see whom (the documents subgraph): the permissions
+/// subgraph, called with the viewer's own token; answers are cached in the `cache` backend.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccessConfig {
+    /// The permissions subgraph's GraphQL endpoint.
+    pub permissions_url: Option<String>,
+    /// Timeout of one permission lookup, in milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for AccessConfig {
+    fn default() -> Self {
+        Self { permissions_url: None, timeout_ms: 5_000 }
+    }
+}
+
 impl SubgraphConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, KitError> {
@@ -289,6 +307,14 @@ impl SubgraphConfig {
         }
         if self.issuer.access_ttl_secs < 10 || self.issuer.refresh_ttl_secs < self.issuer.access_ttl_secs {
             return bad("issuer", "access_ttl_secs is at least 10 and refresh_ttl_secs at least access_ttl_secs");
+        }
+        if self.access.timeout_ms == 0 {
+            return bad("access.timeout_ms", "must be at least 1");
+        }
+        if let Some(url) = &self.access.permissions_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return bad("access.permissions_url", "must start with http:// or https://");
         }
         if self.auth.algorithms.is_empty() {
             return bad("auth.algorithms", "must name at least one algorithm");

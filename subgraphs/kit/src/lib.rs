@@ -14,6 +14,7 @@ pub mod events;
 pub mod federation;
 pub mod http;
 pub mod infra;
+pub mod sql;
 pub mod telemetry;
 
 pub use config::SubgraphConfig;

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use base64::Engine as _;
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, RequireScope, Viewer};
@@ -115,7 +116,7 @@ impl Employee {
     }
     /// What this employee's tokens allow (`admin`, `documents:write`, ...). Null for viewers
     /// who may not see this employee (the gateway enforces it).
-    #[graphql(directive = ownedBy::apply("id".into()))]
+    #[graphql(directive = ownedBy::apply("id".into(), None))]
     async fn scopes(&self) -> Option<Vec<&str>> {
         Some(self.0.scopes.split_whitespace().collect())
     }
@@ -152,7 +153,7 @@ impl Employee {
         Ok(reader(ctx).chain_of_command(self.0.id).await?.into_iter().map(|e| Employee(Arc::new(e))).collect())
     }
     /// Null for viewers who may not see this employee (the gateway enforces it).
-    #[graphql(directive = ownedBy::apply("id".into()))]
+    #[graphql(directive = ownedBy::apply("id".into(), None))]
     async fn groups(&self, ctx: &Context<'_>) -> Result<Option<Vec<Group>>> {
         Ok(Some(reader(ctx).groups_of(self.0.id).await?.into_iter().map(Group).collect()))
     }
@@ -281,11 +282,16 @@ pub struct VisibilityAnswer {
     pub valid_until: Option<DateTime<Utc>>,
 }
 
-/// Everyone a viewer may see.
+/// Everyone a viewer may see, and the viewer's groups.
 #[derive(SimpleObject)]
 pub struct VisibleEmployees {
     pub ids: Vec<ID>,
     pub count: u64,
+    /// The ids compactly, for services that ask for large sets: URL-safe base64 (no padding)
+    /// of the first id then the gaps, each a zigzag LEB128 varint.
+    pub packed: String,
+    /// The groups the viewer is in.
+    pub groups: Vec<ID>,
     pub valid_until: Option<DateTime<Utc>>,
 }
 
@@ -380,12 +386,24 @@ impl Query {
     #[graphql(guard = "Authenticated", directive = authenticated::apply())]
     async fn visible_employees(&self, ctx: &Context<'_>, viewer: Option<ID>) -> Result<VisibleEmployees> {
         let viewer = acting_for(ctx, viewer.as_ref())?;
-        let (set, valid_until) =
+        let visible =
             crate::visibility::visible_set(&reader(ctx).db, viewer, Utc::now()).await.map_err(ClientError::from)?;
+        let ids = if ctx.look_ahead().field("ids").exists() {
+            visible.ids.ids().iter().map(|i| ID(i.to_string())).collect()
+        } else {
+            Vec::new()
+        };
+        let packed = if ctx.look_ahead().field("packed").exists() {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(visible.ids.encode())
+        } else {
+            String::new()
+        };
         Ok(VisibleEmployees {
-            count: set.len() as u64,
-            ids: set.ids().iter().map(|i| ID(i.to_string())).collect(),
-            valid_until,
+            count: visible.ids.len() as u64,
+            ids,
+            packed,
+            groups: visible.groups.iter().map(|g| ID(g.to_string())).collect(),
+            valid_until: visible.valid_until,
         })
     }
 

@@ -5,7 +5,7 @@
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use crate::sql::{Sql, ids};
+use braid_kit::sql::{Sql, ids};
 
 /// Adds `id` below `manager` (or as a root).
 pub async fn insert<C: ConnectionTrait>(conn: &C, id: i64, manager: Option<i64>) -> Result<(), DbErr> {

@@ -13,7 +13,6 @@ pub mod password;
 pub mod read;
 pub mod seed;
 pub mod session;
-pub mod sql;
 pub mod visibility;
 pub mod write;
 

@@ -129,7 +129,7 @@ impl Reader {
 
     /// Everyone below `id` to `depth` levels, nearest levels first, at most `limit`.
     pub async fn reports(&self, id: i64, depth: Option<i32>, limit: u64) -> Result<Vec<employee::Model>, ClientError> {
-        let mut sql = crate::sql::Sql::new(self.db.get_database_backend());
+        let mut sql = braid_kit::sql::Sql::new(self.db.get_database_backend());
         sql.push("SELECT e.id FROM employees e JOIN org_closure c ON c.descendant_id = e.id WHERE c.ancestor_id = ")
             .bind(id)
             .push(" AND c.depth > 0");
@@ -137,7 +137,7 @@ impl Reader {
             sql.push(" AND c.depth <= ").bind(depth);
         }
         sql.push(" ORDER BY c.depth, e.name, e.id LIMIT ").bind(limit as i64);
-        let ids = crate::sql::ids(&self.db, sql).await?;
+        let ids = braid_kit::sql::ids(&self.db, sql).await?;
         let mut found = self.by_ids(&ids).await?;
         Ok(ids.iter().filter_map(|i| found.remove(i)).map(Arc::unwrap_or_clone).collect())
     }

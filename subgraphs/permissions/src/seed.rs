@@ -13,6 +13,8 @@ pub const DEMO_PASSWORD: &str = "braid-demo";
 pub const DEMO_CEO: &str = "ceo@demo.braid";
 /// An individual contributor at the bottom of the demo org.
 pub const DEMO_IC: &str = "ic@demo.braid";
+/// Employees of the demo org (ids `1..=DEMO_EMPLOYEES`).
+pub const DEMO_EMPLOYEES: usize = 2_000;
 
 const FIRST: &[&str] = &[
     "Ada", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hugo", "Ines", "Jonas", "Kira", "Luca", "Mina", "Nils",
@@ -165,7 +167,7 @@ pub async fn demo(writer: &crate::write::Writer) -> Result<bool, braid_kit::Clie
     if employee::Entity::find().count(db).await? > 0 {
         return Ok(false);
     }
-    let mut org = generate(2_000, 5);
+    let mut org = generate(DEMO_EMPLOYEES, 5);
     org[0].email = DEMO_CEO.into();
     let ic = org.len() - 1;
     org[ic].email = DEMO_IC.into();

@@ -7,7 +7,7 @@ use braid_access::{AccessError, Checked, Source, Viewer, Visible, VisibleSet};
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 
-use crate::sql::{Sql, ids};
+use braid_kit::sql::{Sql, ids};
 
 /// The grants a viewer holds right now, reduced to what they open up.
 struct Reach {
@@ -84,14 +84,10 @@ pub async fn visible_among<C: ConnectionTrait>(
     Ok((targets.iter().map(|t| seen.contains(*t)).collect(), reach.valid_until))
 }
 
-/// Everyone `viewer` may see.
-pub async fn visible_set<C: ConnectionTrait>(
-    conn: &C,
-    viewer: i64,
-    now: DateTime<Utc>,
-) -> Result<(VisibleSet, Option<DateTime<Utc>>), DbErr> {
+/// Everyone `viewer` may see, and the groups `viewer` is in.
+pub async fn visible_set<C: ConnectionTrait>(conn: &C, viewer: i64, now: DateTime<Utc>) -> Result<Visible, DbErr> {
     if !exists(conn, viewer).await? {
-        return Ok((VisibleSet::default(), None));
+        return Ok(Visible::default());
     }
     let reach = reach(conn, viewer, now).await?;
     // Up to a million ids: aggregated into one text value in the database, which crosses the
@@ -118,7 +114,10 @@ pub async fn visible_set<C: ConnectionTrait>(
         all.push(id.parse().map_err(|_| DbErr::Custom(format!("not an id: {id:?}")))?);
     }
     all.extend(reach.singles.iter().copied());
-    Ok((VisibleSet::new(all), reach.valid_until))
+    let mut sql = Sql::new(backend);
+    sql.push("SELECT group_id FROM group_members WHERE employee_id = ").bind(viewer).push(" ORDER BY group_id");
+    let groups = ids(conn, sql).await?;
+    Ok(Visible { ids: VisibleSet::new(all), groups, valid_until: reach.valid_until })
 }
 
 /// Everyone who can see any of `employees` (through the hierarchy or a grant, expired or
@@ -180,7 +179,13 @@ impl Source for SqlSource {
     }
 
     async fn visible(&self, viewer: &Viewer) -> Result<Visible, AccessError> {
-        let (ids, valid_until) = visible_set(&self.0, viewer.id, Utc::now()).await?;
-        Ok(Visible { ids, valid_until })
+        Ok(visible_set(&self.0, viewer.id, Utc::now()).await?)
+    }
+
+    async fn managers(&self, _viewer: &Viewer, employee: i64) -> Result<Option<Vec<i64>>, AccessError> {
+        if !exists(&self.0, employee).await? {
+            return Ok(None);
+        }
+        Ok(Some(crate::hierarchy::ancestors(&self.0, employee).await?))
     }
 }

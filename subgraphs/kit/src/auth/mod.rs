@@ -24,6 +24,8 @@ pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", 
 pub struct Viewer {
     pub subject: String,
     pub scopes: Vec<String>,
+    /// The verified compact JWT, for calls made on the viewer's behalf.
+    pub token: Arc<str>,
 }
 
 impl Viewer {
@@ -175,6 +177,6 @@ impl Verifier {
         if let Some(s) = data.claims.scope {
             scopes.extend(s.split_whitespace().map(str::to_string));
         }
-        Ok(Viewer { subject: data.claims.sub, scopes })
+        Ok(Viewer { subject: data.claims.sub, scopes, token: Arc::from(token) })
     }
 }
