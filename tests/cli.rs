@@ -10,7 +10,7 @@ use serde_json::json;
 const BRAID: &str = env!("CARGO_BIN_EXE_braid");
 
 #[tokio::test]
-async fn demo_serves_the_catalog_with_nothing_installed() {
+async fn demo_serves_the_catalog_and_documents_with_nothing_installed() {
     let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-"));
     let data_dir = dir.to_str().unwrap().to_string();
     let addr = free_addr();
@@ -23,6 +23,19 @@ async fn demo_serves_the_catalog_with_nothing_installed() {
     assert_eq!(products["edges"].as_array().unwrap().len(), 5);
     assert!(products["totalCount"].as_u64().unwrap() >= 1000, "{products}");
     assert_eq!(products["edges"][0]["node"]["price"]["currency"], "EUR");
+
+    // The README's documents query, with a demo login.
+    let login = "mutation { login(email: \"ceo@demo.braid\", password: \"braid-demo\") { accessToken } }";
+    let token = client.query(login, json!({})).await;
+    let token = token.data()["login"]["accessToken"].as_str().unwrap().to_string();
+    let documents = "{ visibleDocuments(first: 50) { totalCount edges { node { title owner { name manager { name } } } } \
+                     pageInfo { endCursor hasNextPage } } }";
+    let page = client.query_as(&token, documents, json!({})).await;
+    let page = &page.data()["visibleDocuments"];
+    assert_eq!(page["totalCount"], 20_000, "the CEO sees every demo document");
+    assert_eq!(page["edges"].as_array().unwrap().len(), 50);
+    assert!(page["edges"][0]["node"]["owner"]["name"].is_string(), "{page}");
+    assert_eq!(page["pageInfo"]["hasNextPage"], true);
     assert!(demo.terminate().success(), "SIGTERM is a clean shutdown");
 
     // A second start keeps the data and does not seed twice.
@@ -80,7 +93,7 @@ fn config_schema_is_json_schema_of_every_section() {
     let out = Command::new(BRAID).arg("config-schema").output().unwrap();
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for section in ["server", "database", "events", "cache", "auth"] {
+    for section in ["server", "database", "events", "cache", "auth", "issuer", "access"] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
 }

@@ -19,7 +19,7 @@ use braid_testkit::db::TestDb;
 use proptest::prelude::*;
 use sea_orm::DatabaseConnection;
 
-use crate::oracle::{Grant, Model, Side};
+use crate::oracle::{Grant, Model, Side, pick, random_org};
 use crate::stack::Stack;
 
 #[derive(Debug, Clone)]
@@ -48,18 +48,6 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u16>().prop_map(|owner| Op::Create { owner }),
         1 => any::<u16>().prop_map(|doc| Op::Delete { doc }),
     ]
-}
-
-fn org() -> impl Strategy<Value = Vec<Option<u16>>> {
-    (2usize..=40).prop_flat_map(|n| {
-        (0..n)
-            .map(|i| if i == 0 { Just(None).boxed() } else { proptest::option::weighted(0.95, 0..i as u16).boxed() })
-            .collect::<Vec<_>>()
-    })
-}
-
-fn pick<T: Copy>(list: &[T], i: u16) -> T {
-    list[i as usize % list.len()]
 }
 
 const GROUPS: usize = 3;
@@ -315,7 +303,7 @@ proptest! {
 
     #[test]
     fn every_page_of_visible_documents_equals_the_oracle(
-        managers in org(),
+        managers in random_org(40, 0.95),
         doc_owners in proptest::collection::vec(any::<u16>(), 0..120),
         ops in proptest::collection::vec(op(), 1..16),
         seed in any::<u64>(),

@@ -80,3 +80,19 @@ impl Model {
         self.manager.values().any(|m| *m == Some(e))
     }
 }
+
+/// Random orgs of 2 to `max` employees as manager indices: each employee but the first reports
+/// to someone earlier (so there is no cycle) with probability `managed`, else to nobody.
+pub fn random_org(max: usize, managed: f64) -> impl proptest::strategy::Strategy<Value = Vec<Option<u16>>> {
+    use proptest::prelude::*;
+    (2usize..=max).prop_flat_map(move |n| {
+        (0..n)
+            .map(|i| if i == 0 { Just(None).boxed() } else { proptest::option::weighted(managed, 0..i as u16).boxed() })
+            .collect::<Vec<_>>()
+    })
+}
+
+/// The item a random `u16` names in a non-empty list.
+pub fn pick<T: Copy>(list: &[T], i: u16) -> T {
+    list[i as usize % list.len()]
+}

@@ -10,7 +10,7 @@ use braid_permissions::seed::Seeded;
 use braid_permissions::write::{CreateEmployeeInput, GrantInput};
 use proptest::prelude::*;
 
-use crate::oracle::{Grant, Model, Side};
+use crate::oracle::{Grant, Model, Side, pick, random_org};
 use crate::stack::Stack;
 
 #[derive(Debug, Clone)]
@@ -35,19 +35,6 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(grantee, target, include_reports)| Op::Grant { grantee, target, include_reports }),
         2 => any::<u16>().prop_map(|which| Op::Revoke { which }),
     ]
-}
-
-/// An org of `n` with random managers (each below someone earlier, so no cycle).
-fn org() -> impl Strategy<Value = Vec<Option<u16>>> {
-    (2usize..=500).prop_flat_map(|n| {
-        (0..n)
-            .map(|i| if i == 0 { Just(None).boxed() } else { proptest::option::weighted(0.97, 0..i as u16).boxed() })
-            .collect::<Vec<_>>()
-    })
-}
-
-fn pick<T: Copy>(list: &[T], i: u16) -> T {
-    list[i as usize % list.len()]
 }
 
 const GROUPS: usize = 3;
@@ -206,7 +193,7 @@ proptest! {
 
     #[test]
     fn cached_lookups_equal_the_oracle_after_every_change(
-        managers in org(),
+        managers in random_org(500, 0.97),
         ops in proptest::collection::vec(op(), 1..20),
         seed in any::<u64>(),
     ) {
