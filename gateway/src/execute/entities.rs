@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
+use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
 use crate::error::PathSegment;
@@ -225,17 +226,21 @@ pub fn merge(target: &mut Value, source: Value, types: &TypeIndex) {
 
 pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>, types: &TypeIndex) {
     for (key, value) in source {
-        match target.get_mut(&key) {
-            Some(existing) if key == "__typename" => {
-                let is_object =
-                    |v: &Value| v.as_str().and_then(|t| types.get(t)).is_some_and(|t| t.kind == Kind::Object);
-                if !is_object(existing) || is_object(&value) && !is_object(existing) {
-                    *existing = value;
+        // One search of the map per key, whether it is new or merged.
+        match target.entry(key) {
+            Entry::Occupied(mut existing) if existing.key() == "__typename" => {
+                // Equal names (the common case) need no type lookup.
+                if existing.get() != &value {
+                    let is_object =
+                        |v: &Value| v.as_str().and_then(|t| types.get(t)).is_some_and(|t| t.kind == Kind::Object);
+                    if !is_object(existing.get()) {
+                        existing.insert(value);
+                    }
                 }
             }
-            Some(existing) => merge(existing, value, types),
-            None => {
-                target.insert(key, value);
+            Entry::Occupied(mut existing) => merge(existing.get_mut(), value, types),
+            Entry::Vacant(slot) => {
+                slot.insert(value);
             }
         }
     }
