@@ -98,7 +98,7 @@ struct World {
 async fn verify(world: &World, model: &Model, docs: &Docs, sample: &BTreeSet<i64>, what: &str, seed: u64) {
     for (k, &viewer) in sample.iter().enumerate() {
         let visible = world.stack.lookup.visible(&Viewer::new(viewer)).await.unwrap();
-        let mut reach = Reach::load(&world.docs_db, viewer, &visible).await.unwrap();
+        let mut reach = Reach::load(&world.docs_db, viewer, visible).await.unwrap();
         for (plan, list_max) in [("listed", visible::LIST_MAX), ("scanned", 0)] {
             reach.list_max = list_max;
             for tag in [None, Some("finance")] {

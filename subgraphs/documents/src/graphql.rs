@@ -13,7 +13,7 @@ use crate::cursor;
 use crate::entity::{document, share};
 use crate::read::{BodyLoader, Reader, ShareLoader};
 use crate::record::Summary;
-use crate::visible::{Filter, Page};
+use crate::visible::{Filter, Page, Reach};
 use crate::write::{self, Audience, DocumentChanges, NewDocument, Writer};
 
 pub type DocumentsSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -198,7 +198,8 @@ pub struct DocumentEdge {
 pub struct DocumentConnection {
     page: Page,
     after: bool,
-    viewer: braid_access::Viewer,
+    /// What the viewer may see, read once for the page and its count.
+    reach: Reach,
     filter: Filter,
 }
 
@@ -224,7 +225,7 @@ impl DocumentConnection {
     }
     /// Visible documents matching the filter, over all pages (counted only when asked for).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        Ok(reader(ctx).count(&self.viewer, &self.filter).await?)
+        Ok(reader(ctx).count(&self.reach, &self.filter).await?)
     }
 }
 
@@ -272,8 +273,9 @@ async fn connection(
         return Err(ClientError::bad_input("first", format!("first is between 1 and {MAX_PAGE}")).into());
     }
     let after_id = after.as_deref().map(cursor::decode).transpose()?;
-    let page = reader(ctx).page(&viewer, &filter, first as u64, after_id).await?;
-    Ok(DocumentConnection { page, after: after_id.is_some(), viewer, filter })
+    let reach = reader(ctx).reach(&viewer).await?;
+    let page = reader(ctx).page(&reach, &filter, first as u64, after_id).await?;
+    Ok(DocumentConnection { page, after: after_id.is_some(), reach, filter })
 }
 
 pub struct Query;

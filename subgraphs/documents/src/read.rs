@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use braid_access::{Lookup, Viewer, Visible};
+use braid_access::{Lookup, Viewer};
 use braid_kit::ClientError;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
@@ -18,44 +18,41 @@ pub struct Reader {
     pub access: Arc<Lookup>,
 }
 
-fn lookup_failed(e: &braid_access::AccessError) -> ClientError {
-    ClientError::internal(e)
+/// Everything `viewer` may see: their visible employees and groups from the lookup (cached;
+/// invalidated by permission changes) and what is shared with them.
+pub async fn reach(db: &DatabaseConnection, access: &Lookup, viewer: &Viewer) -> Result<Reach, ClientError> {
+    let visible = access.visible(viewer).await.map_err(|e| ClientError::internal(&e))?;
+    Ok(Reach::load(db, viewer.id, visible).await?)
 }
 
 impl Reader {
-    /// The viewer's visible employees and groups (cached; invalidated by permission changes).
-    pub async fn visible(&self, viewer: &Viewer) -> Result<Arc<Visible>, ClientError> {
-        self.access.visible(viewer).await.map_err(|e| lookup_failed(&e))
+    pub async fn reach(&self, viewer: &Viewer) -> Result<Reach, ClientError> {
+        reach(&self.db, &self.access, viewer).await
     }
 
     /// The document, if it exists and the viewer may see it.
     pub async fn document(&self, viewer: &Viewer, id: i64) -> Result<Option<Summary>, ClientError> {
         let Some(doc) = document::Entity::find_by_id(id).one(&self.db).await? else { return Ok(None) };
-        let visible = self.visible(viewer).await?;
-        let reach = Reach::load(&self.db, viewer.id, &visible).await?;
+        let reach = self.reach(viewer).await?;
         Ok(reach
             .admits(doc.id, doc.owner_id)
             .then(|| Summary { shared_with_viewer: reach.is_shared(doc.id), ..Summary::from(&doc) }))
     }
 
-    /// A page of what the viewer may see, newest first.
+    /// A page of what `reach` admits, newest first.
     pub async fn page(
         &self,
-        viewer: &Viewer,
+        reach: &Reach,
         filter: &Filter,
         first: u64,
         after: Option<i64>,
     ) -> Result<Page, ClientError> {
-        let visible = self.visible(viewer).await?;
-        let reach = Reach::load(&self.db, viewer.id, &visible).await?;
-        Ok(visible::page(&self.db, &reach, filter, first, after).await?)
+        Ok(visible::page(&self.db, reach, filter, first, after).await?)
     }
 
-    /// How many documents the viewer may see match `filter`.
-    pub async fn count(&self, viewer: &Viewer, filter: &Filter) -> Result<u64, ClientError> {
-        let visible = self.visible(viewer).await?;
-        let reach = Reach::load(&self.db, viewer.id, &visible).await?;
-        Ok(visible::count(&self.db, &reach, filter).await?)
+    /// How many documents `reach` admits match `filter`.
+    pub async fn count(&self, reach: &Reach, filter: &Filter) -> Result<u64, ClientError> {
+        Ok(visible::count(&self.db, reach, filter).await?)
     }
 }
 

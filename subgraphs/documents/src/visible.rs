@@ -15,6 +15,7 @@
 //!   database more to plan than to run.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use braid_access::Visible;
 use braid_kit::sql::Sql;
@@ -37,17 +38,17 @@ pub struct Filter {
 }
 
 /// Who is asking, resolved: their visible employees and groups, and what is shared with them.
-pub struct Reach<'a> {
-    pub visible: &'a Visible,
+pub struct Reach {
+    pub visible: Arc<Visible>,
     /// Documents shared with the viewer or a group of theirs, sorted.
     pub shared: Vec<i64>,
     /// The longest list put into a statement ([`LIST_MAX`]; tests lower it to force scans).
     pub list_max: usize,
 }
 
-impl<'a> Reach<'a> {
+impl Reach {
     /// Reads what is shared with `viewer` and their groups.
-    pub async fn load<C: ConnectionTrait>(conn: &C, viewer: i64, visible: &'a Visible) -> Result<Self, DbErr> {
+    pub async fn load<C: ConnectionTrait>(conn: &C, viewer: i64, visible: Arc<Visible>) -> Result<Self, DbErr> {
         let mut sql = Sql::new(conn.get_database_backend());
         sql.push("SELECT DISTINCT document_id FROM document_shares WHERE employee_id = ").bind(viewer);
         if !visible.groups.is_empty() {
@@ -90,7 +91,7 @@ const COLUMNS: &str = "d.id, d.owner_id, d.title, d.tags, d.version, d.created_b
 /// The page of visible documents matching `filter` older than `after`, newest first.
 pub async fn page<C: ConnectionTrait>(
     conn: &C,
-    reach: &Reach<'_>,
+    reach: &Reach,
     filter: &Filter,
     first: u64,
     after: Option<i64>,
@@ -109,7 +110,7 @@ pub async fn page<C: ConnectionTrait>(
 }
 
 /// How many visible documents match `filter`.
-pub async fn count<C: ConnectionTrait>(conn: &C, reach: &Reach<'_>, filter: &Filter) -> Result<u64, DbErr> {
+pub async fn count<C: ConnectionTrait>(conn: &C, reach: &Reach, filter: &Filter) -> Result<u64, DbErr> {
     let backend = conn.get_database_backend();
     if let Some(owners) = reach.listed_owners(filter) {
         let mut sql = Sql::new(backend);
@@ -153,7 +154,7 @@ pub async fn count<C: ConnectionTrait>(conn: &C, reach: &Reach<'_>, filter: &Fil
 
 async fn listed<C: ConnectionTrait>(
     conn: &C,
-    reach: &Reach<'_>,
+    reach: &Reach,
     owners: &[i64],
     filter: &Filter,
     wanted: u64,
@@ -173,7 +174,7 @@ async fn listed<C: ConnectionTrait>(
 
 async fn scanned<C: ConnectionTrait>(
     conn: &C,
-    reach: &Reach<'_>,
+    reach: &Reach,
     filter: &Filter,
     wanted: u64,
     after: Option<i64>,
@@ -216,7 +217,7 @@ async fn scanned<C: ConnectionTrait>(
 }
 
 /// `(owned by a listed owner OR shared)`.
-fn visible_clause(sql: &mut Sql, reach: &Reach<'_>, owners: &[i64], filter: &Filter) {
+fn visible_clause(sql: &mut Sql, reach: &Reach, owners: &[i64], filter: &Filter) {
     sql.push("(d.owner_id IN ").list(owners);
     if !reach.shared.is_empty() {
         sql.push(" OR d.id IN ").list(&reach.shared);

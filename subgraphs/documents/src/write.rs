@@ -157,10 +157,9 @@ impl Writer {
         if self.is_editor(viewer, doc.owner_id).await? {
             return Ok(doc);
         }
-        let sees_owner = self.access.check(viewer, &[doc.owner_id]).await.map_err(|e| ClientError::internal(&e))?;
-        let visible = self.access.visible(viewer).await.map_err(|e| ClientError::internal(&e))?;
-        let reach = crate::visible::Reach::load(&self.db, viewer.id, &visible).await?;
-        if sees_owner.first() == Some(&true) || reach.admits(doc.id, doc.owner_id) {
+        // Seeing the owner (the visible set) or having it shared: may read, not edit.
+        let reach = crate::read::reach(&self.db, &self.access, viewer).await?;
+        if reach.admits(doc.id, doc.owner_id) {
             Err(ClientError::new(codes::FORBIDDEN, "only the owner and their managers may change this document"))
         } else {
             Err(not_found(id))
