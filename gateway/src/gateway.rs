@@ -15,6 +15,7 @@ use crate::authz::{self, Authz, Verdict};
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
 use crate::execute::client::SubgraphClient;
+use crate::execute::tree::Arena;
 use crate::execute::{Execution, Outcome};
 use crate::persisted::Persisted;
 use crate::pipeline::{Kind, Pipeline, variables};
@@ -148,7 +149,9 @@ impl Gateway {
             let authz = self.authz.clone();
             async move {
                 let policies = &runtime.supergraph.policies;
+                let arena = Arena::default();
                 let execution = Execution {
+                    arena: &arena,
                     supergraph: &runtime.supergraph,
                     client: &runtime.client,
                     plan: &plan,

@@ -16,10 +16,11 @@ use braid_access::{Check, Lookup, Viewer};
 use braid_kit::auth::Verifier;
 use braid_kit::cache::Cache;
 use http::{HeaderMap, StatusCode};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
+use crate::execute::tree::{Node, ObjRef, Ref};
 pub use policy::{Claims, OwnedBy, Policies, Requirement};
 pub use rewrite::{OWNER_KEY, SHARED_KEY};
 
@@ -102,38 +103,34 @@ impl Authz {
 
 /// Every owner id fetched under [`OWNER_KEY`] anywhere in `data`, except those of objects
 /// shared with the viewer (see [`is_shared`]): those are shown without asking.
-pub fn owners(data: &Map<String, Value>) -> HashSet<i64> {
-    fn walk(value: &Value, out: &mut HashSet<i64>) {
-        match value {
-            Value::Object(map) => {
-                for (key, v) in map {
-                    if key == OWNER_KEY {
-                        if let Some(id) = owner_id(v)
-                            && !is_shared(map)
-                        {
-                            out.insert(id);
-                        }
-                    } else if key != SHARED_KEY {
-                        walk(v, out);
+pub fn owners(data: &Node<'_>) -> HashSet<i64> {
+    fn walk(value: Ref<'_>, out: &mut HashSet<i64>) {
+        if let Some(object) = value.object() {
+            for (key, v) in object.members() {
+                if key == OWNER_KEY {
+                    if let Some(id) = v.leaf().and_then(owner_id)
+                        && !is_shared(object)
+                    {
+                        out.insert(id);
                     }
+                } else if key != SHARED_KEY {
+                    walk(v, out);
                 }
             }
-            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
-            _ => {}
+        } else if let Some(items) = value.list() {
+            items.iter().for_each(|v| walk(v, out));
         }
     }
     let mut out = HashSet::new();
-    for v in data.values() {
-        walk(v, &mut out);
-    }
+    walk(Ref::from(data), &mut out);
     out
 }
 
 /// Did the subgraph say, under [`SHARED_KEY`], that `object` is shared with the viewer? Only
 /// objects whose marks have an `unless` fetch it (all their type's marks honour it, and
 /// clients may not use the key themselves).
-pub fn is_shared(object: &Map<String, Value>) -> bool {
-    object.get(SHARED_KEY) == Some(&Value::Bool(true))
+pub fn is_shared(object: ObjRef<'_>) -> bool {
+    object.get(SHARED_KEY).and_then(Ref::as_bool) == Some(true)
 }
 
 /// An owner id as subgraphs send it (an ID string or a number).
@@ -171,6 +168,6 @@ mod tests {
                 { "_braidOwner": "5", "_braidShared": "true" },
             ]
         });
-        assert_eq!(owners(data.as_object().unwrap()), HashSet::from([1, 3, 4, 5]));
+        assert_eq!(owners(&Node::Value(&data)), HashSet::from([1, 3, 4, 5]));
     }
 }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
-use serde_json::map::Entry;
 use serde_json::{Map, Value};
 
+use super::tree::{Node, ObjRef, Object, Ref};
 use crate::error::PathSegment;
-use crate::types::{Kind, TypeIndex};
+use crate::types::TypeIndex;
 
 /// One step of the response path to an entity, borrowed from the plan.
 #[derive(Clone, Copy)]
@@ -30,61 +30,107 @@ pub fn trail_path(trail: &[Trail<'_>]) -> Vec<PathSegment> {
 }
 
 /// What [`visit`] calls for each entity: the object and its response path.
-pub type Visitor<'v, 'p> = dyn FnMut(&mut Map<String, Value>, &[Trail<'p>]) + 'v;
+pub type Visitor<'v, 'a, 'p> = dyn FnMut(ObjRef<'a>, &[Trail<'p>]) + 'v;
 
 /// Calls `visit` on every object at `path` below `value`, in document order.
-pub fn visit<'p>(
-    value: &mut Value,
+pub fn visit<'a, 'p>(
+    value: Ref<'a>,
     path: &'p [FlattenNodePathSegment],
     trail: &mut Vec<Trail<'p>>,
-    visit: &mut Visitor<'_, 'p>,
+    visit: &mut Visitor<'_, 'a, 'p>,
 ) {
-    match value {
-        Value::Array(items) => {
-            // Lists are stepped through whether or not the path says `@`.
-            let rest = match path.first() {
-                Some(FlattenNodePathSegment::List) => &path[1..],
-                _ => path,
-            };
-            for (index, item) in items.iter_mut().enumerate() {
-                trail.push(Trail::Index(index));
-                self::visit(item, rest, trail, visit);
-                trail.pop();
-            }
+    if let Some(items) = value.list() {
+        // Lists are stepped through whether or not the path says `@`.
+        let rest = match path.first() {
+            Some(FlattenNodePathSegment::List) => &path[1..],
+            _ => path,
+        };
+        for (index, item) in items.iter().enumerate() {
+            trail.push(Trail::Index(index));
+            self::visit(item, rest, trail, visit);
+            trail.pop();
         }
-        Value::Object(object) => match path.first() {
+    } else if let Some(object) = value.object() {
+        match path.first() {
             None => visit(object, trail),
             Some(FlattenNodePathSegment::Field(key)) => {
-                if let Some(child) = object.get_mut(key.as_str()) {
+                if let Some(child) = object.get(key) {
                     trail.push(Trail::Key(key));
                     self::visit(child, &path[1..], trail, visit);
                     trail.pop();
                 }
             }
             Some(FlattenNodePathSegment::TypeCondition(types)) => {
-                let matches = match object.get("__typename").and_then(Value::as_str) {
-                    Some(name) => types.contains(name),
-                    None => true,
-                };
-                if matches {
+                if object.typename().is_none_or(|name| types.contains(name)) {
                     self::visit(value, &path[1..], trail, visit);
                 }
             }
             Some(FlattenNodePathSegment::List) => {}
-        },
-        _ => {}
+        }
+    }
+}
+
+/// What [`visit_mut`] calls for each entity: the object, to merge into, and its response path.
+pub type MutVisitor<'v, 'r, 'p> = dyn FnMut(&mut Object<'r>, &[Trail<'p>]) + 'v;
+
+/// [`visit`] for merging: the same objects in the same order, each made mergeable.
+pub fn visit_mut<'r, 'p>(
+    node: &mut Node<'r>,
+    path: &'p [FlattenNodePathSegment],
+    trail: &mut Vec<Trail<'p>>,
+    visit: &mut MutVisitor<'_, 'r, 'p>,
+) {
+    if Ref::from(&*node).list().is_some() {
+        let rest = match path.first() {
+            Some(FlattenNodePathSegment::List) => &path[1..],
+            _ => path,
+        };
+        for (index, item) in node.array_mut().into_iter().flatten().enumerate() {
+            trail.push(Trail::Index(index));
+            visit_mut(item, rest, trail, visit);
+            trail.pop();
+        }
+        return;
+    }
+    if let Some(FlattenNodePathSegment::TypeCondition(types)) = path.first() {
+        let matches = Ref::from(&*node).object().is_some_and(|o| o.typename().is_none_or(|n| types.contains(n)));
+        if matches {
+            visit_mut(node, &path[1..], trail, visit);
+        }
+        return;
+    }
+    let Some(object) = node.object_mut() else { return };
+    visit_object(object, path, trail, visit);
+}
+
+fn visit_object<'r, 'p>(
+    object: &mut Object<'r>,
+    path: &'p [FlattenNodePathSegment],
+    trail: &mut Vec<Trail<'p>>,
+    visit: &mut MutVisitor<'_, 'r, 'p>,
+) {
+    match path.first() {
+        None => visit(object, trail),
+        Some(FlattenNodePathSegment::Field(key)) => {
+            if let Some(child) = object.get_mut(key) {
+                trail.push(Trail::Key(key));
+                visit_mut(child, &path[1..], trail, visit);
+                trail.pop();
+            }
+        }
+        Some(FlattenNodePathSegment::TypeCondition(types)) => {
+            if ObjRef::from(&*object).typename().is_none_or(|n| types.contains(n)) {
+                visit_object(object, &path[1..], trail, visit);
+            }
+        }
+        Some(FlattenNodePathSegment::List) => {}
     }
 }
 
 /// Appends the JSON text of the representation of `entity` that `requires` asks for, without
 /// building a value. Returns false, leaving `out` as it was, when a required field is missing
 /// (the entity cannot be resolved, so it is not sent).
-pub fn write_representation(
-    entity: &Map<String, Value>,
-    requires: &SelectionSet,
-    types: &TypeIndex,
-    out: &mut Vec<u8>,
-) -> bool {
+pub fn write_representation(entity: ObjRef<'_>, requires: &SelectionSet, types: &TypeIndex, out: &mut Vec<u8>) -> bool {
     let start = out.len();
     let mut written: Vec<&str> = Vec::new();
     out.push(b'{');
@@ -97,7 +143,7 @@ pub fn write_representation(
 }
 
 fn write_fields<'s>(
-    entity: &Map<String, Value>,
+    entity: ObjRef<'_>,
     selection: &'s SelectionSet,
     types: &TypeIndex,
     out: &mut Vec<u8>,
@@ -117,13 +163,13 @@ fn write_fields<'s>(
                 serde_json::to_writer(&mut *out, &field.name).ok();
                 out.push(b':');
                 if field.selections.items.is_empty() {
-                    serde_json::to_writer(&mut *out, value).ok();
+                    value.write_json(out);
                 } else if !write_value(value, &field.selections, types, out) {
                     return false;
                 }
             }
             SelectionItem::InlineFragment(fragment) => {
-                let typename = entity.get("__typename").and_then(Value::as_str);
+                let typename = entity.typename();
                 if typename.is_none_or(|t| types.matches(&fragment.type_condition, t))
                     && !write_fields(entity, &fragment.selections, types, out, written)
                 {
@@ -136,35 +182,29 @@ fn write_fields<'s>(
     true
 }
 
-fn write_value(value: &Value, selection: &SelectionSet, types: &TypeIndex, out: &mut Vec<u8>) -> bool {
-    match value {
-        Value::Object(object) => {
-            out.push(b'{');
-            let mut written = Vec::new();
-            if !write_fields(object, selection, types, out, &mut written) {
+fn write_value(value: Ref<'_>, selection: &SelectionSet, types: &TypeIndex, out: &mut Vec<u8>) -> bool {
+    if let Some(object) = value.object() {
+        out.push(b'{');
+        let mut written = Vec::new();
+        if !write_fields(object, selection, types, out, &mut written) {
+            return false;
+        }
+        out.push(b'}');
+    } else if let Some(items) = value.list() {
+        out.push(b'[');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            if !write_value(item, selection, types, out) {
                 return false;
             }
-            out.push(b'}');
-            true
         }
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                if !write_value(item, selection, types, out) {
-                    return false;
-                }
-            }
-            out.push(b']');
-            true
-        }
-        other => {
-            serde_json::to_writer(&mut *out, other).ok();
-            true
-        }
+        out.push(b']');
+    } else {
+        value.write_json(out);
     }
+    true
 }
 
 /// Applies the plan's input or output rewrites to one value. A `TypenameEquals` step matches
@@ -205,44 +245,6 @@ fn apply(value: &mut Value, path: &[FetchNodePathSegment], types: &TypeIndex, ac
             }
         },
         _ => {}
-    }
-}
-
-/// Merges `source` into `target`: objects key by key, equal-length lists item by item, anything
-/// else replaced. Of two `__typename`s the object type's wins: an `@interfaceObject` subgraph
-/// answers with the interface's name, which clients must never see.
-pub fn merge(target: &mut Value, source: Value, types: &TypeIndex) {
-    match (target, source) {
-        (Value::Object(target), Value::Object(source)) => merge_objects(target, source, types),
-        (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
-            for (t, s) in target.iter_mut().zip(source) {
-                merge(t, s, types);
-            }
-        }
-        (target, Value::Null) if !target.is_null() => {}
-        (target, source) => *target = source,
-    }
-}
-
-pub fn merge_objects(target: &mut Map<String, Value>, source: Map<String, Value>, types: &TypeIndex) {
-    for (key, value) in source {
-        // One search of the map per key, whether it is new or merged.
-        match target.entry(key) {
-            Entry::Occupied(mut existing) if existing.key() == "__typename" => {
-                // Equal names (the common case) need no type lookup.
-                if existing.get() != &value {
-                    let is_object =
-                        |v: &Value| v.as_str().and_then(|t| types.get(t)).is_some_and(|t| t.kind == Kind::Object);
-                    if !is_object(existing.get()) {
-                        existing.insert(value);
-                    }
-                }
-            }
-            Entry::Occupied(mut existing) => merge(existing.get_mut(), value, types),
-            Entry::Vacant(slot) => {
-                slot.insert(value);
-            }
-        }
     }
 }
 
@@ -299,19 +301,6 @@ impl Representations {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn merge_keeps_known_typename_and_fills_objects() {
-        let sdl = "type Query { a: Account } interface Account { id: ID } type Admin implements Account { id: ID }";
-        let document = graphql_tools::parser::parse_schema::<String>(sdl).unwrap().into_static();
-        let types = TypeIndex::new(&document);
-        let mut target = json!({"__typename": "Admin", "id": "1", "a": {"x": 1}});
-        merge(&mut target, json!({"__typename": "Account", "a": {"y": 2}, "b": [1, 2]}), &types);
-        assert_eq!(target, json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "b": [1, 2]}));
-        let mut target = json!({"__typename": "Account", "id": "1"});
-        merge(&mut target, json!({"__typename": "Admin"}), &types);
-        assert_eq!(target["__typename"], "Admin");
-    }
 
     #[test]
     fn representations_are_deduplicated() {

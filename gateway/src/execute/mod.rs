@@ -2,9 +2,10 @@
 
 pub mod client;
 pub mod entities;
+pub mod tree;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use bytes::Bytes;
 use futures::future::{BoxFuture, join_all};
@@ -18,7 +19,8 @@ use serde_json::{Map, Value};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
 use client::{FetchError, SubgraphClient, SubgraphResponse};
-use entities::{Representations, Trail, merge_objects, rewrite, trail_path, visit, write_representation};
+use entities::{Representations, Trail, rewrite, trail_path, visit, visit_mut, write_representation};
+use tree::{Arena, Node, Ref};
 
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
@@ -60,13 +62,15 @@ fn collect_queries(node: &PlanNode, queries: &mut HashMap<i64, String>) {
 
 /// The merged data and the errors so far.
 #[derive(Default)]
-pub struct Outcome {
-    pub data: Map<String, Value>,
+pub struct Outcome<'r> {
+    /// The root object.
+    pub data: Node<'r>,
     pub errors: Vec<GraphqlError>,
 }
 
-/// One execution of one plan.
-pub struct Execution<'a> {
+/// One execution of one plan. The merged data borrows from what `arena` keeps.
+pub struct Execution<'a, 'r> {
+    pub arena: &'r Arena,
     pub supergraph: &'a Supergraph,
     pub client: &'a SubgraphClient,
     pub plan: &'a PreparedPlan,
@@ -75,7 +79,7 @@ pub struct Execution<'a> {
     pub headers: &'a HeaderMap,
     /// Queries may share an identical in-flight fetch; mutations never do.
     pub may_dedupe: bool,
-    pub state: Mutex<Outcome>,
+    pub state: Mutex<Outcome<'r>>,
 }
 
 /// Where the entities of one `_entities` field come from.
@@ -88,16 +92,16 @@ struct EntityJob<'p> {
     response_key: &'p str,
 }
 
-impl<'a> Execution<'a> {
+impl<'a, 'r: 'a> Execution<'a, 'r> {
     /// Runs the whole plan and returns what it produced.
-    pub async fn run(self) -> Outcome {
+    pub async fn run(self) -> Outcome<'r> {
         if let Some(node) = &self.plan.plan.node {
             self.node(node).await;
         }
         self.state.into_inner().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Outcome> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Outcome<'r>> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -199,22 +203,21 @@ impl<'a> Execution<'a> {
         let mut state = self.lock();
         match response {
             Ok(response) => {
-                if let Some(errors) = response.errors {
-                    for error in errors {
-                        let path = error.get("path").and_then(Value::as_array).map(|p| json_path(p));
-                        state.errors.push(subgraph_error(&fetch.service_name, &error, path));
-                    }
+                for error in response.errors.iter().flatten() {
+                    let path = error.get("path").and_then(Value::as_array).map(|p| json_path(p));
+                    state.errors.push(subgraph_error(&fetch.service_name, error, path));
                 }
-                if let Some(Value::Object(mut data)) = response.data {
-                    if let Some(rewrites) = fetch.output_rewrites.as_deref() {
-                        let mut value = Value::Object(data);
-                        rewrite(&mut value, rewrites, &self.supergraph.all_types);
-                        data = match value {
-                            Value::Object(d) => d,
-                            _ => Map::new(),
-                        };
+                let data = match (&response.data, fetch.output_rewrites.as_deref()) {
+                    (Some(data), Some(rewrites)) => {
+                        let mut data = data.clone();
+                        rewrite(&mut data, rewrites, &self.supergraph.all_types);
+                        self.arena.value(data)
                     }
-                    merge_objects(&mut state.data, data, &self.supergraph.types);
+                    (Some(data), None) => data,
+                    (None, _) => return,
+                };
+                if data.is_object() {
+                    state.data.merge(data, &self.supergraph.types);
                 }
             }
             Err(error) => state.errors.push(error),
@@ -231,16 +234,15 @@ impl<'a> Execution<'a> {
         // Collect: per job, the distinct representations and, per visited entity, which one it is.
         let mut collected = Vec::with_capacity(jobs.len());
         {
-            let mut state = self.lock();
-            let data = &mut state.data;
-            let mut root = Value::Object(std::mem::take(data));
+            let state = self.lock();
+            let root = Ref::from(&state.data);
             for job in &jobs {
                 let mut reps = Representations::default();
                 let mut slots: Vec<Option<usize>> = Vec::new();
                 let types = &self.supergraph.all_types;
                 let mut text = Vec::with_capacity(64);
                 for path in &job.paths {
-                    visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
+                    visit(root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
                         text.clear();
                         let rep = write_representation(entity, job.requires, types, &mut text).then(|| {
                             // Rewrites (rare: `@interfaceObject`) apply to a decoded copy.
@@ -257,9 +259,6 @@ impl<'a> Execution<'a> {
                 }
                 collected.push((reps, slots));
             }
-            if let Value::Object(map) = root {
-                *data = map;
-            }
         }
         if collected.iter().all(|(reps, _)| reps.is_empty()) {
             return;
@@ -274,8 +273,8 @@ impl<'a> Execution<'a> {
         let response = self.send(service, body).await;
 
         let mut state = self.lock();
-        let (mut data, errors) = match response {
-            Ok(response) => (response.data, response.errors.unwrap_or_default()),
+        let (data, errors) = match response {
+            Ok(response) => (response.data.as_ref(), response.errors.as_deref().unwrap_or_default()),
             Err(error) => {
                 state.errors.push(error);
                 return;
@@ -283,7 +282,7 @@ impl<'a> Execution<'a> {
         };
         // Errors by (response key, representation index), re-pathed below to every entity using it.
         let mut by_entity: HashMap<(&str, usize), Vec<EntityError<'_>>> = HashMap::new();
-        for error in &errors {
+        for error in errors {
             let path = error.get("path").and_then(Value::as_array);
             match path.map(|p| p.as_slice()) {
                 Some([Value::String(key), Value::Number(n), rest @ ..]) if n.as_u64().is_some() => {
@@ -296,42 +295,31 @@ impl<'a> Execution<'a> {
                 _ => state.errors.push(subgraph_error(service, error, None)),
             }
         }
-        let mut root = Value::Object(std::mem::take(&mut state.data));
+        let state = &mut *state;
         let mut new_errors = Vec::new();
         for (job, slots) in jobs.iter().zip(slots_by_job) {
-            let mut answers = match data.as_mut().and_then(|d| d.get_mut(job.response_key)).map(Value::take) {
-                Some(Value::Array(list)) => list,
-                _ => Vec::new(),
+            let answers: &'r [Value] = match data.and_then(|d| d.get(job.response_key)) {
+                Some(Value::Array(list)) => match job.output_rewrites {
+                    Some(rewrites) => {
+                        let mut list = Value::Array(list.clone());
+                        rewrite(&mut list, rewrites, &self.supergraph.all_types);
+                        self.arena.value(list).as_array().map(Vec::as_slice).unwrap_or_default()
+                    }
+                    None => list,
+                },
+                _ => &[],
             };
-            if let Some(rewrites) = job.output_rewrites {
-                answers.iter_mut().for_each(|a| rewrite(a, rewrites, &self.supergraph.all_types));
-            }
-            let mut uses = vec![0usize; answers.len()];
-            for index in slots.iter().flatten() {
-                if let Some(n) = uses.get_mut(*index) {
-                    *n += 1;
-                }
-            }
             let mut slot = 0usize;
             for path in &job.paths {
-                visit(&mut root, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
+                visit_mut(&mut state.data, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
                     let Some(Some(index)) = slots.get(slot).copied() else {
                         slot += 1;
                         return;
                     };
                     slot += 1;
-                    // The last entity using an answer takes it; earlier ones (duplicates) copy it.
-                    let last = uses.get_mut(index).map(|n| {
-                        *n -= 1;
-                        *n == 0
-                    });
-                    let answer = match (last, answers.get_mut(index)) {
-                        (Some(true), Some(answer)) => answer.take(),
-                        (_, Some(answer)) => answer.clone(),
-                        _ => Value::Null,
-                    };
-                    if let Value::Object(answer) = answer {
-                        merge_objects(entity, answer, &self.supergraph.types);
+                    // Every entity with this representation merges the same answer, uncopied.
+                    if let Some(Value::Object(answer)) = answers.get(index) {
+                        entity.merge(answer, &self.supergraph.types);
                     }
                     if let Some(errors) = by_entity.get(&(job.response_key, index)) {
                         for (error, rest) in errors {
@@ -343,22 +331,18 @@ impl<'a> Execution<'a> {
                 });
             }
         }
-        if let Value::Object(map) = root {
-            state.data = map;
-        }
         state.errors.extend(new_errors);
     }
 
-    /// Sends one request and decodes the answer; a failure becomes the error to report.
-    async fn send(&self, service: &str, body: Bytes) -> Result<SubgraphResponse, GraphqlError> {
+    /// Sends one request; the decoded answer is kept in the arena (shared with every request
+    /// that joined the fetch, never copied). A failure becomes the error to report.
+    async fn send(&self, service: &str, body: Bytes) -> Result<&'r SubgraphResponse, GraphqlError> {
         let shared = self
             .client
             .fetch(service, body, self.headers, self.may_dedupe)
             .await
             .map_err(|e| fetch_error(service, &e))?;
-        // Sole owner: take it; joined a shared fetch: copy it.
-        Ok(Arc::try_unwrap(shared)
-            .unwrap_or_else(|shared| SubgraphResponse { data: shared.data.clone(), errors: shared.errors.clone() }))
+        Ok(self.arena.response(shared))
     }
 }
 

@@ -8,13 +8,14 @@ use serde_json::{Map, Value};
 
 use crate::authz::Verdict;
 use crate::error::GraphqlError;
+use crate::execute::tree::{Node, Ref};
 use crate::introspection::Introspection;
 use project::Projector;
 use shape::Shape;
 
 /// `{"data": ..., "errors": [...]}` for an executed operation.
 pub fn body(
-    data: &Map<String, Value>,
+    data: &Node<'_>,
     shape: &Shape,
     root: &str,
     variables: &Map<String, Value>,
@@ -22,7 +23,11 @@ pub fn body(
     verdict: &Verdict<'_>,
     mut errors: Vec<GraphqlError>,
 ) -> Bytes {
-    let projected = Projector::new(variables, introspection, verdict, &mut errors).project(data, shape, root);
+    let projector = Projector::new(variables, introspection, verdict, &mut errors);
+    let projected = match Ref::from(data).object() {
+        Some(data) => projector.project(data, shape, root),
+        None => b"null".to_vec(),
+    };
     let mut out = Vec::with_capacity(projected.len() + 32);
     out.extend_from_slice(b"{\"data\":");
     out.extend_from_slice(&projected);

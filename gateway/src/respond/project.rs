@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
+use crate::execute::tree::{ObjRef, Ref};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
 use crate::types::{Type, named};
@@ -39,7 +40,7 @@ impl<'a> Projector<'a> {
     }
 
     /// The JSON text of `data` for the root `shape` (`null` when a null reached the root).
-    pub fn project(mut self, data: &'a Map<String, Value>, shape: &'a Shape, root: &str) -> Vec<u8> {
+    pub fn project(mut self, data: ObjRef<'a>, shape: &'a Shape, root: &str) -> Vec<u8> {
         let fields = shape.fields_for(Some(root));
         if self.object(data, fields).is_err() {
             self.out.clear();
@@ -55,7 +56,7 @@ impl<'a> Projector<'a> {
         })
     }
 
-    fn object(&mut self, object: &'a Map<String, Value>, fields: &'a [FieldShape]) -> Result<(), Bubble> {
+    fn object(&mut self, object: ObjRef<'a>, fields: &'a [FieldShape]) -> Result<(), Bubble> {
         self.out.push(b'{');
         let mut first = true;
         for field in fields {
@@ -79,16 +80,16 @@ impl<'a> Projector<'a> {
         Ok(())
     }
 
-    fn field(&mut self, object: &'a Map<String, Value>, field: &'a FieldShape) -> Result<(), Bubble> {
+    fn field(&mut self, object: ObjRef<'a>, field: &'a FieldShape) -> Result<(), Bubble> {
         let value = match (&field.kind, field.name.as_str()) {
             (FieldKind::Typename, _) => {
-                let name = object.get("__typename").and_then(Value::as_str).unwrap_or(&field.parent);
+                let name = object.typename().unwrap_or(&field.parent);
                 write_string(&mut self.out, name);
                 return Ok(());
             }
-            (_, "__schema") => Some(self.introspection.schema()),
+            (_, "__schema") => Some(Ref::Value(self.introspection.schema())),
             (_, "__type") => match self.argument(field, "name") {
-                Some(Value::String(name)) => self.introspection.type_named(&name),
+                Some(Value::String(name)) => self.introspection.type_named(&name).map(Ref::Value),
                 _ => None,
             },
             _ => object.get(&field.key),
@@ -100,7 +101,7 @@ impl<'a> Projector<'a> {
     }
 
     /// Why the viewer may not have this field, if they may not.
-    fn refusal(&self, object: &Map<String, Value>, field: &FieldShape) -> Option<&'static str> {
+    fn refusal(&self, object: ObjRef<'_>, field: &FieldShape) -> Option<&'static str> {
         let v = self.verdict;
         if !v.fields.is_empty()
             && let Some(missing_token) = v.fields.get(&field.parent).and_then(|f| f.get(&field.name))
@@ -118,11 +119,15 @@ impl<'a> Projector<'a> {
 
     /// May the viewer see `object` under `mark`: is it shared with them (when the mark says
     /// that is enough), or may they see the employee it is owned by? (No owner id: no.)
-    fn may_see(&self, mark: &OwnedBy, object: &Map<String, Value>) -> bool {
+    fn may_see(&self, mark: &OwnedBy, object: ObjRef<'_>) -> bool {
         if mark.unless.is_some() && is_shared(object) {
             return true;
         }
-        object.get(OWNER_KEY).and_then(owner_id).is_some_and(|o| !self.verdict.denied_owners.contains(&o))
+        object
+            .get(OWNER_KEY)
+            .and_then(Ref::leaf)
+            .and_then(owner_id)
+            .is_some_and(|o| !self.verdict.denied_owners.contains(&o))
     }
 
     /// A field or object the viewer may not see: an error at its path, and a null (which travels
@@ -150,21 +155,21 @@ impl<'a> Projector<'a> {
         }
     }
 
-    fn value(&mut self, value: Option<&'a Value>, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
+    fn value(&mut self, value: Option<Ref<'a>>, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
         let (nullable, inner) = match ty {
             Type::NonNullType(inner) => (false, &**inner),
             other => (true, other),
         };
         let value = match value {
-            None | Some(Value::Null) if nullable => {
+            Some(value) if !value.is_null() => value,
+            _ if nullable => {
                 self.out.extend_from_slice(b"null");
                 return Ok(());
             }
-            None | Some(Value::Null) => {
+            _ => {
                 self.violation(field);
                 return Err(Bubble);
             }
-            Some(value) => value,
         };
         let start = self.out.len();
         let depth = self.path.len();
@@ -180,15 +185,15 @@ impl<'a> Projector<'a> {
         }
     }
 
-    fn complete(&mut self, value: &'a Value, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
+    fn complete(&mut self, value: Ref<'a>, ty: &'a Type, field: &'a FieldShape) -> Result<(), Bubble> {
         match (ty, &field.kind) {
             (Type::ListType(item), _) => {
-                let Value::Array(items) = value else { return self.invalid(field, "a list") };
+                let Some(items) = value.list() else { return self.invalid(field, "a list") };
                 let keep_deprecated = self.keep_deprecated(field);
                 self.out.push(b'[');
                 let mut first = true;
                 for (index, element) in items.iter().enumerate() {
-                    if !keep_deprecated && element.get("isDeprecated") == Some(&Value::Bool(true)) {
+                    if !keep_deprecated && element.get("isDeprecated").and_then(Ref::as_bool) == Some(true) {
                         continue;
                     }
                     if !first {
@@ -203,17 +208,17 @@ impl<'a> Projector<'a> {
                 Ok(())
             }
             (_, FieldKind::Composite(shape)) => {
-                let Value::Object(object) = value else { return self.invalid(field, "an object") };
-                let object = match object.get("__ref").and_then(Value::as_str) {
+                let Some(object) = value.object() else { return self.invalid(field, "an object") };
+                let object = match object.get("__ref").and_then(Ref::as_str) {
                     Some(name) if named(ty).starts_with("__") => {
                         match self.introspection.type_named(name).and_then(Value::as_object) {
-                            Some(resolved) => resolved,
+                            Some(resolved) => ObjRef::Value(resolved),
                             None => return self.invalid(field, "a known type"),
                         }
                     }
                     _ => object,
                 };
-                let runtime = object.get("__typename").and_then(Value::as_str);
+                let runtime = object.typename();
                 if let Some(owned) = self.verdict.owned_types
                     && let Some(mark) = owned.get(runtime.unwrap_or(named(ty)))
                     && !self.may_see(mark, object)
@@ -226,9 +231,7 @@ impl<'a> Projector<'a> {
                 self.object(object, shape.fields_for(runtime))
             }
             _ => {
-                if value.is_object() || value.is_array() {
-                    return self.invalid(field, "a leaf value");
-                }
+                let Some(value) = value.leaf() else { return self.invalid(field, "a leaf value") };
                 // Serialising a JSON scalar into a Vec cannot fail.
                 serde_json::to_writer(&mut self.out, value).ok();
                 Ok(())

@@ -1,0 +1,355 @@
+//! The merged response tree. Subgraph answers are shared, never copied: every part of an answer
+//! that no later fetch merges into stays borrowed from the decoded answer, which an [`Arena`]
+//! keeps for the execution. An object becomes owned (its members still borrowed) only where a
+//! merge reaches it, so a fetch joined by many requests, or an entity that occurs many times,
+//! costs no copy.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::client::SubgraphResponse;
+use crate::types::{Kind, TypeIndex};
+
+/// What one execution has decoded, kept so that its tree can borrow from it.
+#[derive(Default)]
+pub struct Arena {
+    responses: boxcar::Vec<Arc<SubgraphResponse>>,
+    values: boxcar::Vec<Value>,
+}
+
+impl Arena {
+    /// Keeps a subgraph response for the execution's lifetime.
+    pub fn response(&self, response: Arc<SubgraphResponse>) -> &SubgraphResponse {
+        &self.responses[self.responses.push(response)]
+    }
+
+    /// Keeps a value made during the execution (a rewritten answer).
+    pub fn value(&self, value: Value) -> &Value {
+        &self.values[self.values.push(value)]
+    }
+}
+
+/// One position of the merged tree.
+#[derive(Debug)]
+pub enum Node<'r> {
+    /// Exactly what a subgraph answered here.
+    Value(&'r Value),
+    /// An object that answers were merged into.
+    Object(Object<'r>),
+    /// A list with objects that answers were merged into.
+    Array(Vec<Node<'r>>),
+}
+
+impl Default for Node<'_> {
+    /// An empty object.
+    fn default() -> Self {
+        Node::Object(Object::default())
+    }
+}
+
+/// An object's members in the order they arrived. Objects are small (their keys are the
+/// fields an operation selects), so a linear search beats hashing or a tree.
+#[derive(Debug, Default)]
+pub struct Object<'r> {
+    members: Vec<(&'r str, Node<'r>)>,
+}
+
+impl<'r> Object<'r> {
+    fn borrowing(map: &'r Map<String, Value>) -> Self {
+        Self { members: map.iter().map(|(k, v)| (k.as_str(), Node::Value(v))).collect() }
+    }
+
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'r>> {
+        self.members.iter_mut().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Merges `source` in: members key by key. Of two `__typename`s the object type's wins: an
+    /// `@interfaceObject` subgraph answers with the interface's name, which clients must never see.
+    pub fn merge(&mut self, source: &'r Map<String, Value>, types: &TypeIndex) {
+        if self.members.is_empty() {
+            *self = Self::borrowing(source);
+            return;
+        }
+        for (key, value) in source {
+            match self.members.iter_mut().find(|(k, _)| *k == key) {
+                Some((k, existing)) if *k == "__typename" => {
+                    // Equal names (the common case) need no type lookup.
+                    let current = Ref::from(&*existing).as_str();
+                    if current != value.as_str() {
+                        let is_object = current.and_then(|t| types.get(t)).is_some_and(|t| t.kind == Kind::Object);
+                        if !is_object {
+                            *existing = Node::Value(value);
+                        }
+                    }
+                }
+                Some((_, existing)) => existing.merge(value, types),
+                None => self.members.push((key.as_str(), Node::Value(value))),
+            }
+        }
+    }
+}
+
+impl<'r> Node<'r> {
+    /// Merges `source` into this position: objects member by member, equal-length lists item
+    /// by item; a null never replaces a value; anything else is replaced.
+    pub fn merge(&mut self, source: &'r Value, types: &TypeIndex) {
+        match source {
+            Value::Object(map) => {
+                if let Some(object) = self.object_mut() {
+                    object.merge(map, types);
+                    return;
+                }
+            }
+            Value::Array(items) => {
+                if let Some(list) = self.array_mut()
+                    && list.len() == items.len()
+                {
+                    list.iter_mut().zip(items).for_each(|(t, s)| t.merge(s, types));
+                    return;
+                }
+            }
+            Value::Null if !Ref::from(&*self).is_null() => return,
+            _ => {}
+        }
+        *self = Node::Value(source);
+    }
+
+    /// This position as an object that can be merged into, if it holds an object.
+    pub fn object_mut(&mut self) -> Option<&mut Object<'r>> {
+        if let Node::Value(value) = self {
+            let value: &'r Value = *value;
+            match value {
+                Value::Object(map) => *self = Node::Object(Object::borrowing(map)),
+                _ => return None,
+            }
+        }
+        match self {
+            Node::Object(object) => Some(object),
+            _ => None,
+        }
+    }
+
+    /// This position as a list whose items can be merged into, if it holds a list.
+    pub fn array_mut(&mut self) -> Option<&mut Vec<Node<'r>>> {
+        if let Node::Value(value) = self {
+            let value: &'r Value = *value;
+            match value {
+                Value::Array(items) => *self = Node::Array(items.iter().map(Node::Value).collect()),
+                _ => return None,
+            }
+        }
+        match self {
+            Node::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+}
+
+/// A read-only view of a position: a merged node or a borrowed value.
+#[derive(Clone, Copy, Debug)]
+pub enum Ref<'a> {
+    Node(&'a Node<'a>),
+    Value(&'a Value),
+}
+
+/// A read-only view of an object.
+#[derive(Clone, Copy, Debug)]
+pub enum ObjRef<'a> {
+    Node(&'a Object<'a>),
+    Value(&'a Map<String, Value>),
+}
+
+/// A read-only view of a list.
+#[derive(Clone, Copy, Debug)]
+pub enum ListRef<'a> {
+    Node(&'a [Node<'a>]),
+    Value(&'a [Value]),
+}
+
+impl<'a> From<&'a Node<'a>> for Ref<'a> {
+    fn from(node: &'a Node<'a>) -> Self {
+        match node {
+            Node::Value(value) => Ref::Value(value),
+            other => Ref::Node(other),
+        }
+    }
+}
+
+impl<'a> Ref<'a> {
+    pub fn object(self) -> Option<ObjRef<'a>> {
+        match self {
+            Ref::Node(Node::Object(o)) => Some(ObjRef::Node(o)),
+            Ref::Node(Node::Value(Value::Object(m))) | Ref::Value(Value::Object(m)) => Some(ObjRef::Value(m)),
+            _ => None,
+        }
+    }
+
+    pub fn list(self) -> Option<ListRef<'a>> {
+        match self {
+            Ref::Node(Node::Array(items)) => Some(ListRef::Node(items)),
+            Ref::Node(Node::Value(Value::Array(items))) | Ref::Value(Value::Array(items)) => {
+                Some(ListRef::Value(items))
+            }
+            _ => None,
+        }
+    }
+
+    /// The value, when this position holds a scalar or null.
+    pub fn leaf(self) -> Option<&'a Value> {
+        match self {
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) if !v.is_object() && !v.is_array() => Some(v),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(self) -> bool {
+        self.leaf().is_some_and(Value::is_null)
+    }
+
+    pub fn as_str(self) -> Option<&'a str> {
+        self.leaf().and_then(Value::as_str)
+    }
+
+    pub fn as_bool(self) -> Option<bool> {
+        self.leaf().and_then(Value::as_bool)
+    }
+
+    /// The member `key`, when this position holds an object.
+    pub fn get(self, key: &str) -> Option<Ref<'a>> {
+        self.object().and_then(|o| o.get(key))
+    }
+
+    /// Appends this position's JSON text.
+    pub fn write_json(self, out: &mut Vec<u8>) {
+        match self {
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => {
+                serde_json::to_writer(&mut *out, v).ok();
+            }
+            Ref::Node(Node::Object(object)) => {
+                out.push(b'{');
+                for (i, (key, value)) in object.members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    serde_json::to_writer(&mut *out, key).ok();
+                    out.push(b':');
+                    Ref::from(value).write_json(out);
+                }
+                out.push(b'}');
+            }
+            Ref::Node(Node::Array(items)) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    Ref::from(item).write_json(out);
+                }
+                out.push(b']');
+            }
+        }
+    }
+}
+
+impl<'a> ObjRef<'a> {
+    pub fn get(self, key: &str) -> Option<Ref<'a>> {
+        match self {
+            ObjRef::Node(object) => object.members.iter().find(|(k, _)| *k == key).map(|(_, v)| Ref::from(v)),
+            ObjRef::Value(map) => map.get(key).map(Ref::Value),
+        }
+    }
+
+    pub fn typename(self) -> Option<&'a str> {
+        self.get("__typename").and_then(Ref::as_str)
+    }
+
+    /// Every member, in order.
+    pub fn members(self) -> Box<dyn Iterator<Item = (&'a str, Ref<'a>)> + 'a> {
+        match self {
+            ObjRef::Node(object) => Box::new(object.members.iter().map(|(k, v)| (*k, Ref::from(v)))),
+            ObjRef::Value(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), Ref::Value(v)))),
+        }
+    }
+}
+
+impl<'a> ListRef<'a> {
+    pub fn len(self) -> usize {
+        match self {
+            ListRef::Node(items) => items.len(),
+            ListRef::Value(items) => items.len(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(self, index: usize) -> Option<Ref<'a>> {
+        match self {
+            ListRef::Node(items) => items.get(index).map(Ref::from),
+            ListRef::Value(items) => items.get(index).map(Ref::Value),
+        }
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Ref<'a>> {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl<'a> From<&'a Object<'a>> for ObjRef<'a> {
+    fn from(object: &'a Object<'a>) -> Self {
+        ObjRef::Node(object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn types() -> TypeIndex {
+        let sdl = "type Query { a: Account } interface Account { id: ID } type Admin implements Account { id: ID }";
+        let document = graphql_tools::parser::parse_schema::<String>(sdl).unwrap().into_static();
+        TypeIndex::new(&document)
+    }
+
+    fn text(object: Object<'_>) -> Value {
+        let mut out = Vec::new();
+        Ref::from(&Node::Object(object)).write_json(&mut out);
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn merge_keeps_known_typename_fills_objects_and_keeps_values_over_nulls() {
+        let types = types();
+        let first = json!({"__typename": "Admin", "id": "1", "a": {"x": 1}, "n": 5, "l": [{"p": 1}, {"p": 2}]});
+        let second = json!({"__typename": "Account", "a": {"y": 2}, "b": [1, 2], "n": null, "l": [{"q": 1}, {"q": 2}]});
+        let mut object = Object::default();
+        object.merge(first.as_object().unwrap(), &types);
+        object.merge(second.as_object().unwrap(), &types);
+        assert_eq!(
+            text(object),
+            json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "n": 5, "b": [1, 2],
+                   "l": [{"p": 1, "q": 1}, {"p": 2, "q": 2}]})
+        );
+        let interface = json!({"__typename": "Account", "id": "1"});
+        let concrete = json!({"__typename": "Admin"});
+        let mut object = Object::default();
+        object.merge(interface.as_object().unwrap(), &types);
+        object.merge(concrete.as_object().unwrap(), &types);
+        assert_eq!(ObjRef::from(&object).typename(), Some("Admin"));
+    }
+
+    #[test]
+    fn merging_leaves_the_shared_answer_untouched() {
+        let types = types();
+        let answer = json!({"user": {"id": "1"}});
+        let extra = json!({"name": "Ada"});
+        let mut object = Object::default();
+        object.merge(answer.as_object().unwrap(), &types);
+        object.get_mut("user").unwrap().object_mut().unwrap().merge(extra.as_object().unwrap(), &types);
+        assert_eq!(text(object), json!({"user": {"id": "1", "name": "Ada"}}));
+        assert_eq!(answer, json!({"user": {"id": "1"}}));
+    }
+}
