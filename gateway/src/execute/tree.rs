@@ -117,8 +117,7 @@ impl<'r> Node<'r> {
 
     /// This position as an object that can be merged into, if it holds an object.
     pub fn object_mut(&mut self) -> Option<&mut Object<'r>> {
-        if let Node::Value(value) = self {
-            let value: &'r Value = *value;
+        if let &mut Node::Value(value) = self {
             match value {
                 Value::Object(map) => *self = Node::Object(Object::borrowing(map)),
                 _ => return None,
@@ -132,8 +131,7 @@ impl<'r> Node<'r> {
 
     /// This position as a list whose items can be merged into, if it holds a list.
     pub fn array_mut(&mut self) -> Option<&mut Vec<Node<'r>>> {
-        if let Node::Value(value) = self {
-            let value: &'r Value = *value;
+        if let &mut Node::Value(value) = self {
             match value {
                 Value::Array(items) => *self = Node::Array(items.iter().map(Node::Value).collect()),
                 _ => return None,
