@@ -40,11 +40,7 @@ pub fn visit<'a, 'p>(
     visit: &mut Visitor<'_, 'a, 'p>,
 ) {
     if let Some(items) = value.list() {
-        // Lists are stepped through whether or not the path says `@`.
-        let rest = match path.first() {
-            Some(FlattenNodePathSegment::List) => &path[1..],
-            _ => path,
-        };
+        let rest = below_list(path);
         for (index, item) in items.iter().enumerate() {
             trail.push(Trail::Index(index));
             self::visit(item, rest, trail, visit);
@@ -70,6 +66,14 @@ pub fn visit<'a, 'p>(
     }
 }
 
+/// The path below a list: lists are stepped through whether or not the path says `@`.
+fn below_list(path: &[FlattenNodePathSegment]) -> &[FlattenNodePathSegment] {
+    match path.first() {
+        Some(FlattenNodePathSegment::List) => &path[1..],
+        _ => path,
+    }
+}
+
 /// What [`visit_mut`] calls for each entity: the object, to merge into, and its response path.
 pub type MutVisitor<'v, 'r, 'p> = dyn FnMut(&mut Object<'r>, &[Trail<'p>]) + 'v;
 
@@ -81,10 +85,7 @@ pub fn visit_mut<'r, 'p>(
     visit: &mut MutVisitor<'_, 'r, 'p>,
 ) {
     if Ref::from(&*node).list().is_some() {
-        let rest = match path.first() {
-            Some(FlattenNodePathSegment::List) => &path[1..],
-            _ => path,
-        };
+        let rest = below_list(path);
         for (index, item) in node.array_mut().into_iter().flatten().enumerate() {
             trail.push(Trail::Index(index));
             visit_mut(item, rest, trail, visit);

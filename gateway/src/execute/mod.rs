@@ -208,11 +208,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                     state.errors.push(subgraph_error(&fetch.service_name, error, path));
                 }
                 let data = match (&response.data, fetch.output_rewrites.as_deref()) {
-                    (Some(data), Some(rewrites)) => {
-                        let mut data = data.clone();
-                        rewrite(&mut data, rewrites, &self.supergraph.all_types);
-                        self.arena.value(data)
-                    }
+                    (Some(data), Some(rewrites)) => self.rewritten(data, rewrites),
                     (Some(data), None) => data,
                     (None, _) => return,
                 };
@@ -299,13 +295,9 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let mut new_errors = Vec::new();
         for (job, slots) in jobs.iter().zip(slots_by_job) {
             let answers: &'r [Value] = match data.and_then(|d| d.get(job.response_key)) {
-                Some(Value::Array(list)) => match job.output_rewrites {
-                    Some(rewrites) => {
-                        let mut list = Value::Array(list.clone());
-                        rewrite(&mut list, rewrites, &self.supergraph.all_types);
-                        self.arena.value(list).as_array().map(Vec::as_slice).unwrap_or_default()
-                    }
-                    None => list,
+                Some(list @ Value::Array(items)) => match job.output_rewrites {
+                    Some(rewrites) => self.rewritten(list, rewrites).as_array().map(Vec::as_slice).unwrap_or_default(),
+                    None => items,
                 },
                 _ => &[],
             };
@@ -332,6 +324,13 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
             }
         }
         state.errors.extend(new_errors);
+    }
+
+    /// A rewritten copy of a shared answer (rare: `@interfaceObject`), kept in the arena.
+    fn rewritten(&self, value: &Value, rewrites: &[FetchRewrite]) -> &'r Value {
+        let mut copy = value.clone();
+        rewrite(&mut copy, rewrites, &self.supergraph.all_types);
+        self.arena.value(copy)
     }
 
     /// Sends one request; the decoded answer is kept in the arena (shared with every request
