@@ -13,10 +13,17 @@
 //! status 200 and a body equal, as JSON, to the answer both gateways gave before the load (which
 //! must agree and carry no `errors`). A failure is counted, shown and makes the bench exit 1.
 //!
+//! The single-fetch figure is measured with one client against the products subgraph directly,
+//! through Braid, through Hive Router and through a bare forwarder (`forward`: the same HTTP
+//! stack passing bytes through, no GraphQL), whose added latency is the cost of the extra
+//! loopback hop alone on this machine.
+//!
 //! Environment: `BENCH_SECONDS` (5 per measurement, after a 1 s warm-up), `BENCH_ROUNDS` (3),
 //! `BENCH_CONCURRENCY` (50), `BENCH_SCALE` (1: the classic demo data), `BENCH_QUERIES`
-//! (`users,topProducts,both`). Everything shares this machine's cores: ratios measured in one
-//! run hold, absolute numbers do not carry to another machine.
+//! (`users,topProducts,both`; a name that matches none measures only the single fetch),
+//! `BENCH_BRAID_BASELINE` (the path of another `braid` build, added to the single-fetch
+//! measurement to compare two versions in one run). Everything shares this machine's cores:
+//! ratios measured in one run hold, absolute numbers do not carry to another machine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -124,13 +131,23 @@ struct Gateway {
     service: Service,
 }
 
-/// Builds the test subgraphs server (a binary of another package, so no `CARGO_BIN_EXE_`) into
-/// the target directory `braid` was built in.
+/// Builds the test subgraphs server and the bare forwarder (binaries of another package, so no
+/// `CARGO_BIN_EXE_`) into the target directory `braid` was built in.
 fn build_test_subgraphs() -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "braid-test-subgraphs", "--bin", "test-subgraphs"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "braid-test-subgraphs",
+            "--bin",
+            "test-subgraphs",
+            "--bin",
+            "forward",
+        ])
         .arg("--manifest-path")
         .arg(&manifest)
         .status()
@@ -139,6 +156,18 @@ fn build_test_subgraphs() -> PathBuf {
     let bin = Path::new(BRAID).with_file_name("test-subgraphs");
     assert!(bin.is_file(), "{} was not built", bin.display());
     bin
+}
+
+/// Starts the bare forwarder (`tests/subgraphs/src/bin/forward.rs`) in front of `upstream`;
+/// returns the process and its `host:port`.
+fn start_forward(subgraphs_bin: &Path, upstream: &str) -> Result<(Service, String), String> {
+    let mut command = Command::new(subgraphs_bin.with_file_name("forward"));
+    command.arg("127.0.0.1:0").arg(upstream);
+    let mut service = Service::spawn("forward", command, true).map_err(|e| format!("forward: {e}"))?;
+    let lines = service.wait_for_line("ready", Duration::from_secs(30))?;
+    let url = lines.iter().find_map(|line| line.strip_prefix("forward ")).ok_or("forward printed no address")?;
+    let addr = url.trim().trim_start_matches("http://").trim_end_matches("/graphql").to_string();
+    Ok((service, addr))
 }
 
 /// Starts the four demo subgraphs on free ports; returns the process and each one's URL.
@@ -179,8 +208,12 @@ fn supergraph_for(urls: &BTreeMap<String, String>) -> String {
 }
 
 fn start_braid(supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {
+    start_braid_bin(Path::new(BRAID), supergraph, dedupe)
+}
+
+fn start_braid_bin(bin: &Path, supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {
     let addr = free_addr();
-    let mut command = Command::new(BRAID);
+    let mut command = Command::new(bin);
     command.arg("gateway").arg("--supergraph").arg(supergraph).arg("--listen").arg(&addr);
     command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
     command.env("BRAID_TRAFFIC__DEDUPE_CLIENT_REQUESTS", dedupe.to_string());
@@ -484,8 +517,8 @@ async fn main() {
         }
     }
 
-    let overhead =
-        single_fetch(&settings, &client, &urls, &supergraph, hive.as_ref().ok(), &dir.0, &mut problems).await;
+    let files = Files { subgraphs_bin: &subgraphs_bin, supergraph: &supergraph, dir: &dir.0 };
+    let overhead = single_fetch(&settings, &client, &urls, files, hive.as_ref().ok(), &mut problems).await;
 
     summary(&settings, &outcomes);
     if let Some(lines) = overhead {
@@ -573,17 +606,27 @@ fn summary(settings: &Settings, outcomes: &[Outcome]) {
     }
 }
 
+/// The files a measurement starts processes from.
+#[derive(Clone, Copy)]
+struct Files<'a> {
+    /// The `test-subgraphs` binary; `forward` sits beside it.
+    subgraphs_bin: &'a Path,
+    supergraph: &'a Path,
+    /// The bench's temporary directory (Hive Router's config files).
+    dir: &'a Path,
+}
+
 /// `{ topProducts { upc name price } }` with one client: the products subgraph directly, through
 /// Braid and through Hive Router. Returns the summary lines.
 async fn single_fetch(
     settings: &Settings,
     client: &reqwest::Client,
     urls: &BTreeMap<String, String>,
-    supergraph: &Path,
+    files: Files<'_>,
     hive: Option<&PathBuf>,
-    dir: &Path,
     problems: &mut Vec<String>,
 ) -> Option<Vec<String>> {
+    let Files { subgraphs_bin, supergraph, dir } = files;
     let body = json!({ "query": SINGLE_FETCH }).to_string().into_bytes();
     let products = urls["products"].trim_start_matches("http://").trim_end_matches("/graphql").to_string();
     println!();
@@ -604,11 +647,29 @@ async fn single_fetch(
             return None;
         }
     };
+    // Another build of braid (`BENCH_BRAID_BASELINE=path`), measured in the same rounds: how a
+    // change moved the figure, side by side rather than across runs.
+    let baseline = std::env::var_os("BENCH_BRAID_BASELINE")
+        .map(|bin| start_braid_bin(Path::new(&bin), supergraph, false).expect("the baseline braid starts"));
     let mut targets: Vec<(&str, String)> = vec![("products subgraph directly", products.clone())];
     targets.push(("through braid", braid.addr.clone()));
     if let Some(h) = &hive {
         targets.push(("through hive router", h.addr.clone()));
     }
+    if let Some(b) = &baseline {
+        targets.push(("through baseline braid", b.addr.clone()));
+    }
+    // The same hop with no GraphQL work: what any gateway pays for the extra loopback round trip.
+    let forward = match start_forward(subgraphs_bin, &urls["products"]) {
+        Ok((service, addr)) => {
+            targets.push(("through a bare forwarder", addr));
+            Some(service)
+        }
+        Err(why) => {
+            problems.push(format!("single fetch: the bare forwarder did not start: {why}"));
+            None
+        }
+    };
     for (name, addr) in &targets[1..] {
         match reference(client, addr, &body).await {
             Ok(e) if e.value == direct.value => {}
@@ -638,6 +699,8 @@ async fn single_fetch(
     }
     drop(braid);
     drop(hive);
+    drop(baseline);
+    drop(forward);
     let p50s: Vec<f64> =
         reports.iter().map(|rs| median(rs.iter().filter(|r| r.ok()).map(|r| us(r.p50)).collect())).collect();
     let mut lines = vec![
@@ -655,8 +718,15 @@ async fn single_fetch(
         "  Braid adds {added:.0} µs at p50 over calling the subgraph directly (target < 100 µs): {}",
         if added < 100.0 { "met" } else { "NOT met" }
     ));
-    if targets.len() > 2 {
-        lines.push(format!("  Hive Router adds {:.0} µs at p50", p50s[2] - p50s[0]));
+    for (i, (name, _)) in targets.iter().enumerate().skip(2) {
+        let who = name.trim_start_matches("through ");
+        lines.push(format!("  {who} adds {:.0} µs at p50", p50s[i] - p50s[0]));
+    }
+    if let Some(floor) = targets.iter().position(|(name, _)| name.ends_with("forwarder")) {
+        lines.push(format!(
+            "  Braid's own work (Braid minus the bare forwarder): {:.0} µs at p50",
+            p50s[1] - p50s[floor]
+        ));
     }
     Some(lines)
 }
