@@ -166,8 +166,12 @@ fn start_forward(subgraphs_bin: &Path, upstream: &str) -> Result<(Service, Strin
     let mut service = Service::spawn("forward", command, true).map_err(|e| format!("forward: {e}"))?;
     let lines = service.wait_for_line("ready", Duration::from_secs(30))?;
     let url = lines.iter().find_map(|line| line.strip_prefix("forward ")).ok_or("forward printed no address")?;
-    let addr = url.trim().trim_start_matches("http://").trim_end_matches("/graphql").to_string();
-    Ok((service, addr))
+    Ok((service, host_port(url)))
+}
+
+/// `host:port` of an `http://host:port/graphql` URL, as the load generator takes it.
+fn host_port(url: &str) -> String {
+    url.trim().trim_start_matches("http://").trim_end_matches("/graphql").to_string()
 }
 
 /// Starts the four demo subgraphs on free ports; returns the process and each one's URL.
@@ -628,7 +632,7 @@ async fn single_fetch(
 ) -> Option<Vec<String>> {
     let Files { subgraphs_bin, supergraph, dir } = files;
     let body = json!({ "query": SINGLE_FETCH }).to_string().into_bytes();
-    let products = urls["products"].trim_start_matches("http://").trim_end_matches("/graphql").to_string();
+    let products = host_port(&urls["products"]);
     println!();
     println!("single fetch `{SINGLE_FETCH}`, 1 client, dedupe off");
     let braid = start_braid(supergraph, false).expect("braid starts");
