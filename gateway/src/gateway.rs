@@ -213,29 +213,45 @@ static JOINED: std::sync::LazyLock<metrics::Counter> =
     std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_requests_deduplicated_total"));
 
 /// A W3C `traceparent` for the subgraph fetches: the client's trace with a new span id, or a
-/// new trace when the client sent none (or an invalid one).
+/// new trace when the client sent none (or an invalid one). Written into a fixed buffer: it is
+/// made once per request.
 fn traceparent(incoming: Option<&HeaderValue>) -> HeaderValue {
-    let span: u64 = rand::random::<u64>() | 1;
-    let parsed = incoming.and_then(|v| v.to_str().ok()).and_then(|v| {
-        let parts: Vec<&str> = v.trim().split('-').collect();
-        let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-        match parts.as_slice() {
-            [version, trace, parent, flags]
-                if hex(version, 2)
-                    && *version != "ff"
-                    && hex(trace, 32)
-                    && hex(parent, 16)
-                    && hex(flags, 2)
-                    && *trace != "00000000000000000000000000000000" =>
-            {
-                Some((trace.to_ascii_lowercase(), flags.to_string()))
-            }
-            _ => None,
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    fn write_hex(out: &mut [u8], mut value: u128) {
+        for byte in out.iter_mut().rev() {
+            *byte = HEX[(value & 0xf) as usize];
+            value >>= 4;
         }
-    });
-    let (trace, flags) = parsed.unwrap_or_else(|| (format!("{:032x}", rand::random::<u128>() | 1), "01".to_string()));
-    HeaderValue::try_from(format!("00-{trace}-{span:016x}-{flags}"))
+    }
+    // version-trace(32)-parent(16)-flags(2)
+    let mut out = *b"00-00000000000000000000000000000000-0000000000000000-01";
+    match incoming.map(|v| v.as_bytes().trim_ascii()).filter(|v| valid_traceparent(v)) {
+        Some(client) => {
+            out[3..35].copy_from_slice(&client[3..35]);
+            out[3..35].make_ascii_lowercase();
+            out[53..55].copy_from_slice(&client[53..55]);
+        }
+        None => write_hex(&mut out[3..35], rand::random::<u128>() | 1),
+    }
+    write_hex(&mut out[36..52], u128::from(rand::random::<u64>() | 1));
+    HeaderValue::from_bytes(&out)
         .unwrap_or(HeaderValue::from_static("00-00000000000000000000000000000001-0000000000000001-01"))
+}
+
+/// `version-trace-parent-flags` with the lengths and hex digits the W3C format asks for, a
+/// version other than `ff` and a trace id other than zero.
+fn valid_traceparent(v: &[u8]) -> bool {
+    let hex = |range: std::ops::Range<usize>| v[range].iter().all(u8::is_ascii_hexdigit);
+    v.len() == 55
+        && v[2] == b'-'
+        && v[35] == b'-'
+        && v[52] == b'-'
+        && hex(0..2)
+        && hex(3..35)
+        && hex(36..52)
+        && hex(53..55)
+        && !v[0..2].eq_ignore_ascii_case(b"ff")
+        && v[3..35].iter().any(|&b| b != b'0')
 }
 
 fn request_key(text: &str, name: Option<&str>, variables: Option<&Map<String, Value>>, headers: &HeaderMap) -> u64 {
@@ -276,12 +292,33 @@ mod tests {
 
     #[test]
     fn traceparent_keeps_the_clients_trace() {
-        let incoming = HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        let incoming = HeaderValue::from_static("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-00");
         let out = traceparent(Some(&incoming));
         let out = out.to_str().unwrap();
         assert!(out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{out}");
-        assert!(!out.contains("00f067aa0ba902b7"));
-        let fresh = traceparent(Some(&HeaderValue::from_static("garbage")));
-        assert_eq!(fresh.to_str().unwrap().len(), 55);
+        assert!(out.ends_with("-00"), "the client's flags are kept: {out}");
+        assert!(!out.contains("00f067aa0ba902b7"), "a new span id: {out}");
+        assert!(valid_traceparent(out.as_bytes()), "{out}");
+    }
+
+    #[test]
+    fn traceparent_starts_a_trace_when_the_clients_is_invalid() {
+        let invalid = [
+            "garbage",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
+        ];
+        for text in invalid {
+            let out = traceparent(Some(&HeaderValue::from_static(text)));
+            let out = out.to_str().unwrap().to_string();
+            assert!(valid_traceparent(out.as_bytes()), "{text} -> {out}");
+            assert!(!out.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{text} -> {out}");
+            assert!(out.ends_with("-01"), "{text} -> {out}");
+        }
+        let (a, b) = (traceparent(None), traceparent(None));
+        assert_ne!(a, b, "each request its own trace");
     }
 }

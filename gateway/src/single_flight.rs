@@ -1,12 +1,13 @@
 //! Identical work in flight at the same time runs once, and every caller gets its result.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use rustc_hash::FxHashMap;
 
-type Registry<T> = Arc<Mutex<HashMap<u64, Shared<BoxFuture<'static, T>>>>>;
+// Keys are xxh3 digests already: a one-multiply hash is enough, SipHash would be wasted work.
+type Registry<T> = Arc<Mutex<FxHashMap<u64, Shared<BoxFuture<'static, T>>>>>;
 
 /// Work in flight, by key.
 pub struct SingleFlight<T> {
@@ -15,7 +16,7 @@ pub struct SingleFlight<T> {
 
 impl<T> Default for SingleFlight<T> {
     fn default() -> Self {
-        Self { in_flight: Arc::new(Mutex::new(HashMap::new())) }
+        Self { in_flight: Arc::new(Mutex::new(FxHashMap::default())) }
     }
 }
 

@@ -14,6 +14,7 @@ use hive_router_query_planner::planner::plan_nodes::{
     BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode, QueryPlan,
 };
 use http::HeaderMap;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, PathSegment, codes};
@@ -25,12 +26,12 @@ use tree::{Arena, Node, Ref};
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
     pub plan: QueryPlan,
-    queries: HashMap<i64, String>,
+    queries: FxHashMap<i64, String>,
 }
 
 impl PreparedPlan {
     pub fn new(plan: QueryPlan) -> Self {
-        let mut queries = HashMap::new();
+        let mut queries = FxHashMap::default();
         if let Some(node) = &plan.node {
             collect_queries(node, &mut queries);
         }
@@ -38,7 +39,7 @@ impl PreparedPlan {
     }
 }
 
-fn collect_queries(node: &PlanNode, queries: &mut HashMap<i64, String>) {
+fn collect_queries(node: &PlanNode, queries: &mut FxHashMap<i64, String>) {
     let encode = |s: &str| serde_json::to_string(s).unwrap_or_default();
     match node {
         PlanNode::Fetch(f) => {
