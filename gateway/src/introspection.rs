@@ -14,8 +14,8 @@ use crate::types::{Type, TypeIndex, type_name};
 /// Introspection answers for one public schema.
 #[derive(Debug)]
 pub struct Introspection {
-    schema: Value,
-    types: HashMap<String, Value>,
+    schema: sonic_rs::Value,
+    types: HashMap<String, sonic_rs::Value>,
 }
 
 impl Introspection {
@@ -51,16 +51,18 @@ impl Introspection {
             "subscriptionType": reference(&index.subscription),
             "directives": directives,
         });
-        Self { schema, types }
+        // Served from the same value type as subgraph data; built once per supergraph.
+        let data = |value: &Value| sonic_rs::to_value(value).unwrap_or_default();
+        Self { schema: data(&schema), types: types.iter().map(|(name, t)| (name.clone(), data(t))).collect() }
     }
 
     /// The value of `__schema`.
-    pub fn schema(&self) -> &Value {
+    pub fn schema(&self) -> &sonic_rs::Value {
         &self.schema
     }
 
     /// The `__Type` named `name`, as `__type(name:)` returns it.
-    pub fn type_named(&self, name: &str) -> Option<&Value> {
+    pub fn type_named(&self, name: &str) -> Option<&sonic_rs::Value> {
         self.types.get(name)
     }
 }

@@ -16,7 +16,7 @@ use braid_access::{Check, Lookup, Viewer};
 use braid_kit::auth::Verifier;
 use braid_kit::cache::Cache;
 use http::{HeaderMap, StatusCode};
-use serde_json::Value;
+use sonic_rs::JsonValueTrait;
 
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
@@ -134,11 +134,10 @@ pub fn is_shared(object: ObjRef<'_>) -> bool {
 }
 
 /// An owner id as subgraphs send it (an ID string or a number).
-pub fn owner_id(value: &Value) -> Option<i64> {
-    match value {
-        Value::String(s) => s.parse().ok(),
-        Value::Number(n) => n.as_i64(),
-        _ => None,
+pub fn owner_id(value: &sonic_rs::Value) -> Option<i64> {
+    match value.as_str() {
+        Some(s) => s.parse().ok(),
+        None => value.as_i64(),
     }
 }
 
@@ -156,7 +155,7 @@ pub struct Verdict<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     #[test]
     fn owners_of_shared_objects_are_not_asked_about() {

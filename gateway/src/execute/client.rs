@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 use crate::config::GatewayConfig;
 use crate::single_flight::SingleFlight;
@@ -32,12 +33,34 @@ pub enum FetchError {
 }
 
 /// A subgraph's GraphQL response, decoded once and shared by every request that joined the fetch.
-#[derive(Debug, Default, serde::Deserialize)]
+/// Decoded as one sonic-rs value: one pass, keys and strings in one arena, members in order.
+#[derive(Debug, Default)]
 pub struct SubgraphResponse {
-    #[serde(default)]
-    pub data: Option<serde_json::Value>,
-    #[serde(default)]
-    pub errors: Option<Vec<serde_json::Value>>,
+    body: sonic_rs::Value,
+}
+
+impl SubgraphResponse {
+    /// Decodes a response body: a JSON object whose `errors`, if present, is a list.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let body: sonic_rs::Value = sonic_rs::from_slice(bytes).map_err(|e| e.to_string())?;
+        if !body.is_object() {
+            return Err("the response is not a JSON object".into());
+        }
+        if body.get("errors").is_some_and(|e| !e.is_null() && !e.is_array()) {
+            return Err("`errors` is not a list".into());
+        }
+        Ok(Self { body })
+    }
+
+    /// `data`, unless absent or null.
+    pub fn data(&self) -> Option<&sonic_rs::Value> {
+        self.body.get("data").filter(|d| !d.is_null())
+    }
+
+    /// The `errors` list (empty when absent).
+    pub fn errors(&self) -> &[sonic_rs::Value] {
+        self.body.get("errors").and_then(|e| e.as_array()).map(|a| a.as_slice()).unwrap_or_default()
+    }
 }
 
 type Answer = Result<Arc<SubgraphResponse>, FetchError>;
@@ -185,9 +208,7 @@ async fn send(
         if !status.is_success() && !looks_like_graphql(&body) {
             return Err(FetchError::Status(name.clone(), status.as_u16()));
         }
-        sonic_rs::from_slice::<SubgraphResponse>(&body)
-            .map(Arc::new)
-            .map_err(|e| FetchError::Invalid(name.clone(), e.to_string()))
+        SubgraphResponse::decode(&body).map(Arc::new).map_err(|e| FetchError::Invalid(name.clone(), e))
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(result) => result,

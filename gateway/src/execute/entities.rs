@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
-use serde_json::{Map, Value};
+use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value};
 
 use super::tree::{Node, ObjRef, Object, Ref};
 use crate::error::PathSegment;
@@ -214,38 +214,39 @@ pub fn rewrite(value: &mut Value, rewrites: &[FetchRewrite], types: &TypeIndex) 
     for rewrite in rewrites {
         match rewrite {
             FetchRewrite::ValueSetter(setter) => apply(value, &setter.path, types, &mut |object, key| {
-                object.insert(key.to_string(), Value::String(setter.set_value_to.clone()));
+                object.insert(key, setter.set_value_to.as_str());
             }),
             FetchRewrite::KeyRenamer(renamer) => apply(value, &renamer.path, types, &mut |object, key| {
-                if let Some(v) = object.remove(key) {
-                    object.insert(renamer.rename_key_to.clone(), v);
+                if let Some(v) = object.remove(&key) {
+                    object.insert(&renamer.rename_key_to, v);
                 }
             }),
         }
     }
 }
 
-type Action<'a> = dyn FnMut(&mut Map<String, Value>, &str) + 'a;
+type Action<'a> = dyn FnMut(&mut sonic_rs::Object, &str) + 'a;
 
 fn apply(value: &mut Value, path: &[FetchNodePathSegment], types: &TypeIndex, action: &mut Action<'_>) {
-    match value {
-        Value::Array(items) => items.iter_mut().for_each(|i| apply(i, path, types, action)),
-        Value::Object(object) => match path {
-            [] => {}
-            [FetchNodePathSegment::Key(key)] => action(object, key),
-            [FetchNodePathSegment::Key(key), rest @ ..] => {
-                if let Some(child) = object.get_mut(key.as_str()) {
-                    apply(child, rest, types, action);
-                }
+    if let Some(items) = value.as_array_mut() {
+        items.iter_mut().for_each(|i| apply(i, path, types, action));
+        return;
+    }
+    let Some(object) = value.as_object_mut() else { return };
+    match path {
+        [] => {}
+        [FetchNodePathSegment::Key(key)] => action(object, key),
+        [FetchNodePathSegment::Key(key), rest @ ..] => {
+            if let Some(child) = object.get_mut(key) {
+                apply(child, rest, types, action);
             }
-            [FetchNodePathSegment::TypenameEquals(names), rest @ ..] => {
-                let typename = object.get("__typename").and_then(Value::as_str);
-                if typename.is_some_and(|t| names.iter().any(|n| types.matches(n, t))) {
-                    apply(value, rest, types, action);
-                }
+        }
+        [FetchNodePathSegment::TypenameEquals(names), rest @ ..] => {
+            let typename = object.get(&"__typename").and_then(|t| t.as_str());
+            if typename.is_some_and(|t| names.iter().any(|n| types.matches(n, t))) {
+                apply(value, rest, types, action);
             }
-        },
-        _ => {}
+        }
     }
 }
 
@@ -268,7 +269,7 @@ impl Representations {
     /// The index of `representation`, adding it if it is new.
     pub fn add(&mut self, representation: &Value) -> usize {
         let mut text = Vec::new();
-        serde_json::to_writer(&mut text, representation).ok();
+        super::tree::write_value(representation, &mut text);
         self.add_text(&text)
     }
 
@@ -301,7 +302,7 @@ impl Representations {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     #[test]
     fn representations_are_deduplicated() {

@@ -15,7 +15,8 @@ use hive_router_query_planner::planner::plan_nodes::{
 };
 use http::HeaderMap;
 use rustc_hash::FxHashMap;
-use serde_json::{Map, Value};
+use serde_json::Map;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
@@ -75,7 +76,7 @@ pub struct Execution<'a, 'r> {
     pub supergraph: &'a Supergraph,
     pub client: &'a SubgraphClient,
     pub plan: &'a PreparedPlan,
-    pub variables: &'a Map<String, Value>,
+    pub variables: &'a Map<String, serde_json::Value>,
     /// Headers sent to every subgraph.
     pub headers: &'a HeaderMap,
     /// Queries may share an identical in-flight fetch; mutations never do.
@@ -135,7 +136,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                 },
                 PlanNode::BatchFetch(batch) => self.batch_fetch(batch).await,
                 PlanNode::Condition(condition) => {
-                    let on = self.variables.get(&condition.condition).and_then(Value::as_bool).unwrap_or(false);
+                    let on =
+                        self.variables.get(&condition.condition).and_then(serde_json::Value::as_bool).unwrap_or(false);
                     let branch = if on { &condition.if_clause } else { &condition.else_clause };
                     if let Some(branch) = branch {
                         self.node(branch).await;
@@ -204,11 +206,11 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let mut state = self.lock();
         match response {
             Ok(response) => {
-                for error in response.errors.iter().flatten() {
-                    let path = error.get("path").and_then(Value::as_array).map(|p| json_path(p));
+                for error in response.errors() {
+                    let path = error.get("path").and_then(|p| p.as_array()).map(|p| json_path(p));
                     state.errors.push(subgraph_error(&fetch.service_name, error, path));
                 }
-                let data = match (&response.data, fetch.output_rewrites.as_deref()) {
+                let data = match (response.data(), fetch.output_rewrites.as_deref()) {
                     (Some(data), Some(rewrites)) => self.rewritten(data, rewrites),
                     (Some(data), None) => data,
                     (None, _) => return,
@@ -244,7 +246,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                         let rep = write_representation(entity, job.requires, types, &mut text).then(|| {
                             // Rewrites (rare: `@interfaceObject`) apply to a decoded copy.
                             if let Some(rewrites) = job.input_rewrites
-                                && let Ok(mut rep) = serde_json::from_slice::<Value>(&text)
+                                && let Ok(mut rep) = sonic_rs::from_slice::<Value>(&text)
                             {
                                 rewrite(&mut rep, rewrites, types);
                                 return reps.add(&rep);
@@ -271,7 +273,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 
         let mut state = self.lock();
         let (data, errors) = match response {
-            Ok(response) => (response.data.as_ref(), response.errors.as_deref().unwrap_or_default()),
+            Ok(response) => (response.data(), response.errors()),
             Err(error) => {
                 state.errors.push(error);
                 return;
@@ -280,9 +282,10 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         // Errors by (response key, representation index), re-pathed below to every entity using it.
         let mut by_entity: HashMap<(&str, usize), Vec<EntityError<'_>>> = HashMap::new();
         for error in errors {
-            let path = error.get("path").and_then(Value::as_array);
+            let path = error.get("path").and_then(|p| p.as_array());
             match path.map(|p| p.as_slice()) {
-                Some([Value::String(key), Value::Number(n), rest @ ..]) if n.as_u64().is_some() => {
+                Some([key, n, rest @ ..]) if key.is_str() && n.as_u64().is_some() => {
+                    let key = key.as_str().unwrap_or("");
                     let key = jobs.iter().map(|j| j.response_key).find(|k| *k == key).unwrap_or("");
                     by_entity
                         .entry((key, n.as_u64().unwrap_or(0) as usize))
@@ -296,10 +299,13 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let mut new_errors = Vec::new();
         for (job, slots) in jobs.iter().zip(slots_by_job) {
             let answers: &'r [Value] = match data.and_then(|d| d.get(job.response_key)) {
-                Some(list @ Value::Array(items)) => match job.output_rewrites {
-                    Some(rewrites) => self.rewritten(list, rewrites).as_array().map(Vec::as_slice).unwrap_or_default(),
-                    None => items,
-                },
+                Some(list) if list.is_array() => {
+                    let list = match job.output_rewrites {
+                        Some(rewrites) => self.rewritten(list, rewrites),
+                        None => list,
+                    };
+                    list.as_array().map(|a| a.as_slice()).unwrap_or_default()
+                }
                 _ => &[],
             };
             let mut slot = 0usize;
@@ -311,7 +317,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                     };
                     slot += 1;
                     // Every entity with this representation merges the same answer, uncopied.
-                    if let Some(Value::Object(answer)) = answers.get(index) {
+                    if let Some(answer) = answers.get(index).and_then(|a| a.as_object()) {
                         entity.merge(answer, &self.supergraph.types);
                     }
                     if let Some(errors) = by_entity.get(&(job.response_key, index)) {
@@ -362,10 +368,9 @@ fn fetch_error(service: &str, error: &FetchError) -> GraphqlError {
 
 fn json_path(path: &[Value]) -> Vec<PathSegment> {
     path.iter()
-        .filter_map(|p| match p {
-            Value::String(s) => Some(PathSegment::Key(s.clone())),
-            Value::Number(n) => n.as_u64().map(|i| PathSegment::Index(i as usize)),
-            _ => None,
+        .filter_map(|p| match p.as_str() {
+            Some(key) => Some(PathSegment::Key(key.to_string())),
+            None => p.as_u64().map(|i| PathSegment::Index(i as usize)),
         })
         .collect()
 }
@@ -373,9 +378,14 @@ fn json_path(path: &[Value]) -> Vec<PathSegment> {
 /// A subgraph's error as the client sees it: its message and extensions, the client's path,
 /// the subgraph's name, and a code when the subgraph gave none.
 fn subgraph_error(service: &str, error: &Value, path: Option<Vec<PathSegment>>) -> GraphqlError {
-    let message = error.get("message").and_then(Value::as_str).unwrap_or("subgraph error").to_string();
-    let mut extensions = error.get("extensions").and_then(Value::as_object).cloned().unwrap_or_default();
-    extensions.entry("code").or_insert_with(|| Value::String("DOWNSTREAM_SERVICE_ERROR".into()));
-    extensions.insert("serviceName".into(), Value::String(service.to_string()));
+    use serde_json::Value as Json;
+    let message = error.get("message").and_then(|m| m.as_str()).unwrap_or("subgraph error").to_string();
+    let mut extensions: Map<String, Json> = error
+        .get("extensions")
+        .filter(|e| e.is_object())
+        .and_then(|e| sonic_rs::from_value(e).ok())
+        .unwrap_or_default();
+    extensions.entry("code").or_insert_with(|| Json::String("DOWNSTREAM_SERVICE_ERROR".into()));
+    extensions.insert("serviceName".into(), Json::String(service.to_string()));
     GraphqlError { message, locations: Vec::new(), path, extensions }
 }

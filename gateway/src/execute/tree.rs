@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use sonic_rs::{JsonContainerTrait, JsonType, JsonValueTrait, Value};
 
 use super::client::SubgraphResponse;
 use crate::types::{Kind, TypeIndex};
@@ -56,8 +56,8 @@ pub struct Object<'r> {
 }
 
 impl<'r> Object<'r> {
-    fn borrowing(map: &'r Map<String, Value>) -> Self {
-        Self { members: map.iter().map(|(k, v)| (k.as_str(), Node::Value(v))).collect() }
+    fn borrowing(map: &'r sonic_rs::Object) -> Self {
+        Self { members: map.iter().map(|(k, v)| (k, Node::Value(v))).collect() }
     }
 
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Node<'r>> {
@@ -66,12 +66,12 @@ impl<'r> Object<'r> {
 
     /// Merges `source` in: members key by key. Of two `__typename`s the object type's wins: an
     /// `@interfaceObject` subgraph answers with the interface's name, which clients must never see.
-    pub fn merge(&mut self, source: &'r Map<String, Value>, types: &TypeIndex) {
+    pub fn merge(&mut self, source: &'r sonic_rs::Object, types: &TypeIndex) {
         if self.members.is_empty() {
             *self = Self::borrowing(source);
             return;
         }
-        for (key, value) in source {
+        for (key, value) in source.iter() {
             match self.members.iter_mut().find(|(k, _)| *k == key) {
                 Some((k, existing)) if *k == "__typename" => {
                     // Equal names (the common case) need no type lookup.
@@ -84,7 +84,7 @@ impl<'r> Object<'r> {
                     }
                 }
                 Some((_, existing)) => existing.merge(value, types),
-                None => self.members.push((key.as_str(), Node::Value(value))),
+                None => self.members.push((key, Node::Value(value))),
             }
         }
     }
@@ -94,23 +94,20 @@ impl<'r> Node<'r> {
     /// Merges `source` into this position: objects member by member, equal-length lists item
     /// by item; a null never replaces a value; anything else is replaced.
     pub fn merge(&mut self, source: &'r Value, types: &TypeIndex) {
-        match source {
-            Value::Object(map) => {
-                if let Some(object) = self.object_mut() {
-                    object.merge(map, types);
-                    return;
-                }
+        if let Some(map) = source.as_object() {
+            if let Some(object) = self.object_mut() {
+                object.merge(map, types);
+                return;
             }
-            Value::Array(items) => {
-                if let Some(list) = self.array_mut()
-                    && list.len() == items.len()
-                {
-                    list.iter_mut().zip(items).for_each(|(t, s)| t.merge(s, types));
-                    return;
-                }
+        } else if let Some(items) = source.as_array() {
+            if let Some(list) = self.array_mut()
+                && list.len() == items.len()
+            {
+                list.iter_mut().zip(items.iter()).for_each(|(t, s)| t.merge(s, types));
+                return;
             }
-            Value::Null if !Ref::from(&*self).is_null() => return,
-            _ => {}
+        } else if source.is_null() && !Ref::from(&*self).is_null() {
+            return;
         }
         *self = Node::Value(source);
     }
@@ -118,10 +115,7 @@ impl<'r> Node<'r> {
     /// This position as an object that can be merged into, if it holds an object.
     pub fn object_mut(&mut self) -> Option<&mut Object<'r>> {
         if let &mut Node::Value(value) = self {
-            match value {
-                Value::Object(map) => *self = Node::Object(Object::borrowing(map)),
-                _ => return None,
-            }
+            *self = Node::Object(Object::borrowing(value.as_object()?));
         }
         match self {
             Node::Object(object) => Some(object),
@@ -132,10 +126,7 @@ impl<'r> Node<'r> {
     /// This position as a list whose items can be merged into, if it holds a list.
     pub fn array_mut(&mut self) -> Option<&mut Vec<Node<'r>>> {
         if let &mut Node::Value(value) = self {
-            match value {
-                Value::Array(items) => *self = Node::Array(items.iter().map(Node::Value).collect()),
-                _ => return None,
-            }
+            *self = Node::Array(value.as_array()?.iter().map(Node::Value).collect());
         }
         match self {
             Node::Array(items) => Some(items),
@@ -155,7 +146,7 @@ pub enum Ref<'a> {
 #[derive(Clone, Copy, Debug)]
 pub enum ObjRef<'a> {
     Node(&'a Object<'a>),
-    Value(&'a Map<String, Value>),
+    Value(&'a sonic_rs::Object),
 }
 
 /// A read-only view of a list.
@@ -178,7 +169,7 @@ impl<'a> Ref<'a> {
     pub fn object(self) -> Option<ObjRef<'a>> {
         match self {
             Ref::Node(Node::Object(o)) => Some(ObjRef::Node(o)),
-            Ref::Node(Node::Value(Value::Object(m))) | Ref::Value(Value::Object(m)) => Some(ObjRef::Value(m)),
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.as_object().map(ObjRef::Value),
             _ => None,
         }
     }
@@ -186,9 +177,7 @@ impl<'a> Ref<'a> {
     pub fn list(self) -> Option<ListRef<'a>> {
         match self {
             Ref::Node(Node::Array(items)) => Some(ListRef::Node(items)),
-            Ref::Node(Node::Value(Value::Array(items))) | Ref::Value(Value::Array(items)) => {
-                Some(ListRef::Value(items))
-            }
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.as_array().map(|a| ListRef::Value(a.as_slice())),
             _ => None,
         }
     }
@@ -196,21 +185,28 @@ impl<'a> Ref<'a> {
     /// The value, when this position holds a scalar or null.
     pub fn leaf(self) -> Option<&'a Value> {
         match self {
-            Ref::Node(&Node::Value(v)) | Ref::Value(v) if !v.is_object() && !v.is_array() => Some(v),
+            Ref::Node(&Node::Value(v)) | Ref::Value(v)
+                if !matches!(v.get_type(), JsonType::Object | JsonType::Array) =>
+            {
+                Some(v)
+            }
             _ => None,
         }
     }
 
     pub fn is_null(self) -> bool {
-        self.leaf().is_some_and(Value::is_null)
+        match self {
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.is_null(),
+            _ => false,
+        }
     }
 
     pub fn as_str(self) -> Option<&'a str> {
-        self.leaf().and_then(Value::as_str)
+        self.leaf().and_then(|v| v.as_str())
     }
 
     pub fn as_bool(self) -> Option<bool> {
-        self.leaf().and_then(Value::as_bool)
+        self.leaf().and_then(|v| v.as_bool())
     }
 
     /// The member `key`, when this position holds an object.
@@ -221,9 +217,7 @@ impl<'a> Ref<'a> {
     /// Appends this position's JSON text.
     pub fn write_json(self, out: &mut Vec<u8>) {
         match self {
-            Ref::Node(&Node::Value(v)) | Ref::Value(v) => {
-                serde_json::to_writer(&mut *out, v).ok();
-            }
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => write_value(v, out),
             Ref::Node(Node::Object(object)) => {
                 out.push(b'{');
                 for (i, (key, value)) in object.members.iter().enumerate() {
@@ -250,11 +244,29 @@ impl<'a> Ref<'a> {
     }
 }
 
+/// Appends the JSON text of `value`, formatted as serde_json formats it (as clients have always
+/// seen it); scalars, the common case, without the serializer's machinery.
+pub fn write_value(value: &Value, out: &mut Vec<u8>) {
+    match value.get_type() {
+        JsonType::Null => out.extend_from_slice(b"null"),
+        JsonType::Boolean => out.extend_from_slice(if value.is_true() { b"true" } else { b"false" }),
+        JsonType::String => {
+            serde_json::to_writer(&mut *out, value.as_str().unwrap_or_default()).ok();
+        }
+        JsonType::Number => {
+            serde_json::to_writer(&mut *out, &value.as_number()).ok();
+        }
+        JsonType::Object | JsonType::Array => {
+            serde_json::to_writer(&mut *out, value).ok();
+        }
+    }
+}
+
 impl<'a> ObjRef<'a> {
     pub fn get(self, key: &str) -> Option<Ref<'a>> {
         match self {
             ObjRef::Node(object) => object.members.iter().find(|(k, _)| *k == key).map(|(_, v)| Ref::from(v)),
-            ObjRef::Value(map) => map.get(key).map(Ref::Value),
+            ObjRef::Value(map) => map.get(&key).map(Ref::Value),
         }
     }
 
@@ -266,7 +278,7 @@ impl<'a> ObjRef<'a> {
     pub fn members(self) -> Box<dyn Iterator<Item = (&'a str, Ref<'a>)> + 'a> {
         match self {
             ObjRef::Node(object) => Box::new(object.members.iter().map(|(k, v)| (*k, Ref::from(v)))),
-            ObjRef::Value(map) => Box::new(map.iter().map(|(k, v)| (k.as_str(), Ref::Value(v)))),
+            ObjRef::Value(map) => Box::new(map.iter().map(|(k, v)| (k, Ref::Value(v)))),
         }
     }
 }
@@ -304,7 +316,7 @@ impl<'a> From<&'a Object<'a>> for ObjRef<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     fn types() -> TypeIndex {
         let sdl = "type Query { a: Account } interface Account { id: ID } type Admin implements Account { id: ID }";
@@ -312,7 +324,7 @@ mod tests {
         TypeIndex::new(&document)
     }
 
-    fn text(object: Object<'_>) -> Value {
+    fn text(object: Object<'_>) -> serde_json::Value {
         let mut out = Vec::new();
         Ref::from(&Node::Object(object)).write_json(&mut out);
         serde_json::from_slice(&out).unwrap()
@@ -328,7 +340,7 @@ mod tests {
         object.merge(second.as_object().unwrap(), &types);
         assert_eq!(
             text(object),
-            json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "n": 5, "b": [1, 2],
+            serde_json::json!({"__typename": "Admin", "id": "1", "a": {"x": 1, "y": 2}, "n": 5, "b": [1, 2],
                    "l": [{"p": 1, "q": 1}, {"p": 2, "q": 2}]})
         );
         let interface = json!({"__typename": "Account", "id": "1"});
@@ -347,7 +359,39 @@ mod tests {
         let mut object = Object::default();
         object.merge(answer.as_object().unwrap(), &types);
         object.get_mut("user").unwrap().object_mut().unwrap().merge(extra.as_object().unwrap(), &types);
-        assert_eq!(text(object), json!({"user": {"id": "1", "name": "Ada"}}));
+        assert_eq!(text(object), serde_json::json!({"user": {"id": "1", "name": "Ada"}}));
         assert_eq!(answer, json!({"user": {"id": "1"}}));
+    }
+
+    #[test]
+    fn values_are_written_as_serde_json_writes_them() {
+        let scalars = [
+            "1",
+            "-7",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.5",
+            "2.0",
+            "1e21",
+            "1.0e-7",
+            "0.1",
+            "123456789.125",
+            r#""plain""#,
+            r#""quote \" slash \\ control \u0001 é 🦀""#,
+            "true",
+            "false",
+            "null",
+        ];
+        for text in scalars {
+            let value: Value = sonic_rs::from_str(text).unwrap();
+            let mut out = Vec::new();
+            write_value(&value, &mut out);
+            let expected = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(text).unwrap()).unwrap();
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{text}");
+        }
+        let text = r#"{"b":[1,2.5,{"c":null,"d":"x"}],"a":true}"#;
+        let mut out = Vec::new();
+        write_value(&sonic_rs::from_str(text).unwrap(), &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), text, "members keep their order");
     }
 }

@@ -3,10 +3,11 @@
 //! non-null position nulls the nearest nullable parent, with one error at its path).
 
 use serde_json::{Map, Value};
+use sonic_rs::JsonContainerTrait;
 
 use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
-use crate::execute::tree::{ObjRef, Ref};
+use crate::execute::tree::{ObjRef, Ref, write_value};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
 use crate::types::{Type, named};
@@ -209,22 +210,24 @@ impl<'a> Projector<'a> {
             }
             (_, FieldKind::Composite(shape)) => {
                 let Some(object) = value.object() else { return self.invalid(field, "an object") };
-                let object = match object.get("__ref").and_then(Ref::as_str) {
-                    Some(name) if named(ty).starts_with("__") => {
-                        match self.introspection.type_named(name).and_then(Value::as_object) {
-                            Some(resolved) => ObjRef::Value(resolved),
-                            None => return self.invalid(field, "a known type"),
-                        }
-                    }
-                    _ => object,
+                // Introspection types refer to one another by name.
+                let reference = named(ty).starts_with("__").then(|| object.get("__ref").and_then(Ref::as_str));
+                let object = match reference.flatten() {
+                    Some(name) => match self.introspection.type_named(name).and_then(|t| t.as_object()) {
+                        Some(resolved) => ObjRef::Value(resolved),
+                        None => return self.invalid(field, "a known type"),
+                    },
+                    None => object,
                 };
-                let runtime = object.typename();
+                // An object type's fields do not depend on what `__typename` says.
+                let runtime = if shape.polymorphic { object.typename() } else { None };
+                let type_name = runtime.unwrap_or(named(ty));
                 if let Some(owned) = self.verdict.owned_types
-                    && let Some(mark) = owned.get(runtime.unwrap_or(named(ty)))
+                    && let Some(mark) = owned.get(type_name)
                     && !self.may_see(mark, object)
                 {
                     let path = self.current_path();
-                    let message = format!("not allowed to see this {}", runtime.unwrap_or(named(ty)));
+                    let message = format!("not allowed to see this {type_name}");
                     self.errors.push(GraphqlError::new(codes::FORBIDDEN, message).with_path(path));
                     return Err(Bubble);
                 }
@@ -232,8 +235,7 @@ impl<'a> Projector<'a> {
             }
             _ => {
                 let Some(value) = value.leaf() else { return self.invalid(field, "a leaf value") };
-                // Serialising a JSON scalar into a Vec cannot fail.
-                serde_json::to_writer(&mut self.out, value).ok();
+                write_value(value, &mut self.out);
                 Ok(())
             }
         }

@@ -50,6 +50,8 @@ pub struct Shape {
     pub by_type: HashMap<String, Arc<[FieldShape]>>,
     /// For an object whose runtime type is unknown (no `__typename`): the declared type's fields.
     pub fallback: Arc<[FieldShape]>,
+    /// Whether the fields depend on the runtime type (an abstract declared type).
+    pub polymorphic: bool,
 }
 
 impl Shape {
@@ -90,6 +92,7 @@ impl<'a> Compiler<'a> {
         for runtime in &possible {
             shape.by_type.insert(runtime.clone(), self.fields(sets, runtime).into());
         }
+        shape.polymorphic = possible.len() != 1 || possible[0] != declared;
         shape.fallback = match shape.by_type.get(declared) {
             Some(fields) => fields.clone(),
             None => self.fields(sets, declared).into(),
