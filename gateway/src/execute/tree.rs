@@ -166,47 +166,43 @@ impl<'a> From<&'a Node<'a>> for Ref<'a> {
 }
 
 impl<'a> Ref<'a> {
+    /// The subgraph value at this position, when no answer was merged into it.
+    fn value(self) -> Option<&'a Value> {
+        match self {
+            Ref::Node(&Node::Value(v)) | Ref::Value(v) => Some(v),
+            Ref::Node(_) => None,
+        }
+    }
+
     pub fn object(self) -> Option<ObjRef<'a>> {
         match self {
             Ref::Node(Node::Object(o)) => Some(ObjRef::Node(o)),
-            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.as_object().map(ObjRef::Value),
-            _ => None,
+            _ => self.value()?.as_object().map(ObjRef::Value),
         }
     }
 
     pub fn list(self) -> Option<ListRef<'a>> {
         match self {
             Ref::Node(Node::Array(items)) => Some(ListRef::Node(items)),
-            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.as_array().map(|a| ListRef::Value(a.as_slice())),
-            _ => None,
+            _ => self.value()?.as_array().map(|a| ListRef::Value(a.as_slice())),
         }
     }
 
     /// The value, when this position holds a scalar or null.
     pub fn leaf(self) -> Option<&'a Value> {
-        match self {
-            Ref::Node(&Node::Value(v)) | Ref::Value(v)
-                if !matches!(v.get_type(), JsonType::Object | JsonType::Array) =>
-            {
-                Some(v)
-            }
-            _ => None,
-        }
+        self.value().filter(|v| !matches!(v.get_type(), JsonType::Object | JsonType::Array))
     }
 
     pub fn is_null(self) -> bool {
-        match self {
-            Ref::Node(&Node::Value(v)) | Ref::Value(v) => v.is_null(),
-            _ => false,
-        }
+        self.value().is_some_and(|v| v.is_null())
     }
 
     pub fn as_str(self) -> Option<&'a str> {
-        self.leaf().and_then(|v| v.as_str())
+        self.value().and_then(|v| v.as_str())
     }
 
     pub fn as_bool(self) -> Option<bool> {
-        self.leaf().and_then(|v| v.as_bool())
+        self.value().and_then(|v| v.as_bool())
     }
 
     /// The member `key`, when this position holds an object.
