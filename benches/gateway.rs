@@ -21,8 +21,9 @@
 //! Environment: `BENCH_SECONDS` (5 per measurement, after a 1 s warm-up), `BENCH_ROUNDS` (3),
 //! `BENCH_CONCURRENCY` (50), `BENCH_SCALE` (1: the classic demo data), `BENCH_QUERIES`
 //! (`users,topProducts,both`; a name that matches none measures only the single fetch),
-//! `BENCH_BRAID_BASELINE` (the path of another `braid` build, added to the single-fetch
-//! measurement to compare two versions in one run). Everything shares this machine's cores:
+//! `BENCH_BRAID_BASELINE` (the path of another `braid` build, or of a script that runs one with
+//! other settings, loaded in the same rounds and measured in the single fetch, to compare two
+//! versions in one run). Everything shares this machine's cores:
 //! ratios measured in one run hold, absolute numbers do not carry to another machine.
 
 use std::collections::BTreeMap;
@@ -114,6 +115,8 @@ impl Drop for TempDir {
 enum Kind {
     Braid,
     Hive,
+    /// Another build of Braid (`BENCH_BRAID_BASELINE`).
+    Baseline,
 }
 
 impl Kind {
@@ -121,6 +124,7 @@ impl Kind {
         match self {
             Kind::Braid => "braid",
             Kind::Hive => "hive",
+            Kind::Baseline => "baseline braid",
         }
     }
 }
@@ -213,6 +217,15 @@ fn supergraph_for(urls: &BTreeMap<String, String>) -> String {
 
 fn start_braid(supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {
     start_braid_bin(Path::new(BRAID), supergraph, dedupe)
+}
+
+/// The other build of Braid named by `BENCH_BRAID_BASELINE`, if any.
+fn baseline_bin() -> Option<PathBuf> {
+    std::env::var_os("BENCH_BRAID_BASELINE").map(PathBuf::from)
+}
+
+fn start_baseline(bin: &Path, supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {
+    start_braid_bin(bin, supergraph, dedupe).map(|g| Gateway { kind: Kind::Baseline, ..g })
 }
 
 fn start_braid_bin(bin: &Path, supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {
@@ -444,6 +457,9 @@ async fn main() {
             println!();
             println!("{label}");
             let mut gateways = vec![start_braid(&supergraph, dedupe).expect("braid starts")];
+            if let Some(bin) = baseline_bin() {
+                gateways.push(start_baseline(&bin, &supergraph, dedupe).expect("the baseline braid starts"));
+            }
             if let Ok(bin) = &hive {
                 match start_hive(bin, &dir.0, &supergraph, dedupe) {
                     Ok(g) => gateways.push(g),
@@ -474,6 +490,12 @@ async fn main() {
                 }
                 println!("  answer: {} bytes", braid.bytes.len());
             }
+            if let (Some(b), Some(o)) = (expected.get(&Kind::Braid), expected.get(&Kind::Baseline))
+                && b.value != o.value
+            {
+                println!("!! the baseline build answers differently from this build");
+                problems.push(format!("{label}: the baseline build of Braid answers differently"));
+            }
             if let (Some(b), Some(h)) = (expected.get(&Kind::Braid), expected.get(&Kind::Hive))
                 && b.value != h.value
             {
@@ -484,10 +506,9 @@ async fn main() {
             }
             let mut outcome = Outcome { query, dedupe, reports: BTreeMap::new(), peak: BTreeMap::new() };
             for round in 0..settings.rounds {
+                // Who goes first rotates from round to round.
                 let mut order: Vec<usize> = (0..gateways.len()).collect();
-                if round % 2 == 1 {
-                    order.reverse();
-                }
+                order.rotate_left(round % gateways.len());
                 for i in order {
                     let g = &mut gateways[i];
                     let Some(e) = expected.get(&g.kind) else { continue };
@@ -525,6 +546,7 @@ async fn main() {
     let overhead = single_fetch(&settings, &client, &urls, files, hive.as_ref().ok(), &mut problems).await;
 
     summary(&settings, &outcomes);
+    baseline_summary(&outcomes);
     if let Some(lines) = overhead {
         for line in lines {
             println!("{line}");
@@ -610,6 +632,38 @@ fn summary(settings: &Settings, outcomes: &[Outcome]) {
     }
 }
 
+/// This build against the baseline build, when one was given: the same loads, in the same rounds.
+fn baseline_summary(outcomes: &[Outcome]) {
+    if !outcomes.iter().any(|o| o.reports.contains_key(&Kind::Baseline)) {
+        return;
+    }
+    println!();
+    println!("This build against the baseline build (BENCH_BRAID_BASELINE), medians; ratio = this / baseline.");
+    println!(
+        "{:<12} {:<6} | {:>8} {:>7} | {:>10} {:>7} | {:>6} {:<20} {:>6}",
+        "query", "dedupe", "braid/s", "p99 ms", "baseline/s", "p99 ms", "RPS x", "(per round)", "p99 x"
+    );
+    for o in outcomes {
+        let empty = Vec::new();
+        let braid = o.reports.get(&Kind::Braid).unwrap_or(&empty);
+        let baseline = o.reports.get(&Kind::Baseline).unwrap_or(&empty);
+        let pairs: Vec<(&Report, &Report)> = braid.iter().zip(baseline).filter(|(b, o)| b.ok() && o.ok()).collect();
+        let rounds = pairs.iter().map(|(b, o)| format!("{:.2}", b.rps / o.rps)).collect::<Vec<_>>().join(" ");
+        println!(
+            "{:<12} {:<6} | {:>8.0} {:>7.2} | {:>10.0} {:>7.2} | {:>6.2} {:<20} {:>6.2}",
+            o.query,
+            if o.dedupe { "on" } else { "off" },
+            median(pairs.iter().map(|(b, _)| b.rps).collect()),
+            median(pairs.iter().map(|(b, _)| ms(b.p99)).collect()),
+            median(pairs.iter().map(|(_, o)| o.rps).collect()),
+            median(pairs.iter().map(|(_, o)| ms(o.p99)).collect()),
+            median(pairs.iter().map(|(b, o)| b.rps / o.rps).collect()),
+            format!("({rounds})"),
+            median(pairs.iter().map(|(b, o)| ms(b.p99) / ms(o.p99)).collect()),
+        );
+    }
+}
+
 /// The files a measurement starts processes from.
 #[derive(Clone, Copy)]
 struct Files<'a> {
@@ -653,8 +707,8 @@ async fn single_fetch(
     };
     // Another build of braid (`BENCH_BRAID_BASELINE=path`), measured in the same rounds: how a
     // change moved the figure, side by side rather than across runs.
-    let baseline = std::env::var_os("BENCH_BRAID_BASELINE")
-        .map(|bin| start_braid_bin(Path::new(&bin), supergraph, false).expect("the baseline braid starts"));
+    let baseline =
+        baseline_bin().map(|bin| start_baseline(&bin, supergraph, false).expect("the baseline braid starts"));
     let mut targets: Vec<(&str, String)> = vec![("products subgraph directly", products.clone())];
     targets.push(("through braid", braid.addr.clone()));
     if let Some(h) = &hive {

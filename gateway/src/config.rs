@@ -67,11 +67,23 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Time limit for one client request, in milliseconds.
     pub request_timeout_ms: u64,
+    /// Threads serving requests, each with its own event loop and subgraph connections; 0 means
+    /// one per available core.
+    pub workers: usize,
+    /// Serve on one work-stealing runtime shared by all cores instead (`workers` is then
+    /// ignored): it keeps every core busy when the gateway shares its cores with other busy
+    /// processes, at the price of threads waking one another on every request.
+    pub work_stealing: bool,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        Self { listen: SocketAddr::from(([127, 0, 0, 1], 4000)), request_timeout_ms: 30_000 }
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4000)),
+            request_timeout_ms: 30_000,
+            workers: 0,
+            work_stealing: false,
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod server;
 pub mod single_flight;
 pub mod supergraph;
 pub mod types;
+pub mod workers;
 
 pub use config::GatewayConfig;
 pub use error::GatewayError;
@@ -44,6 +45,7 @@ pub async fn run(
         })?;
     let supergraph = load(&path)?;
     let hot_reload = config.supergraph.hot_reload;
+    let (workers, work_stealing) = (workers::count(config.server.workers), config.server.work_stealing);
     let cache = braid_kit::cache::from_config(&config.access.cache)
         .await
         .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?;
@@ -56,7 +58,11 @@ pub async fn run(
         }))
     });
     let router = server::router(gateway, metrics);
-    let result = server::serve(listener, router, shutdown).await;
+    let result = if work_stealing {
+        server::serve(listener, router, shutdown).await
+    } else {
+        workers::serve(listener, router, workers, shutdown).await
+    };
     let _ = stop_tx.send(true);
     if let Some(watcher) = watcher {
         let _ = watcher.await;

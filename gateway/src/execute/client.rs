@@ -91,9 +91,15 @@ impl EndpointMetrics {
     }
 }
 
+type Http = Client<HttpConnector, Full<Bytes>>;
+
 /// Sends GraphQL requests to subgraphs.
 pub struct SubgraphClient {
-    http: Client<HttpConnector, Full<Bytes>>,
+    /// One connection pool per thread: a gateway worker (`crate::workers`) runs its own event
+    /// loop, and a connection driven by another thread's loop would wake that thread twice per
+    /// fetch.
+    http: thread_local::ThreadLocal<Http>,
+    pool_idle_per_host: usize,
     endpoints: HashMap<String, Endpoint>,
     dedupe: bool,
     in_flight: SingleFlight<Answer>,
@@ -102,13 +108,6 @@ pub struct SubgraphClient {
 impl SubgraphClient {
     /// A client for the subgraphs `endpoints` names, with the URL and timeout overrides of `config`.
     pub fn new(endpoints: &HashMap<String, String>, config: &GatewayConfig) -> Result<Self, String> {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        let http = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(config.traffic.pool_idle_per_host)
-            .build(connector);
         let mut map = HashMap::new();
         for (name, url) in endpoints {
             let overrides = config.subgraphs.get(name);
@@ -121,11 +120,27 @@ impl SubgraphClient {
             );
         }
         Ok(Self {
-            http,
+            http: thread_local::ThreadLocal::new(),
+            pool_idle_per_host: config.traffic.pool_idle_per_host,
             endpoints: map,
             dedupe: config.traffic.dedupe_subgraph_requests,
             in_flight: SingleFlight::default(),
         })
+    }
+
+    /// This thread's connection pool.
+    fn http(&self) -> Http {
+        self.http
+            .get_or(|| {
+                let mut connector = HttpConnector::new();
+                connector.set_nodelay(true);
+                connector.set_keepalive(Some(Duration::from_secs(60)));
+                Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(Duration::from_secs(90))
+                    .pool_max_idle_per_host(self.pool_idle_per_host)
+                    .build(connector)
+            })
+            .clone()
     }
 
     /// POSTs `body` to the subgraph `name` and returns its decoded response.
@@ -135,8 +150,7 @@ impl SubgraphClient {
         let result = if self.dedupe && may_dedupe {
             self.shared(name, endpoint, body, headers).await
         } else {
-            send(self.http.clone(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
-                .await
+            send(self.http(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone()).await
         };
         let elapsed = started.elapsed().as_secs_f64();
         if result.is_ok() {
@@ -154,7 +168,7 @@ impl SubgraphClient {
         let (answer, joined) = self
             .in_flight
             .run(key, || {
-                send(self.http.clone(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
+                send(self.http(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
                     .boxed()
             })
             .await;
@@ -180,14 +194,7 @@ fn fetch_key(name: &str, body: &[u8], headers: &HeaderMap) -> u64 {
     hasher.digest()
 }
 
-async fn send(
-    http: Client<HttpConnector, Full<Bytes>>,
-    name: String,
-    uri: http::Uri,
-    timeout: Duration,
-    body: Bytes,
-    headers: HeaderMap,
-) -> Answer {
+async fn send(http: Http, name: String, uri: http::Uri, timeout: Duration, body: Bytes, headers: HeaderMap) -> Answer {
     let mut request =
         Request::post(uri).body(Full::new(body)).map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?;
     *request.headers_mut() = headers;

@@ -258,7 +258,51 @@ pub fn write_value(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// Looks up the members of one object in the order they are asked for: each lookup first tries
+/// the member after the last one found (subgraphs answer in the order the fetch asked), and
+/// searches the whole object only when that is not it.
+pub struct Cursor<'a> {
+    object: ObjRef<'a>,
+    next: Members<'a>,
+}
+
+enum Members<'a> {
+    Node(std::slice::Iter<'a, (&'a str, Node<'a>)>),
+    Value(std::iter::Peekable<sonic_rs::value::object::Iter<'a>>),
+}
+
+impl<'a> Cursor<'a> {
+    pub fn get(&mut self, key: &str) -> Option<Ref<'a>> {
+        let next = match &mut self.next {
+            Members::Node(members) => {
+                let ahead = members.clone().next().filter(|(k, _)| *k == key).map(|(_, v)| Ref::from(v));
+                if ahead.is_some() {
+                    members.next();
+                }
+                ahead
+            }
+            Members::Value(members) => match members.peek() {
+                Some(&(k, v)) if k == key => {
+                    members.next();
+                    Some(Ref::Value(v))
+                }
+                _ => None,
+            },
+        };
+        next.or_else(|| self.object.get(key))
+    }
+}
+
 impl<'a> ObjRef<'a> {
+    /// A cursor over this object's members, for lookups in member order.
+    pub fn cursor(self) -> Cursor<'a> {
+        let next = match self {
+            ObjRef::Node(object) => Members::Node(object.members.iter()),
+            ObjRef::Value(map) => Members::Value(map.iter().peekable()),
+        };
+        Cursor { object: self, next }
+    }
+
     pub fn get(self, key: &str) -> Option<Ref<'a>> {
         match self {
             ObjRef::Node(object) => object.members.iter().find(|(k, _)| *k == key).map(|(_, v)| Ref::from(v)),
@@ -345,6 +389,25 @@ mod tests {
         object.merge(interface.as_object().unwrap(), &types);
         object.merge(concrete.as_object().unwrap(), &types);
         assert_eq!(ObjRef::from(&object).typename(), Some("Admin"));
+    }
+
+    #[test]
+    fn a_cursor_finds_members_in_any_order_and_twice() {
+        let types = types();
+        let answer = json!({"a": 1, "b": 2, "c": 3});
+        let mut merged = Object::default();
+        merged.merge(answer.as_object().unwrap(), &types);
+        let objects = [ObjRef::Value(answer.as_object().unwrap()), ObjRef::from(&merged)];
+        for object in objects {
+            let mut cursor = object.cursor();
+            let asked = ["a", "c", "b", "b", "missing", "c", "a"];
+            let found: Vec<Option<String>> = asked
+                .iter()
+                .map(|key| cursor.get(key).and_then(Ref::leaf).map(|v| sonic_rs::to_string(v).unwrap()))
+                .collect();
+            let expected = [Some("1"), Some("3"), Some("2"), Some("2"), None, Some("3"), Some("1")];
+            assert_eq!(found, expected.map(|e| e.map(String::from)));
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use sonic_rs::JsonContainerTrait;
 
 use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
-use crate::execute::tree::{ObjRef, Ref, write_value};
+use crate::execute::tree::{Cursor, ObjRef, Ref, write_value};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
 use crate::types::{Type, named};
@@ -60,6 +60,7 @@ impl<'a> Projector<'a> {
     fn object(&mut self, object: ObjRef<'a>, fields: &'a [FieldShape]) -> Result<(), Bubble> {
         self.out.push(b'{');
         let mut first = true;
+        let mut members = object.cursor();
         for field in fields {
             if !self.included(field) {
                 continue;
@@ -73,7 +74,7 @@ impl<'a> Projector<'a> {
             self.out.extend_from_slice(b"\":");
             let depth = self.path.len();
             self.path.push(Step::Key(&field.key));
-            let result = self.field(object, field);
+            let result = self.field(object, &mut members, field);
             self.path.truncate(depth);
             result?;
         }
@@ -81,7 +82,7 @@ impl<'a> Projector<'a> {
         Ok(())
     }
 
-    fn field(&mut self, object: ObjRef<'a>, field: &'a FieldShape) -> Result<(), Bubble> {
+    fn field(&mut self, object: ObjRef<'a>, members: &mut Cursor<'a>, field: &'a FieldShape) -> Result<(), Bubble> {
         let value = match (&field.kind, field.name.as_str()) {
             (FieldKind::Typename, _) => {
                 let name = object.typename().unwrap_or(&field.parent);
@@ -93,7 +94,7 @@ impl<'a> Projector<'a> {
                 Some(Value::String(name)) => self.introspection.type_named(&name).map(Ref::Value),
                 _ => None,
             },
-            _ => object.get(&field.key),
+            _ => members.get(&field.key),
         };
         if let Some(code) = self.refusal(object, field) {
             return self.refuse(code, field);

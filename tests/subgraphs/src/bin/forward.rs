@@ -1,7 +1,8 @@
 //! A bare HTTP forwarder: every `POST /graphql` body goes unchanged to one upstream URL and the
 //! upstream's answer comes back unchanged. No GraphQL work at all, on the same HTTP stack as the
-//! gateway (axum, a pooled hyper client): the gateway benchmark uses it to show what one
-//! loopback proxy hop costs on the machine, the floor under any gateway's added latency.
+//! gateway (axum, a pooled hyper client, and like each gateway worker one single-threaded event
+//! loop): the gateway benchmark uses it to show what one loopback proxy hop costs on the
+//! machine, the floor under any gateway's added latency.
 //!
 //! ```text
 //! forward LISTEN UPSTREAM      e.g. forward 127.0.0.1:0 http://127.0.0.1:4002/graphql
@@ -58,7 +59,7 @@ fn main() -> ExitCode {
         eprintln!("forward: LISTEN must be host:port and UPSTREAM_URL an http URL");
         return ExitCode::from(2);
     };
-    let runtime = match tokio::runtime::Runtime::new() {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("forward: cannot start the runtime: {error}");
