@@ -67,6 +67,8 @@ type Answer = Result<Arc<SubgraphResponse>, FetchError>;
 
 struct Endpoint {
     uri: http::Uri,
+    /// The `Host` header, made once (the HTTP client would format it for every request).
+    host: Option<HeaderValue>,
     timeout: Duration,
     metrics: EndpointMetrics,
 }
@@ -114,9 +116,10 @@ impl SubgraphClient {
             let url = overrides.and_then(|o| o.url.clone()).unwrap_or_else(|| url.clone());
             let uri = url.parse::<http::Uri>().map_err(|e| format!("subgraph '{name}' URL {url}: {e}"))?;
             let timeout_ms = overrides.and_then(|o| o.timeout_ms).unwrap_or(config.traffic.subgraph_timeout_ms);
+            let host = host_header(&uri);
             map.insert(
                 name.clone(),
-                Endpoint { uri, timeout: Duration::from_millis(timeout_ms), metrics: EndpointMetrics::new(name) },
+                Endpoint { uri, host, timeout: Duration::from_millis(timeout_ms), metrics: EndpointMetrics::new(name) },
             );
         }
         Ok(Self {
@@ -150,7 +153,7 @@ impl SubgraphClient {
         let result = if self.dedupe && may_dedupe {
             self.shared(name, endpoint, body, headers).await
         } else {
-            send(self.http(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone()).await
+            send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).await
         };
         let elapsed = started.elapsed().as_secs_f64();
         if result.is_ok() {
@@ -167,10 +170,7 @@ impl SubgraphClient {
         let key = fetch_key(name, &body, headers);
         let (answer, joined) = self
             .in_flight
-            .run(key, || {
-                send(self.http(), name.to_string(), endpoint.uri.clone(), endpoint.timeout, body, headers.clone())
-                    .boxed()
-            })
+            .run(key, || send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).boxed())
             .await;
         if joined {
             endpoint.metrics.deduplicated.increment(1);
@@ -194,11 +194,42 @@ fn fetch_key(name: &str, body: &[u8], headers: &HeaderMap) -> u64 {
     hasher.digest()
 }
 
-async fn send(http: Http, name: String, uri: http::Uri, timeout: Duration, body: Bytes, headers: HeaderMap) -> Answer {
+/// `host[:port]` of `uri`, the port left out when it is the scheme's default (as HTTP clients send it).
+fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
+    let host = uri.host().filter(|h| !h.is_empty())?;
+    let default_port = match uri.scheme_str() {
+        Some("https") => 443,
+        _ => 80,
+    };
+    let value = match uri.port_u16() {
+        Some(port) if port != default_port => format!("{host}:{port}"),
+        _ => host.to_string(),
+    };
+    HeaderValue::from_str(&value).ok()
+}
+
+/// Where one fetch goes.
+struct Target {
+    uri: http::Uri,
+    host: Option<HeaderValue>,
+    timeout: Duration,
+}
+
+impl Endpoint {
+    fn target(&self) -> Target {
+        Target { uri: self.uri.clone(), host: self.host.clone(), timeout: self.timeout }
+    }
+}
+
+async fn send(http: Http, name: String, target: Target, body: Bytes, headers: HeaderMap) -> Answer {
+    let Target { uri, host, timeout } = target;
     let mut request =
         Request::post(uri).body(Full::new(body)).map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?;
     *request.headers_mut() = headers;
     let request_headers = request.headers_mut();
+    if let Some(host) = host {
+        request_headers.insert(header::HOST, host);
+    }
     request_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     request_headers
         .insert(header::ACCEPT, HeaderValue::from_static("application/graphql-response+json, application/json"));
@@ -236,4 +267,21 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_host_header_leaves_out_only_the_default_port() {
+        let host = |url: &str| host_header(&url.parse().unwrap()).map(|v| v.to_str().unwrap().to_string());
+        assert_eq!(host("http://127.0.0.1:4002/graphql").as_deref(), Some("127.0.0.1:4002"));
+        assert_eq!(host("http://products.internal/graphql").as_deref(), Some("products.internal"));
+        assert_eq!(host("http://products.internal:80/graphql").as_deref(), Some("products.internal"));
+        assert_eq!(host("https://products.internal:443/").as_deref(), Some("products.internal"));
+        assert_eq!(host("https://products.internal:80/").as_deref(), Some("products.internal:80"));
+        assert_eq!(host("http://[::1]:8080/graphql").as_deref(), Some("[::1]:8080"));
+        assert_eq!(host("/graphql"), None);
+    }
 }

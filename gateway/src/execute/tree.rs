@@ -246,9 +246,7 @@ pub fn write_value(value: &Value, out: &mut Vec<u8>) {
     match value.get_type() {
         JsonType::Null => out.extend_from_slice(b"null"),
         JsonType::Boolean => out.extend_from_slice(if value.is_true() { b"true" } else { b"false" }),
-        JsonType::String => {
-            serde_json::to_writer(&mut *out, value.as_str().unwrap_or_default()).ok();
-        }
+        JsonType::String => write_str(value.as_str().unwrap_or_default(), out),
         JsonType::Number => {
             serde_json::to_writer(&mut *out, &value.as_number()).ok();
         }
@@ -291,6 +289,19 @@ impl<'a> Cursor<'a> {
         };
         next.or_else(|| self.object.get(key))
     }
+}
+
+/// Appends `s` as a JSON string, escaped as serde_json escapes it; the common string that needs
+/// no escape is copied as it is.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        serde_json::to_writer(&mut *out, s).ok();
+        return;
+    }
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 impl<'a> ObjRef<'a> {
@@ -437,6 +448,8 @@ mod tests {
             "123456789.125",
             r#""plain""#,
             r#""quote \" slash \\ control \u0001 é 🦀""#,
+            r#""no escape: é 🦀 / \u007f <>""#,
+            r#""tab\tonly""#,
             "true",
             "false",
             "null",

@@ -7,7 +7,7 @@ use sonic_rs::JsonContainerTrait;
 
 use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
-use crate::execute::tree::{Cursor, ObjRef, Ref, write_value};
+use crate::execute::tree::{Cursor, ObjRef, Ref, write_str, write_value};
 use crate::introspection::Introspection;
 use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
 use crate::types::{Type, named};
@@ -86,7 +86,7 @@ impl<'a> Projector<'a> {
         let value = match (&field.kind, field.name.as_str()) {
             (FieldKind::Typename, _) => {
                 let name = object.typename().unwrap_or(&field.parent);
-                write_string(&mut self.out, name);
+                write_str(name, &mut self.out);
                 return Ok(());
             }
             (_, "__schema") => Some(Ref::Value(self.introspection.schema())),
@@ -288,9 +288,4 @@ impl<'a> Projector<'a> {
             })
             .collect()
     }
-}
-
-/// Appends `s` as a JSON string.
-pub fn write_string(out: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(out, s).ok();
 }
