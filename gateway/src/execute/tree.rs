@@ -270,6 +270,7 @@ enum Members<'a> {
 }
 
 impl<'a> Cursor<'a> {
+    /// The member `key`, if the object has one.
     pub fn get(&mut self, key: &str) -> Option<Ref<'a>> {
         let next = match &mut self.next {
             Members::Node(members) => {
