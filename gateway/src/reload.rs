@@ -15,10 +15,10 @@ use crate::supergraph::Supergraph;
 /// Watches `path` until `shutdown` resolves.
 pub async fn watch(gateway: Arc<Gateway>, path: PathBuf, shutdown: impl Future<Output = ()>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let file_name = path.file_name().map(|n| n.to_os_string());
+    let file_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     let mut watcher = match notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
-            && event.paths.iter().any(|p| p.file_name().map(|n| n.to_os_string()) == file_name)
+            && changes(&event, &file_name)
         {
             let _ = tx.send(());
         }
@@ -52,6 +52,19 @@ pub async fn watch(gateway: Arc<Gateway>, path: PathBuf, shutdown: impl Future<O
     }
 }
 
+/// Whether `event` may have changed the file `file_name`. Opening and reading it may not: the
+/// reload itself reads the file, and reacting to that would read it again, forever. A writer
+/// closing it may (the last write is then complete).
+fn changes(event: &notify::Event, file_name: &std::ffi::OsStr) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    let kind_counts = match event.kind {
+        notify::EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        notify::EventKind::Access(_) => false,
+        _ => true,
+    };
+    kind_counts && event.paths.iter().any(|p| p.file_name() == Some(file_name))
+}
+
 /// Loads `path` and swaps it in if it is a valid supergraph different from the current one.
 pub fn reload(gateway: &Gateway, path: &Path) {
     let text = match std::fs::read_to_string(path) {
@@ -73,6 +86,39 @@ pub fn reload(gateway: &Gateway, path: &Path) {
         Err(error) => {
             tracing::error!(%error, path = %path.display(), "supergraph reload rejected; keeping the current schema");
             metrics::counter!("braid_gateway_schema_reloads_total", "result" => "rejected").increment(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use notify::event::{AccessKind, AccessMode, CreateKind, DataChange, ModifyKind, RemoveKind, RenameMode};
+    use notify::{Event, EventKind};
+
+    use super::*;
+
+    #[test]
+    fn writes_and_renames_of_the_file_count_but_reading_it_does_not() {
+        let event = |kind, file: &str| Event::new(kind).add_path(PathBuf::from("/etc/braid").join(file));
+        let name = std::ffi::OsStr::new("supergraph.graphql");
+        let counted = [
+            EventKind::Modify(ModifyKind::Data(DataChange::Content)),
+            EventKind::Modify(ModifyKind::Name(RenameMode::To)),
+            EventKind::Create(CreateKind::File),
+            EventKind::Remove(RemoveKind::File),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+            EventKind::Any,
+        ];
+        for kind in counted {
+            assert!(changes(&event(kind, "supergraph.graphql"), name), "{kind:?}");
+            assert!(!changes(&event(kind, "other.graphql"), name), "{kind:?} of another file");
+        }
+        for kind in [
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Access(AccessKind::Read),
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+        ] {
+            assert!(!changes(&event(kind, "supergraph.graphql"), name), "{kind:?}");
         }
     }
 }
