@@ -81,13 +81,21 @@ pub async fn serve(
         })?;
     }
     drop(done_tx);
+    let started = senders.len();
     accept(&listener, &senders, shutdown).await;
     drop(senders);
     let _ = stop_tx.send(true);
-    // Each worker reports once its connections have drained; wait off the async threads.
-    tokio::task::spawn_blocking(move || done_rx.iter().find(|r| r.is_err()).unwrap_or(Ok(())))
-        .await
-        .unwrap_or_else(|e| Err(io::Error::other(e)))
+    // Each worker reports once its connections have drained; wait off the async threads. A
+    // worker that panicked reports nothing.
+    tokio::task::spawn_blocking(move || {
+        let results: Vec<io::Result<()>> = done_rx.iter().collect();
+        if results.len() < started {
+            return Err(io::Error::other("a gateway worker stopped unexpectedly"));
+        }
+        results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+    })
+    .await
+    .unwrap_or_else(|e| Err(io::Error::other(e)))
 }
 
 /// Keeps a timer due within a quarter of a second, for the life of the worker. Setting a timer
