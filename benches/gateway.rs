@@ -647,19 +647,20 @@ fn baseline_summary(outcomes: &[Outcome]) {
         let empty = Vec::new();
         let braid = o.reports.get(&Kind::Braid).unwrap_or(&empty);
         let baseline = o.reports.get(&Kind::Baseline).unwrap_or(&empty);
-        let pairs: Vec<(&Report, &Report)> = braid.iter().zip(baseline).filter(|(b, o)| b.ok() && o.ok()).collect();
-        let rounds = pairs.iter().map(|(b, o)| format!("{:.2}", b.rps / o.rps)).collect::<Vec<_>>().join(" ");
+        let pairs: Vec<(&Report, &Report)> =
+            braid.iter().zip(baseline).filter(|(b, base)| b.ok() && base.ok()).collect();
+        let rounds = pairs.iter().map(|(b, base)| format!("{:.2}", b.rps / base.rps)).collect::<Vec<_>>().join(" ");
         println!(
             "{:<12} {:<6} | {:>8.0} {:>7.2} | {:>10.0} {:>7.2} | {:>6.2} {:<20} {:>6.2}",
             o.query,
             if o.dedupe { "on" } else { "off" },
             median(pairs.iter().map(|(b, _)| b.rps).collect()),
             median(pairs.iter().map(|(b, _)| ms(b.p99)).collect()),
-            median(pairs.iter().map(|(_, o)| o.rps).collect()),
-            median(pairs.iter().map(|(_, o)| ms(o.p99)).collect()),
-            median(pairs.iter().map(|(b, o)| b.rps / o.rps).collect()),
+            median(pairs.iter().map(|(_, base)| base.rps).collect()),
+            median(pairs.iter().map(|(_, base)| ms(base.p99)).collect()),
+            median(pairs.iter().map(|(b, base)| b.rps / base.rps).collect()),
             format!("({rounds})"),
-            median(pairs.iter().map(|(b, o)| ms(b.p99) / ms(o.p99)).collect()),
+            median(pairs.iter().map(|(b, base)| ms(b.p99) / ms(base.p99)).collect()),
         );
     }
 }

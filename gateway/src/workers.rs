@@ -16,10 +16,13 @@ use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
+/// An accepted connection on its way to a worker: the std socket and the peer's address.
+type Accepted = (std::net::TcpStream, SocketAddr);
+
 /// A worker's end of the acceptor: connections arrive already accepted, as std sockets, and are
 /// registered with the worker's own event loop.
 struct Handoff {
-    connections: mpsc::UnboundedReceiver<std::net::TcpStream>,
+    connections: mpsc::UnboundedReceiver<Accepted>,
     local: SocketAddr,
 }
 
@@ -30,8 +33,7 @@ impl axum::serve::Listener for Handoff {
     async fn accept(&mut self) -> (TcpStream, SocketAddr) {
         loop {
             // A closed channel means the acceptor stopped: wait for the shutdown signal.
-            let Some(stream) = self.connections.recv().await else { std::future::pending().await };
-            let peer = stream.peer_addr().unwrap_or(self.local);
+            let Some((stream, peer)) = self.connections.recv().await else { std::future::pending().await };
             match TcpStream::from_std(stream) {
                 Ok(stream) => return (stream, peer),
                 Err(error) => tracing::warn!(%error, "cannot register an accepted connection"),
@@ -111,7 +113,7 @@ async fn keep_a_timer_due() {
 /// Accepts connections and deals them to the workers in turn until `shutdown` resolves.
 async fn accept(
     listener: &TcpListener,
-    workers: &[mpsc::UnboundedSender<std::net::TcpStream>],
+    workers: &[mpsc::UnboundedSender<Accepted>],
     shutdown: impl Future<Output = ()>,
 ) {
     tokio::pin!(shutdown);
@@ -121,13 +123,13 @@ async fn accept(
             () = &mut shutdown => return,
             accepted = listener.accept() => accepted,
         };
-        match accepted.and_then(|(stream, _)| {
+        match accepted.and_then(|(stream, peer)| {
             // Responses leave in one write; do not let Nagle hold back a small one.
             stream.set_nodelay(true)?;
-            stream.into_std()
+            Ok((stream.into_std()?, peer))
         }) {
-            Ok(stream) => {
-                if workers[next].send(stream).is_err() {
+            Ok(connection) => {
+                if workers[next].send(connection).is_err() {
                     tracing::error!(worker = next, "a gateway worker stopped; no longer accepting");
                     return;
                 }

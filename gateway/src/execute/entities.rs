@@ -8,7 +8,7 @@ use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{FetchNodePathSegment, FetchRewrite, FlattenNodePathSegment};
 use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value};
 
-use super::tree::{Node, ObjRef, Object, Ref};
+use super::tree::{Node, ObjRef, Object, Ref, write_str};
 use crate::error::PathSegment;
 use crate::types::TypeIndex;
 
@@ -161,7 +161,7 @@ fn write_fields<'s>(
                     out.push(b',');
                 }
                 written.push(&field.name);
-                serde_json::to_writer(&mut *out, &field.name).ok();
+                write_str(&field.name, out);
                 out.push(b':');
                 if field.selections.items.is_empty() {
                     value.write_json(out);

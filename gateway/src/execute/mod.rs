@@ -22,7 +22,7 @@ use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
 use client::{FetchError, SubgraphClient, SubgraphResponse};
 use entities::{Representations, Trail, rewrite, trail_path, visit, visit_mut, write_representation};
-use tree::{Arena, Node, Ref};
+use tree::{Arena, Node, Ref, write_str};
 
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
@@ -183,7 +183,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                 body.push(b',');
             }
             first = false;
-            serde_json::to_writer(&mut *body, name).ok();
+            write_str(name, body);
             body.push(b':');
         };
         for (name, json) in extra {

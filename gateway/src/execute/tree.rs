@@ -220,7 +220,7 @@ impl<'a> Ref<'a> {
                     if i > 0 {
                         out.push(b',');
                     }
-                    serde_json::to_writer(&mut *out, key).ok();
+                    write_str(key, out);
                     out.push(b':');
                     Ref::from(value).write_json(out);
                 }
@@ -273,13 +273,13 @@ impl<'a> Cursor<'a> {
     /// The member `key`, if the object has one.
     pub fn get(&mut self, key: &str) -> Option<Ref<'a>> {
         let next = match &mut self.next {
-            Members::Node(members) => {
-                let ahead = members.clone().next().filter(|(k, _)| *k == key).map(|(_, v)| Ref::from(v));
-                if ahead.is_some() {
+            Members::Node(members) => match members.as_slice().first() {
+                Some((k, v)) if *k == key => {
                     members.next();
+                    Some(Ref::from(v))
                 }
-                ahead
-            }
+                _ => None,
+            },
             Members::Value(members) => match members.peek() {
                 Some(&(k, v)) if k == key => {
                     members.next();
