@@ -209,31 +209,47 @@ async fn run(
     }
 }
 
+/// The members of a POST body; each is read as any JSON value first so that a wrong type gets
+/// an error naming the member. Other members are ignored.
+#[derive(serde::Deserialize)]
+struct PostBody {
+    #[serde(default)]
+    query: Option<Value>,
+    #[serde(default, rename = "operationName")]
+    operation_name: Option<Value>,
+    #[serde(default)]
+    variables: Option<Value>,
+    #[serde(default)]
+    extensions: Option<Value>,
+}
+
 /// Decodes a POST body, checking each member's type.
 fn request_from_json(bytes: &Bytes) -> Result<GraphqlRequest, RequestError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| RequestError::bad(codes::BAD_REQUEST, format!("the request body is not valid JSON: {e}")))?;
-    let Value::Object(mut object) = value else {
+    let not_json = |e: serde_json::Error| {
+        RequestError::bad(codes::BAD_REQUEST, format!("the request body is not valid JSON: {e}"))
+    };
+    // A struct also decodes from a JSON array; only an object is a request.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(not_json)?;
         return Err(RequestError::bad(codes::BAD_REQUEST, "the request body must be a JSON object"));
+    }
+    let body: PostBody = serde_json::from_slice(bytes).map_err(not_json)?;
+    let string = |value: Option<Value>, name: &str| match value {
+        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a string"))),
     };
-    let query = match object.remove("query") {
-        Some(Value::String(q)) => Some(q),
-        None | Some(Value::Null) => None,
-        Some(_) => return Err(RequestError::bad(codes::BAD_REQUEST, "`query` must be a string")),
-    };
-    let operation_name = match object.remove("operationName") {
-        Some(Value::String(n)) => Some(n),
-        None | Some(Value::Null) => None,
-        Some(_) => return Err(RequestError::bad(codes::BAD_REQUEST, "`operationName` must be a string")),
-    };
-    let mut object_member = |name: &str| match object.remove(name) {
+    let object = |value: Option<Value>, name: &str| match value {
         Some(Value::Object(map)) => Ok(Some(map)),
         None | Some(Value::Null) => Ok(None),
         Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be an object"))),
     };
-    let variables = object_member("variables")?;
-    let extensions = object_member("extensions")?;
-    Ok(GraphqlRequest { query, operation_name, variables, extensions })
+    Ok(GraphqlRequest {
+        query: string(body.query, "query")?,
+        operation_name: string(body.operation_name, "operationName")?,
+        variables: object(body.variables, "variables")?,
+        extensions: object(body.extensions, "extensions")?,
+    })
 }
 
 /// A request refused before execution. With `application/json`, errors about the document
@@ -259,4 +275,49 @@ fn not_acceptable() -> Response {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "internal error");
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(body: &str) -> Result<GraphqlRequest, String> {
+        request_from_json(&Bytes::copy_from_slice(body.as_bytes())).map_err(|e| {
+            assert_eq!(e.status, StatusCode::BAD_REQUEST);
+            assert_eq!(e.errors[0].code(), Some(codes::BAD_REQUEST));
+            e.errors[0].message.clone()
+        })
+    }
+
+    #[test]
+    fn post_bodies_are_read_member_by_member() {
+        let request =
+            read(r#" {"query":"{ a }","operationName":"A","variables":{"x":1},"extensions":{},"other":[1]} "#).unwrap();
+        assert_eq!(request.query.as_deref(), Some("{ a }"));
+        assert_eq!(request.operation_name.as_deref(), Some("A"));
+        assert_eq!(request.variables.unwrap()["x"], 1);
+        assert!(request.extensions.unwrap().is_empty());
+
+        let request = read(r#"{"query":null,"operationName":null,"variables":null}"#).unwrap();
+        assert!(request.query.is_none() && request.operation_name.is_none() && request.variables.is_none());
+        assert!(read("{}").unwrap().extensions.is_none());
+    }
+
+    #[test]
+    fn bad_post_bodies_say_what_is_wrong() {
+        let says = |body: &str, expected: &str| {
+            let message = read(body).err().unwrap_or_else(|| panic!("{body} was accepted"));
+            assert!(message.contains(expected), "{body}: {message}");
+        };
+        says(r#"["{ a }"]"#, "must be a JSON object");
+        says("42", "must be a JSON object");
+        says("", "not valid JSON");
+        says("[1,", "not valid JSON");
+        says(r#"{"query":"{ a }""#, "not valid JSON");
+        says(r#"{"query":"{ a }"} x"#, "not valid JSON");
+        says(r#"{"query":1}"#, "`query` must be a string");
+        says(r#"{"query":"{ a }","operationName":[]}"#, "`operationName` must be a string");
+        says(r#"{"query":"{ a }","variables":"x=1"}"#, "`variables` must be an object");
+        says(r#"{"query":"{ a }","extensions":[]}"#, "`extensions` must be an object");
+    }
 }
