@@ -122,17 +122,19 @@ async fn worker(
             .body(Full::new(body))
             .expect("request builds");
         let sent = Instant::now();
-        let outcome = match sender.send_request(request).await {
+        let received = match sender.send_request(request).await {
             Ok(response) => {
                 let status = response.status().as_u16();
                 match response.into_body().collect().await {
-                    Ok(b) => check(which, status, &b.to_bytes()),
+                    Ok(b) => Ok((status, b.to_bytes())),
                     Err(e) => Err(format!("body: {e}")),
                 }
             }
             Err(e) => Err(format!("send: {e}")),
         };
+        // The latency ends with the last byte of the answer; checking it is the client's time.
         let elapsed = sent.elapsed();
+        let outcome = received.and_then(|(status, body)| check(which, status, &body));
         if sent < measure_from {
             if outcome.is_err() && out.first_failure.is_none() {
                 out.first_failure = outcome.err();
