@@ -233,7 +233,13 @@ fn request_from_json(bytes: &Bytes) -> Result<GraphqlRequest, RequestError> {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(not_json)?;
         return Err(RequestError::bad(codes::BAD_REQUEST, "the request body must be a JSON object"));
     }
-    let body: PostBody = serde_json::from_slice(bytes).map_err(not_json)?;
+    let body: PostBody = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        // Valid JSON that is no request, such as a member given twice.
+        serde_json::error::Category::Data => {
+            RequestError::bad(codes::BAD_REQUEST, format!("the request body is not a GraphQL request: {e}"))
+        }
+        _ => not_json(e),
+    })?;
     let string = |value: Option<Value>, name: &str| match value {
         Some(Value::String(s)) => Ok(Some(s)),
         None | Some(Value::Null) => Ok(None),
@@ -315,6 +321,7 @@ mod tests {
         says("[1,", "not valid JSON");
         says(r#"{"query":"{ a }""#, "not valid JSON");
         says(r#"{"query":"{ a }"} x"#, "not valid JSON");
+        says(r#"{"query":"{ a }","query":"{ b }"}"#, "not a GraphQL request: duplicate field `query`");
         says(r#"{"query":1}"#, "`query` must be a string");
         says(r#"{"query":"{ a }","operationName":[]}"#, "`operationName` must be a string");
         says(r#"{"query":"{ a }","variables":"x=1"}"#, "`variables` must be an object");
