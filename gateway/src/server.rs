@@ -169,14 +169,10 @@ async fn graphql_get(
 ) -> Response {
     let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
     let parse_object = |name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
-        match params.get(name) {
-            None => Ok(None),
-            Some(text) => match serde_json::from_str::<Value>(text) {
-                Ok(Value::Object(map)) => Ok(Some(map)),
-                Ok(Value::Null) => Ok(None),
-                _ => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a JSON object"))),
-            },
-        }
+        let value = params.get(name).map(|text| serde_json::from_str::<Value>(text)).transpose();
+        let value =
+            value.map_err(|_| RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a JSON object")))?;
+        object_member(value, name)
     };
     let request = match (parse_object("variables"), parse_object("extensions")) {
         (Ok(variables), Ok(extensions)) => GraphqlRequest {
@@ -245,17 +241,21 @@ fn request_from_json(bytes: &Bytes) -> Result<GraphqlRequest, RequestError> {
         None | Some(Value::Null) => Ok(None),
         Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a string"))),
     };
-    let object = |value: Option<Value>, name: &str| match value {
-        Some(Value::Object(map)) => Ok(Some(map)),
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be an object"))),
-    };
     Ok(GraphqlRequest {
         query: string(body.query, "query")?,
         operation_name: string(body.operation_name, "operationName")?,
-        variables: object(body.variables, "variables")?,
-        extensions: object(body.extensions, "extensions")?,
+        variables: object_member(body.variables, "variables")?,
+        extensions: object_member(body.extensions, "extensions")?,
     })
+}
+
+/// A request member that must be a JSON object when present and not null.
+fn object_member(value: Option<Value>, name: &str) -> Result<Option<Map<String, Value>>, RequestError> {
+    match value {
+        Some(Value::Object(map)) => Ok(Some(map)),
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be an object"))),
+    }
 }
 
 /// A request refused before execution. With `application/json`, errors about the document
