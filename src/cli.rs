@@ -64,10 +64,35 @@ enum Command {
     },
     /// Print a subgraph's schema (SDL) as the code defines it.
     Sdl { name: SubgraphName },
+    /// Run the simulated payment provider (ledger, idempotency keys, fault injection) over HTTP.
+    ///
+    /// Fault rates come from the `[payment]` section of the TOML file and `BRAID_PAYMENT__*`
+    /// variables, and can be changed at run time with `PUT /admin/faults`.
+    PaymentProvider {
+        /// TOML configuration file.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        #[arg(long, default_value = "127.0.0.1:4110")]
+        listen: SocketAddr,
+    },
+    /// Work on the orders subgraph's data.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
     /// Print the JSON Schema of a configuration file.
     ConfigSchema {
         #[arg(value_enum, default_value = "subgraph")]
         of: SchemaOf,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrdersCommand {
+    /// Drop the order projections and fold every order's event stream again.
+    RebuildProjections {
+        #[arg(long, env = "BRAID_DATABASE__URL")]
+        database_url: String,
     },
 }
 
@@ -81,6 +106,7 @@ enum SchemaOf {
 enum SubgraphName {
     Catalog,
     Documents,
+    Orders,
     Permissions,
 }
 
@@ -89,6 +115,7 @@ impl SubgraphName {
         match self {
             Self::Catalog => braid_catalog::NAME,
             Self::Documents => braid_documents::NAME,
+            Self::Orders => braid_orders::NAME,
             Self::Permissions => braid_permissions::NAME,
         }
     }
@@ -110,6 +137,7 @@ impl Cli {
                 let service = match name {
                     SubgraphName::Catalog => braid_catalog::service(infra).await?,
                     SubgraphName::Documents => braid_documents::service(infra, None).await?,
+                    SubgraphName::Orders => braid_orders::service(infra, Default::default()).await?,
                     SubgraphName::Permissions => braid_permissions::service(infra).await?,
                 };
                 tracing::info!(addr = %listener.local_addr()?, subgraph = name.name(), "subgraph serving /graphql");
@@ -123,6 +151,7 @@ impl Cli {
                 match name {
                     SubgraphName::Catalog => braid_migrations::catalog::Migrator::up(&db, None).await?,
                     SubgraphName::Documents => braid_migrations::documents::Migrator::up(&db, None).await?,
+                    SubgraphName::Orders => braid_migrations::orders::Migrator::up(&db, None).await?,
                     SubgraphName::Permissions => braid_migrations::permissions::Migrator::up(&db, None).await?,
                 }
                 println!("{}: migrations applied", name.name());
@@ -132,8 +161,29 @@ impl Cli {
                 match name {
                     SubgraphName::Catalog => print!("{}", braid_catalog::graphql::sdl()),
                     SubgraphName::Documents => print!("{}", braid_documents::graphql::sdl()),
+                    SubgraphName::Orders => print!("{}", braid_orders::graphql::sdl()),
                     SubgraphName::Permissions => print!("{}", braid_permissions::graphql::sdl()),
                 }
+                Ok(())
+            }
+            Command::PaymentProvider { config, listen } => {
+                braid_kit::telemetry::init_logging();
+                let config = SubgraphConfig::load(config.as_deref())?;
+                let faults = braid_orders::payment::Faults::from_config(&config.payment);
+                let provider = braid_orders::payment::SimulatedProvider::new(faults);
+                let listener =
+                    tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+                tracing::info!(addr = %listener.local_addr()?, "payment provider serving /v1");
+                axum::serve(listener, braid_orders::payment::http::router(provider))
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+                Ok(())
+            }
+            Command::Orders { command: OrdersCommand::RebuildProjections { database_url } } => {
+                let config = braid_kit::config::DatabaseConfig { url: database_url, ..Default::default() };
+                let db = braid_kit::db::connect(&config).await?;
+                let orders = braid_orders::view::rebuild(&db).await?;
+                println!("orders: {orders} projections rebuilt from their event streams");
                 Ok(())
             }
             Command::ConfigSchema { of } => {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use braid_kit::cache::{Cache, MemoryCache};
-use braid_kit::config::{CacheBackend, EventsBackend};
+use braid_kit::config::{AuthConfig, CacheBackend, EventsBackend};
 use braid_kit::events::EventBus;
 use braid_kit::events::memory::MemoryBus;
 use braid_kit::{Infra, SubgraphConfig};
@@ -24,24 +24,42 @@ const SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
 /// Products seeded on first start.
 const DEMO_PRODUCTS: usize = 1_000;
 
-/// One subgraph of the demo: its own SQLite file and loopback port.
+/// One subgraph of the demo: its own SQLite file and loopback port; tokens are verified
+/// against the permissions subgraph's keys (`auth`), as the gateway verifies them.
 async fn subgraph(
     name: &'static str,
     data_dir: &Path,
-    bus: &Arc<dyn EventBus>,
-    cache: &Arc<dyn Cache>,
-) -> anyhow::Result<(Infra, TcpListener)> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    listener: &TcpListener,
+    auth: &AuthConfig,
+    shared: &Shared,
+) -> anyhow::Result<Infra> {
     let mut config = SubgraphConfig::default();
     config.server.listen = listener.local_addr()?;
     config.database.url = format!("sqlite://{}?mode=rwc", data_dir.join(format!("{name}.db")).display());
     config.database.max_connections = 4;
     config.events.backend = EventsBackend::Memory;
+    // One process: the relay may look often, and the saga moves at demo speed.
+    config.events.relay_interval_ms = 50;
     config.cache.backend = CacheBackend::Memory;
+    config.auth = auth.clone();
+    // A window to cancel a paid order in, then a parcel that arrives in a few seconds.
+    config.orders.handling_ms = 5_000;
+    config.shipping.step_ms = 700;
+    config.orders.step_timeout_ms = 5_000;
+    config.orders.catalog_url = Some(format!("http://{}/graphql", shared.catalog));
+    config.access.permissions_url = Some(format!("http://{}/graphql", shared.permissions));
     config.validate()?;
-    let mut infra = Infra::connect(name, config, Some(bus.clone())).await?;
-    infra.cache = cache.clone();
-    Ok((infra, listener))
+    let mut infra = Infra::connect(name, config, Some(shared.bus.clone())).await?;
+    infra.cache = shared.cache.clone();
+    Ok(infra)
+}
+
+/// What the demo's subgraphs share: one bus, one cache, and each other's addresses.
+struct Shared {
+    bus: Arc<dyn EventBus>,
+    cache: Arc<dyn Cache>,
+    catalog: SocketAddr,
+    permissions: SocketAddr,
 }
 
 fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
@@ -51,17 +69,41 @@ fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 's
     }
 }
 
+async fn loopback() -> anyhow::Result<TcpListener> {
+    Ok(TcpListener::bind("127.0.0.1:0").await?)
+}
+
 pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
-    let bus: Arc<dyn EventBus> = Arc::new(MemoryBus::new());
-    let cache: Arc<dyn Cache> = Arc::new(MemoryCache::new("braid:", 200_000));
+    let listeners = Listeners {
+        catalog: loopback().await?,
+        permissions: loopback().await?,
+        documents: loopback().await?,
+        orders: loopback().await?,
+    };
+    let shared = Shared {
+        bus: Arc::new(MemoryBus::new()),
+        cache: Arc::new(MemoryCache::new("braid:", 200_000)),
+        catalog: listeners.catalog.local_addr()?,
+        permissions: listeners.permissions.local_addr()?,
+    };
+    // Tokens are the permissions subgraph's; its JWKS is where everyone finds their keys.
+    let issuer = braid_kit::config::IssuerConfig::default();
+    let auth = AuthConfig {
+        jwks_url: Some(format!("http://{}/.well-known/jwks.json", shared.permissions)),
+        issuer: Some(issuer.issuer.clone()),
+        audience: Some(issuer.audience.clone()),
+        ..AuthConfig::default()
+    };
 
-    let (infra, catalog_listener) = subgraph(braid_catalog::NAME, data_dir, &bus, &cache).await?;
+    let infra = subgraph(braid_catalog::NAME, data_dir, &listeners.catalog, &auth, &shared).await?;
     let catalog = braid_catalog::service(infra).await?;
     if braid_catalog::seed::seed(&catalog.infra.db, DEMO_PRODUCTS).await? {
         tracing::info!(products = DEMO_PRODUCTS, "seeded the demo catalog");
     }
-    let (infra, permissions_listener) = subgraph(braid_permissions::NAME, data_dir, &bus, &cache).await?;
+    // The permissions subgraph verifies tokens with its own keys.
+    let infra =
+        subgraph(braid_permissions::NAME, data_dir, &listeners.permissions, &AuthConfig::default(), &shared).await?;
     let permissions = braid_permissions::service(infra).await?;
     let writer = braid_permissions::write::Writer {
         db: permissions.infra.db.clone(),
@@ -71,19 +113,17 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     if braid_permissions::seed::demo(&writer).await.map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))? {
         tracing::info!("seeded the demo org");
     }
-
-    let (mut infra, documents_listener) = subgraph(braid_documents::NAME, data_dir, &bus, &cache).await?;
-    infra.config.access.permissions_url = Some(format!("http://{}/graphql", permissions_listener.local_addr()?));
-    // Tokens are verified against the permissions subgraph's keys, as in the gateway.
-    let issuer = &permissions.infra.config.issuer;
-    infra.config.auth.jwks_url = Some(format!("http://{}/.well-known/jwks.json", permissions_listener.local_addr()?));
-    infra.config.auth.issuer = Some(issuer.issuer.clone());
-    infra.config.auth.audience = Some(issuer.audience.clone());
-    infra.verifier = braid_kit::auth::Verifier::from_config(&infra.config.auth)?;
+    let infra = subgraph(braid_documents::NAME, data_dir, &listeners.documents, &auth, &shared).await?;
     let documents = braid_documents::service(infra, None).await?;
     let employees = braid_permissions::seed::DEMO_EMPLOYEES as i64;
     if braid_documents::seed::demo(&documents.infra.db, employees).await? {
         tracing::info!("seeded the demo documents");
+    }
+    let infra = subgraph(braid_orders::NAME, data_dir, &listeners.orders, &auth, &shared).await?;
+    let orders = braid_orders::service(infra, Default::default()).await?;
+    let buyers = [1.to_string(), employees.to_string()]; // the CEO and the individual contributor
+    if braid_orders::seed::demo(&orders.infra.db, &buyers, &demo_products(&catalog.infra.db).await?).await? {
+        tracing::info!("seeded the demo orders");
     }
 
     let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
@@ -91,17 +131,18 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     let mut gateway_config = braid_gateway::GatewayConfig::default();
     gateway_config.server.listen = addr;
     // Tokens are the permissions subgraph's; its JWKS is where the gateway finds their keys.
-    gateway_config.auth.jwks_url = Some(format!("http://{}/.well-known/jwks.json", permissions_listener.local_addr()?));
-    gateway_config.auth.issuer = Some(issuer.issuer.clone());
-    gateway_config.auth.audience = Some(issuer.audience.clone());
+    gateway_config.auth.jwks_url = auth.jwks_url.clone();
+    gateway_config.auth.issuer = auth.issuer.clone();
+    gateway_config.auth.audience = auth.audience.clone();
     for (name, sub) in [
-        (braid_catalog::NAME, catalog_listener.local_addr()?),
-        (braid_documents::NAME, documents_listener.local_addr()?),
-        (braid_permissions::NAME, permissions_listener.local_addr()?),
+        (braid_catalog::NAME, shared.catalog),
+        (braid_documents::NAME, listeners.documents.local_addr()?),
+        (braid_permissions::NAME, shared.permissions),
+        (braid_orders::NAME, listeners.orders.local_addr()?),
     ] {
         gateway_config.subgraphs.entry(name.to_string()).or_default().url = Some(format!("http://{sub}/graphql"));
     }
-    let gateway = braid_gateway::gateway_from_sdl(gateway_config, SUPERGRAPH, Some(cache.clone())).await?;
+    let gateway = braid_gateway::gateway_from_sdl(gateway_config, SUPERGRAPH, Some(shared.cache.clone())).await?;
     let router = braid_gateway::server::router(gateway, braid_kit::telemetry::prometheus().clone());
 
     let password = braid_permissions::seed::DEMO_PASSWORD;
@@ -121,9 +162,10 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
 
     let (stop, stop_rx) = watch::channel(false);
     let tasks = [
-        tokio::spawn(catalog.serve(catalog_listener, stopped(&stop_rx))),
-        tokio::spawn(permissions.serve(permissions_listener, stopped(&stop_rx))),
-        tokio::spawn(documents.serve(documents_listener, stopped(&stop_rx))),
+        tokio::spawn(catalog.serve(listeners.catalog, stopped(&stop_rx))),
+        tokio::spawn(permissions.serve(listeners.permissions, stopped(&stop_rx))),
+        tokio::spawn(documents.serve(listeners.documents, stopped(&stop_rx))),
+        tokio::spawn(orders.serve(listeners.orders, stopped(&stop_rx))),
     ];
     let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, stopped(&stop_rx)));
     crate::cli::shutdown_signal().await;
@@ -133,4 +175,37 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         task.await?.context("subgraph")?;
     }
     Ok(())
+}
+
+/// The subgraphs' listeners, bound first so each knows the others' addresses.
+struct Listeners {
+    catalog: TcpListener,
+    permissions: TcpListener,
+    documents: TcpListener,
+    orders: TcpListener,
+}
+
+/// A few catalog products in stock, for the seeded past orders.
+async fn demo_products(
+    catalog: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<Vec<braid_orders::catalog::ProductInfo>> {
+    use braid_catalog::entity::inventory;
+    use sea_orm::sea_query::{Expr, ExprTrait, Order};
+    let statement = braid_catalog::record::select()
+        .and_where(Expr::col((inventory::Entity, inventory::Column::OnHand)).gt(20))
+        .order_by((braid_catalog::entity::product::Entity, braid_catalog::entity::product::Column::Sku), Order::Asc)
+        .limit(6)
+        .to_owned();
+    let products = braid_catalog::record::fetch(catalog, &statement).await?;
+    Ok(products
+        .into_iter()
+        .map(|p| braid_orders::catalog::ProductInfo {
+            available: p.inventory.available(),
+            id: p.id,
+            sku: p.sku,
+            name: p.name,
+            price_minor: p.price_cents,
+            currency: p.currency,
+        })
+        .collect())
 }

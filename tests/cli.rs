@@ -48,6 +48,71 @@ async fn demo_serves_the_catalog_and_documents_with_nothing_installed() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// The order saga in the demo, as the README tells a newcomer to try it.
+#[tokio::test]
+async fn demo_buys_cancels_and_lets_the_ceo_create_a_product() {
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-"));
+    let data_dir = dir.to_str().unwrap().to_string();
+    let addr = free_addr();
+    let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let login = "mutation { login(email: \"ceo@demo.braid\", password: \"braid-demo\") { accessToken } }";
+    let token = client.query(login, json!({})).await.data()["login"]["accessToken"].as_str().unwrap().to_string();
+    let stock = "{ products(first: 2, sort: NAME) { edges { node { id inventory { available } } } } }";
+    let before = client.query(stock, json!({})).await.data()["products"]["edges"].clone();
+    let ids: Vec<String> = (0..2).map(|i| before[i]["node"]["id"].as_str().unwrap().to_string()).collect();
+    let available = |edges: &serde_json::Value, i: usize| edges[i]["node"]["inventory"]["available"].as_i64().unwrap();
+    let add = "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { itemCount } }";
+    let place = "mutation($key: String!) { placeOrder(input: { idempotencyKey: $key, shippingAddress: \
+                 { name: \"Ada\", line1: \"1 Main St\", city: \"Berlin\", postalCode: \"10115\", country: \"DE\" } }) { id } }";
+    let read = "query($id: ID!) { order(id: $id) { status timeline { step outcome at } } }";
+
+    client.query_as(&token, add, json!({ "p": ids[0], "q": 2 })).await.data();
+    client.query_as(&token, add, json!({ "p": ids[1], "q": 1 })).await.data();
+    let order = client.query_as(&token, place, json!({ "key": "demo-1" })).await.data()["placeOrder"]["id"].clone();
+    let done = braid_testkit::eventually("the demo order to complete", std::time::Duration::from_secs(30), || async {
+        let o = client.query_as(&token, read, json!({ "id": order })).await.data()["order"].clone();
+        (o["status"] == "COMPLETED").then_some(o)
+    })
+    .await;
+    let steps: Vec<&str> = done["timeline"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+    for step in ["stock.reserve", "payment.capture", "stock.commit", "shipment.create", "order.complete"] {
+        assert!(steps.contains(&step), "{step} missing from {steps:?}");
+    }
+    let after = client.query(stock, json!({})).await.data()["products"]["edges"].clone();
+    assert_eq!((available(&after, 0), available(&after, 1)), (available(&before, 0) - 2, available(&before, 1) - 1));
+
+    // Cancelled while the warehouse prepares it: the stock comes back.
+    client.query_as(&token, add, json!({ "p": ids[0], "q": 1 })).await.data();
+    let order = client.query_as(&token, place, json!({ "key": "demo-2" })).await.data()["placeOrder"]["id"].clone();
+    let status = "query($id: ID!) { order(id: $id) { status canCancel } }";
+    braid_testkit::eventually("the demo order to be paid", std::time::Duration::from_secs(30), || async {
+        let o = client.query_as(&token, status, json!({ "id": order })).await.data()["order"].clone();
+        (o["status"] == "PAID").then_some(())
+    })
+    .await;
+    let cancel = "mutation($id: ID!) { cancelOrder(id: $id) { id } }";
+    client.query_as(&token, cancel, json!({ "id": order })).await.data();
+    braid_testkit::eventually("the demo order to be cancelled", std::time::Duration::from_secs(30), || async {
+        let o = client.query_as(&token, read, json!({ "id": order })).await.data()["order"].clone();
+        (o["status"] == "CANCELLED").then_some(())
+    })
+    .await;
+    let last = client.query(stock, json!({})).await.data()["products"]["edges"].clone();
+    assert_eq!(available(&last, 0), available(&after, 0), "the cancelled order's stock is back");
+
+    // Every demo subgraph verifies the demo's tokens: the CEO may create a product.
+    let create = "mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }";
+    let categories = client.query("{ categories { id } }", json!({})).await.data()["categories"].clone();
+    let input = json!({ "sku": "DEMO-NEW-1", "name": "Braided Lanyard", "price": { "amount": "4.50", "currency": "EUR" },
+                        "categoryId": categories[0]["id"], "initialStock": 5 });
+    client.query_as(&token, create, json!({ "input": input })).await.data();
+    let search = "{ products(first: 5, filter: { search: \"Braided Lanyard\" }) { totalCount } }";
+    assert_eq!(client.query(search, json!({})).await.data()["products"]["totalCount"], 1);
+    assert!(demo.terminate().success());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn unknown_config_keys_and_bad_values_stop_the_process_with_their_name() {
     let dir = std::env::temp_dir().join(braid_testkit::unique("braid-config-"));
@@ -83,7 +148,7 @@ fn help_names_every_command() {
     let out = Command::new(BRAID).arg("--help").output().unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for command in ["demo", "subgraph", "migrate", "sdl", "config-schema"] {
+    for command in ["demo", "subgraph", "migrate", "sdl", "config-schema", "payment-provider", "orders"] {
         assert!(help.contains(command), "{command} missing from --help");
     }
 }
@@ -93,7 +158,9 @@ fn config_schema_is_json_schema_of_every_section() {
     let out = Command::new(BRAID).arg("config-schema").output().unwrap();
     assert!(out.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for section in ["server", "database", "events", "cache", "auth", "issuer", "access"] {
+    for section in
+        ["server", "database", "events", "cache", "auth", "issuer", "access", "orders", "payment", "shipping"]
+    {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
 }

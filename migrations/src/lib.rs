@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod documents;
 pub mod events;
+pub mod orders;
 pub mod permissions;
 
 pub use sea_orm_migration::MigratorTrait;

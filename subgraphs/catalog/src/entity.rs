@@ -63,3 +63,27 @@ pub mod inventory {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod reservation {
+    use sea_orm::entity::prelude::*;
+
+    /// One order's stock reservation: what it holds and where it is in its life.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reservations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub order_id: String,
+        pub status: String,
+        pub lines: String,
+        pub reason: Option<String>,
+        pub reason_product_id: Option<String>,
+        pub expires_at: Option<ChronoDateTimeUtc>,
+        pub created_at: ChronoDateTimeUtc,
+        pub updated_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

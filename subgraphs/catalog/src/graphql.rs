@@ -88,6 +88,7 @@ impl Product {
 
 /// An amount of money.
 #[derive(SimpleObject)]
+#[graphql(shareable)]
 pub struct Money {
     /// Decimal amount, for example "12.99".
     pub amount: Decimal,

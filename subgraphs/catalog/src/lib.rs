@@ -1,7 +1,8 @@
-//! The catalog subgraph: products, categories, prices and inventory.
+//! The catalog subgraph: products, categories, prices, inventory and stock reservations.
 //!
 //! Reads are cache-first ([`read`]); writes go through [`write`] with their events in the
-//! same transaction; [`invalidate`] applies those events to every instance's cache.
+//! same transaction; [`invalidate`] applies those events to every instance's cache; [`stock`]
+//! is the catalog's part in the order saga.
 
 pub mod cursor;
 pub mod entity;
@@ -11,6 +12,7 @@ pub mod invalidate;
 pub mod read;
 pub mod record;
 pub mod seed;
+pub mod stock;
 pub mod write;
 
 use std::sync::Arc;
@@ -41,5 +43,9 @@ pub async fn service(infra: Infra) -> Result<Service, KitError> {
     if let Some(near) = near {
         handlers.push(Arc::new(invalidate::NearInvalidator { near, instance: infra.instance.clone() }));
     }
-    Ok(Service { infra, router, handlers })
+    handlers.push(Arc::new(stock::StockHandler { outbox: infra.outbox.clone() }));
+    let expiry = stock::Expiry::new(infra.db.clone(), infra.outbox.clone());
+    let mut service = Service::new(infra, router, handlers);
+    service.tasks.push(expiry.task());
+    Ok(service)
 }

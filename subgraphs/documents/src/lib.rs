@@ -55,5 +55,5 @@ pub async fn service(infra: Infra, source: Option<Arc<dyn Source>>) -> Result<Se
     let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone(), access };
     let schema = graphql::build(Some(graphql::Parts { reader, writer }));
     let router = infra.router(schema);
-    Ok(Service { infra, router, handlers: Vec::new() })
+    Ok(Service::new(infra, router, Vec::new()))
 }

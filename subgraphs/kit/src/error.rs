@@ -88,4 +88,11 @@ pub mod codes {
     pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
     pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
     pub const INTERNAL: &str = "INTERNAL_SERVER_ERROR";
+    pub const OUT_OF_STOCK: &str = "OUT_OF_STOCK";
+    pub const PRODUCT_NOT_FOUND: &str = "PRODUCT_NOT_FOUND";
+    pub const EMPTY_CART: &str = "EMPTY_CART";
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+    pub const ORDER_NOT_CANCELLABLE: &str = "ORDER_NOT_CANCELLABLE";
+    pub const MIXED_CURRENCIES: &str = "MIXED_CURRENCIES";
+    pub const CATALOG_UNAVAILABLE: &str = "CATALOG_UNAVAILABLE";
 }

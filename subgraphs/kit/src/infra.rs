@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_graphql::Executor;
 use axum::Router;
+use futures::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -71,11 +72,23 @@ impl Infra {
     }
 }
 
-/// A subgraph ready to serve: its router and its event handlers.
+/// A loop a service runs beside serving (expiring reservations, a saga's timers); it must
+/// return soon after the token is cancelled.
+pub type Task = Box<dyn FnOnce(CancellationToken) -> BoxFuture<'static, ()> + Send>;
+
+/// A subgraph ready to serve: its router, its event handlers and its background loops.
 pub struct Service {
     pub infra: Infra,
     pub router: Router,
     pub handlers: Vec<Arc<dyn Handler>>,
+    pub tasks: Vec<Task>,
+}
+
+impl Service {
+    /// A service with no background loops.
+    pub fn new(infra: Infra, router: Router, handlers: Vec<Arc<dyn Handler>>) -> Self {
+        Self { infra, router, handlers, tasks: Vec::new() }
+    }
 }
 
 impl Service {
@@ -99,6 +112,9 @@ impl Service {
         for handler in &self.handlers {
             let consumer = Consumer::new(infra.db.clone(), infra.bus.clone(), handler.clone(), &infra.config.events);
             tasks.spawn(consumer.run(token.clone().cancelled_owned()));
+        }
+        for task in self.tasks {
+            tasks.spawn(task(token.clone()));
         }
         let served = axum::serve(listener, self.router).with_graceful_shutdown(token.clone().cancelled_owned()).await;
         token.cancel();

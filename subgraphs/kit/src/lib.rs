@@ -6,8 +6,11 @@
 //! deployment (PostgreSQL, Kafka, Redis).
 
 pub mod auth;
+pub mod backoff;
 pub mod cache;
 pub mod config;
+pub mod connection;
+pub mod contracts;
 pub mod db;
 pub mod error;
 pub mod events;

@@ -60,7 +60,7 @@ pub async fn service(mut infra: Infra) -> Result<Service, KitError> {
     let schema = graphql::build(Some(graphql::Parts { reader, writer, sessions, keys: keys.clone() }));
     let router = infra.router(schema).route("/.well-known/jwks.json", get(jwks).with_state(keys));
     let handlers: Vec<Arc<dyn braid_kit::events::Handler>> = vec![invalidator];
-    Ok(Service { infra, router, handlers })
+    Ok(Service::new(infra, router, handlers))
 }
 
 /// `GET /.well-known/jwks.json`: every key that can verify a live token.

@@ -28,7 +28,8 @@ impl Guard for RequireScope {
     }
 }
 
-fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a Viewer> {
+/// The verified viewer of this request, or `UNAUTHENTICATED`.
+pub fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a Viewer> {
     ctx.data_opt::<Viewer>()
         .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token").into())
 }

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-pub use guard::{Authenticated, RequireScope};
+pub use guard::{Authenticated, RequireScope, viewer};
 pub use jwks::JwksKeys;
 
 use crate::config::AuthConfig;

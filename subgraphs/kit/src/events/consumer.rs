@@ -43,6 +43,8 @@ pub trait Handler: Send + Sync + 'static {
     fn topics(&self) -> Vec<String>;
     /// Applies `event`; database effects go through `txn`, committed with the inbox row.
     async fn handle(&self, txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError>;
+    /// Called once the effect of an event is committed (to wake the relay for its outbox rows).
+    fn committed(&self) {}
 }
 
 /// Runs one handler against a subscription.
@@ -197,6 +199,7 @@ impl Consumer {
         match self.handler.handle(&txn, envelope).await {
             Ok(()) => {
                 txn.commit().await?;
+                self.handler.committed();
                 Ok(true)
             }
             Err(e) => {

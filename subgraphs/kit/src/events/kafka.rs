@@ -3,6 +3,7 @@
 //! effectively once).
 
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -173,23 +174,13 @@ impl EventBus for KafkaBus {
 
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
         self.ensure_topics(topics).await?;
-        let consumer: StreamConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &self.brokers)
-            .set("group.id", self.full(group))
-            .set("enable.auto.commit", "true")
-            .set("auto.commit.interval.ms", "500")
-            // Offsets are stored only once an event has been handled.
-            .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
-            .set("session.timeout.ms", "10000")
-            .set("heartbeat.interval.ms", "1000")
-            .set("reconnect.backoff.max.ms", "1000")
-            .create()
-            .map_err(other)?;
-        let full: Vec<String> = topics.iter().map(|t| self.full(t)).collect();
-        let names: Vec<&str> = full.iter().map(String::as_str).collect();
-        consumer.subscribe(&names).map_err(other)?;
-        Ok(Box::new(KafkaSubscription { consumer, prefix: self.prefix.clone() }))
+        let plan = GroupPlan {
+            brokers: self.brokers.clone(),
+            group: self.full(group),
+            topics: topics.iter().map(|t| self.full(t)).collect(),
+        };
+        let consumer = Arc::new(plan.join()?);
+        Ok(Box::new(KafkaSubscription { consumer, plan, prefix: self.prefix.clone() }))
     }
 
     async fn ping(&self) -> Result<(), BusError> {
@@ -207,15 +198,86 @@ impl EventBus for KafkaBus {
     }
 }
 
+/// What a consumer group member is made of, to make it again.
+struct GroupPlan {
+    brokers: String,
+    group: String,
+    topics: Vec<String>,
+}
+
+impl GroupPlan {
+    fn join(&self) -> Result<StreamConsumer, BusError> {
+        let consumer: StreamConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("group.id", &self.group)
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", "500")
+            // Offsets are stored only once an event has been handled.
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("reconnect.backoff.max.ms", "1000")
+            .create()
+            .map_err(other)?;
+        let names: Vec<&str> = self.topics.iter().map(String::as_str).collect();
+        consumer.subscribe(&names).map_err(other)?;
+        Ok(consumer)
+    }
+}
+
+/// How long `recv` waits for a record before checking that the broker still has the log.
+const IDLE_CHECK: Duration = Duration::from_secs(3);
+
 struct KafkaSubscription {
-    consumer: StreamConsumer,
+    consumer: Arc<StreamConsumer>,
+    plan: GroupPlan,
     prefix: String,
+}
+
+/// Whether the broker lost the log this member reads: a position past a partition's end
+/// means the broker restarted without its data (a memory-backed broker does). librdkafka
+/// then waits, silently, for offsets that will be reused by new records it never fetches.
+fn log_lost(consumer: &StreamConsumer) -> bool {
+    let Ok(positions) = consumer.position() else { return false };
+    positions.elements().iter().any(|e| match e.offset() {
+        Offset::Offset(position) => consumer
+            .fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
+            .is_ok_and(|(_, high)| position > high),
+        _ => false,
+    })
+}
+
+impl KafkaSubscription {
+    /// Joins the group anew when the broker lost the log; committed offsets went with it, so
+    /// the new member reads from the start (the inbox drops what was applied already).
+    async fn check(&mut self) {
+        let consumer = self.consumer.clone();
+        let lost = tokio::task::spawn_blocking(move || log_lost(&consumer)).await.unwrap_or(false);
+        if !lost {
+            return;
+        }
+        tracing::warn!(group = %self.plan.group, "the broker lost this group's log; joining again from the start");
+        match self.plan.join() {
+            Ok(fresh) => {
+                let old = std::mem::replace(&mut self.consumer, Arc::new(fresh));
+                // Closing a consumer leaves the group, which waits on the broker: off the async threads.
+                tokio::task::spawn_blocking(move || drop(old));
+            }
+            Err(e) => tracing::warn!(group = %self.plan.group, error = %e, "joining again failed"),
+        }
+    }
 }
 
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn recv(&mut self) -> Result<Delivery, BusError> {
-        let m = self.consumer.recv().await.map_err(unavailable)?;
+        let m = loop {
+            match tokio::time::timeout(IDLE_CHECK, self.consumer.recv()).await {
+                Ok(m) => break m.map_err(unavailable)?,
+                Err(_) => self.check().await,
+            }
+        };
         let topic = m.topic().strip_prefix(self.prefix.as_str()).unwrap_or(m.topic()).to_string();
         let headers = m
             .headers()

@@ -1,0 +1,74 @@
+//! Relay-style connections every subgraph shares: `PageInfo`, page-size checks and opaque
+//! keyset cursors.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ClientError, codes};
+
+/// Where a page of a Relay connection stands (shared by every subgraph's connections).
+#[derive(async_graphql::SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
+#[graphql(shareable)]
+pub struct PageInfo {
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+    pub start_cursor: Option<String>,
+    pub end_cursor: Option<String>,
+}
+
+/// Cursors longer than this were not made by us.
+const MAX_CURSOR: usize = 1024;
+
+/// Encodes a cursor's position (a sort key and an id, say) as an opaque string.
+pub fn encode<T: Serialize>(position: &T) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("cursor positions serialize"))
+}
+
+/// Decodes what [`encode`] made; anything else is `INVALID_CURSOR`, naming `field`.
+pub fn decode<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, ClientError> {
+    let invalid = || ClientError {
+        code: codes::INVALID_CURSOR,
+        message: format!("the cursor `{field}` is not one this API returned"),
+        field: Some(field.to_string()),
+    };
+    if text.len() > MAX_CURSOR {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+    serde_json::from_slice(&bytes).map_err(|_| invalid())
+}
+
+/// Checks a requested page size: `1..=max`, else `BAD_USER_INPUT` naming `first`.
+pub fn page_size(first: i32, max: i32) -> Result<u64, ClientError> {
+    if (1..=max).contains(&first) {
+        Ok(first as u64)
+    } else {
+        Err(ClientError::bad_input("first", format!("first must be between 1 and {max}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let position = ("2026-12-03T10:00:00Z".to_string(), "o-1".to_string());
+        let text = encode(&position);
+        assert_eq!(decode::<(String, String)>(&text, "after").unwrap(), position);
+        for bad in ["", "not base64!", "e30", &"A".repeat(5000)] {
+            let err = decode::<(String, String)>(bad, "after").unwrap_err();
+            assert_eq!(err.code, codes::INVALID_CURSOR, "{bad}");
+        }
+    }
+
+    #[test]
+    fn page_sizes_are_bounded() {
+        assert_eq!(page_size(20, 100).unwrap(), 20);
+        for bad in [0, -1, 101] {
+            assert_eq!(page_size(bad, 100).unwrap_err().code, codes::BAD_USER_INPUT);
+        }
+    }
+}

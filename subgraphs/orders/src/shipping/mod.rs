@@ -1,0 +1,83 @@
+//! Shipping: the saga participant that opens a shipment on the orchestrator's command
+//! ([`Shipping`]) and a simulated carrier that moves shipments along over time ([`carrier`]).
+
+pub mod carrier;
+
+use async_trait::async_trait;
+use braid_kit::contracts::shipping::{CreateShipment, ShipmentStarted};
+use braid_kit::events::{Envelope, Handler, HandlerError, OutboxSignal, outbox};
+use chrono::{SubsecRound, Utc};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{DatabaseTransaction, EntityTrait};
+
+use crate::entity::shipment;
+use crate::saga::commands::SOURCE;
+
+/// The participant; idempotent per order (a repeated command answers with the same shipment).
+pub struct Shipping {
+    pub carrier: String,
+    pub step: std::time::Duration,
+    pub outbox: OutboxSignal,
+}
+
+#[async_trait]
+impl Handler for Shipping {
+    fn name(&self) -> String {
+        "orders.shipping".into()
+    }
+
+    fn topics(&self) -> Vec<String> {
+        vec!["shipping.command".into()]
+    }
+
+    async fn handle(&self, txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
+        let command = match event.decode::<CreateShipment>() {
+            Some(Ok(c)) => c,
+            Some(Err(e)) => return Err(HandlerError::Permanent(e.to_string())),
+            None => return Err(HandlerError::Permanent(format!("not a shipping command: {}", event.event_type))),
+        };
+        let existing = shipment::Entity::find_by_id(command.order_id.clone()).one(txn).await?;
+        let row = match existing {
+            Some(row) => row,
+            None => {
+                let now = Utc::now().trunc_subsecs(6);
+                let id = uuid::Uuid::now_v7().to_string();
+                let row = shipment::Model {
+                    order_id: command.order_id.clone(),
+                    tracking: format!("BX{}", &id.replace('-', "")[20..].to_uppercase()),
+                    shipment_id: id,
+                    carrier: self.carrier.clone(),
+                    status: "LABEL_CREATED".into(),
+                    next_at: Some(now + chrono::TimeDelta::from_std(self.step).unwrap_or_default()),
+                    created_at: now,
+                    updated_at: now,
+                };
+                let active = shipment::ActiveModel {
+                    order_id: Set(row.order_id.clone()),
+                    shipment_id: Set(row.shipment_id.clone()),
+                    carrier: Set(row.carrier.clone()),
+                    tracking: Set(row.tracking.clone()),
+                    status: Set(row.status.clone()),
+                    next_at: Set(row.next_at),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                shipment::Entity::insert(active).exec_without_returning(txn).await?;
+                row
+            }
+        };
+        let started = ShipmentStarted {
+            command_id: command.command_id,
+            order_id: command.order_id,
+            shipment_id: row.shipment_id,
+            carrier: row.carrier,
+            tracking: row.tracking,
+        };
+        outbox::append(txn, &Envelope::new(SOURCE, &started)).await?;
+        Ok(())
+    }
+
+    fn committed(&self) {
+        self.outbox.committed();
+    }
+}
