@@ -28,6 +28,7 @@ pub struct GatewayConfig {
     pub persisted: PersistedConfig,
     pub introspection: IntrospectionConfig,
     pub graphiql: GraphiqlConfig,
+    pub web: WebConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
@@ -238,6 +239,19 @@ pub struct GraphiqlConfig {
 }
 
 impl Default for GraphiqlConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
+/// The web app (built into `web/dist` and embedded in the binary) at `/` and its client routes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    pub enabled: bool,
+}
+
+impl Default for WebConfig {
     fn default() -> Self {
         Self { enabled: true }
     }
