@@ -2,8 +2,9 @@
 // port), in Debian's Chromium (/usr/bin/chromium; Playwright's own browser download is not
 // used). Screenshots of every screen go to web/screenshots/.
 //   BRAID_BIN=path/to/braid npx playwright test
+//   BRAID_TEST_URL=http://127.0.0.1:4000 npx playwright test    (a demo already running)
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -19,16 +20,20 @@ function freePort(): string {
 function braidBinary(): string {
   if (process.env.BRAID_BIN) return process.env.BRAID_BIN;
   const target = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache/braid/target");
-  const found = ["debug", "release"].map((profile) => join(target, profile, "braid")).find(existsSync);
-  if (!found) throw new Error(`no braid binary in ${target}: build one, or set BRAID_BIN`);
-  return found;
+  const built = ["debug", "release"].map((profile) => join(target, profile, "braid")).filter(existsSync);
+  const newest = built.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+  if (!newest) throw new Error(`no braid binary in ${target}: build one, or set BRAID_BIN`);
+  return newest;
 }
 
-// Evaluated again in each worker: the runner's choices are passed on through the environment.
-process.env.BRAID_TEST_PORT ??= freePort();
-process.env.BRAID_TEST_DATA ??= mkdtempSync(join(tmpdir(), "braid-web-test-"));
-process.env.BRAID_BIN ??= braidBinary();
-const baseURL = `http://127.0.0.1:${process.env.BRAID_TEST_PORT}`;
+// Evaluated again in each worker: the runner's choices reach them through the environment.
+const running = process.env.BRAID_TEST_URL;
+if (!running) {
+  process.env.BRAID_TEST_PORT ??= freePort();
+  process.env.BRAID_TEST_DATA ??= mkdtempSync(join(tmpdir(), "braid-web-test-"));
+  process.env.BRAID_BIN ??= braidBinary();
+}
+const baseURL = running ?? `http://127.0.0.1:${process.env.BRAID_TEST_PORT}`;
 
 export default defineConfig({
   testDir: "tests",
@@ -58,12 +63,14 @@ export default defineConfig({
     },
     trace: "off",
   },
-  webServer: {
-    command: `"${process.env.BRAID_BIN}" demo --listen 127.0.0.1:${process.env.BRAID_TEST_PORT} --data-dir "${process.env.BRAID_TEST_DATA}"`,
-    url: `${baseURL}/ready`,
-    reuseExistingServer: false,
-    timeout: 300_000,
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  webServer: running
+    ? undefined
+    : {
+        command: `"${process.env.BRAID_BIN}" demo --listen 127.0.0.1:${process.env.BRAID_TEST_PORT} --data-dir "${process.env.BRAID_TEST_DATA}"`,
+        url: `${baseURL}/ready`,
+        reuseExistingServer: false,
+        timeout: 300_000,
+        stdout: "ignore",
+        stderr: "pipe",
+      },
 });

@@ -38,9 +38,6 @@ export const cacheOptions: CacheExchangeOpts = {
       visibleDocuments: relayPagination(),
       myDocuments: relayPagination(),
       employees: relayPagination(),
-      // A product or document already in the cache (from a list) is found by its id.
-      product: (_parent, args) => ({ __typename: "Product", id: args.id as string }),
-      document: (_parent, args) => ({ __typename: "Document", id: args.id as string }),
     },
     Employee: {
       documents: relayPagination(),

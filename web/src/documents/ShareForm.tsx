@@ -17,6 +17,7 @@ const FindEmployees = graphql(`
           id
           name
           title
+          email
         }
       }
     }
@@ -154,7 +155,10 @@ export function ShareForm({ documentId, shares }: { documentId: string; shares: 
           {employees.map((employee) => (
             <li key={employee.id}>
               <span>
-                {employee.name} <span className="muted">{employee.title}</span>
+                {employee.name}{" "}
+                <span className="muted">
+                  {employee.title} · {employee.email}
+                </span>
               </span>
               <button
                 type="button"
