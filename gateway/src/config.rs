@@ -366,8 +366,16 @@ mod tests {
     #[test]
     fn schema_lists_every_section() {
         let schema = json_schema().to_string();
-        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted"] {
+        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "web"] {
             assert!(schema.contains(section), "{section}");
         }
+    }
+
+    #[test]
+    fn the_web_app_is_on_unless_switched_off() {
+        assert!(GatewayConfig::default().web.enabled);
+        assert!(!from_toml("[web]\nenabled = false\n").unwrap().web.enabled);
+        let error = from_toml("[web]\nenable = false\n").unwrap_err().to_string();
+        assert!(error.contains("web.enable"), "{error}");
     }
 }

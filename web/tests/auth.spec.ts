@@ -94,3 +94,25 @@ test("an expired session goes to sign-in and back to the page it was on", async 
   await expect(page).toHaveURL(/\/documents\?view=all$/);
   await expect(page.getByRole("link", { name: "Everything I can see" })).toHaveAttribute("aria-current", "page");
 });
+
+test("sign in and open the documents with the keyboard alone", async ({ page }) => {
+  await page.goto("/signin");
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Email")).toBeFocused();
+  await page.keyboard.type(USERS.ic);
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("viewer-name")).not.toBeEmpty();
+
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+  const documents = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Documents" });
+  for (let i = 0; i < 10 && !(await documents.evaluate((link) => link === document.activeElement)); i++) {
+    await page.keyboard.press("Tab");
+  }
+  await expect(documents).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "Documents", level: 1 })).toBeVisible();
+});
