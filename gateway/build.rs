@@ -18,9 +18,11 @@ fn main() {
     }
     files.sort();
 
-    let mut table = String::from("/// The web app's files by URL path, sorted.\npub static WEB_ASSETS: &[(&str, &[u8])] = &[\n");
+    let mut table =
+        String::from("/// The web app's files by URL path, sorted.\npub static WEB_ASSETS: &[(&str, &[u8])] = &[\n");
     for (url, path) in &files {
-        writeln!(table, "    ({url:?}, include_bytes!({:?})),", path.display().to_string()).expect("writing to a String");
+        writeln!(table, "    ({url:?}, include_bytes!({:?})),", path.display().to_string())
+            .expect("writing to a String");
     }
     table.push_str("];\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo")).join("web_assets.rs");
