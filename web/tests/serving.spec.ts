@@ -37,9 +37,16 @@ test("index.html, hashed assets, client routes and GraphiQL are served by the ga
   expect(await graphiql.text()).toContain("/graphiql/graphiql.js");
 });
 
-test("the first screen loads under 250 KB of gzipped JavaScript and nothing off-site", async ({ page }) => {
+test("the first screen loads under 250 KB of gzipped JavaScript, nothing off-site, no console error", async ({
+  page,
+}) => {
   const scripts: Promise<number>[] = [];
   const offsite: string[] = [];
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
   page.on("request", (request) => {
     if (!request.url().startsWith(test.info().project.use.baseURL ?? "")) offsite.push(request.url());
   });
@@ -57,4 +64,5 @@ test("the first screen loads under 250 KB of gzipped JavaScript and nothing off-
   expect(sizes.length).toBeGreaterThan(0);
   expect(total).toBeLessThan(FIRST_SCREEN_JS_BUDGET);
   expect(offsite).toEqual([]);
+  expect(errors, "console errors (a Content-Security-Policy refusal would show here)").toEqual([]);
 });
