@@ -36,7 +36,7 @@ test("browse by category and page through the results", async ({ page }) => {
   }
 });
 
-test("search finds a product by its name, and paging continues the same search", async ({ page }) => {
+test("search finds a product by its name, and a search without a match says so", async ({ page }) => {
   await page.goto("/catalog?sort=PRICE_DESC");
   await expect(cards(page)).toHaveCount(24);
   const wanted = (await cards(page).nth(3).getByRole("heading").textContent()) ?? "";
