@@ -28,6 +28,7 @@ export function CatalogFilters({ params, onChange }: { params: CatalogParams; on
     onChange(next);
   };
 
+  // Typing (re)starts the pause; when it ends, the boxes go to the URL.
   const changed = q !== params.q || min !== params.min || max !== params.max;
   useEffect(() => {
     if (!changed) return;

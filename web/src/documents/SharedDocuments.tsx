@@ -28,13 +28,14 @@ export function SharedDocuments({ viewerId, text }: { viewerId: string; text: st
   const more = list?.pageInfo.hasNextPage ?? false;
   const endCursor = list?.pageInfo.endCursor ?? null;
 
-  // Keep looking while this look's pages last and too few were found.
+  // Keep looking while this look's pages last and it has found fewer than ENOUGH.
+  const looks = pageLimit / PAGES_PER_LOOK;
   useEffect(() => {
-    if (!fetching && more && pages < pageLimit && shared.length < ENOUGH * (pageLimit / PAGES_PER_LOOK)) {
+    if (!fetching && more && pages < pageLimit && shared.length < ENOUGH * looks) {
       setPages((n) => n + 1);
       setAfter(endCursor);
     }
-  }, [fetching, more, pages, pageLimit, shared.length, endCursor]);
+  }, [fetching, more, pages, pageLimit, shared.length, looks, endCursor]);
 
   if (error && !list) return <ErrorMessage error={error} />;
   if (!list) return <Loading label="Looking for documents shared with you" />;

@@ -1,4 +1,4 @@
-import{_ as e,b as t,c as n,f as r,g as i,i as a,l as o,m as s,o as c,p as l,r as u,t as d,u as f,y as p}from"./index-2lZieUVl.js";import{t as m}from"./queries-Bo7R-NJz.js";var h=t(p(),1),g=o(),_=f(`
+import{_ as e,b as t,c as n,f as r,g as i,i as a,l as o,m as s,o as c,p as l,r as u,t as d,u as f,y as p}from"./index-K6lrPEjJ.js";import{t as m}from"./queries-CescYoVh.js";var h=t(p(),1),g=o(),_=f(`
   mutation DeleteDocument($id: ID!, $expectedVersion: Int) {
     deleteDocument(id: $id, expectedVersion: $expectedVersion)
   }

@@ -1,4 +1,4 @@
-import{u as e}from"./index-2lZieUVl.js";var t=e(`
+import{u as e}from"./index-K6lrPEjJ.js";var t=e(`
   query DocumentDetail($id: ID!) {
     document(id: $id) {
       id

@@ -1,4 +1,4 @@
-import{b as e,c as t,i as n,l as r,o as i,p as a,r as o,u as s,y as c}from"./index-2lZieUVl.js";var l=e(c(),1),u=r(),d=s(`
+import{b as e,c as t,i as n,l as r,o as i,p as a,r as o,u as s,y as c}from"./index-K6lrPEjJ.js";var l=e(c(),1),u=r(),d=s(`
   query DirectReports($id: ID!) {
     employee(id: $id) {
       id
