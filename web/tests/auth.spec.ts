@@ -97,6 +97,7 @@ test("an expired session goes to sign-in and back to the page it was on", async 
 
 test("sign in and open the documents with the keyboard alone", async ({ page }) => {
   await page.goto("/signin");
+  await expect(page.getByLabel("Email")).toBeVisible();
   await page.keyboard.press("Tab");
   await expect(page.getByLabel("Email")).toBeFocused();
   await page.keyboard.type(USERS.ic);
@@ -105,6 +106,7 @@ test("sign in and open the documents with the keyboard alone", async ({ page }) 
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press("Enter");
   await expect(page.getByTestId("viewer-name")).not.toBeEmpty();
+  await expect(page.getByRole("heading", { name: "Catalog", level: 1 })).toBeVisible();
 
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
