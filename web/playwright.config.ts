@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
+import chromium from "./tests/chromium.json" with { type: "json" };
 
 /** A free loopback port, asked of the OS (the config is evaluated synchronously). */
 function freePort(): string {
@@ -48,19 +49,7 @@ export default defineConfig({
     baseURL,
     browserName: "chromium",
     viewport: { width: 1280, height: 800 },
-    launchOptions: {
-      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: { executablePath: process.env.CHROMIUM ?? chromium.executablePath, args: chromium.args },
     trace: "off",
   },
   webServer: running

@@ -13,18 +13,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "@playwright/test";
+import launch from "../tests/chromium.json" with { type: "json" };
 
 const RUNS = 7;
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -60,7 +51,7 @@ async function startDemo() {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const demo = await startDemo();
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ARGS });
+const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? launch.executablePath, args: launch.args });
 try {
   const interactive = [];
   const longestTask = [];

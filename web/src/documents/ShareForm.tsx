@@ -36,23 +36,7 @@ const Groups = graphql(`
 const Share = graphql(`
   mutation ShareDocument($id: ID!, $employeeId: ID, $groupId: ID) {
     shareDocument(id: $id, employeeId: $employeeId, groupId: $groupId) {
-      id
-      version
-      sharedWith {
-        employee {
-          id
-          name
-        }
-        group {
-          id
-          name
-        }
-        sharedBy {
-          id
-          name
-        }
-        sharedAt
-      }
+      ...DocumentSharing
     }
   }
 `);
@@ -60,23 +44,7 @@ const Share = graphql(`
 const Unshare = graphql(`
   mutation UnshareDocument($id: ID!, $employeeId: ID, $groupId: ID) {
     unshareDocument(id: $id, employeeId: $employeeId, groupId: $groupId) {
-      id
-      version
-      sharedWith {
-        employee {
-          id
-          name
-        }
-        group {
-          id
-          name
-        }
-        sharedBy {
-          id
-          name
-        }
-        sharedAt
-      }
+      ...DocumentSharing
     }
   }
 `);

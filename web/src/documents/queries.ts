@@ -1,5 +1,28 @@
-// The document operations shared by several screens.
+// The document operations and fragments shared by several screens.
 import { graphql } from "../gql";
+
+/** Who a document is shared with: what the sharing mutations answer and the detail shows. */
+export const DocumentSharing = graphql(`
+  fragment DocumentSharing on Document {
+    id
+    version
+    sharedWith {
+      employee {
+        id
+        name
+      }
+      group {
+        id
+        name
+      }
+      sharedBy {
+        id
+        name
+      }
+      sharedAt
+    }
+  }
+`);
 
 export const DocumentDetail = graphql(`
   query DocumentDetail($id: ID!) {
@@ -21,21 +44,7 @@ export const DocumentDetail = graphql(`
       createdAt
       updatedAt
       sharedWithViewer
-      sharedWith {
-        employee {
-          id
-          name
-        }
-        group {
-          id
-          name
-        }
-        sharedBy {
-          id
-          name
-        }
-        sharedAt
-      }
+      ...DocumentSharing
     }
   }
 `);

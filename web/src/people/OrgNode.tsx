@@ -3,33 +3,33 @@
 import { useState } from "react";
 import { useQuery } from "urql";
 import { graphql } from "../gql";
+import type { OrgPersonFragment as Person } from "../gql/graphql";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
+
+/** A person of the tree, with the ids of their direct reports (to know if they can open). */
+export const OrgPersonFragment = graphql(`
+  fragment OrgPerson on Employee {
+    id
+    name
+    title
+    department
+    directReports {
+      id
+    }
+  }
+`);
 
 const DirectReports = graphql(`
   query DirectReports($id: ID!) {
     employee(id: $id) {
       id
       directReports {
-        id
-        name
-        title
-        department
-        directReports {
-          id
-        }
+        ...OrgPerson
       }
     }
   }
 `);
-
-export interface Person {
-  id: string;
-  name: string;
-  title: string;
-  department: string;
-  directReports: { id: string }[];
-}
 
 export function OrgNode({ person }: { person: Person }) {
   const [open, setOpen] = useState(false);

@@ -19,13 +19,7 @@ const MyOrg = graphql(`
         name
       }
       directReports {
-        id
-        name
-        title
-        department
-        directReports {
-          id
-        }
+        ...OrgPerson
       }
     }
   }

@@ -1,15 +1,19 @@
-import{b as e,c as t,i as n,l as r,o as i,p as a,r as o,u as s,y as c}from"./index-K6lrPEjJ.js";var l=e(c(),1),u=r(),d=s(`
+import{b as e,c as t,i as n,l as r,o as i,p as a,r as o,u as s,y as c}from"./index-vpsHydOs.js";var l=e(c(),1),u=r();s(`
+  fragment OrgPerson on Employee {
+    id
+    name
+    title
+    department
+    directReports {
+      id
+    }
+  }
+`);var d=s(`
   query DirectReports($id: ID!) {
     employee(id: $id) {
       id
       directReports {
-        id
-        name
-        title
-        department
-        directReports {
-          id
-        }
+        ...OrgPerson
       }
     }
   }
@@ -25,13 +29,7 @@ import{b as e,c as t,i as n,l as r,o as i,p as a,r as o,u as s,y as c}from"./ind
         name
       }
       directReports {
-        id
-        name
-        title
-        department
-        directReports {
-          id
-        }
+        ...OrgPerson
       }
     }
   }

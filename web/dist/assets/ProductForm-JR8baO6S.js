@@ -1,4 +1,4 @@
-import{b as e,l as t,p as n,u as r,y as i}from"./index-K6lrPEjJ.js";var a=e(i(),1),o=t(),s=r(`
+import{b as e,l as t,p as n,u as r,y as i}from"./index-vpsHydOs.js";var a=e(i(),1),o=t(),s=r(`
   query CategoryOptions {
     categories {
       id

@@ -1,4 +1,4 @@
-import{_ as e,b as t,c as n,f as r,i,l as a,m as o,o as s,p as c,u as l,y as u}from"./index-K6lrPEjJ.js";import{n as d}from"./ProductForm-BDNCMlii.js";var f=t(u(),1),p=a(),m=l(`
+import{_ as e,b as t,c as n,f as r,i,l as a,m as o,o as s,p as c,u as l,y as u}from"./index-vpsHydOs.js";import{n as d}from"./ProductForm-JR8baO6S.js";var f=t(u(),1),p=a(),m=l(`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason) {
       id

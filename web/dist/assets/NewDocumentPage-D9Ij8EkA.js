@@ -1,4 +1,4 @@
-import{b as e,f as t,g as n,i as r,l as i,m as a,o,u as s,y as c}from"./index-K6lrPEjJ.js";import{n as l,t as u}from"./DocumentForm-CcRzea3R.js";var d=e(c(),1),f=i(),p=s(`
+import{b as e,f as t,g as n,i as r,l as i,m as a,o,u as s,y as c}from"./index-vpsHydOs.js";import{n as l,t as u}from"./DocumentForm-s-ZzLfzi.js";var d=e(c(),1),f=i(),p=s(`
   mutation CreateDocument($input: CreateDocumentInput!) {
     createDocument(input: $input) {
       id

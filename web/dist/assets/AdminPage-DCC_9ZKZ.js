@@ -1,4 +1,4 @@
-import{b as e,f as t,g as n,i as r,l as i,m as a,n as o,o as s,p as c,r as l,u,y as d}from"./index-K6lrPEjJ.js";import{n as f,t as p}from"./ProductForm-BDNCMlii.js";var m=e(d(),1),h=i(),g=u(`
+import{b as e,f as t,g as n,i as r,l as i,m as a,n as o,o as s,p as c,r as l,u,y as d}from"./index-vpsHydOs.js";import{n as f,t as p}from"./ProductForm-JR8baO6S.js";var m=e(d(),1),h=i(),g=u(`
   mutation CreateProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
       id

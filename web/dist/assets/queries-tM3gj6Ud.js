@@ -1,4 +1,24 @@
-import{u as e}from"./index-K6lrPEjJ.js";var t=e(`
+import{u as e}from"./index-vpsHydOs.js";e(`
+  fragment DocumentSharing on Document {
+    id
+    version
+    sharedWith {
+      employee {
+        id
+        name
+      }
+      group {
+        id
+        name
+      }
+      sharedBy {
+        id
+        name
+      }
+      sharedAt
+    }
+  }
+`);var t=e(`
   query DocumentDetail($id: ID!) {
     document(id: $id) {
       id
@@ -18,21 +38,7 @@ import{u as e}from"./index-K6lrPEjJ.js";var t=e(`
       createdAt
       updatedAt
       sharedWithViewer
-      sharedWith {
-        employee {
-          id
-          name
-        }
-        group {
-          id
-          name
-        }
-        sharedBy {
-          id
-          name
-        }
-        sharedAt
-      }
+      ...DocumentSharing
     }
   }
 `),n=e(`
