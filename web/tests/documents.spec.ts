@@ -77,7 +77,7 @@ test("two tabs edit the same document: the second gets the conflict screen", asy
 
   await first.getByLabel("Text").fill("The first tab's text");
   await first.getByRole("button", { name: "Save" }).click();
-  await expect(first.locator(".document-body")).toHaveText("The first tab's text");
+  await expect(first.locator("article.document .document-body")).toHaveText("The first tab's text");
 
   await second.getByLabel("Text").fill("The second tab's text");
   await second.getByRole("button", { name: "Save" }).click();
@@ -89,7 +89,7 @@ test("two tabs edit the same document: the second gets the conflict screen", asy
 
   await second.getByRole("button", { name: "Overwrite with my version" }).click();
   await expect(second).toHaveURL(new RegExp(`/documents/${id}$`));
-  await expect(second.locator(".document-body")).toHaveText("The second tab's text");
+  await expect(second.locator("article.document .document-body")).toHaveText("The second tab's text");
   await expect(second.getByText("Version 3")).toBeVisible();
 
   // Again, and this time the second tab takes the stored version instead.
@@ -98,7 +98,7 @@ test("two tabs edit the same document: the second gets the conflict screen", asy
   await expect(second.getByLabel("Text")).toHaveValue("The second tab's text");
   await first.getByLabel("Text").fill("Version four");
   await first.getByRole("button", { name: "Save" }).click();
-  await expect(first.locator(".document-body")).toHaveText("Version four");
+  await expect(first.locator("article.document .document-body")).toHaveText("Version four");
   await second.getByLabel("Title").fill("A title nobody will keep");
   await second.getByRole("button", { name: "Save" }).click();
   await second.getByRole("button", { name: "Discard mine and load version 4" }).click();
