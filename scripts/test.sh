@@ -65,3 +65,8 @@ say "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 say "cargo test"
 cargo test --workspace --locked
+say "web app: web/dist is what web/ builds"
+./scripts/web.sh check
+say "web app: Playwright tests in Chromium against a fresh braid demo"
+cargo build --locked --bin braid
+BRAID_BIN="$CARGO_TARGET_DIR/debug/braid" ./scripts/web.sh test

@@ -28,6 +28,7 @@ pub struct GatewayConfig {
     pub persisted: PersistedConfig,
     pub introspection: IntrospectionConfig,
     pub graphiql: GraphiqlConfig,
+    pub web: WebConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
@@ -243,6 +244,19 @@ impl Default for GraphiqlConfig {
     }
 }
 
+/// The web app (built into `web/dist` and embedded in the binary) at `/` and its client routes.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    pub enabled: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
+}
+
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
@@ -352,8 +366,16 @@ mod tests {
     #[test]
     fn schema_lists_every_section() {
         let schema = json_schema().to_string();
-        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted"] {
+        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "web"] {
             assert!(schema.contains(section), "{section}");
         }
+    }
+
+    #[test]
+    fn the_web_app_is_on_unless_switched_off() {
+        assert!(GatewayConfig::default().web.enabled);
+        assert!(!from_toml("[web]\nenabled = false\n").unwrap().web.enabled);
+        let error = from_toml("[web]\nenable = false\n").unwrap_err().to_string();
+        assert!(error.contains("web.enable"), "{error}");
     }
 }

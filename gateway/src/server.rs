@@ -1,5 +1,6 @@
 //! HTTP: GraphQL over HTTP at `/graphql` (POST and GET, status codes and media types chosen by
-//! `Accept` as the specification asks), GraphiQL at `/graphiql`, and the probes.
+//! `Accept` as the specification asks), GraphiQL at `/graphiql`, the probes, and the web app
+//! at `/` (every other path).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,7 +10,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
@@ -84,6 +85,9 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
             .route("/graphiql/graphiql.js", get(|| async { asset("text/javascript; charset=utf-8", GRAPHIQL_JS) }))
             .route("/graphiql/graphiql.css", get(|| async { asset("text/css; charset=utf-8", GRAPHIQL_CSS) }));
     }
+    if gateway.config.web.enabled {
+        router = router.fallback(get(|uri: Uri| async move { web_file(uri.path()) }));
+    }
     router
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
@@ -105,6 +109,56 @@ const GRAPHIQL_CSS: &[u8] = include_bytes!("../graphiql/dist/graphiql.css");
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// The web app's built files (`web/dist`), embedded by `build.rs`.
+mod web {
+    include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
+}
+
+/// A file of the web app. Vite names what it builds under `/assets/` by content hash, so those
+/// are cached for a year; the rest (`index.html` above all) is revalidated on every load. A path
+/// with no file extension is one of the app's own routes and gets `index.html`; the app routes
+/// on the client.
+fn web_file(path: &str) -> Response {
+    let path = if path == "/" { "/index.html" } else { path };
+    let find = |path: &str| {
+        let index = web::WEB_ASSETS.binary_search_by(|(url, _)| (*url).cmp(path)).ok()?;
+        Some(web::WEB_ASSETS[index])
+    };
+    let last_segment = path.rsplit('/').next().unwrap_or("");
+    let client_route = !last_segment.contains('.')
+        && !["/assets/", "/graphql/", "/graphiql/"].iter().any(|prefix| path.starts_with(prefix));
+    let Some((file, body)) = find(path).or_else(|| if client_route { find("/index.html") } else { None }) else {
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "not found\n")
+            .into_response();
+    };
+    let content_type = match file.rsplit_once('.').map_or("", |(_, extension)| extension) {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    };
+    let cache = if file.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let mut response = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)], body).into_response();
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if file == "/index.html" {
+        response.headers_mut().insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; \
+                 form-action 'self'; frame-ancestors 'none'",
+            ),
+        );
+    }
+    response
 }
 
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
@@ -326,5 +380,39 @@ mod tests {
         says(r#"{"query":"{ a }","operationName":[]}"#, "`operationName` must be a string");
         says(r#"{"query":"{ a }","variables":"x=1"}"#, "`variables` must be an object");
         says(r#"{"query":"{ a }","extensions":[]}"#, "`extensions` must be an object");
+    }
+
+    fn header(response: &Response, name: header::HeaderName) -> &str {
+        response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    #[test]
+    fn the_web_app_is_served_with_client_routes_falling_back_to_index_html() {
+        let index = web_file("/");
+        assert_eq!(index.status(), StatusCode::OK);
+        assert_eq!(header(&index, header::CONTENT_TYPE), "text/html; charset=utf-8");
+        assert_eq!(header(&index, header::CACHE_CONTROL), "no-cache");
+        assert!(header(&index, header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"));
+        for route in ["/index.html", "/catalog", "/documents/42/edit", "/people/"] {
+            let response = web_file(route);
+            assert_eq!(response.status(), StatusCode::OK, "{route}");
+            assert_eq!(header(&response, header::CONTENT_TYPE), "text/html; charset=utf-8", "{route}");
+        }
+        for missing in ["/assets/missing", "/assets/index-00000000.js", "/nothing.png", "/graphql/ws", "/graphiql/x"] {
+            assert_eq!(web_file(missing).status(), StatusCode::NOT_FOUND, "{missing}");
+        }
+    }
+
+    #[test]
+    fn hashed_web_assets_are_cached_for_a_year_with_their_content_type() {
+        let script = web::WEB_ASSETS.iter().find(|(url, _)| url.starts_with("/assets/") && url.ends_with(".js"));
+        let (url, body) = script.expect("web/dist holds the built app (npm run build in web/)");
+        let response = web_file(url);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(header(&response, header::CONTENT_TYPE), "text/javascript; charset=utf-8");
+        assert_eq!(header(&response, header::CACHE_CONTROL), "public, max-age=31536000, immutable");
+        assert_eq!(header(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
+        assert!(!body.is_empty());
+        assert!(web::WEB_ASSETS.iter().any(|(url, _)| url.starts_with("/assets/") && url.ends_with(".css")));
     }
 }

@@ -1,0 +1,60 @@
+// The routes. The catalog is public; documents and people need a session; admin needs the
+// `catalog:write` scope. Screens other than the catalog load on first use.
+import { lazy, Suspense, useMemo } from "react";
+import { Navigate, Route, Routes } from "react-router";
+import { Provider } from "urql";
+import { createClient } from "./api/client";
+import { RequireAuth, RequireScope } from "./auth/guards";
+import { SessionKeeper } from "./auth/SessionKeeper";
+import { useSession } from "./auth/useSession";
+import { CatalogPage } from "./catalog/CatalogPage";
+import { ProductPage } from "./catalog/ProductPage";
+import { SignInPage } from "./signin/SignInPage";
+import { Layout } from "./ui/Layout";
+import { Loading } from "./ui/Loading";
+import { NotFoundPage } from "./ui/NotFoundPage";
+
+const DocumentsPage = lazy(() => import("./documents/DocumentsPage").then((m) => ({ default: m.DocumentsPage })));
+const DocumentPage = lazy(() => import("./documents/DocumentPage").then((m) => ({ default: m.DocumentPage })));
+const NewDocumentPage = lazy(() => import("./documents/NewDocumentPage").then((m) => ({ default: m.NewDocumentPage })));
+const EditDocumentPage = lazy(() =>
+  import("./documents/EditDocumentPage").then((m) => ({ default: m.EditDocumentPage })),
+);
+const PeoplePage = lazy(() => import("./people/PeoplePage").then((m) => ({ default: m.PeoplePage })));
+const AdminPage = lazy(() => import("./admin/AdminPage").then((m) => ({ default: m.AdminPage })));
+const EditProductPage = lazy(() => import("./admin/EditProductPage").then((m) => ({ default: m.EditProductPage })));
+
+export function App() {
+  const session = useSession();
+  // One client, and so one cache, per sign-in: nothing cached for one user is shown to another.
+  const startedAt = session?.startedAt ?? 0;
+  const client = useMemo(() => createClient(), [startedAt]);
+
+  return (
+    <Provider value={client}>
+      <SessionKeeper />
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          <Route path="/signin" element={<SignInPage />} />
+          <Route element={<Layout />}>
+            <Route index element={<Navigate to="/catalog" replace />} />
+            <Route path="catalog" element={<CatalogPage />} />
+            <Route path="catalog/:id" element={<ProductPage />} />
+            <Route element={<RequireAuth />}>
+              <Route path="documents" element={<DocumentsPage />} />
+              <Route path="documents/new" element={<NewDocumentPage />} />
+              <Route path="documents/:id" element={<DocumentPage />} />
+              <Route path="documents/:id/edit" element={<EditDocumentPage />} />
+              <Route path="people" element={<PeoplePage />} />
+              <Route element={<RequireScope scope="catalog:write" />}>
+                <Route path="admin" element={<AdminPage />} />
+                <Route path="admin/products/:id" element={<EditProductPage />} />
+              </Route>
+            </Route>
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </Suspense>
+    </Provider>
+  );
+}

@@ -1,0 +1,96 @@
+import { Link, useParams } from "react-router";
+import { useQuery } from "urql";
+import { useViewer } from "../auth/useViewer";
+import { graphql } from "../gql";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { formatDate, formatMoney } from "../ui/format";
+import { Loading } from "../ui/Loading";
+import { usePageTitle } from "../ui/usePageTitle";
+import { Availability } from "./Availability";
+
+const ProductDetail = graphql(`
+  query ProductDetail($id: ID!) {
+    product(id: $id) {
+      id
+      sku
+      name
+      description
+      price {
+        amount
+        currency
+      }
+      category {
+        id
+        slug
+        name
+      }
+      attributes {
+        name
+        value
+      }
+      inventory {
+        available
+        onHand
+        reserved
+        lowStock
+        lowStockThreshold
+      }
+      updatedAt
+    }
+  }
+`);
+
+export function ProductPage() {
+  const { id = "" } = useParams();
+  const [{ data, error }, reexecute] = useQuery({ query: ProductDetail, variables: { id } });
+  const { hasScope } = useViewer();
+  const product = data?.product;
+  usePageTitle(product?.name ?? "Product");
+
+  if (error) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
+  if (!data) return <Loading label="Loading the product" />;
+  if (!product) {
+    return (
+      <section className="page" aria-labelledby="product-title">
+        <h1 id="product-title">Product not found</h1>
+        <p>
+          There is no product with this id. <Link to="/catalog">Back to the catalog</Link>
+        </p>
+      </section>
+    );
+  }
+
+  const facts: [string, string][] = [
+    ["SKU", product.sku],
+    ["Available", String(product.inventory.available)],
+    ...product.attributes.map((a): [string, string] => [a.name, a.value]),
+    ["Updated", formatDate(product.updatedAt)],
+  ];
+
+  return (
+    <article className="page product" aria-labelledby="product-title">
+      <p>
+        <Link to={`/catalog?category=${encodeURIComponent(product.category.slug)}`}>← {product.category.name}</Link>
+      </p>
+      <h1 id="product-title">{product.name}</h1>
+      <p className="price large">{formatMoney(product.price)}</p>
+      <Availability inventory={product.inventory} />
+      <p className="description">{product.description}</p>
+      <dl className="facts">
+        {facts.map(([label, value]) => (
+          <div key={label}>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      {hasScope("catalog:write") && (
+        <p>
+          <Link className="button secondary" to={`/admin/products/${product.id}`}>
+            Edit product or stock
+          </Link>
+        </p>
+      )}
+    </article>
+  );
+}

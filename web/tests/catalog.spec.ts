@@ -1,0 +1,80 @@
+// The catalog: browse by category, search, filter by price, page through, open a product.
+import { expect, test, type Page } from "@playwright/test";
+import { checkScreen } from "./helpers";
+
+const cards = (page: Page) => page.locator(".product-card");
+const count = (page: Page) => page.locator(".results-count");
+
+/** The amounts of the prices shown, as numbers ("€1,234.50" is 1234.5). */
+async function prices(page: Page): Promise<number[]> {
+  const texts = await page.locator(".product-card .price").allTextContents();
+  return texts.map((text) => Number(text.replace(/[^0-9.]/g, "")));
+}
+
+test("browse by category and page through the results", async ({ page }) => {
+  await page.goto("/catalog");
+  await expect(cards(page)).toHaveCount(24);
+  await checkScreen(page, "catalog");
+  const total = Number((await count(page).textContent())?.replace(/\D/g, ""));
+  expect(total).toBeGreaterThan(24);
+
+  const categories = page.getByRole("navigation", { name: "Categories" }).getByRole("link");
+  const category = categories.nth(2);
+  const name = (await category.textContent()) ?? "";
+  await category.click();
+  await expect(category).toHaveAttribute("aria-current", "page");
+  await expect(page).toHaveURL(/category=/);
+  await expect(page.locator(".product-card .muted").first()).toHaveText(name);
+  const inCategory = Number((await count(page).textContent())?.replace(/\D/g, ""));
+  expect(inCategory).toBeLessThan(total);
+  for (const shown of await page.locator(".product-card .muted").allTextContents()) expect(shown).toBe(name);
+
+  if (inCategory > 24) {
+    await page.getByRole("button", { name: "Show more products" }).click();
+    await expect(cards(page)).toHaveCount(Math.min(48, inCategory));
+    for (const shown of await page.locator(".product-card .muted").allTextContents()) expect(shown).toBe(name);
+  }
+});
+
+test("search finds a product by its name, and a search without a match says so", async ({ page }) => {
+  await page.goto("/catalog?sort=PRICE_DESC");
+  await expect(cards(page)).toHaveCount(24);
+  const wanted = (await cards(page).nth(3).getByRole("heading").textContent()) ?? "";
+  await page.getByLabel("Search", { exact: true }).fill(wanted);
+  await expect(page).toHaveURL(/q=/);
+  await expect(cards(page).getByRole("heading", { name: wanted, exact: true })).toBeVisible();
+  const found = Number((await count(page).textContent())?.replace(/\D/g, ""));
+  expect(found).toBeGreaterThanOrEqual(1);
+  expect(found).toBeLessThan(24);
+
+  await page.getByLabel("Search", { exact: true }).fill("no product is called this");
+  await expect(page.getByText("No products match.")).toBeVisible();
+  await expect(count(page)).toHaveText("0 products");
+});
+
+test("filter by price and open a product", async ({ page }) => {
+  await page.goto("/catalog");
+  await expect(cards(page)).toHaveCount(24);
+  await page.getByLabel("Min price").fill("20");
+  await page.getByLabel("Max price").fill("60");
+  await page.getByLabel("Sort").selectOption("PRICE_ASC");
+  await expect(page).toHaveURL(/min=20&max=60&sort=PRICE_ASC/);
+  await expect(async () => {
+    const shown = await prices(page);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const price of shown) expect(price >= 20 && price <= 60, `${price} within 20..60`).toBe(true);
+    expect([...shown].sort((a, b) => a - b)).toEqual(shown);
+  }).toPass();
+
+  const first = cards(page).first().getByRole("link");
+  const name = (await first.textContent()) ?? "";
+  await first.click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await expect(page.getByText("SKU", { exact: true })).toBeVisible();
+  await expect(page.locator(".badge")).toBeVisible();
+  await checkScreen(page, "product");
+
+  await page.goBack();
+  await expect(page).toHaveURL(/min=20&max=60&sort=PRICE_ASC/);
+  await expect(page.getByLabel("Min price")).toHaveValue("20");
+});

@@ -1,0 +1,144 @@
+// Documents: hierarchical visibility (a manager sees a subordinate's documents, not the other
+// way round), search, create, edit with a conflict between two tabs, share, delete.
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { checkScreen, signIn, USERS, viewerName, type User } from "./helpers";
+
+/** A word no seeded document contains, so a full-text search finds only this test's document. */
+const uniqueWord = () => `zq${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+async function signedIn(browser: Browser, user: User): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, user);
+  return page;
+}
+
+/** Creates a document through the new-document screen; returns its id. */
+async function createDocument(page: Page, title: string, body: string, tags = ""): Promise<string> {
+  await page.goto("/documents/new");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Text").fill(body);
+  if (tags) await page.getByLabel("Tags (separated by commas)").fill(tags);
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(title);
+  return page.url().split("/").pop() ?? "";
+}
+
+async function search(page: Page, view: "mine" | "all" | "shared", text: string) {
+  await page.goto(`/documents?view=${view}`);
+  await page.getByLabel("Search titles and text").fill(text);
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${text}`));
+}
+
+test("a manager sees a subordinate's document and the individual contributor does not see the CEO's", async ({
+  browser,
+}) => {
+  const ic = await signedIn(browser, "ic");
+  const icName = await viewerName(ic);
+  const icWord = uniqueWord();
+  await ic.goto("/documents/new");
+  await checkScreen(ic, "document-new");
+  const icDocument = await createDocument(ic, `Notes ${icWord}`, `Meeting notes ${icWord}`, "notes, draft");
+  await expect(ic.getByTestId("document-owner")).toHaveText(icName);
+  await ic.goto("/documents");
+  await expect(ic.getByRole("link", { name: `Notes ${icWord}` })).toBeVisible();
+  await checkScreen(ic, "documents-mine");
+
+  const ceo = await signedIn(browser, "ceo");
+  await search(ceo, "all", icWord);
+  const row = ceo.locator(".document-row", { hasText: `Notes ${icWord}` });
+  await expect(row).toBeVisible();
+  await expect(row.locator(".owner")).toHaveText(icName);
+  await checkScreen(ceo, "documents-all");
+  await row.getByRole("link").click();
+  await expect(ceo).toHaveURL(new RegExp(`/documents/${icDocument}$`));
+  await expect(ceo.getByTestId("document-owner")).toHaveText(icName);
+  await checkScreen(ceo, "document");
+
+  const ceoWord = uniqueWord();
+  const ceoDocument = await createDocument(ceo, `Board ${ceoWord}`, `Confidential ${ceoWord}`);
+  await search(ic, "all", ceoWord);
+  await expect(ic.getByText("No documents match this search.")).toBeVisible();
+  await ic.goto(`/documents/${ceoDocument}`);
+  await expect(ic.getByRole("heading", { name: "Document not found" })).toBeVisible();
+});
+
+test("two tabs edit the same document: the second gets the conflict screen", async ({ browser }) => {
+  const first = await signedIn(browser, "ceo");
+  const word = uniqueWord();
+  const id = await createDocument(first, `Plan ${word}`, "The original text");
+  const second = await first.context().newPage();
+
+  await first.goto(`/documents/${id}/edit`);
+  await second.goto(`/documents/${id}/edit`);
+  await expect(second.getByLabel("Text")).toHaveValue("The original text");
+  await checkScreen(second, "document-edit");
+
+  await first.getByLabel("Text").fill("The first tab's text");
+  await first.getByRole("button", { name: "Save" }).click();
+  await expect(first.locator("article.document .document-body")).toHaveText("The first tab's text");
+
+  await second.getByLabel("Text").fill("The second tab's text");
+  await second.getByRole("button", { name: "Save" }).click();
+  const conflict = second.getByRole("alert").filter({ hasText: "Someone else changed this document" });
+  await expect(conflict).toBeVisible();
+  await expect(second.getByRole("region", { name: "Your version (not saved)" })).toContainText("The second tab's text");
+  await expect(second.getByRole("region", { name: "Saved version 2" })).toContainText("The first tab's text");
+  await checkScreen(second, "document-conflict");
+
+  await second.getByRole("button", { name: "Overwrite with my version" }).click();
+  await expect(second).toHaveURL(new RegExp(`/documents/${id}$`));
+  await expect(second.locator("article.document .document-body")).toHaveText("The second tab's text");
+  await expect(second.getByText("Version 3")).toBeVisible();
+
+  // Again, and this time the second tab takes the stored version instead.
+  await first.goto(`/documents/${id}/edit`);
+  await second.goto(`/documents/${id}/edit`);
+  await expect(second.getByLabel("Text")).toHaveValue("The second tab's text");
+  await first.getByLabel("Text").fill("Version four");
+  await first.getByRole("button", { name: "Save" }).click();
+  await expect(first.locator("article.document .document-body")).toHaveText("Version four");
+  await second.getByLabel("Title").fill("A title nobody will keep");
+  await second.getByRole("button", { name: "Save" }).click();
+  await second.getByRole("button", { name: "Discard mine and load version 4" }).click();
+  await expect(second.getByLabel("Text")).toHaveValue("Version four");
+  await expect(second.getByLabel("Title")).toHaveValue(`Plan ${word}`);
+  await expect(second.getByText("Editing version 4.")).toBeVisible();
+});
+
+test("share a document with an employee, who finds it under shared with me; then delete it", async ({
+  browser,
+}) => {
+  const ic = await signedIn(browser, "ic");
+  const icName = await viewerName(ic);
+  const ceo = await signedIn(browser, "ceo");
+  const ceoName = await viewerName(ceo);
+  const word = uniqueWord();
+  const id = await createDocument(ceo, `Offsite ${word}`, `Agenda ${word}`);
+
+  // Names repeat in the demo org: the individual contributor is the one with their email.
+  await ceo.getByLabel("Share with an employee").fill(icName);
+  await ceo.getByRole("button", { name: "Find", exact: true }).click();
+  await ceo.locator(".found li", { hasText: USERS.ic }).getByRole("button", { name: `Share with ${icName}` }).click();
+  await expect(ceo.getByRole("status").filter({ hasText: "Shared with" })).toHaveText(`Shared with ${icName}.`);
+  await expect(ceo.locator(".shares")).toContainText(icName);
+
+  await ic.goto("/documents?view=shared");
+  const row = ic.locator(".document-row", { hasText: `Offsite ${word}` });
+  await expect(row).toBeVisible();
+  await expect(row.locator(".owner")).toHaveText(ceoName);
+  await expect(row.getByText("Shared with you")).toBeVisible();
+  await checkScreen(ic, "documents-shared");
+  await row.getByRole("link").click();
+  await expect(ic.getByTestId("document-owner")).toHaveText(ceoName);
+
+  await ceo.goto(`/documents/${id}`);
+  await ceo.getByRole("button", { name: "Delete" }).click();
+  await ceo.getByRole("button", { name: "Yes, delete it" }).click();
+  await expect(ceo.getByRole("status").filter({ hasText: "Deleted" })).toHaveText(`Deleted “Offsite ${word}”.`);
+  await search(ceo, "all", word);
+  await expect(ceo.getByText("No documents match this search.")).toBeVisible();
+  await ic.goto(`/documents/${id}`);
+  await expect(ic.getByRole("heading", { name: "Document not found" })).toBeVisible();
+});
