@@ -81,8 +81,12 @@ pub async fn invariants(cluster: &Cluster, products: &[String], placed: &[(Strin
         assert!(entry.captures <= 1 && entry.refunds <= 1, "ledger entry {entry:?}");
     }
     let mut by_status: HashMap<&str, usize> = HashMap::new();
+    let mut reasons: HashMap<&str, usize> = HashMap::new();
     for order in &orders {
         *by_status.entry(order.status.as_str()).or_default() += 1;
+        if let Some(reason) = &order.failure_reason {
+            *reasons.entry(reason.as_str()).or_default() += 1;
+        }
         let entry = ledger.get(&order.id);
         let reservation = reservation_status.get(&order.id).map(String::as_str);
         if order.status.as_str() == "COMPLETED" {
@@ -100,5 +104,5 @@ pub async fn invariants(cluster: &Cluster, products: &[String], placed: &[(Strin
             );
         }
     }
-    eprintln!("chaos: {} orders by status: {by_status:?}", orders.len());
+    eprintln!("chaos: {} orders by status: {by_status:?}; why they failed: {reasons:?}", orders.len());
 }

@@ -18,7 +18,7 @@ use rand::Rng;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use procs::{Call, Cluster};
+use procs::{Call, Cluster, sigkill};
 
 const BUYERS: usize = 50;
 const PRODUCTS: usize = 40;
@@ -29,13 +29,6 @@ const UNITS: i64 = 40;
 /// empty (see the README).
 fn broker_restarts() -> bool {
     std::env::var("BRAID_CHAOS_BROKER").is_ok_and(|v| v == "1")
-}
-
-/// Whether services are SIGKILLed (`BRAID_CHAOS_SIGKILL=1`) rather than stopped with
-/// SIGTERM. Not by default yet: tansu never drops a member that died without leaving its
-/// group, so the restarted instance is assigned no partitions and its consumers wait forever.
-pub fn sigkill() -> bool {
-    std::env::var("BRAID_CHAOS_SIGKILL").is_ok_and(|v| v == "1")
 }
 
 fn target() -> usize {
@@ -154,7 +147,8 @@ async fn chaos(cluster: Arc<Cluster>, broker: Arc<std::sync::Mutex<Tansu>>, coun
     done.push("payment faults".to_string());
     let mut round = 0;
     while count.load(Ordering::SeqCst) < target() * 9 / 10 {
-        let wait = Duration::from_millis(rand::rng().random_range(1_000..3_000));
+        // Longer apart than a consumer group takes to settle after a member leaves.
+        let wait = Duration::from_millis(rand::rng().random_range(4_000..8_000));
         tokio::time::sleep(wait).await;
         match round % 3 {
             0 if broker_restarts() => {

@@ -10,6 +10,13 @@ use tokio::sync::Mutex;
 
 const BRAID: &str = env!("CARGO_BIN_EXE_braid");
 
+/// Whether services are SIGKILLed (`BRAID_CHAOS_SIGKILL=1`) rather than stopped with
+/// SIGTERM. Not by default yet: tansu never drops a member that died without leaving its
+/// group, so the restarted instance is assigned no partitions and its consumers wait forever.
+pub fn sigkill() -> bool {
+    std::env::var("BRAID_CHAOS_SIGKILL").is_ok_and(|v| v == "1")
+}
+
 /// One process of the cluster and how to start it again.
 struct Proc {
     args: Vec<String>,
@@ -129,8 +136,9 @@ impl Cluster {
         let mut env = subgraph_env(orders_db, brokers, redis, &topics);
         for (k, v) in [
             ("BRAID_ORDERS__CATALOG_URL", catalog_url.clone()),
-            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "2000".into()),
-            ("BRAID_ORDERS__STEP_ATTEMPTS", "3".into()),
+            // Enough to ride out a restart and the rebalance of a consumer group after it.
+            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "3000".into()),
+            ("BRAID_ORDERS__STEP_ATTEMPTS", "6".into()),
             ("BRAID_ORDERS__RETRY_BACKOFF_MS", "100".into()),
             ("BRAID_ORDERS__MAX_RETRY_BACKOFF_MS", "2000".into()),
             ("BRAID_ORDERS__TIMER_INTERVAL_MS", "100".into()),
@@ -221,7 +229,7 @@ impl Cluster {
 async fn restart(p: &Mutex<Proc>) {
     let mut p = p.lock().await;
     tokio::task::block_in_place(|| {
-        if crate::sigkill() {
+        if sigkill() {
             p.kill();
         } else {
             p.terminate();
