@@ -19,6 +19,15 @@ pub struct Line {
     pub quantity: i64,
 }
 
+/// The name a unit enum value has on the wire (`OUT_OF_STOCK`, `IN_TRANSIT`), for timelines
+/// and reasons; empty for anything that is not serialized as a string.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
 /// Declares a message type: its CloudEvents type and the order it is about.
 macro_rules! message {
     ($name:ident, $type:literal) => {

@@ -105,7 +105,7 @@ impl Orchestrator {
         let before = view.status;
         let mut events = extra;
         events.extend(transition.facts.into_iter().map(OrderEvent::Saga));
-        for recorded in history::append(conn, &view.id.clone(), view.version, &events, now).await? {
+        for recorded in history::append(conn, &view.id, view.version, &events, now).await? {
             view.apply(&recorded);
         }
         view.save(conn).await?;

@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use braid_kit::contracts::payment::{PaymentFailed, PaymentProcessed, PaymentRefunded};
 use braid_kit::contracts::shipping::{ShipmentCompleted, ShipmentStarted, ShipmentUpdated};
 use braid_kit::contracts::stock::{StockCommitted, StockRejected, StockReleased, StockReserved, StockRestocked};
+use braid_kit::contracts::wire_name;
 use braid_kit::events::{DomainEvent, Envelope, Handler, HandlerError};
 use sea_orm::DatabaseTransaction;
 
@@ -60,8 +61,7 @@ pub fn decode(event: &Envelope) -> Result<Option<(Reply, Vec<OrderEvent>)>, Hand
         Reply::Reserved
     } else if t == StockRejected::TYPE {
         let rejected: StockRejected = payload(event)?;
-        let reason = serde_json::to_value(rejected.reason).ok().and_then(|v| v.as_str().map(str::to_string));
-        let reason = reason.unwrap_or_else(|| "REJECTED".into());
+        let reason = wire_name(&rejected.reason);
         if action_of(&rejected.command_id) == Some(step_name(Step::Commit)) {
             Reply::CommitRejected(reason)
         } else {
@@ -99,8 +99,7 @@ pub fn decode(event: &Envelope) -> Result<Option<(Reply, Vec<OrderEvent>)>, Hand
         return Ok(Some((Reply::ShipmentStarted, vec![assigned])));
     } else if t == ShipmentUpdated::TYPE {
         let updated: ShipmentUpdated = payload(event)?;
-        let status = serde_json::to_value(updated.status).ok().and_then(|v| v.as_str().map(str::to_string));
-        Reply::ShipmentMoved(status.unwrap_or_default())
+        Reply::ShipmentMoved(wire_name(&updated.status))
     } else if t == ShipmentCompleted::TYPE {
         payload::<ShipmentCompleted>(event)?;
         Reply::Delivered

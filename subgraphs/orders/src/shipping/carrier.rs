@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use braid_kit::contracts::shipping::{ShipmentCompleted, ShipmentStatus, ShipmentUpdated};
+use braid_kit::contracts::wire_name;
 use braid_kit::events::{Envelope, OutboxSignal, outbox};
 use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
@@ -26,10 +27,6 @@ fn next(status: &str) -> Option<ShipmentStatus> {
         "OUT_FOR_DELIVERY" => Some(ShipmentStatus::Delivered),
         _ => None,
     }
-}
-
-fn name(status: ShipmentStatus) -> String {
-    serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// Moves due shipments until `shutdown` is cancelled.
@@ -65,7 +62,7 @@ pub async fn advance(db: &DatabaseConnection, step: Duration) -> Result<usize, D
         let txn = db.begin().await?;
         // Guarded by the stage read: another carrier instance moving it first wins.
         let updated = shipment::Entity::update_many()
-            .col_expr(shipment::Column::Status, Expr::value(name(status)))
+            .col_expr(shipment::Column::Status, Expr::value(wire_name(&status)))
             .col_expr(shipment::Column::NextAt, Expr::value(next_at))
             .col_expr(shipment::Column::UpdatedAt, Expr::value(now))
             .filter(shipment::Column::OrderId.eq(row.order_id.as_str()))
