@@ -1,4 +1,4 @@
-// The routes. The catalog is public; documents and people need a session; admin needs the
+// The routes. The catalog is public; documents, people, the cart and orders need a session; admin needs the
 // `catalog:write` scope. Screens other than the catalog load on first use.
 import { lazy, Suspense, useMemo } from "react";
 import { Navigate, Route, Routes } from "react-router";
@@ -21,6 +21,10 @@ const EditDocumentPage = lazy(() =>
   import("./documents/EditDocumentPage").then((m) => ({ default: m.EditDocumentPage })),
 );
 const PeoplePage = lazy(() => import("./people/PeoplePage").then((m) => ({ default: m.PeoplePage })));
+const CartPage = lazy(() => import("./orders/CartPage").then((m) => ({ default: m.CartPage })));
+const CheckoutPage = lazy(() => import("./orders/CheckoutPage").then((m) => ({ default: m.CheckoutPage })));
+const OrdersPage = lazy(() => import("./orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
+const OrderPage = lazy(() => import("./orders/OrderPage").then((m) => ({ default: m.OrderPage })));
 const AdminPage = lazy(() => import("./admin/AdminPage").then((m) => ({ default: m.AdminPage })));
 const EditProductPage = lazy(() => import("./admin/EditProductPage").then((m) => ({ default: m.EditProductPage })));
 
@@ -46,6 +50,10 @@ export function App() {
               <Route path="documents/:id" element={<DocumentPage />} />
               <Route path="documents/:id/edit" element={<EditDocumentPage />} />
               <Route path="people" element={<PeoplePage />} />
+              <Route path="cart" element={<CartPage />} />
+              <Route path="checkout" element={<CheckoutPage />} />
+              <Route path="orders" element={<OrdersPage />} />
+              <Route path="orders/:id" element={<OrderPage />} />
               <Route element={<RequireScope scope="catalog:write" />}>
                 <Route path="admin" element={<AdminPage />} />
                 <Route path="admin/products/:id" element={<EditProductPage />} />

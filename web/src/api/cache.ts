@@ -2,10 +2,13 @@
 // connection (pages are merged into one list), and what each mutation changes.
 import type { Cache, CacheExchangeOpts } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
+import { graphql } from "../gql";
 
 /** Types without an `id`: stored inside their parent instead of on their own. */
 const EMBEDDED = [
+  "Address",
   "Attribute",
+  "CartLine",
   "DocumentConnection",
   "DocumentEdge",
   "DocumentShare",
@@ -13,9 +16,14 @@ const EMBEDDED = [
   "EmployeeEdge",
   "Inventory",
   "Money",
+  "OrderConnection",
+  "OrderEdge",
+  "OrderLine",
   "PageInfo",
   "ProductConnection",
   "ProductEdge",
+  "Shipment",
+  "TimelineEntry",
   "TokenPair",
   "VisibilityAnswer",
   "VisibleEmployees",
@@ -29,14 +37,43 @@ function invalidateLists(cache: Cache, fieldNames: string[]) {
 }
 
 const DOCUMENT_LISTS = ["visibleDocuments", "myDocuments"];
+const ORDER_LISTS = ["myOrders", "orders"];
+
+/**
+ * The signed-in user's one cart. `Cart` has no id, so every Cart the API returns is stored as
+ * this entity (the client, and so the cache, is made anew per sign-in); `Query.cart` points at it.
+ */
+const CART = "Cart:viewer";
+
+/** After a cart mutation: `Query.cart` is the cart it returned (also when no screen asked for it yet). */
+function linkCart(cache: Cache) {
+  cache.link("Query", "cart", CART);
+}
+
+/** After placeOrder: the API emptied the cart when it made the order. */
+function emptyCart(cache: Cache) {
+  cache.writeFragment(EMPTY_CART, { __typename: "Cart", itemCount: 0, lines: [] });
+  linkCart(cache);
+}
+
+const EMPTY_CART = graphql(`
+  fragment EmptyCart on Cart {
+    itemCount
+    lines {
+      quantity
+    }
+  }
+`);
 
 export const cacheOptions: CacheExchangeOpts = {
-  keys: Object.fromEntries(EMBEDDED.map((type) => [type, () => null])),
+  keys: { ...Object.fromEntries(EMBEDDED.map((type) => [type, () => null])), Cart: () => "viewer" },
   resolvers: {
     Query: {
       products: relayPagination(),
       visibleDocuments: relayPagination(),
       myDocuments: relayPagination(),
+      myOrders: relayPagination(),
+      orders: relayPagination(),
       employees: relayPagination(),
     },
     Employee: {
@@ -55,6 +92,17 @@ export const cacheOptions: CacheExchangeOpts = {
       // A new product, or a new price or category, changes which lists it belongs to.
       createProduct: (_result, _args, cache) => invalidateLists(cache, ["products"]),
       updateProduct: (_result, _args, cache) => invalidateLists(cache, ["products"]),
+      // The cart: each mutation returns the whole cart, stored as the one `Cart:viewer`.
+      addToCart: (_result, _args, cache) => linkCart(cache),
+      setCartQuantity: (_result, _args, cache) => linkCart(cache),
+      removeFromCart: (_result, _args, cache) => linkCart(cache),
+      clearCart: (_result, _args, cache) => linkCart(cache),
+      placeOrder: (_result, _args, cache) => {
+        emptyCart(cache);
+        invalidateLists(cache, ORDER_LISTS);
+      },
+      // The order itself comes back with its new status; the filtered lists may have changed.
+      cancelOrder: (_result, _args, cache) => invalidateLists(cache, ORDER_LISTS),
     },
   },
 };

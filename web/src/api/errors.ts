@@ -17,6 +17,14 @@ const WORDS: Record<string, string> = {
   SUBGRAPH_TIMEOUT: "A service took too long to answer. Try again in a moment.",
   SUBGRAPH_REQUEST_FAILED: "A service is not answering right now. Try again in a moment.",
   SUBGRAPH_INVALID_RESPONSE: "A service gave an answer we could not read. Try again in a moment.",
+  OUT_OF_STOCK: "There are not enough of this product in stock. Choose fewer, or try again later.",
+  PRODUCT_NOT_FOUND: "A product in your cart is no longer sold. Remove it from your cart and try again.",
+  EMPTY_CART: "Your cart is empty. Add something before checking out.",
+  IDEMPOTENCY_KEY_REUSED: "Your cart changed after this checkout was sent. Review your cart, then place the order again.",
+  ORDER_NOT_CANCELLABLE: "This order can no longer be cancelled: it has already been handed to the carrier, or it is finished.",
+  MIXED_CURRENCIES: "Your cart has prices in more than one currency, and one order can only be paid in one. Remove the products in the other currency.",
+  CATALOG_UNAVAILABLE: "We can't check prices and stock right now. Try again in a moment.",
+  BAD_REQUEST: "The request was not valid. Reload the page and try again.",
   INTERNAL_SERVER_ERROR: "Something went wrong on our side. Try again in a moment.",
 };
 

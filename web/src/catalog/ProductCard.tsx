@@ -1,6 +1,7 @@
 import { Link } from "react-router";
 import type { ProductsQuery } from "../gql/graphql";
 import { formatMoney } from "../ui/format";
+import { AddToCart } from "../orders/AddToCart";
 import { Availability } from "./Availability";
 
 type Product = ProductsQuery["products"]["edges"][number]["node"];
@@ -14,6 +15,7 @@ export function ProductCard({ product }: { product: Product }) {
       <p className="muted">{product.category.name}</p>
       <p className="price">{formatMoney(product.price)}</p>
       <Availability inventory={product.inventory} />
+      <AddToCart product={product} />
     </article>
   );
 }

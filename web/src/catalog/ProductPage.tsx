@@ -6,6 +6,7 @@ import { ErrorMessage } from "../ui/ErrorMessage";
 import { formatDate, formatMoney } from "../ui/format";
 import { Loading } from "../ui/Loading";
 import { usePageTitle } from "../ui/usePageTitle";
+import { AddToCart } from "../orders/AddToCart";
 import { Availability } from "./Availability";
 
 const ProductDetail = graphql(`
@@ -42,7 +43,12 @@ const ProductDetail = graphql(`
 
 export function ProductPage() {
   const { id = "" } = useParams();
-  const [{ data, error }, reexecute] = useQuery({ query: ProductDetail, variables: { id } });
+  // Stock moves with every order: show the cached product, then the fresh one.
+  const [{ data, error }, reexecute] = useQuery({
+    query: ProductDetail,
+    variables: { id },
+    requestPolicy: "cache-and-network",
+  });
   const { hasScope } = useViewer();
   const product = data?.product;
   usePageTitle(product?.name ?? "Product");
@@ -75,6 +81,7 @@ export function ProductPage() {
       <h1 id="product-title">{product.name}</h1>
       <p className="price large">{formatMoney(product.price)}</p>
       <Availability inventory={product.inventory} />
+      <AddToCart product={product} withQuantity />
       <p className="description">{product.description}</p>
       <dl className="facts">
         {facts.map(([label, value]) => (

@@ -1,9 +1,10 @@
 // The frame of every signed-in or public page: a skip link, the header with the navigation and
-// the account menu, and the page itself.
+// the account menu (with the cart and how many items it holds), and the page itself.
 import { Link, NavLink, Outlet, useNavigate } from "react-router";
 import { signOut } from "../auth/session";
 import { useSession } from "../auth/useSession";
 import { useViewer } from "../auth/useViewer";
+import { CartLink } from "../orders/CartLink";
 
 export function Layout() {
   const session = useSession();
@@ -38,6 +39,9 @@ export function Layout() {
                 <li>
                   <NavLink to="/people">People</NavLink>
                 </li>
+                <li>
+                  <NavLink to="/orders">Orders</NavLink>
+                </li>
               </>
             )}
             {hasScope("catalog:write") && (
@@ -50,6 +54,7 @@ export function Layout() {
         <div className="account">
           {session ? (
             <>
+              <CartLink />
               <span className="who" data-testid="viewer-name">
                 {viewer?.name ?? ""}
               </span>

@@ -12,3 +12,8 @@ export function formatMoney(money: { amount: string; currency: string }): string
 export function formatDate(value: string): string {
   return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" }).format(new Date(value));
 }
+
+/** A moment to the second, for timelines. */
+export function formatTime(value: string): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" }).format(new Date(value));
+}

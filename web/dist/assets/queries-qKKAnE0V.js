@@ -1,4 +1,4 @@
-import{u as e}from"./index-vpsHydOs.js";e(`
+import{h as e}from"./index-DHDmrtad.js";e(`
   fragment DocumentSharing on Document {
     id
     version
