@@ -46,7 +46,7 @@ export function AddToCart({ product, withQuantity = false }: Props) {
   };
 
   return (
-    <form className={withQuantity ? "add-to-cart row" : "add-to-cart"} onSubmit={onSubmit} aria-label={`Buy ${product.name}`}>
+    <form className={withQuantity ? "add-to-cart row" : "add-to-cart"} onSubmit={onSubmit}>
       {withQuantity && (
         <div className="field quantity">
           <label htmlFor={`${id}-quantity`}>Quantity</label>

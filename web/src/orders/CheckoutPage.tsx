@@ -71,6 +71,8 @@ export function CheckoutPage() {
   const [placeState, placeOrder] = useMutation(PlaceOrder);
   const navigate = useNavigate();
   const [address, setAddress] = useState<Address>({ name: "", line1: "", line2: "", city: "", postalCode: "", country: "" });
+  // The name starts as the viewer's own, until the user edits it.
+  const [nameEdited, setNameEdited] = useState(false);
   const [problems, setProblems] = useState<Partial<Record<Field, string>>>({});
   const placing = useRef(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -79,7 +81,7 @@ export function CheckoutPage() {
   if (error && !cart) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
   if (!cart) return <Loading label="Loading your cart" />;
 
-  const name = address.name || (viewer?.name ?? "");
+  const name = nameEdited ? address.name : (viewer?.name ?? "");
   const filled = { ...address, name };
 
   const onSubmit = async (event: FormEvent) => {
@@ -165,7 +167,10 @@ export function CheckoutPage() {
                   value={field === "name" ? name : address[field]}
                   aria-invalid={problem ? true : undefined}
                   aria-describedby={described || undefined}
-                  onChange={(e) => setAddress({ ...filled, [field]: field === "country" ? e.target.value.toUpperCase() : e.target.value })}
+                  onChange={(e) => {
+                    if (field === "name") setNameEdited(true);
+                    setAddress({ ...filled, [field]: field === "country" ? e.target.value.toUpperCase() : e.target.value });
+                  }}
                 />
                 {problem && (
                   <span id={`${id}-problem`} className="field-problem">
