@@ -157,6 +157,13 @@ test("buy two products and watch the order page reach COMPLETED without reloadin
   await expect(page.getByText("Updating live")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  // Final: the page stops asking for the order.
+  let asked = 0;
+  page.on("request", (r) => {
+    if (r.url().endsWith("/graphql") && r.postData()?.includes("OrderDetail")) asked++;
+  });
+  await page.waitForTimeout(2_500);
+  expect(asked, "order requests after COMPLETED").toBe(0);
   await checkScreen(page, "order");
 
   await page.getByRole("link", { name: "Cart, 0 items" }).click();
@@ -208,6 +215,8 @@ test("a double click, and a retry after a lost answer, place one order each", as
   const card = page.locator(".product-card").filter({ has: page.getByRole("link", { name: product!.name, exact: true }) });
   await card.getByRole("button", { name: `Add to cart: ${product!.name}` }).click();
   await expect(cartCount(page)).toHaveText("1");
+  await expect(card.getByRole("link", { name: "View cart (1)" })).toBeVisible();
+  await checkScreen(page, "catalog-signed-in");
   await page.goto("/cart");
   await page.getByRole("button", { name: "Empty cart" }).click();
   await page.getByRole("button", { name: "Yes, empty it" }).click();

@@ -1,4 +1,4 @@
-import{h as e}from"./index-CyyLW6Ds.js";e(`
+import{h as e}from"./index-BKsz4zxU.js";e(`
   fragment DocumentSharing on Document {
     id
     version
