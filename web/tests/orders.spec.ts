@@ -24,13 +24,19 @@ async function api<T = Record<string, unknown>>(
 }
 
 /** Products in stock (plenty of it), in one currency, the cheapest first; `skip` leaves some for other tests. */
-async function productsInStock(request: APIRequestContext, token: string, count: number, skip: number): Promise<Product[]> {
+async function productsInStock(
+  request: APIRequestContext,
+  token: string,
+  count: number,
+  skip: number,
+  fewerThan = Infinity,
+): Promise<Product[]> {
   const data = await api<{ products: { edges: { node: Product }[] } }>(
     request,
     token,
     `query { products(first: 100, sort: NAME) { edges { node { id name price { amount currency } inventory { available } } } } }`,
   );
-  const plenty = data.products.edges.map((e) => e.node).filter((p) => p.inventory.available >= 20);
+  const plenty = data.products.edges.map((e) => e.node).filter((p) => p.inventory.available >= 20 && p.inventory.available < fewerThan);
   const currency = plenty[0]?.price.currency;
   const chosen = plenty.filter((p) => p.price.currency === currency).slice(skip, skip + count);
   expect(chosen).toHaveLength(count);
@@ -206,7 +212,9 @@ test("a double click, and a retry after a lost answer, place one order each", as
   test.setTimeout(120_000);
   const token = await apiToken(request, "ceo");
   await clearCart(request, token);
-  const [product, other] = await productsInStock(request, token, 2, 3);
+  const [product] = await productsInStock(request, token, 1, 3);
+  // One whose whole stock is less than the most of one product a cart may hold (1,000).
+  const [other] = await productsInStock(request, token, 1, 4, 900);
   await signIn(page, "ceo");
   const ordersBefore = await orderCount(request, token);
 
@@ -236,7 +244,14 @@ test("a double click, and a retry after a lost answer, place one order each", as
   await addOnProductPage(page, other!, 1);
   await addOnProductPage(page, product!, 1);
   await page.goto("/cart");
-  await page.getByRole("listitem").filter({ hasText: other!.name }).getByRole("button", { name: "Remove" }).click();
+  // More than the stock: the API's OUT_OF_STOCK, in words.
+  const otherLine = page.getByRole("listitem").filter({ hasText: other!.name });
+  await otherLine.getByLabel("Quantity", { exact: true }).fill(String(other!.inventory.available + 50));
+  await otherLine.getByRole("button", { name: "Update" }).click();
+  await expect(otherLine.getByRole("alert")).toHaveAttribute("data-code", "OUT_OF_STOCK");
+  await expect(otherLine.getByRole("alert")).toContainText("There are not enough of this product in stock.");
+  await expect(cartCount(page)).toHaveText("2");
+  await otherLine.getByRole("button", { name: "Remove" }).click();
   await expect(page.getByRole("list", { name: "Products in your cart" }).getByRole("listitem")).toHaveCount(1);
   await page.goto("/checkout");
   await fillAddress(page);

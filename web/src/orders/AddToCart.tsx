@@ -63,6 +63,11 @@ export function AddToCart({ product, withQuantity = false }: Props) {
           />
         </div>
       )}
+      {withQuantity && units > product.inventory.available && (
+        <span className="field-problem" role="alert">
+          Only {product.inventory.available} available.
+        </span>
+      )}
       <button
         type="submit"
         className={withQuantity ? "button" : "button secondary small"}

@@ -1,4 +1,4 @@
-import{T as e,_ as t,c as n,d as r,h as i,l as a,m as o,o as s,v as c,w as l,x as u,y as d}from"./index-BKsz4zxU.js";import{n as f,t as p}from"./ProductForm-Bd_OwSOJ.js";var m=e(l(),1),h=o(),g=i(`
+import{T as e,_ as t,c as n,d as r,h as i,l as a,m as o,o as s,v as c,w as l,x as u,y as d}from"./index-CO-uFk0_.js";import{n as f,t as p}from"./ProductForm-CnYS-klU.js";var m=e(l(),1),h=o(),g=i(`
   mutation CreateProduct($input: CreateProductInput!) {
     createProduct(input: $input) {
       id

@@ -1,4 +1,4 @@
-import{T as e,c as t,d as n,h as r,l as i,m as a,p as o,v as s,w as c}from"./index-BKsz4zxU.js";var l=e(c(),1),u=a();r(`
+import{T as e,c as t,d as n,h as r,l as i,m as a,p as o,v as s,w as c}from"./index-CO-uFk0_.js";var l=e(c(),1),u=a();r(`
   fragment OrgPerson on Employee {
     id
     name

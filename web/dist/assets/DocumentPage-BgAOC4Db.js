@@ -1,4 +1,4 @@
-import{S as e,T as t,_ as n,a as r,c as i,d as a,h as o,l as s,m as c,p as l,v as u,w as d,x as f,y as p}from"./index-BKsz4zxU.js";import{t as m}from"./queries-DkoXPJWt.js";var h=t(d(),1),g=c(),_=o(`
+import{S as e,T as t,_ as n,a as r,c as i,d as a,h as o,l as s,m as c,p as l,v as u,w as d,x as f,y as p}from"./index-CO-uFk0_.js";import{t as m}from"./queries-BeyvqoM1.js";var h=t(d(),1),g=c(),_=o(`
   mutation DeleteDocument($id: ID!, $expectedVersion: Int) {
     deleteDocument(id: $id, expectedVersion: $expectedVersion)
   }

@@ -1,4 +1,4 @@
-import{T as e,_ as t,d as n,h as r,l as i,m as a,w as o,x as s,y as c}from"./index-BKsz4zxU.js";import{n as l,t as u}from"./DocumentForm-Cd1AdPWe.js";var d=e(o(),1),f=a(),p=r(`
+import{T as e,_ as t,d as n,h as r,l as i,m as a,w as o,x as s,y as c}from"./index-CO-uFk0_.js";import{n as l,t as u}from"./DocumentForm-D2TMBLLP.js";var d=e(o(),1),f=a(),p=r(`
   mutation CreateDocument($input: CreateDocumentInput!) {
     createDocument(input: $input) {
       id

@@ -1,4 +1,4 @@
-import{C as e,T as t,a as n,c as r,d as i,h as a,l as o,m as s,o as c,p as l,v as u,w as d,y as f}from"./index-BKsz4zxU.js";import{n as p,o as m,r as h}from"./words-axmwFmsK.js";var g=t(d(),1),_=s(),v=10,y=a(`
+import{C as e,T as t,a as n,c as r,d as i,h as a,l as o,m as s,o as c,p as l,v as u,w as d,y as f}from"./index-CO-uFk0_.js";import{n as p,o as m,r as h}from"./words-axmwFmsK.js";var g=t(d(),1),_=s(),v=10,y=a(`
   query MyOrders($first: Int!, $after: String, $status: OrderStatus) {
     myOrders(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{S as e,T as t,_ as n,d as r,h as i,l as a,m as o,p as s,v as c,w as l,y as u}from"./index-BKsz4zxU.js";import{n as d}from"./ProductForm-Bd_OwSOJ.js";var f=t(l(),1),p=o(),m=i(`
+import{S as e,T as t,_ as n,d as r,h as i,l as a,m as o,p as s,v as c,w as l,y as u}from"./index-CO-uFk0_.js";import{n as d}from"./ProductForm-CnYS-klU.js";var f=t(l(),1),p=o(),m=i(`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason) {
       id

@@ -1,4 +1,4 @@
-import{T as e,h as t,m as n,v as r,w as i}from"./index-BKsz4zxU.js";var a=e(i(),1),o=n(),s=t(`
+import{T as e,h as t,m as n,v as r,w as i}from"./index-CO-uFk0_.js";var a=e(i(),1),o=n(),s=t(`
   query CategoryOptions {
     categories {
       id

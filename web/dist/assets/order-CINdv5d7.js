@@ -1,4 +1,4 @@
-import{h as e}from"./index-BKsz4zxU.js";e(`
+import{h as e}from"./index-CO-uFk0_.js";e(`
   fragment OrderFields on Order {
     id
     number
