@@ -18,13 +18,31 @@ async fn rows(db: &sea_orm::DatabaseConnection, sql: &str) -> Vec<sea_orm::Query
 pub async fn all_ended(cluster: &Cluster, timeout: Duration) {
     let sql = "SELECT count(*) FROM orders WHERE status NOT IN ('COMPLETED', 'CANCELLED', 'FAILED')";
     braid_testkit::eventually("every order to end", timeout, || async {
+        cluster.revive().await;
         let open: i64 = rows(&cluster.orders_db, sql).await[0].try_get_by_index(0).unwrap();
         if open > 0 {
-            eprintln!("chaos: {open} orders still open");
+            eprintln!("chaos: {open} orders still open; {}", open_sagas(cluster).await);
         }
         (open == 0).then_some(())
     })
     .await;
+}
+
+/// Where the open sagas are: how many per phase, and how many are past their deadline.
+async fn open_sagas(cluster: &Cluster) -> String {
+    let sql = "SELECT concat_ws(' ', s->>'phase', s->>'step'), count(*), count(*) FILTER (WHERE deadline < now()) \
+               FROM (SELECT (state::jsonb)->'phase' AS s, deadline FROM sagas) AS open \
+               WHERE s->>'phase' <> 'done' GROUP BY 1 ORDER BY 1";
+    let rows = rows(&cluster.orders_db, sql).await;
+    let parts: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let phase: Option<String> = r.try_get_by_index(0).unwrap_or_default();
+            let (n, overdue): (i64, i64) = (r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap());
+            format!("{}: {n} ({overdue} overdue)", phase.unwrap_or_default())
+        })
+        .collect();
+    format!("sagas by phase: {}", parts.join(", "))
 }
 
 /// Every invariant of the saga, over every order placed.

@@ -11,10 +11,17 @@ use tokio::sync::Mutex;
 const BRAID: &str = env!("CARGO_BIN_EXE_braid");
 
 /// Whether services are SIGKILLed (`BRAID_CHAOS_SIGKILL=1`) rather than stopped with
-/// SIGTERM. Not by default yet: tansu never drops a member that died without leaving its
-/// group, so the restarted instance is assigned no partitions and its consumers wait forever.
+/// SIGTERM. Not by default yet: every SIGKILL leaves a dead member in its consumer groups
+/// until the session timeout, and on this 2-core machine the stalls that follow put 1,000
+/// orders past the test's patience (see the README); 400 orders recover.
 pub fn sigkill() -> bool {
     std::env::var("BRAID_CHAOS_SIGKILL").is_ok_and(|v| v == "1")
+}
+
+/// A directory for the processes' logs (`BRAID_CHAOS_LOGS`), appended to across restarts;
+/// without it they log errors only, to the test's output.
+fn logs() -> Option<String> {
+    std::env::var("BRAID_CHAOS_LOGS").ok().filter(|d| !d.is_empty())
 }
 
 /// One process of the cluster and how to start it again.
@@ -34,8 +41,17 @@ impl Proc {
 
     fn spawn(&mut self) {
         let mut command = Command::new(BRAID);
-        command.args(&self.args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::inherit());
-        command.env("RUST_LOG", "error");
+        command.args(&self.args).stdin(Stdio::null()).stderr(Stdio::inherit());
+        match logs() {
+            Some(dir) => {
+                let name = format!("{dir}/{}.log", self.args[..self.args.len() - 2].join("-"));
+                let file = std::fs::OpenOptions::new().create(true).append(true).open(&name).expect("a log file");
+                command.stdout(file).env("RUST_LOG", "info");
+            }
+            None => {
+                command.stdout(Stdio::null()).env("RUST_LOG", "error");
+            }
+        }
         command.envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         self.child = Some(command.spawn().expect("braid starts"));
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -43,6 +59,14 @@ impl Proc {
             assert!(Instant::now() < deadline, "{:?} did not become healthy", self.args);
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Starts the process again if it exited on its own; returns how it exited.
+    fn revive(&mut self) -> Option<std::process::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok()??;
+        self.child = None;
+        self.spawn();
+        Some(status)
     }
 
     /// SIGKILL: no draining, no goodbye.
@@ -136,11 +160,15 @@ impl Cluster {
         let mut env = subgraph_env(orders_db, brokers, redis, &topics);
         for (k, v) in [
             ("BRAID_ORDERS__CATALOG_URL", catalog_url.clone()),
-            // Enough to ride out a restart and the rebalance of a consumer group after it.
-            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "3000".into()),
+            // Enough to ride out a restart and the rebalance of a consumer group after it (a dead
+            // member is dropped after 10 s, its partitions handed out again within ~15 s); retries
+            // that back off far enough not to outrun what the participants can answer (retries
+            // every few seconds of hundreds of sagas are a storm whose replies queue behind each
+            // other past every timeout).
+            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "5000".into()),
             ("BRAID_ORDERS__STEP_ATTEMPTS", "6".into()),
-            ("BRAID_ORDERS__RETRY_BACKOFF_MS", "100".into()),
-            ("BRAID_ORDERS__MAX_RETRY_BACKOFF_MS", "2000".into()),
+            ("BRAID_ORDERS__RETRY_BACKOFF_MS", "500".into()),
+            ("BRAID_ORDERS__MAX_RETRY_BACKOFF_MS", "15000".into()),
             ("BRAID_ORDERS__TIMER_INTERVAL_MS", "100".into()),
             ("BRAID_ORDERS__RESERVATION_TTL_SECS", "60".into()),
             ("BRAID_PAYMENT__URL", provider_url.clone()),
@@ -216,6 +244,20 @@ impl Cluster {
 
     pub async fn kill_and_restart_catalog(&self) {
         restart(&self.catalog).await;
+    }
+
+    /// What a supervisor (Kubernetes, systemd) does: restarts every process that exited on
+    /// its own, and says which did and how.
+    pub async fn revive(&self) -> Vec<String> {
+        let mut revived = Vec::new();
+        for (name, p) in [("orders", &self.orders), ("catalog", &self.catalog), ("payment provider", &self.provider)] {
+            let mut p = p.lock().await;
+            if let Some(status) = tokio::task::block_in_place(|| p.revive()) {
+                eprintln!("chaos: the {name} process exited on its own ({status}); restarted it");
+                revived.push(format!("{name} exited ({status}) and was restarted"));
+            }
+        }
+        revived
     }
 
     pub async fn stop(&self) {

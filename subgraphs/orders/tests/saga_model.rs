@@ -32,6 +32,8 @@ struct Script {
     cancel: Option<CancelAt>,
     /// Send a stray duplicate answer after every real one.
     noise: bool,
+    /// The carrier's news (in transit, delivered) arrives before the shipment's start.
+    news_first: bool,
 }
 
 const ATTEMPTS: u32 = 3;
@@ -154,9 +156,14 @@ fn drive(script: &Script) -> (End, Option<String>, Vec<Compensation>) {
                         ship_timeouts_left -= 1;
                         queue.push_back(Input::Timeout);
                     } else {
-                        queue.push_back(Input::Reply(Reply::ShipmentStarted));
-                        queue.push_back(Input::Reply(Reply::ShipmentMoved("IN_TRANSIT".into())));
-                        queue.push_back(Input::Reply(Reply::Delivered));
+                        let news = [Reply::ShipmentMoved("IN_TRANSIT".into()), Reply::Delivered];
+                        if !script.news_first {
+                            queue.push_back(Input::Reply(Reply::ShipmentStarted));
+                        }
+                        queue.extend(news.into_iter().map(Input::Reply));
+                        if script.news_first {
+                            queue.push_back(Input::Reply(Reply::ShipmentStarted)); // late: changes nothing
+                        }
                     }
                     continue;
                 }
@@ -224,13 +231,14 @@ fn script() -> impl Strategy<Value = Script> {
         prop::collection::vec(outcome(), 0..=3),
         prop::collection::vec(outcome(), 0..=3),
     ];
-    (outcomes, 0u32..3, prop::collection::vec(0u32..4, 3), cancel(), any::<bool>()).prop_map(
-        |(outcomes, ship_timeouts, compensation_timeouts, cancel, noise)| Script {
+    (outcomes, 0u32..3, prop::collection::vec(0u32..4, 3), cancel(), any::<bool>(), any::<bool>()).prop_map(
+        |(outcomes, ship_timeouts, compensation_timeouts, cancel, noise, news_first)| Script {
             outcomes,
             ship_timeouts,
             compensation_timeouts,
             cancel,
             noise,
+            news_first,
         },
     )
 }

@@ -2,9 +2,9 @@
 //! committed only after an event has been handled (at-least-once; the inbox makes it
 //! effectively once).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -180,7 +180,14 @@ impl EventBus for KafkaBus {
             topics: topics.iter().map(|t| self.full(t)).collect(),
         };
         let consumer = Arc::new(plan.join()?);
-        Ok(Box::new(KafkaSubscription { consumer, plan, prefix: self.prefix.clone() }))
+        Ok(Box::new(KafkaSubscription {
+            consumer,
+            plan,
+            prefix: self.prefix.clone(),
+            stalls: HashMap::new(),
+            next_check: Instant::now() + CHECK_EVERY,
+            past_the_end: HashSet::new(),
+        }))
     }
 
     async fn ping(&self) -> Result<(), BusError> {
@@ -215,7 +222,7 @@ impl GroupPlan {
             // Offsets are stored only once an event has been handled.
             .set("enable.auto.offset.store", "false")
             .set("auto.offset.reset", "earliest")
-            .set("session.timeout.ms", "10000")
+            .set("session.timeout.ms", SESSION_TIMEOUT_MS.to_string())
             .set("heartbeat.interval.ms", "1000")
             .set("reconnect.backoff.max.ms", "1000")
             .create()
@@ -226,38 +233,114 @@ impl GroupPlan {
     }
 }
 
-/// How long `recv` waits for a record before checking that the broker still has the log.
-const IDLE_CHECK: Duration = Duration::from_secs(3);
+/// How often a member checks on its group (see `KafkaSubscription::check`).
+const CHECK_EVERY: Duration = Duration::from_secs(3);
+
+/// The group's session timeout: a member silent this long is dropped from the group.
+const SESSION_TIMEOUT_MS: u64 = 10_000;
+
+/// How long a partition with records waiting may see its group's offset stand still, while
+/// this member does not read it, before this member joins again to force a rebalance. The
+/// session timeout: a dead owner has been dropped by then, so a live group would have moved.
+const STALL: Duration = Duration::from_millis(SESSION_TIMEOUT_MS);
 
 struct KafkaSubscription {
     consumer: Arc<StreamConsumer>,
     plan: GroupPlan,
     prefix: String,
+    /// Partitions seen waiting on someone else: the group's offset and since when it stood.
+    stalls: HashMap<(String, i32), (i64, Instant)>,
+    next_check: Instant,
+    /// Positions past a partition's end at the last check.
+    past_the_end: HashSet<(String, i32, i64)>,
 }
 
-/// Whether the broker lost the log this member reads: a position past a partition's end
-/// means the broker restarted without its data (a memory-backed broker does). librdkafka
-/// then waits, silently, for offsets that will be reused by new records it never fetches.
-fn log_lost(consumer: &StreamConsumer) -> bool {
-    let Ok(positions) = consumer.position() else { return false };
-    positions.elements().iter().any(|e| match e.offset() {
-        Offset::Offset(position) => consumer
-            .fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
-            .is_ok_and(|(_, high)| position > high),
-        _ => false,
-    })
+/// Where this member stands past a partition's end. Seen twice at the same position, the
+/// broker lost the log (a memory-backed broker restarted without its data; once may be a
+/// watermark not yet updated). librdkafka would wait, silently, for offsets that new
+/// records reuse and that it never fetches.
+fn past_the_end(consumer: &StreamConsumer) -> HashSet<(String, i32, i64)> {
+    let Ok(positions) = consumer.position() else { return HashSet::new() };
+    positions
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(position) => consumer
+                .fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
+                // Beyond one past: tansu's end of a partition can trail a caught-up reader by one.
+                .is_ok_and(|(_, high)| position > high + 1)
+                .then(|| (e.topic().to_string(), e.partition(), position)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The partitions of `topics` that this member does not read and whose group offset is
+/// behind their end: (topic, partition) -> the group's committed offset.
+fn waiting_elsewhere(consumer: &StreamConsumer, topics: &[String]) -> HashMap<(String, i32), i64> {
+    let timeout = Duration::from_secs(2);
+    let mine = consumer.assignment().unwrap_or_default();
+    let mut others = TopicPartitionList::new();
+    for topic in topics {
+        let Ok(metadata) = consumer.fetch_metadata(Some(topic), timeout) else { continue };
+        for partition in metadata.topics().iter().flat_map(|t| t.partitions()) {
+            if mine.find_partition(topic, partition.id()).is_none() {
+                others.add_partition(topic, partition.id());
+            }
+        }
+    }
+    if others.count() == 0 {
+        return HashMap::new();
+    }
+    let Ok(committed) = consumer.committed_offsets(others, timeout) else { return HashMap::new() };
+    committed
+        .elements()
+        .iter()
+        .filter_map(|e| {
+            let offset = match e.offset() {
+                Offset::Offset(o) => o,
+                _ => 0, // nothing committed yet: the group reads from the start
+            };
+            let (_, high) = consumer.fetch_watermarks(e.topic(), e.partition(), timeout).ok()?;
+            (offset < high).then(|| ((e.topic().to_string(), e.partition()), offset))
+        })
+        .collect()
 }
 
 impl KafkaSubscription {
-    /// Joins the group anew when the broker lost the log; committed offsets went with it, so
-    /// the new member reads from the start (the inbox drops what was applied already).
+    /// Joins the group anew when the broker lost the log (committed offsets went with it, so
+    /// the new member reads from the start; the inbox drops what was applied already), or
+    /// when records wait in a partition nobody reads. The latter is a coordinator that kept
+    /// a dead member's assignment after dropping it (tansu does); a new member makes it
+    /// assign every partition again.
     async fn check(&mut self) {
         let consumer = self.consumer.clone();
-        let lost = tokio::task::spawn_blocking(move || log_lost(&consumer)).await.unwrap_or(false);
-        if !lost {
+        let topics = self.plan.topics.clone();
+        let seen =
+            tokio::task::spawn_blocking(move || (past_the_end(&consumer), waiting_elsewhere(&consumer, &topics))).await;
+        let Ok((past, waiting)) = seen else { return };
+        let lost = past.iter().find(|p| self.past_the_end.contains(*p)).cloned();
+        self.past_the_end = past;
+        let now = Instant::now();
+        self.stalls.retain(|key, _| waiting.contains_key(key));
+        let mut stalled = false;
+        for (key, offset) in waiting {
+            match self.stalls.get(&key) {
+                Some((before, since)) if *before == offset => stalled |= now.duration_since(*since) > STALL,
+                _ => {
+                    self.stalls.insert(key, (offset, now));
+                }
+            }
+        }
+        if let Some((topic, partition, position)) = lost {
+            tracing::warn!(group = %self.plan.group, topic, partition, position, "past the end of a partition: the broker lost its log; joining again");
+        } else if stalled {
+            tracing::warn!(group = %self.plan.group, "records wait in a partition no member reads; joining again");
+        } else {
             return;
         }
-        tracing::warn!(group = %self.plan.group, "the broker lost this group's log; joining again from the start");
+        self.stalls.clear();
+        self.past_the_end.clear();
         match self.plan.join() {
             Ok(fresh) => {
                 let old = std::mem::replace(&mut self.consumer, Arc::new(fresh));
@@ -273,9 +356,15 @@ impl KafkaSubscription {
 impl Subscription for KafkaSubscription {
     async fn recv(&mut self) -> Result<Delivery, BusError> {
         let m = loop {
-            match tokio::time::timeout(IDLE_CHECK, self.consumer.recv()).await {
-                Ok(m) => break m.map_err(unavailable)?,
-                Err(_) => self.check().await,
+            // On a clock rather than when idle: a member busy with its own partitions must
+            // still notice the ones nobody reads.
+            if Instant::now() >= self.next_check {
+                self.check().await;
+                self.next_check = Instant::now() + CHECK_EVERY;
+            }
+            let deadline = tokio::time::Instant::from_std(self.next_check);
+            if let Ok(m) = tokio::time::timeout_at(deadline, self.consumer.recv()).await {
+                break m.map_err(unavailable)?;
             }
         };
         let topic = m.topic().strip_prefix(self.prefix.as_str()).unwrap_or(m.topic()).to_string();

@@ -227,6 +227,17 @@ impl Saga {
             }
             (Phase::Done { end: End::Cancelled }, Input::Cancel) => {}
             (_, Input::Cancel) => return Err(Refused::NotCancellable),
+            // The carrier's news proves the shipment started: it can overtake the answer to the
+            // request (a retried request answered after the first one's parcel moved on).
+            (Phase::Forward { step: Step::Ship, .. }, Input::Reply(Reply::ShipmentMoved(status))) => {
+                t.facts.push(Fact::Succeeded { action: Action::Step(Step::Ship) });
+                self.phase = Phase::Shipping;
+                t.facts.push(Fact::ShipmentMoved { status });
+            }
+            (Phase::Forward { step: Step::Ship, .. }, Input::Reply(Reply::Delivered)) => {
+                t.facts.push(Fact::Succeeded { action: Action::Step(Step::Ship) });
+                self.end(End::Completed, &mut t);
+            }
             (Phase::Forward { step, attempt }, Input::Reply(reply)) => self.forward_reply(step, attempt, reply, &mut t),
             (Phase::Handling, Input::Timeout) => self.forward(Step::Ship, 1, &mut t),
             (Phase::Forward { step, attempt }, Input::Timeout) => {
