@@ -73,7 +73,7 @@ async fn orders_end_well_under_faults_and_crashes() {
     eprintln!("chaos: {} orders placed in {:?}; faults: {faults:?}", count.load(Ordering::SeqCst), started.elapsed());
 
     cluster.heal().await;
-    check::all_ended(&cluster, Duration::from_secs(180)).await;
+    check::all_ended(&cluster, Duration::from_secs(300)).await;
     let orders = placed.lock().await.clone();
     check::invariants(&cluster, &products, &orders).await;
     cluster.stop().await;

@@ -160,17 +160,17 @@ impl Cluster {
         let mut env = subgraph_env(orders_db, brokers, redis, &topics);
         for (k, v) in [
             ("BRAID_ORDERS__CATALOG_URL", catalog_url.clone()),
-            // Enough to ride out a restart and the rebalance of a consumer group after it (a dead
-            // member is dropped after 10 s, its partitions handed out again within ~15 s); retries
-            // that back off far enough not to outrun what the participants can answer (retries
-            // every few seconds of hundreds of sagas are a storm whose replies queue behind each
-            // other past every timeout).
-            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "5000".into()),
+            // The defaults' timing: enough to ride out a restart and the rebalance after it (a
+            // dead member is dropped after 10 s, its partitions handed out again within ~15 s),
+            // and retries that back off far enough not to outrun what the participants answer.
+            // Retries every few seconds of hundreds of sagas are a storm: the replies queue
+            // behind each other past every timeout, and the sagas fail for want of patience.
+            ("BRAID_ORDERS__STEP_TIMEOUT_MS", "10000".into()),
             ("BRAID_ORDERS__STEP_ATTEMPTS", "6".into()),
             ("BRAID_ORDERS__RETRY_BACKOFF_MS", "500".into()),
-            ("BRAID_ORDERS__MAX_RETRY_BACKOFF_MS", "15000".into()),
+            ("BRAID_ORDERS__MAX_RETRY_BACKOFF_MS", "30000".into()),
             ("BRAID_ORDERS__TIMER_INTERVAL_MS", "100".into()),
-            ("BRAID_ORDERS__RESERVATION_TTL_SECS", "60".into()),
+            ("BRAID_ORDERS__RESERVATION_TTL_SECS", "120".into()),
             ("BRAID_PAYMENT__URL", provider_url.clone()),
             ("BRAID_PAYMENT__TIMEOUT_MS", "500".into()),
             ("BRAID_SHIPPING__STEP_MS", "200".into()),
