@@ -155,6 +155,9 @@ pub struct Saga {
     pub sent: Vec<Step>,
     /// Why the saga failed, once it has.
     pub reason: Option<String>,
+    /// Times the shipment was asked after again while shipping (the carrier fell silent).
+    #[serde(default)]
+    pub checks: u32,
 }
 
 /// The result of one input.
@@ -191,7 +194,7 @@ impl Default for Saga {
 
 impl Saga {
     pub fn new() -> Self {
-        Self { phase: Phase::New, sent: Vec::new(), reason: None }
+        Self { phase: Phase::New, sent: Vec::new(), reason: None, checks: 0 }
     }
 
     /// The saga has ended.
@@ -233,6 +236,7 @@ impl Saga {
                 t.facts.push(Fact::Succeeded { action: Action::Step(Step::Ship) });
                 self.phase = Phase::Shipping;
                 t.facts.push(Fact::ShipmentMoved { status });
+                t.timer = Some(Timer::Answer { attempt: 1 });
             }
             (Phase::Forward { step: Step::Ship, .. }, Input::Reply(Reply::Delivered)) => {
                 t.facts.push(Fact::Succeeded { action: Action::Step(Step::Ship) });
@@ -251,6 +255,16 @@ impl Saga {
             }
             (Phase::Shipping, Input::Reply(Reply::ShipmentMoved(status))) => {
                 t.facts.push(Fact::ShipmentMoved { status });
+                t.timer = Some(Timer::Answer { attempt: 1 });
+            }
+            // The carrier fell silent (its news lost, or never sent): ask the shipping
+            // participant again, which answers with where the shipment is.
+            (Phase::Shipping, Input::Timeout) => {
+                self.checks += 1;
+                let attempt = self.checks + 1;
+                t.facts.push(Fact::Sent { action: Action::Step(Step::Ship), attempt });
+                t.send = Some((Action::Step(Step::Ship), attempt));
+                t.timer = Some(Timer::Answer { attempt });
             }
             (Phase::Shipping, Input::Reply(Reply::Delivered)) => self.end(End::Completed, &mut t),
             (Phase::Compensating { pending, attempt, end }, Input::Reply(reply)) => {
@@ -311,7 +325,11 @@ impl Saga {
                         t.timer = Some(Timer::Handling);
                     }
                     Some(next) => self.forward(next, 1, t),
-                    None => self.phase = Phase::Shipping,
+                    None => {
+                        // Waiting on the carrier, with a clock in case its news is lost.
+                        self.phase = Phase::Shipping;
+                        t.timer = Some(Timer::Answer { attempt: 1 });
+                    }
                 }
             }
             Some(reason) => {
@@ -392,6 +410,30 @@ mod tests {
 
     fn run(saga: &mut Saga, inputs: &[Input]) -> Vec<Option<(Action, u32)>> {
         inputs.iter().map(|i| saga.on(i.clone(), POLICY).unwrap().send).collect()
+    }
+
+    #[test]
+    fn a_silent_carrier_is_asked_again_until_its_news_comes() {
+        let mut saga = Saga::new();
+        let sent = run(
+            &mut saga,
+            &[
+                Input::Start,
+                Input::Reply(Reply::Reserved),
+                Input::Reply(Reply::Captured),
+                Input::Reply(Reply::Committed),
+                Input::Timeout,
+                Input::Reply(Reply::ShipmentStarted),
+                Input::Timeout,
+                Input::Timeout,
+                Input::Reply(Reply::ShipmentStarted),
+                Input::Reply(Reply::Delivered),
+            ],
+        );
+        assert_eq!(sent[6], Some((Action::Step(Step::Ship), 2)));
+        assert_eq!(sent[7], Some((Action::Step(Step::Ship), 3)));
+        assert_eq!(sent[8], None, "a repeated start changes nothing");
+        assert_eq!(saga.phase, Phase::Done { end: End::Completed });
     }
 
     #[test]
