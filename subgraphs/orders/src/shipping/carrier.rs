@@ -9,7 +9,8 @@ use braid_kit::events::{Envelope, OutboxSignal, outbox};
 use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -73,14 +74,26 @@ pub async fn advance(db: &DatabaseConnection, step: Duration) -> Result<usize, D
             txn.rollback().await?;
             continue;
         }
-        let update = ShipmentUpdated { order_id: row.order_id.clone(), shipment_id: row.shipment_id.clone(), status };
-        outbox::append(&txn, &Envelope::new(SOURCE, &update)).await?;
-        if delivered {
-            let done = ShipmentCompleted { order_id: row.order_id, shipment_id: row.shipment_id };
-            outbox::append(&txn, &Envelope::new(SOURCE, &done)).await?;
-        }
+        announce(&txn, &row.order_id, &row.shipment_id, status).await?;
         txn.commit().await?;
         moved += 1;
     }
     Ok(moved)
+}
+
+/// The events of a shipment standing at `status`: where it is, and that it is done once
+/// delivered.
+pub async fn announce<C: ConnectionTrait>(
+    conn: &C,
+    order_id: &str,
+    shipment_id: &str,
+    status: ShipmentStatus,
+) -> Result<(), DbErr> {
+    let update = ShipmentUpdated { order_id: order_id.into(), shipment_id: shipment_id.into(), status };
+    outbox::append(conn, &Envelope::new(SOURCE, &update)).await?;
+    if status == ShipmentStatus::Delivered {
+        let done = ShipmentCompleted { order_id: order_id.into(), shipment_id: shipment_id.into() };
+        outbox::append(conn, &Envelope::new(SOURCE, &done)).await?;
+    }
+    Ok(())
 }

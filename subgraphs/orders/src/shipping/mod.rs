@@ -4,9 +4,7 @@
 pub mod carrier;
 
 use async_trait::async_trait;
-use braid_kit::contracts::shipping::{
-    CreateShipment, ShipmentCompleted, ShipmentStarted, ShipmentStatus, ShipmentUpdated,
-};
+use braid_kit::contracts::shipping::{CreateShipment, ShipmentStarted, ShipmentStatus};
 use braid_kit::events::{Envelope, Handler, HandlerError, OutboxSignal, outbox};
 use chrono::{SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
@@ -79,16 +77,7 @@ impl Handler for Shipping {
         // Asked again (a retry, or a saga that lost the carrier's news): say where it is now.
         let moved: Option<ShipmentStatus> = serde_json::from_value(serde_json::Value::String(row.status)).ok();
         if let Some(status) = moved.filter(|s| *s != ShipmentStatus::LabelCreated) {
-            let update = ShipmentUpdated {
-                order_id: started.order_id.clone(),
-                shipment_id: started.shipment_id.clone(),
-                status,
-            };
-            outbox::append(txn, &Envelope::new(SOURCE, &update)).await?;
-            if status == ShipmentStatus::Delivered {
-                let done = ShipmentCompleted { order_id: started.order_id, shipment_id: started.shipment_id };
-                outbox::append(txn, &Envelope::new(SOURCE, &done)).await?;
-            }
+            carrier::announce(txn, &started.order_id, &started.shipment_id, status).await?;
         }
         Ok(())
     }
