@@ -1,8 +1,10 @@
 //! Order throughput and saga latency: 50 buyers place orders against the orders service for
 //! `BENCH_SECONDS` (default 20), every service its own process on PostgreSQL, Redis and a
-//! tansu broker, the simulated provider and carrier at zero latency. Prints orders placed per
-//! second and the p50/p99 time from `placeOrder` to COMPLETED (from the orders' own timelines),
-//! then the hot-product case: 200 buyers racing for a product with 50 units.
+//! tansu broker, the simulated provider and carrier at zero latency. Each buyer places an
+//! order and waits for it to end (polling its status every 100 ms, as an order page would)
+//! before the next, so 50 orders are in flight at a time. Prints orders per second, the
+//! p50/p99 time from `placeOrder` to COMPLETED (from the orders' own timelines) and where that
+//! time goes, then the hot-product case: 200 buyers racing for a product with 50 units.
 //!
 //! `cargo bench --bench orders` (needs PostgreSQL, Redis and tansu; `scripts/test.sh` installs
 //! and starts them). `BENCH_BUYERS` (default 50) sets the concurrency.
@@ -56,6 +58,23 @@ async fn buy(cluster: &Cluster, buyer: &str, product: &str) -> Result<String, St
     }
 }
 
+/// Waits, as the buyer's order page does, until the order has ended.
+async fn ended(cluster: &Cluster, buyer: &str, id: &str) {
+    let token = jwt::token(buyer, &[]);
+    let q = "query($id: ID!) { order(id: $id) { status } }";
+    loop {
+        if let Call::Data(d) = cluster.orders_call(&token, q, json!({ "id": id })).await
+            && matches!(d["order"]["status"].as_str(), Some("COMPLETED" | "FAILED" | "CANCELLED"))
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(POLL_MS)).await;
+    }
+}
+
+/// How often a waiting buyer asks for its order's status.
+const POLL_MS: u64 = 100;
+
 /// Every order, once none is open any more.
 async fn settled(cluster: &Cluster) -> Vec<OrderView> {
     loop {
@@ -65,6 +84,29 @@ async fn settled(cluster: &Cluster) -> Vec<OrderView> {
             return orders;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The median time from `placeOrder` to each kind of timeline entry: which step waits.
+fn where_the_time_goes(orders: &[OrderView]) {
+    let mut by_step: std::collections::BTreeMap<String, Vec<f64>> = Default::default();
+    for o in orders {
+        for e in &o.timeline {
+            let ms = (e.at - o.placed_at).num_microseconds().unwrap_or(0) as f64 / 1000.0;
+            by_step.entry(format!("{} {:?}", e.step, e.outcome)).or_default().push(ms);
+        }
+    }
+    let mut rows: Vec<(f64, String)> = by_step
+        .into_iter()
+        .map(|(step, mut ms)| {
+            ms.sort_by(f64::total_cmp);
+            (percentile(&ms, 0.5), format!("{step} (x{})", ms.len()))
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!("median ms from placeOrder to each timeline entry:");
+    for (ms, step) in rows {
+        println!("  {ms:>9.0}  {step}");
     }
 }
 
@@ -98,9 +140,11 @@ async fn main() {
             let (cluster, products, placed) = (cluster.clone(), products.clone(), placed.clone());
             tokio::spawn(async move {
                 let mut i = b;
+                let me = format!("{}", 50_000 + b);
                 while Instant::now() < deadline {
-                    if buy(&cluster, &format!("{}", 50_000 + b), &products[i % products.len()]).await.is_ok() {
+                    if let Ok(id) = buy(&cluster, &me, &products[i % products.len()]).await {
                         placed.fetch_add(1, Ordering::Relaxed);
+                        ended(&cluster, &me, &id).await;
                     }
                     i += 1;
                 }
@@ -126,6 +170,7 @@ async fn main() {
         percentile(&latencies, 0.99),
     );
     assert_eq!(completed, orders.len(), "every order completes when nothing fails");
+    where_the_time_goes(&orders);
 
     // The hot product: 200 buyers, 50 units.
     let hot = product(&cluster, "HOT-1", 50).await;

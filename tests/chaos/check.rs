@@ -122,5 +122,26 @@ pub async fn invariants(cluster: &Cluster, products: &[String], placed: &[(Strin
             );
         }
     }
+    answered_once(cluster).await;
     eprintln!("chaos: {} orders by status: {by_status:?}; why they failed: {reasons:?}", orders.len());
+}
+
+/// Every command was sent once and answered at most once: each attempt of a step has a command
+/// id of its own, so a second row for one id on a topic is an event applied twice (a consumer
+/// that let a redelivery through).
+async fn answered_once(cluster: &Cluster) {
+    let sql = "SELECT topic, (payload::jsonb)->'data'->>'commandId' AS command, count(*) FROM outbox \
+               WHERE (payload::jsonb)->'data'->>'commandId' IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1";
+    for (name, db) in [("catalog", &cluster.catalog_db), ("orders", &cluster.orders_db)] {
+        let twice: Vec<String> = rows(db, sql)
+            .await
+            .iter()
+            .map(|r| {
+                let (topic, command, n): (String, String, i64) =
+                    (r.try_get_by_index(0).unwrap(), r.try_get_by_index(1).unwrap(), r.try_get_by_index(2).unwrap());
+                format!("{topic} {command} x{n}")
+            })
+            .collect();
+        assert!(twice.is_empty(), "the {name} outbox has events written twice for one command: {twice:?}");
+    }
 }

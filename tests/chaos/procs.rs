@@ -10,14 +10,6 @@ use tokio::sync::Mutex;
 
 const BRAID: &str = env!("CARGO_BIN_EXE_braid");
 
-/// Whether services are SIGKILLed (`BRAID_CHAOS_SIGKILL=1`) rather than stopped with
-/// SIGTERM. Not by default yet: every SIGKILL leaves a dead member in its consumer groups
-/// until the session timeout, and on this 2-core machine the stalls that follow put 1,000
-/// orders past the test's patience (see the README); 400 orders recover.
-pub fn sigkill() -> bool {
-    std::env::var("BRAID_CHAOS_SIGKILL").is_ok_and(|v| v == "1")
-}
-
 /// A directory for the processes' logs (`BRAID_CHAOS_LOGS`), appended to across restarts;
 /// without it they log errors only, to the test's output.
 fn logs() -> Option<String> {
@@ -271,11 +263,7 @@ impl Cluster {
 async fn restart(p: &Mutex<Proc>) {
     let mut p = p.lock().await;
     tokio::task::block_in_place(|| {
-        if sigkill() {
-            p.kill();
-        } else {
-            p.terminate();
-        }
+        p.kill();
         std::thread::sleep(Duration::from_millis(500));
         p.spawn();
     });

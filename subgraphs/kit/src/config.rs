@@ -104,6 +104,12 @@ pub struct EventsConfig {
     pub retry_backoff_ms: u64,
     /// How long an applied event id is remembered (redeliveries within it are ignored), in hours.
     pub inbox_retention_hours: u64,
+    /// Events one consumer applies at once, each key (aggregate) in order through its own lane
+    /// (on SQLite, which has one writer, always 1).
+    pub consumer_lanes: usize,
+    /// Longest a consumer's fetch waits at the broker for records, in ms. Kafka answers as soon
+    /// as a record arrives; tansu holds every fetch for about half of it, on every hop.
+    pub fetch_wait_ms: u64,
 }
 
 impl Default for EventsConfig {
@@ -120,6 +126,8 @@ impl Default for EventsConfig {
             max_attempts: 5,
             retry_backoff_ms: 50,
             inbox_retention_hours: 168,
+            consumer_lanes: 8,
+            fetch_wait_ms: 20,
         }
     }
 }
@@ -381,6 +389,12 @@ impl SubgraphConfig {
         }
         if self.events.max_attempts == 0 {
             return bad("events.max_attempts", "must be at least 1");
+        }
+        if !(1..=10_000).contains(&self.events.fetch_wait_ms) {
+            return bad("events.fetch_wait_ms", "must be 1-10000");
+        }
+        if !(1..=256).contains(&self.events.consumer_lanes) {
+            return bad("events.consumer_lanes", "must be 1-256");
         }
         if self.events.partitions < 1 {
             return bad("events.partitions", "must be at least 1");

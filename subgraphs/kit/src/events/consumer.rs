@@ -9,12 +9,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
     TransactionTrait,
 };
 
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
 use super::bus::{Delivery, EventBus, Message, Subscription};
 use super::envelope::Envelope;
+use super::lanes::{Position, Watermarks, lane_of};
 use super::outbox::{inbox, now};
 use crate::config::EventsConfig;
 
@@ -55,10 +59,36 @@ pub struct Consumer {
     max_attempts: u32,
     retry_backoff: Duration,
     inbox_retention: chrono::TimeDelta,
+    lanes: usize,
 }
 
 /// Old inbox rows are pruned after this many deliveries.
 const PRUNE_EVERY: u64 = 10_000;
+
+/// Deliveries one lane holds before the consumer stops fetching.
+const LANE_DEPTH: usize = 32;
+
+/// What the consumer loop does next.
+enum Next {
+    Finished(Position),
+    Received(Result<Delivery, super::bus::BusError>),
+}
+
+/// Acknowledges what `done` finishing made safe to acknowledge.
+async fn acknowledge(subscription: &mut dyn Subscription, marks: &mut Watermarks, done: &Position, name: &str) {
+    let Some(upto) = marks.finished(done) else { return };
+    let delivery = Delivery {
+        topic: upto.topic,
+        partition: upto.partition,
+        offset: upto.offset,
+        key: None,
+        payload: Vec::new(),
+        headers: Vec::new(),
+    };
+    if let Err(e) = subscription.ack(&delivery).await {
+        tracing::warn!(consumer = %name, error = %e, "ack failed");
+    }
+}
 
 /// What happened to one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,16 +106,18 @@ impl Consumer {
         config: &EventsConfig,
     ) -> Self {
         Self {
-            db,
             bus,
             handler,
             max_attempts: config.max_attempts,
             retry_backoff: Duration::from_millis(config.retry_backoff_ms),
             inbox_retention: chrono::TimeDelta::hours(config.inbox_retention_hours as i64),
+            // SQLite has one writer: lanes would only queue on its lock.
+            lanes: if db.get_database_backend() == DbBackend::Sqlite { 1 } else { config.consumer_lanes.max(1) },
+            db,
         }
     }
 
-    /// Consumes until `shutdown` resolves; the event in hand is finished first.
+    /// Consumes until `shutdown` resolves; the events in the lanes are finished first.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send) {
         tokio::pin!(shutdown);
         let name = self.handler.name();
@@ -104,26 +136,45 @@ impl Consumer {
                 }
             }
         };
-        let mut handled: u64 = 0;
         self.prune_inbox().await;
+        let this = Arc::new(self);
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel();
+        let mut workers = JoinSet::new();
+        let lanes: Vec<mpsc::Sender<Delivery>> = (0..this.lanes)
+            .map(|_| {
+                let (tx, rx) = mpsc::channel(LANE_DEPTH);
+                workers.spawn(this.clone().lane(rx, done_tx.clone()));
+                tx
+            })
+            .collect();
+        drop(done_tx);
+        let mut marks = Watermarks::default();
+        let mut handled: u64 = 0;
         loop {
-            let delivery = tokio::select! {
+            // Deciding first, then acting: `recv` and `ack` both need the subscription.
+            let next = tokio::select! {
                 () = &mut shutdown => break,
-                d = subscription.recv() => d,
+                Some(done) = done_rx.recv() => Next::Finished(done),
+                d = subscription.recv() => Next::Received(d),
             };
-            match delivery {
-                Ok(d) => {
-                    let outcome = self.process(&d).await;
-                    metrics::counter!("braid_events_consumed_total", "consumer" => name.clone(), "outcome" => format!("{outcome:?}")).increment(1);
-                    if let Err(e) = subscription.ack(&d).await {
-                        tracing::warn!(consumer = %name, error = %e, "ack failed");
-                    }
+            match next {
+                Next::Finished(done) => {
                     handled += 1;
                     if handled.is_multiple_of(PRUNE_EVERY) {
-                        self.prune_inbox().await;
+                        this.prune_inbox().await;
+                    }
+                    acknowledge(subscription.as_mut(), &mut marks, &done, &name).await;
+                }
+                Next::Received(Ok(d)) => {
+                    marks.started(&Position::of(&d));
+                    let lane = lane_of(d.key.as_deref(), lanes.len());
+                    // A full lane holds the next delivery back: bounded memory, and the
+                    // broker keeps what is not fetched yet.
+                    if lanes[lane].send(d).await.is_err() {
+                        break;
                     }
                 }
-                Err(e) => {
+                Next::Received(Err(e)) => {
                     tracing::warn!(consumer = %name, error = %e, "receive failed");
                     tokio::select! {
                         () = &mut shutdown => break,
@@ -132,8 +183,24 @@ impl Consumer {
                 }
             }
         }
+        // Drain: the lanes finish what they hold, and what they finished is acknowledged.
+        drop(lanes);
+        while let Some(done) = done_rx.recv().await {
+            acknowledge(subscription.as_mut(), &mut marks, &done, &name).await;
+        }
+        while workers.join_next().await.is_some() {}
         if let Err(e) = subscription.commit().await {
             tracing::warn!(consumer = %name, error = %e, "final offset commit failed");
+        }
+    }
+
+    /// One lane: applies its deliveries in order and reports each as finished.
+    async fn lane(self: Arc<Self>, mut rx: mpsc::Receiver<Delivery>, done: mpsc::UnboundedSender<Position>) {
+        let name = self.handler.name();
+        while let Some(d) = rx.recv().await {
+            let outcome = self.process(&d).await;
+            metrics::counter!("braid_events_consumed_total", "consumer" => name.clone(), "outcome" => format!("{outcome:?}")).increment(1);
+            let _ = done.send(Position::of(&d));
         }
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use futures::FutureExt;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
@@ -25,6 +26,7 @@ pub struct KafkaBus {
     brokers: String,
     prefix: String,
     partitions: i32,
+    fetch_wait_ms: u64,
     producer_config: ClientConfig,
     /// Replaced when librdkafka reports a fatal error (a restarted broker that forgot our
     /// idempotent producer id, for example).
@@ -49,6 +51,7 @@ impl KafkaBus {
             brokers: config.brokers.clone(),
             prefix: config.topic_prefix.clone(),
             partitions: config.partitions,
+            fetch_wait_ms: config.fetch_wait_ms,
             producer_config,
             producer: std::sync::RwLock::new(producer),
             admin,
@@ -176,6 +179,7 @@ impl EventBus for KafkaBus {
         self.ensure_topics(topics).await?;
         let plan = GroupPlan {
             brokers: self.brokers.clone(),
+            fetch_wait_ms: self.fetch_wait_ms,
             group: self.full(group),
             topics: topics.iter().map(|t| self.full(t)).collect(),
         };
@@ -186,6 +190,7 @@ impl EventBus for KafkaBus {
             prefix: self.prefix.clone(),
             stalls: HashMap::new(),
             next_check: Instant::now() + CHECK_EVERY,
+            checking: None,
             past_the_end: HashSet::new(),
         }))
     }
@@ -208,6 +213,7 @@ impl EventBus for KafkaBus {
 /// What a consumer group member is made of, to make it again.
 struct GroupPlan {
     brokers: String,
+    fetch_wait_ms: u64,
     group: String,
     topics: Vec<String>,
 }
@@ -224,6 +230,7 @@ impl GroupPlan {
             .set("auto.offset.reset", "earliest")
             .set("session.timeout.ms", SESSION_TIMEOUT_MS.to_string())
             .set("heartbeat.interval.ms", "1000")
+            .set("fetch.wait.max.ms", self.fetch_wait_ms.to_string())
             .set("reconnect.backoff.max.ms", "1000")
             .create()
             .map_err(other)?;
@@ -233,8 +240,11 @@ impl GroupPlan {
     }
 }
 
-/// How often a member checks on its group (see `KafkaSubscription::check`).
+/// How often a member checks on its group (see `KafkaSubscription::apply`).
 const CHECK_EVERY: Duration = Duration::from_secs(3);
+
+/// How soon `recv` looks again whether a running check finished.
+const CHECK_POLL: Duration = Duration::from_millis(50);
 
 /// The group's session timeout: a member silent this long is dropped from the group.
 const SESSION_TIMEOUT_MS: u64 = 10_000;
@@ -251,6 +261,8 @@ struct KafkaSubscription {
     /// Partitions seen waiting on someone else: the group's offset and since when it stood.
     stalls: HashMap<(String, i32), (i64, Instant)>,
     next_check: Instant,
+    /// A check of the group under way.
+    checking: Option<tokio::task::JoinHandle<Seen>>,
     /// Positions past a partition's end at the last check.
     past_the_end: HashSet<(String, i32, i64)>,
 }
@@ -307,18 +319,37 @@ fn waiting_elsewhere(consumer: &StreamConsumer, topics: &[String]) -> HashMap<(S
         .collect()
 }
 
+/// What a check saw: positions past a partition's end, and partitions waiting elsewhere.
+type Seen = (HashSet<(String, i32, i64)>, HashMap<(String, i32), i64>);
+
 impl KafkaSubscription {
+    /// Starts a check of the group when one is due, and applies one that finished. The check
+    /// runs on its own task, so that `recv` stays cancel-safe: a consumer racing `recv` against
+    /// other work must not lose a half-done check each time.
+    fn watch(&mut self) {
+        if let Some(check) = &self.checking {
+            if !check.is_finished() {
+                return;
+            }
+            if let Some(Some(Ok(seen))) = self.checking.take().map(FutureExt::now_or_never) {
+                self.apply(seen);
+            }
+            self.next_check = Instant::now() + CHECK_EVERY;
+        } else if Instant::now() >= self.next_check {
+            let consumer = self.consumer.clone();
+            let topics = self.plan.topics.clone();
+            self.checking = Some(tokio::task::spawn_blocking(move || {
+                (past_the_end(&consumer), waiting_elsewhere(&consumer, &topics))
+            }));
+        }
+    }
+
     /// Joins the group anew when the broker lost the log (committed offsets went with it, so
     /// the new member reads from the start; the inbox drops what was applied already), or
     /// when records wait in a partition nobody reads. The latter is a coordinator that kept
     /// a dead member's assignment after dropping it (tansu does); a new member makes it
     /// assign every partition again.
-    async fn check(&mut self) {
-        let consumer = self.consumer.clone();
-        let topics = self.plan.topics.clone();
-        let seen =
-            tokio::task::spawn_blocking(move || (past_the_end(&consumer), waiting_elsewhere(&consumer, &topics))).await;
-        let Ok((past, waiting)) = seen else { return };
+    fn apply(&mut self, (past, waiting): Seen) {
         let lost = past.iter().find(|p| self.past_the_end.contains(*p)).cloned();
         self.past_the_end = past;
         let now = Instant::now();
@@ -358,11 +389,12 @@ impl Subscription for KafkaSubscription {
         let m = loop {
             // On a clock rather than when idle: a member busy with its own partitions must
             // still notice the ones nobody reads.
-            if Instant::now() >= self.next_check {
-                self.check().await;
-                self.next_check = Instant::now() + CHECK_EVERY;
-            }
-            let deadline = tokio::time::Instant::from_std(self.next_check);
+            self.watch();
+            let wake = match self.checking {
+                Some(_) => Instant::now() + CHECK_POLL,
+                None => self.next_check,
+            };
+            let deadline = tokio::time::Instant::from_std(wake);
             if let Ok(m) = tokio::time::timeout_at(deadline, self.consumer.recv()).await {
                 break m.map_err(unavailable)?;
             }

@@ -5,6 +5,7 @@ mod bus;
 pub mod consumer;
 mod envelope;
 pub mod kafka;
+mod lanes;
 pub mod memory;
 pub mod outbox;
 pub mod relay;
