@@ -143,7 +143,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         gateway_config.subgraphs.entry(name.to_string()).or_default().url = Some(format!("http://{sub}/graphql"));
     }
     let gateway = braid_gateway::gateway_from_sdl(gateway_config, SUPERGRAPH, Some(shared.cache.clone())).await?;
-    let router = braid_gateway::server::router(gateway, braid_kit::telemetry::prometheus().clone());
+    let router = braid_gateway::server::router(gateway.clone(), braid_kit::telemetry::prometheus().clone());
 
     let password = braid_permissions::seed::DEMO_PASSWORD;
     println!("Braid demo is running (data in {}).", data_dir.display());
@@ -167,7 +167,14 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         tokio::spawn(documents.serve(listeners.documents, stopped(&stop_rx))),
         tokio::spawn(orders.serve(listeners.orders, stopped(&stop_rx))),
     ];
-    let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, stopped(&stop_rx)));
+    let sockets_closed = {
+        let stopped = stopped(&stop_rx);
+        async move {
+            stopped.await;
+            gateway.sockets.close_all();
+        }
+    };
+    let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, sockets_closed));
     crate::cli::shutdown_signal().await;
     let _ = stop.send(true);
     gateway.await?.context("gateway")?;

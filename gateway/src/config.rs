@@ -29,6 +29,7 @@ pub struct GatewayConfig {
     pub introspection: IntrospectionConfig,
     pub graphiql: GraphiqlConfig,
     pub web: WebConfig,
+    pub websocket: WebsocketConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
@@ -257,6 +258,36 @@ impl Default for WebConfig {
     }
 }
 
+/// GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebsocketConfig {
+    pub enabled: bool,
+    /// How long a new connection may take to send `connection_init`, in milliseconds.
+    pub init_timeout_ms: u64,
+    /// How often the gateway pings an idle client, in milliseconds.
+    pub keepalive_ms: u64,
+    /// Open connections per gateway instance; more are refused with 503 and `Retry-After`.
+    pub max_connections: usize,
+    /// Operations running at once on one connection.
+    pub max_operations: usize,
+    /// Largest frame a client may send, in bytes.
+    pub max_message_bytes: usize,
+}
+
+impl Default for WebsocketConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            init_timeout_ms: 3_000,
+            keepalive_ms: 12_000,
+            max_connections: 10_000,
+            max_operations: 100,
+            max_message_bytes: 1 << 20,
+        }
+    }
+}
+
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
@@ -283,6 +314,11 @@ impl GatewayConfig {
             ("limits.max_aliases", limits.max_aliases),
             ("limits.max_root_fields", limits.max_root_fields),
             ("limits.max_tokens", limits.max_tokens),
+            ("websocket.max_connections", self.websocket.max_connections),
+            ("websocket.max_operations", self.websocket.max_operations),
+            ("websocket.max_message_bytes", self.websocket.max_message_bytes),
+            ("websocket.init_timeout_ms", self.websocket.init_timeout_ms as usize),
+            ("websocket.keepalive_ms", self.websocket.keepalive_ms as usize),
         ] {
             if value == 0 {
                 return Err(GatewayError::Config(format!("{name} must be greater than 0")));

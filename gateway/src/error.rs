@@ -44,6 +44,8 @@ pub mod codes {
     pub const FORBIDDEN: &str = "FORBIDDEN";
     pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    pub const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
+    pub const TOO_MANY_OPERATIONS: &str = "TOO_MANY_OPERATIONS";
 }
 
 /// One step of a response path: an object key or a list index.

@@ -47,6 +47,8 @@ pub struct Gateway {
     propagate: Vec<HeaderName>,
     in_flight: SingleFlight<Bytes>,
     authz: Arc<Authz>,
+    /// GraphQL over WebSocket connections open on this instance.
+    pub sockets: crate::ws::Connections,
 }
 
 impl Gateway {
@@ -79,6 +81,7 @@ impl Gateway {
             in_flight: SingleFlight::default(),
             authz,
             config,
+            sockets: crate::ws::Connections::default(),
         }))
     }
 
@@ -92,6 +95,12 @@ impl Gateway {
         let client = SubgraphClient::new(&supergraph.endpoints, &self.config).map_err(GatewayError::Config)?;
         self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
         Ok(())
+    }
+
+    /// Verifies the bearer token in `headers`, if any (a WebSocket's `connection_init`);
+    /// answers when the token expires (seconds since the Unix epoch).
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<u64>, RequestError> {
+        self.authz.authenticate(headers).await.map(|identity| identity.expires_at)
     }
 
     /// Runs one request: resolve the text, prepare, coerce variables, execute, respond.

@@ -2,7 +2,7 @@
 //!
 //! A request goes through named stages, each in its own module: [`pipeline::parse`],
 //! [`pipeline::limits`], [`pipeline::validate`], planning ([`pipeline`]), variable coercion
-//! ([`pipeline::variables`]), [`execute`] and [`respond`]. [`server`] is the HTTP edge.
+//! ([`pipeline::variables`]), [`execute`] and [`respond`]. [`server`] is the HTTP edge, [`ws`] GraphQL over WebSocket.
 
 pub mod authz;
 pub mod config;
@@ -19,6 +19,7 @@ pub mod single_flight;
 pub mod supergraph;
 pub mod types;
 pub mod workers;
+pub mod ws;
 
 pub use config::GatewayConfig;
 pub use error::GatewayError;
@@ -57,7 +58,11 @@ pub async fn run(
             let _ = stop.wait_for(|s| *s).await;
         }))
     });
-    let router = server::router(gateway, metrics);
+    let router = server::router(gateway.clone(), metrics);
+    let shutdown = async move {
+        shutdown.await;
+        gateway.sockets.close_all();
+    };
     let result = if work_stealing {
         server::serve(listener, router, shutdown).await
     } else {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, RequestError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
-use crate::respond;
+use crate::{respond, ws};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -218,9 +219,13 @@ async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
 
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    if let Ok(upgrade) = upgrade {
+        return ws::upgrade(state.gateway.clone(), upgrade, &headers);
+    }
     let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
     let parse_object = |name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
         let value = params.get(name).map(|text| serde_json::from_str::<Value>(text)).transpose();

@@ -30,6 +30,8 @@ pub struct Identity {
     pub claims: Claims,
     /// For permission lookups: the subject as an employee id, with the token.
     pub viewer: Option<Viewer>,
+    /// When the verified token expires (seconds since the Unix epoch); `None` without one.
+    pub expires_at: Option<u64>,
 }
 
 /// Verification and lookups for every request.
@@ -84,6 +86,7 @@ impl Authz {
         Ok(Identity {
             viewer: id.map(|id| Viewer::with_token(id, token)),
             claims: Claims { subject: Some(viewer.subject), scopes: viewer.scopes.into_iter().collect() },
+            expires_at: Some(viewer.expires_at),
         })
     }
 

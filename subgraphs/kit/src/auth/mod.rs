@@ -26,6 +26,8 @@ pub struct Viewer {
     pub scopes: Vec<String>,
     /// The verified compact JWT, for calls made on the viewer's behalf.
     pub token: Arc<str>,
+    /// When the token expires (its `exp`, seconds since the Unix epoch).
+    pub expires_at: u64,
 }
 
 impl Viewer {
@@ -37,6 +39,7 @@ impl Viewer {
 #[derive(Debug, Deserialize)]
 struct Claims {
     sub: String,
+    exp: u64,
     #[serde(default)]
     scope: Option<String>,
     #[serde(default)]
@@ -177,6 +180,6 @@ impl Verifier {
         if let Some(s) = data.claims.scope {
             scopes.extend(s.split_whitespace().map(str::to_string));
         }
-        Ok(Viewer { subject: data.claims.sub, scopes, token: Arc::from(token) })
+        Ok(Viewer { subject: data.claims.sub, scopes, token: Arc::from(token), expires_at: data.claims.exp })
     }
 }

@@ -1,0 +1,363 @@
+//! GraphQL over WebSocket at `/graphql`, in the `graphql-transport-ws` protocol: the token in
+//! `connection_init`, then any number of operations on the socket, each under its own id.
+//! Queries and mutations run through the same stages as over HTTP and answer with one `next`
+//! and a `complete`.
+//!
+//! One task reads the socket and owns the connection's state; operations run on tasks of their
+//! own and hand their messages back to it, so an id is free again exactly when its `complete`
+//! leaves. Another task writes, so a slow client never blocks the reader.
+
+pub mod protocol;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::AbortHandle;
+
+use crate::error::{GraphqlError, codes};
+use crate::gateway::{Gateway, GraphqlRequest};
+use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
+
+/// Open connections of this gateway instance, and the signal that closes them on shutdown.
+pub struct Connections {
+    open: Arc<AtomicUsize>,
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self { open: Arc::default(), closing: tokio::sync::watch::Sender::new(false) }
+    }
+}
+
+/// One counted connection; uncounted when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Connections {
+    fn take(&self, max: usize) -> Option<Slot> {
+        let taken = self.open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1));
+        taken.ok().map(|_| Slot(self.open.clone()))
+    }
+
+    /// How many are open now.
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    /// Closes every connection with 1001 (going away) and refuses new ones: the server is
+    /// shutting down, and upgraded sockets are not part of the HTTP server's graceful drain.
+    pub fn close_all(&self) {
+        self.closing.send_replace(true);
+    }
+}
+
+/// Whether the request asks for a WebSocket in our subprotocol.
+fn offers_subprotocol(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == SUBPROTOCOL)
+}
+
+fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [GraphqlError::new(code, message)] });
+    (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body.to_string()).into_response()
+}
+
+/// Answers a WebSocket upgrade at `/graphql`: refused with a status and a code when the client
+/// does not speak our subprotocol or the instance is full, never accepted and then left idle.
+pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap) -> Response {
+    let config = &gateway.config.websocket;
+    let connections = &gateway.sockets;
+    if !config.enabled {
+        return refusal(StatusCode::NOT_FOUND, codes::BAD_REQUEST, "GraphQL over WebSocket is switched off");
+    }
+    if !offers_subprotocol(headers) {
+        let message =
+            format!("WebSocket connections to /graphql speak {SUBPROTOCOL}; ask for it in Sec-WebSocket-Protocol");
+        return refusal(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &message);
+    }
+    let closing = connections.closing.subscribe();
+    if *closing.borrow() {
+        return refusal(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, "the gateway is shutting down");
+    }
+    let Some(slot) = connections.take(config.max_connections) else {
+        let mut response = refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::TOO_MANY_CONNECTIONS,
+            "this gateway instance holds as many WebSocket connections as it may; try again later",
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        return response;
+    };
+    let max_bytes = config.max_message_bytes;
+    ws.protocols([SUBPROTOCOL]).max_message_size(max_bytes).max_frame_size(max_bytes).on_upgrade(
+        move |socket| async move {
+            let _slot = slot;
+            Connection::new(gateway).run(socket, closing).await;
+        },
+    )
+}
+
+/// What goes to the writer.
+enum Outgoing {
+    Text(String),
+    Close(Close, String),
+}
+
+/// An operation's messages, handed back to the reader when it ends.
+struct Finished {
+    id: String,
+    messages: Vec<ServerMessage>,
+}
+
+struct Connection {
+    gateway: Arc<Gateway>,
+    /// Set by `connection_init`: the headers every operation runs with (the token).
+    headers: Option<HeaderMap>,
+    initialised: bool,
+    /// When the token of `connection_init` expires: the connection closes with 4403 then.
+    expires_at: Option<u64>,
+    operations: HashMap<String, AbortHandle>,
+}
+
+impl Connection {
+    fn new(gateway: Arc<Gateway>) -> Self {
+        Self { gateway, headers: None, initialised: false, expires_at: None, operations: HashMap::new() }
+    }
+
+    async fn run(mut self, socket: WebSocket, mut closing: tokio::sync::watch::Receiver<bool>) {
+        let (mut sink, mut stream) = socket.split();
+        let (out, mut outgoing) = mpsc::channel::<Outgoing>(64);
+        let writer = tokio::spawn(async move {
+            while let Some(message) = outgoing.recv().await {
+                let frame = match message {
+                    Outgoing::Text(text) => Message::Text(text.into()),
+                    Outgoing::Close(close, reason) => {
+                        let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
+                        let _ = sink.send(Message::Close(Some(frame))).await;
+                        break;
+                    }
+                };
+                if sink.send(frame).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let (done, mut finished) = mpsc::unbounded_channel::<Finished>();
+        let config = &self.gateway.config.websocket;
+        let init_timeout = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
+        tokio::pin!(init_timeout);
+        let mut keepalive = tokio::time::interval(Duration::from_millis(config.keepalive_ms));
+        keepalive.reset();
+        let expiry = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(expiry);
+        let mut expiry_set = false;
+        let closed = async move {
+            let _ = closing.wait_for(|closing| *closing).await;
+        };
+        tokio::pin!(closed);
+        let close = loop {
+            if !expiry_set && let Some(at) = self.expires_at {
+                expiry.as_mut().reset(tokio::time::Instant::now() + until(at));
+                expiry_set = true;
+            }
+            tokio::select! {
+                () = &mut init_timeout, if !self.initialised => {
+                    break Some((Close::InitTimeout, "connection initialisation timeout".to_string()));
+                }
+                () = &mut closed => {
+                    break Some((Close::GoingAway, "the gateway is shutting down".to_string()));
+                }
+                () = &mut expiry, if expiry_set => {
+                    break Some((Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()));
+                }
+                Some(f) = finished.recv() => {
+                    self.operations.remove(&f.id);
+                    for m in f.messages {
+                        let _ = out.send(Outgoing::Text(m.to_text())).await;
+                    }
+                }
+                _ = keepalive.tick(), if self.headers.is_some() => {
+                    let _ = out.send(Outgoing::Text(ServerMessage::Ping.to_text())).await;
+                }
+                frame = stream.next() => match frame {
+                    None | Some(Ok(Message::Close(_))) => break None,
+                    Some(Err(e)) => break too_big(&e).then(|| (Close::TooBig, "the frame is larger than allowed".into())),
+                    Some(Ok(Message::Text(text))) => {
+                        let reply = match protocol::parse(&text) {
+                            Ok(message) => self.handle(message, &out, &done).await,
+                            Err(reason) => Err((Close::InvalidMessage, reason)),
+                        };
+                        if let Err(close) = reply {
+                            break Some(close);
+                        }
+                    }
+                    Some(Ok(Message::Binary(_))) => {
+                        break Some((Close::InvalidMessage, "binary frames are not part of the protocol".into()));
+                    }
+                    Some(Ok(_)) => {} // WebSocket pings and pongs: answered below us
+                },
+            }
+        };
+        for (_, operation) in self.operations.drain() {
+            operation.abort();
+        }
+        if let Some((code, reason)) = close {
+            let _ = out.send(Outgoing::Close(code, reason)).await;
+        }
+        drop(out);
+        let _ = writer.await;
+    }
+
+    /// One message; `Err` closes the connection with that code.
+    async fn handle(
+        &mut self,
+        message: ClientMessage,
+        out: &mpsc::Sender<Outgoing>,
+        done: &mpsc::UnboundedSender<Finished>,
+    ) -> Result<(), (Close, String)> {
+        match message {
+            ClientMessage::ConnectionInit { payload } => {
+                if self.initialised {
+                    return Err((Close::TooManyInits, "too many initialisation requests".into()));
+                }
+                self.initialised = true;
+                let mut headers = HeaderMap::new();
+                if let Some(value) = protocol::authorization(payload.as_ref()) {
+                    let value = HeaderValue::try_from(value)
+                        .map_err(|_| (Close::Forbidden, "the authorization is not a header value".to_string()))?;
+                    headers.insert(header::AUTHORIZATION, value);
+                }
+                match self.gateway.authenticate(&headers).await {
+                    Ok(expires_at) => self.expires_at = expires_at,
+                    Err(e) => {
+                        let reason = e.errors.first().map(|e| e.message.clone()).unwrap_or_default();
+                        return Err((Close::Forbidden, format!("forbidden: {reason}")));
+                    }
+                }
+                self.headers = Some(headers);
+                let _ = out.send(Outgoing::Text(ServerMessage::ConnectionAck.to_text())).await;
+            }
+            ClientMessage::Ping { payload } => {
+                let _ = out.send(Outgoing::Text(ServerMessage::Pong { payload }.to_text())).await;
+            }
+            ClientMessage::Pong { .. } => {}
+            ClientMessage::Subscribe { id, payload } => {
+                let Some(headers) = self.headers.clone() else {
+                    return Err((Close::Unauthorized, "unauthorized".into()));
+                };
+                if self.operations.contains_key(&id) {
+                    return Err((Close::DuplicateId, format!("subscriber for {id} already exists")));
+                }
+                if self.operations.len() >= self.gateway.config.websocket.max_operations {
+                    let error = GraphqlError::new(
+                        codes::TOO_MANY_OPERATIONS,
+                        "this connection runs as many operations as it may; complete one first",
+                    );
+                    let message = ServerMessage::Error { id, payload: vec![to_value(&error)] };
+                    let _ = out.send(Outgoing::Text(message.to_text())).await;
+                    return Ok(());
+                }
+                let request = GraphqlRequest {
+                    query: payload.query,
+                    operation_name: payload.operation_name,
+                    variables: payload.variables,
+                    extensions: payload.extensions,
+                };
+                let (gateway, done, op_id) = (self.gateway.clone(), done.clone(), id.clone());
+                let task = tokio::spawn(async move {
+                    let messages = execute(&gateway, request, &headers, &op_id).await;
+                    let _ = done.send(Finished { id: op_id, messages });
+                });
+                self.operations.insert(id, task.abort_handle());
+            }
+            ClientMessage::Complete { id } => {
+                if let Some(operation) = self.operations.remove(&id) {
+                    operation.abort();
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
+async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
+    match gateway.execute(request, headers, false).await {
+        Ok(body) => {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            match serde_json::value::RawValue::from_string(text) {
+                Ok(payload) => {
+                    vec![
+                        ServerMessage::Next { id: id.to_string(), payload },
+                        ServerMessage::Complete { id: id.to_string() },
+                    ]
+                }
+                Err(_) => {
+                    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "the response was not JSON");
+                    vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }]
+                }
+            }
+        }
+        Err(e) => vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }],
+    }
+}
+
+fn to_value(error: &GraphqlError) -> Value {
+    serde_json::to_value(error).unwrap_or(Value::Null)
+}
+
+/// Time left until `at` (seconds since the Unix epoch); zero when it has passed.
+fn until(at: u64) -> Duration {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Duration::from_secs(at).saturating_sub(now)
+}
+
+/// A close frame carries at most 123 bytes of reason (RFC 6455, 5.5): cut at a character.
+fn fit_close_reason(mut reason: String) -> String {
+    const MAX: usize = 123;
+    if reason.len() > MAX {
+        let mut end = MAX;
+        while !reason.is_char_boundary(end) {
+            end -= 1;
+        }
+        reason.truncate(end);
+    }
+    reason
+}
+
+/// Whether a read failed on the size limit.
+fn too_big(error: &axum::Error) -> bool {
+    let text = error.to_string();
+    text.contains("too long") || text.contains("too big") || text.contains("Space limit")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_close_reason;
+
+    #[test]
+    fn close_reasons_fit_a_control_frame() {
+        assert_eq!(fit_close_reason("short".into()), "short");
+        let long = "é".repeat(100);
+        let cut = fit_close_reason(long);
+        assert!(cut.len() <= 123 && cut.chars().all(|c| c == 'é'), "{cut}");
+    }
+}
