@@ -16,6 +16,7 @@ pub mod reload;
 pub mod respond;
 pub mod server;
 pub mod single_flight;
+pub mod subscriptions;
 pub mod supergraph;
 pub mod types;
 pub mod workers;

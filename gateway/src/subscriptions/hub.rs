@@ -1,0 +1,278 @@
+//! The fan-out of events to subscribers: each subscriber registers a filter on a topic and gets
+//! a bounded feed. Events are found by key in an index, so ten thousand subscribers to one
+//! order each cost nothing for the other orders' events.
+//!
+//! A subscriber that does not keep up is not given unbounded memory: an event that finds its
+//! feed full is skipped and counted (the count goes out with the next event it gets), and after
+//! `max_skipped` skips in a row the feed ends as [`End::Lagged`], so that the transport closes
+//! it with a clear reason and the client resubscribes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+/// One domain event as the hub hands it out.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub topic: String,
+    /// The aggregate's id: the record's key, which is the entity's key.
+    pub key: String,
+    /// The CloudEvents id.
+    pub id: String,
+    /// The CloudEvents type (`orders.order.updated.v1`).
+    pub kind: String,
+    pub data: Arc<Value>,
+    /// When the gateway read it from the bus.
+    pub received: Instant,
+}
+
+/// Which events of a topic a subscriber wants.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Filter {
+    /// Events of these aggregates.
+    Keys(HashSet<String>),
+    /// Events whose `data` has `field` equal to `value` (a buyer's own orders).
+    Field { field: String, value: Value },
+    /// Every event of the topic.
+    All,
+}
+
+impl Filter {
+    fn matches(&self, event: &Event) -> bool {
+        match self {
+            Filter::Keys(keys) => keys.contains(&event.key),
+            Filter::Field { field, value } => event.data.get(field) == Some(value),
+            Filter::All => true,
+        }
+    }
+}
+
+/// Why a feed ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The subscriber skipped more events in a row than allowed.
+    Lagged,
+    /// The hub is gone (the gateway is shutting down).
+    Closed,
+}
+
+struct Entry {
+    id: u64,
+    filter: Filter,
+    sender: mpsc::Sender<Event>,
+    skipped: Arc<AtomicU64>,
+    skipped_in_a_row: AtomicU64,
+}
+
+#[derive(Default)]
+struct Topic {
+    by_key: HashMap<String, Vec<Arc<Entry>>>,
+    scanned: Vec<Arc<Entry>>,
+}
+
+/// The subscribers of this gateway instance, by topic.
+pub struct Hub {
+    topics: Mutex<HashMap<String, Topic>>,
+    next_id: AtomicU64,
+    buffer: usize,
+    max_skipped: u64,
+}
+
+/// A subscriber's events; dropping it unsubscribes.
+pub struct Feed {
+    receiver: mpsc::Receiver<Event>,
+    skipped: Arc<AtomicU64>,
+    hub: Weak<Hub>,
+    topic: String,
+    id: u64,
+}
+
+impl Hub {
+    /// A hub whose feeds hold `buffer` events and end after `max_skipped` skips in a row.
+    pub fn new(buffer: usize, max_skipped: u64) -> Arc<Self> {
+        Arc::new(Self { topics: Mutex::default(), next_id: AtomicU64::new(1), buffer: buffer.max(1), max_skipped })
+    }
+
+    /// Registers a subscriber to the events of `topic` that pass `filter`.
+    pub fn subscribe(self: &Arc<Self>, topic: &str, filter: Filter) -> Feed {
+        let (sender, receiver) = mpsc::channel(self.buffer);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let skipped = Arc::new(AtomicU64::new(0));
+        let entry = Arc::new(Entry {
+            id,
+            filter: filter.clone(),
+            sender,
+            skipped: skipped.clone(),
+            skipped_in_a_row: AtomicU64::new(0),
+        });
+        let mut topics = self.topics.lock().expect("hub lock");
+        let slot = topics.entry(topic.to_string()).or_default();
+        match &filter {
+            Filter::Keys(keys) => {
+                for key in keys {
+                    slot.by_key.entry(key.clone()).or_default().push(entry.clone());
+                }
+            }
+            Filter::Field { .. } | Filter::All => slot.scanned.push(entry),
+        }
+        Feed { receiver, skipped, hub: Arc::downgrade(self), topic: topic.to_string(), id }
+    }
+
+    /// Hands `event` to every subscriber it matches; answers how many got it.
+    pub fn publish(&self, event: &Event) -> usize {
+        let mut lagging = Vec::new();
+        let mut delivered = 0;
+        {
+            let topics = self.topics.lock().expect("hub lock");
+            let Some(topic) = topics.get(&event.topic) else { return 0 };
+            let by_key = topic.by_key.get(&event.key).into_iter().flatten();
+            for entry in by_key.chain(topic.scanned.iter().filter(|e| e.filter.matches(event))) {
+                match entry.sender.try_send(event.clone()) {
+                    Ok(()) => {
+                        entry.skipped_in_a_row.store(0, Ordering::Relaxed);
+                        delivered += 1;
+                    }
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        entry.skipped.fetch_add(1, Ordering::Relaxed);
+                        if entry.skipped_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 > self.max_skipped {
+                            lagging.push(entry.id);
+                        }
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+        for id in lagging {
+            self.remove(&event.topic, id);
+        }
+        delivered
+    }
+
+    /// Subscribers registered now (for metrics and tests).
+    pub fn subscribers(&self) -> usize {
+        let topics = self.topics.lock().expect("hub lock");
+        let mut ids = HashSet::new();
+        for topic in topics.values() {
+            ids.extend(topic.by_key.values().flatten().chain(&topic.scanned).map(|e| e.id));
+        }
+        ids.len()
+    }
+
+    /// Topics someone is subscribed to.
+    pub fn topics(&self) -> Vec<String> {
+        self.topics.lock().expect("hub lock").keys().cloned().collect()
+    }
+
+    fn remove(&self, topic: &str, id: u64) {
+        let mut topics = self.topics.lock().expect("hub lock");
+        let Some(slot) = topics.get_mut(topic) else { return };
+        slot.by_key.retain(|_, entries| {
+            entries.retain(|e| e.id != id);
+            !entries.is_empty()
+        });
+        slot.scanned.retain(|e| e.id != id);
+        if slot.by_key.is_empty() && slot.scanned.is_empty() {
+            topics.remove(topic);
+        }
+    }
+}
+
+impl Feed {
+    /// The next event and how many were skipped before it; `Err` when the feed has ended.
+    pub async fn next(&mut self) -> Result<(Event, u64), End> {
+        match self.receiver.recv().await {
+            Some(event) => Ok((event, self.skipped.swap(0, Ordering::Relaxed))),
+            None if self.hub.upgrade().is_some() => Err(End::Lagged),
+            None => Err(End::Closed),
+        }
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        if let Some(hub) = self.hub.upgrade() {
+            hub.remove(&self.topic, self.id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(topic: &str, key: &str, data: Value) -> Event {
+        Event {
+            topic: topic.into(),
+            key: key.into(),
+            id: format!("{topic}/{key}"),
+            kind: "t.v1".into(),
+            data: Arc::new(data),
+            received: Instant::now(),
+        }
+    }
+
+    fn keys(keys: &[&str]) -> Filter {
+        Filter::Keys(keys.iter().map(|k| k.to_string()).collect())
+    }
+
+    #[tokio::test]
+    async fn events_reach_exactly_the_subscribers_whose_filter_they_pass() {
+        let hub = Hub::new(8, 100);
+        let mut one = hub.subscribe("orders.order", keys(&["1"]));
+        let mut both = hub.subscribe("orders.order", keys(&["1", "2"]));
+        let mut buyer = hub.subscribe("orders.order", Filter::Field { field: "buyerId".into(), value: json!(7) });
+        let mut all_products = hub.subscribe("catalog.product", Filter::All);
+        assert_eq!(hub.subscribers(), 4);
+        assert_eq!(hub.publish(&event("orders.order", "1", json!({"buyerId": 7}))), 3);
+        assert_eq!(hub.publish(&event("orders.order", "2", json!({"buyerId": 8}))), 1);
+        assert_eq!(hub.publish(&event("orders.order", "3", json!({"buyerId": 7}))), 1);
+        assert_eq!(hub.publish(&event("catalog.product", "1", json!({}))), 1);
+        assert_eq!(hub.publish(&event("documents.document", "1", json!({}))), 0);
+        assert_eq!(one.next().await.unwrap().0.key, "1");
+        assert_eq!(both.next().await.unwrap().0.key, "1");
+        assert_eq!(both.next().await.unwrap().0.key, "2");
+        assert_eq!(buyer.next().await.unwrap().0.key, "1");
+        assert_eq!(buyer.next().await.unwrap().0.key, "3");
+        assert_eq!(all_products.next().await.unwrap().0.topic, "catalog.product");
+        drop((one, both));
+        assert_eq!(hub.subscribers(), 2);
+        assert_eq!(hub.publish(&event("orders.order", "1", json!({}))), 0);
+        drop((buyer, all_products));
+        assert!(hub.topics().is_empty(), "an empty topic is forgotten");
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_skips_with_a_count_then_ends_and_others_are_unaffected() {
+        let hub = Hub::new(2, 3);
+        let mut slow = hub.subscribe("t", keys(&["k"]));
+        let mut fast = hub.subscribe("t", keys(&["k"]));
+        for i in 0..4 {
+            hub.publish(&event("t", "k", json!({ "n": i })));
+            let (got, skipped) = fast.next().await.unwrap();
+            assert_eq!((got.data["n"].as_i64(), skipped), (Some(i), 0));
+        }
+        // slow holds 0 and 1; 2 and 3 were skipped.
+        let (first, skipped) = slow.next().await.unwrap();
+        assert_eq!((first.data["n"].as_i64(), skipped), (Some(0), 2));
+        let (second, skipped) = slow.next().await.unwrap();
+        assert_eq!((second.data["n"].as_i64(), skipped), (Some(1), 0));
+        // Room again: delivered, and the run of skips starts over.
+        hub.publish(&event("t", "k", json!({ "n": 4 })));
+        assert_eq!(slow.next().await.unwrap().0.data["n"], 4);
+        fast.next().await.unwrap();
+        // Four skips in a row (more than 3) end the feed; memory stays bounded.
+        for i in 5..11 {
+            hub.publish(&event("t", "k", json!({ "n": i })));
+            fast.next().await.unwrap();
+        }
+        assert_eq!(slow.next().await.unwrap().0.data["n"], 5);
+        assert_eq!(slow.next().await.unwrap().0.data["n"], 6);
+        assert_eq!(slow.next().await.unwrap_err(), End::Lagged);
+        assert_eq!(hub.subscribers(), 1);
+    }
+}

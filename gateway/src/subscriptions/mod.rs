@@ -1,0 +1,7 @@
+//! Subscriptions fed by the event backbone: a subscription field is bound to a topic and to a
+//! lookup field that takes the entity's key; each event on the topic whose key the subscriber
+//! asked for is answered by running the subscription's selection under that lookup, as the
+//! subscriber ([`rewrite`]).
+
+pub mod hub;
+pub mod rewrite;
