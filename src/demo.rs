@@ -167,6 +167,8 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         tokio::spawn(documents.serve(listeners.documents, stopped(&stop_rx))),
         tokio::spawn(orders.serve(listeners.orders, stopped(&stop_rx))),
     ];
+    // Subscriptions: the gateway reads the demo's in-process bus with a group of its own.
+    let events = gateway.consume_events(shared.bus.clone(), "", stopped(&stop_rx));
     let sockets_closed = {
         let stopped = stopped(&stop_rx);
         async move {
@@ -178,6 +180,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     crate::cli::shutdown_signal().await;
     let _ = stop.send(true);
     gateway.await?.context("gateway")?;
+    events.await?;
     for task in tasks {
         task.await?.context("subgraph")?;
     }

@@ -252,3 +252,63 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
 }
+
+/// `braid demo` streams an order through its saga to a `myOrders` subscription over a
+/// WebSocket: every status in order, each once, as the events of the in-process bus arrive.
+#[tokio::test]
+async fn demo_streams_an_order_through_its_saga_to_a_subscriber() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-live-"));
+    let data_dir = dir.to_str().unwrap().to_string();
+    let addr = free_addr();
+    let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let login = "mutation { login(email: \"ceo@demo.braid\", password: \"braid-demo\") { accessToken } }";
+    let token = client.query(login, json!({})).await.data()["login"]["accessToken"].as_str().unwrap().to_string();
+
+    let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
+    request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = async |socket: &mut tokio_tungstenite::WebSocketStream<_>, message: serde_json::Value| {
+        socket.send(Message::Text(message.to_string().into())).await.unwrap();
+    };
+    send(&mut socket, json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}))
+        .await;
+    let subscription = "subscription { myOrders { id status buyer { name } } }";
+    send(&mut socket, json!({"id": "live", "type": "subscribe", "payload": {"query": subscription}})).await;
+    // Subscribed once the gateway counts it.
+    braid_testkit::eventually("the subscription to be registered", std::time::Duration::from_secs(10), || async {
+        let metrics = reqwest::get(format!("http://{addr}/metrics")).await.ok()?.text().await.ok()?;
+        metrics.lines().any(|l| l == "braid_gateway_subscriptions_active 1").then_some(())
+    })
+    .await;
+
+    let products = client.query("{ products(first: 1, sort: NAME) { edges { node { id } } } }", json!({})).await;
+    let product = products.data()["products"]["edges"][0]["node"]["id"].clone();
+    let add = "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { itemCount } }";
+    client.query_as(&token, add, json!({ "p": product })).await.data();
+    let place = "mutation { placeOrder(input: { idempotencyKey: \"live-1\", shippingAddress: \
+                 { name: \"Ada\", line1: \"1 Main St\", city: \"Berlin\", postalCode: \"10115\", country: \"DE\" } }) { id } }";
+    let order = client.query_as(&token, place, json!({})).await.data()["placeOrder"]["id"].clone();
+
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("COMPLETED") {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(30), socket.next()).await;
+        let Message::Text(text) = frame.expect("the next event in time").unwrap().unwrap() else { continue };
+        let message: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if message["type"] == "connection_ack" || message["type"] == "ping" {
+            continue;
+        }
+        assert_eq!(message["type"], "next", "{message}");
+        let live = &message["payload"]["data"]["myOrders"];
+        assert_eq!(live["id"], order, "only the order placed here changes");
+        assert_eq!(live["buyer"]["name"].as_str().map(|n| !n.is_empty()), Some(true), "{message}");
+        statuses.push(live["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(statuses, ["PENDING", "STOCK_RESERVED", "PAID", "SHIPPING", "COMPLETED"]);
+    assert!(demo.terminate().success());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -46,6 +46,7 @@ pub mod codes {
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
     pub const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
     pub const TOO_MANY_OPERATIONS: &str = "TOO_MANY_OPERATIONS";
+    pub const SUBSCRIBER_LAGGED: &str = "SUBSCRIBER_LAGGED";
 }
 
 /// One step of a response path: an object key or a list index.

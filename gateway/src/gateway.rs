@@ -42,13 +42,15 @@ pub struct Runtime {
 pub struct Gateway {
     pub config: Arc<GatewayConfig>,
     runtime: ArcSwap<Runtime>,
-    pipeline: Pipeline,
-    persisted: Persisted,
+    pub(crate) pipeline: Pipeline,
+    pub(crate) persisted: Persisted,
     propagate: Vec<HeaderName>,
     in_flight: SingleFlight<Bytes>,
-    authz: Arc<Authz>,
+    pub(crate) authz: Arc<Authz>,
     /// GraphQL over WebSocket connections open on this instance.
     pub sockets: crate::ws::Connections,
+    /// The subscribers to events on this instance.
+    pub hub: Arc<crate::subscriptions::hub::Hub>,
 }
 
 impl Gateway {
@@ -82,6 +84,7 @@ impl Gateway {
             authz,
             config,
             sockets: crate::ws::Connections::default(),
+            hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
         }))
     }
 
@@ -95,6 +98,22 @@ impl Gateway {
         let client = SubgraphClient::new(&supergraph.endpoints, &self.config).map_err(GatewayError::Config)?;
         self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
         Ok(())
+    }
+
+    /// Feeds the event-bound subscription fields from `bus` (topics under `prefix`), reading
+    /// with a consumer group of this instance's own, until `shutdown` resolves.
+    pub fn consume_events(
+        &self,
+        bus: Arc<dyn braid_kit::events::EventBus>,
+        prefix: &str,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut topics: Vec<String> = self.runtime().supergraph.events.values().map(|b| b.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
+        let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
+        let pump = crate::subscriptions::live::pump(self.hub.clone(), bus, group, prefix.to_string(), topics, shutdown);
+        tokio::spawn(pump)
     }
 
     /// Verifies the bearer token in `headers`, if any (a WebSocket's `connection_init`);
@@ -216,6 +235,11 @@ impl Gateway {
         headers
     }
 }
+
+/// Events a subscriber's feed holds before further ones are skipped.
+const SUBSCRIBER_BUFFER: usize = 64;
+/// Events skipped in a row after which a subscriber's feed ends.
+const SUBSCRIBER_MAX_SKIPPED: u64 = 256;
 
 /// Client requests that joined an identical one in flight; registered on first use.
 static JOINED: std::sync::LazyLock<metrics::Counter> =

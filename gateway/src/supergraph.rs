@@ -32,6 +32,8 @@ pub struct Supergraph {
     pub id: u64,
     /// `@authenticated`, `@requiresScopes` and `@ownedBy` marks.
     pub policies: Policies,
+    /// Subscription fields fed by events (`@event`), by field name.
+    pub events: HashMap<String, crate::subscriptions::binding::Binding>,
 }
 
 impl Supergraph {
@@ -56,6 +58,7 @@ impl Supergraph {
         let introspection = Introspection::new(&public, &types);
         let id = xxhash_rust::xxh3::xxh3_64(sdl.as_bytes());
         let policies = Policies::new(&all_types);
+        let events = crate::subscriptions::binding::bindings(&all_types, &types);
         Ok(Self {
             planner,
             public,
@@ -66,6 +69,7 @@ impl Supergraph {
             introspection,
             id,
             policies,
+            events,
         })
     }
 }

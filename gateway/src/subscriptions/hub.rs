@@ -15,6 +15,13 @@ use std::time::Instant;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+/// Subscribers registered on this instance.
+static ACTIVE: std::sync::LazyLock<metrics::Gauge> =
+    std::sync::LazyLock::new(|| metrics::gauge!("braid_gateway_subscriptions_active"));
+/// Events a slow subscriber's full feed did not take.
+static SKIPPED: std::sync::LazyLock<metrics::Counter> =
+    std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_subscription_events_skipped_total"));
+
 /// One domain event as the hub hands it out.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -110,6 +117,7 @@ impl Hub {
             skipped_in_a_row: AtomicU64::new(0),
         });
         let mut topics = self.topics.lock().expect("hub lock");
+        ACTIVE.increment(1.0);
         let slot = topics.entry(topic.to_string()).or_default();
         match &filter {
             Filter::Keys(keys) => {
@@ -126,6 +134,7 @@ impl Hub {
     pub fn publish(&self, event: &Event) -> usize {
         let mut lagging = Vec::new();
         let mut delivered = 0;
+        let mut skipped = 0;
         {
             let topics = self.topics.lock().expect("hub lock");
             let Some(topic) = topics.get(&event.topic) else { return 0 };
@@ -137,6 +146,7 @@ impl Hub {
                         delivered += 1;
                     }
                     Err(mpsc::error::TrySendError::Full(_)) => {
+                        skipped += 1;
                         entry.skipped.fetch_add(1, Ordering::Relaxed);
                         if entry.skipped_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 > self.max_skipped {
                             lagging.push(entry.id);
@@ -146,6 +156,7 @@ impl Hub {
                 }
             }
         }
+        SKIPPED.increment(skipped);
         for id in lagging {
             self.remove(&event.topic, id);
         }
@@ -170,11 +181,21 @@ impl Hub {
     fn remove(&self, topic: &str, id: u64) {
         let mut topics = self.topics.lock().expect("hub lock");
         let Some(slot) = topics.get_mut(topic) else { return };
+        let mut found = false;
         slot.by_key.retain(|_, entries| {
-            entries.retain(|e| e.id != id);
+            entries.retain(|e| {
+                found |= e.id == id;
+                e.id != id
+            });
             !entries.is_empty()
         });
-        slot.scanned.retain(|e| e.id != id);
+        slot.scanned.retain(|e| {
+            found |= e.id == id;
+            e.id != id
+        });
+        if found {
+            ACTIVE.decrement(1.0);
+        }
         if slot.by_key.is_empty() && slot.scanned.is_empty() {
             topics.remove(topic);
         }

@@ -3,5 +3,7 @@
 //! asked for is answered by running the subscription's selection under that lookup, as the
 //! subscriber ([`rewrite`]).
 
+pub mod binding;
 pub mod hub;
+pub mod live;
 pub mod rewrite;

@@ -24,6 +24,11 @@ pub const KEY_VARIABLE: &str = "__braid_event_key";
 pub struct EventQuery {
     /// The subscription field's name (`orderUpdated`).
     pub field: String,
+    /// Where its value is in a response: its alias, else its name.
+    pub response_key: String,
+    /// The leaf fields selected directly on it, as (response key, field name): an event that
+    /// carries a field of that name gives its value, the state at that event.
+    pub overlay: Vec<(String, String)>,
     /// The query text to run for an event, with the key in [`KEY_VARIABLE`].
     pub text: String,
 }
@@ -79,7 +84,42 @@ pub fn rewrite(
     };
     let mut definitions = vec![Definition::Operation(OperationDefinition::Query(query))];
     definitions.extend(fragments);
-    Ok(EventQuery { field: field.name.clone(), text: Document { definitions }.to_string() })
+    let overlay = field
+        .selection_set
+        .items
+        .iter()
+        .filter_map(|s| match s {
+            Selection::Field(f)
+                if f.selection_set.items.is_empty() && f.directives.is_empty() && !f.name.starts_with("__") =>
+            {
+                Some((f.alias.clone().unwrap_or_else(|| f.name.clone()), f.name.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    Ok(EventQuery {
+        field: field.name.clone(),
+        response_key: field.alias.clone().unwrap_or_else(|| field.name.clone()),
+        overlay,
+        text: Document { definitions }.to_string(),
+    })
+}
+
+/// The name of the field the subscription `operation_name` of `document` selects.
+pub fn root_field_name(document: &Document, operation_name: Option<&str>) -> Result<String, RequestError> {
+    let subscription = document
+        .definitions
+        .iter()
+        .find_map(|d| match d {
+            Definition::Operation(OperationDefinition::Subscription(s))
+                if operation_name.is_none() || s.name.as_deref() == operation_name =>
+            {
+                Some(s)
+            }
+            _ => None,
+        })
+        .ok_or_else(|| RequestError::bad(codes::BAD_REQUEST, "the operation is not a subscription"))?;
+    Ok(root_field(&subscription.selection_set)?.name.clone())
 }
 
 /// The one field a subscription selects at its root (the specification allows no more).
@@ -208,7 +248,8 @@ mod tests {
              fragment Lines on Order { lines { quantity } }",
         );
         let query = rewrite(&document, Some("Live"), "order", "id").unwrap();
-        assert_eq!(query.field, "orderUpdated");
+        assert_eq!((query.field.as_str(), query.response_key.as_str()), ("orderUpdated", "orderUpdated"));
+        assert_eq!(query.overlay, vec![("status".to_string(), "status".to_string())], "leaves only");
         let expected = "query Live($withBuyer: Boolean!, $__braid_event_key: ID!) {\n  orderUpdated: order(id: $__braid_event_key) {\n    status\n    buyer @include(if: $withBuyer) {\n      name\n    }\n    ...Lines\n  }\n}\n\nfragment Lines on Order {\n  lines {\n    quantity\n  }\n}\n";
         assert_eq!(query.text, expected);
         // The text is a query the gateway's parser takes.
@@ -219,6 +260,7 @@ mod tests {
     fn an_alias_is_kept_and_the_operation_is_chosen_by_name() {
         let document = parse("query Q { __typename } subscription S { mine: orderUpdated(id: \"7\") { id } }");
         let query = rewrite(&document, Some("S"), "order", "id").unwrap();
+        assert_eq!(query.response_key, "mine");
         assert!(query.text.starts_with("query S($__braid_event_key: ID!) {\n  mine: order(id: $__braid_event_key)"));
         assert!(rewrite(&document, Some("Q"), "order", "id").is_err(), "a query is no subscription");
     }

@@ -24,6 +24,8 @@ use tokio::task::AbortHandle;
 
 use crate::error::{GraphqlError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
+use crate::subscriptions::hub::End;
+use crate::subscriptions::live::{self, Next};
 use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
 
 /// Open connections of this gateway instance, and the signal that closes them on shutdown.
@@ -38,11 +40,16 @@ impl Default for Connections {
     }
 }
 
+/// Open WebSocket connections, for operators.
+static CONNECTIONS: std::sync::LazyLock<metrics::Gauge> =
+    std::sync::LazyLock::new(|| metrics::gauge!("braid_gateway_websocket_connections"));
+
 /// One counted connection; uncounted when dropped.
 struct Slot(Arc<AtomicUsize>);
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        CONNECTIONS.decrement(1.0);
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -50,7 +57,10 @@ impl Drop for Slot {
 impl Connections {
     fn take(&self, max: usize) -> Option<Slot> {
         let taken = self.open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1));
-        taken.ok().map(|_| Slot(self.open.clone()))
+        taken.ok().map(|_| {
+            CONNECTIONS.increment(1.0);
+            Slot(self.open.clone())
+        })
     }
 
     /// How many are open now.
@@ -281,9 +291,9 @@ impl Connection {
                     variables: payload.variables,
                     extensions: payload.extensions,
                 };
-                let (gateway, done, op_id) = (self.gateway.clone(), done.clone(), id.clone());
+                let (gateway, done, op_id, out) = (self.gateway.clone(), done.clone(), id.clone(), out.clone());
                 let task = tokio::spawn(async move {
-                    let messages = execute(&gateway, request, &headers, &op_id).await;
+                    let messages = run(&gateway, request, &headers, &op_id, &out).await;
                     let _ = done.send(Finished { id: op_id, messages });
                 });
                 self.operations.insert(id, task.abort_handle());
@@ -295,6 +305,42 @@ impl Connection {
             }
         }
         Ok(())
+    }
+}
+
+/// One operation: a subscription streams a `next` per event straight to the writer until its
+/// feed ends; a query or mutation answers once. Answers the messages that end it.
+async fn run(
+    gateway: &Gateway,
+    request: GraphqlRequest,
+    headers: &HeaderMap,
+    id: &str,
+    out: &mpsc::Sender<Outgoing>,
+) -> Vec<ServerMessage> {
+    let mut live = match live::open(gateway, &request, headers).await {
+        Ok(Some(live)) => live,
+        Ok(None) => return execute(gateway, request, headers, id).await,
+        Err(e) => {
+            return vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }];
+        }
+    };
+    loop {
+        match live.next(gateway, headers).await {
+            Next::Response { body, .. } => {
+                let next = ServerMessage::Next { id: id.to_string(), payload: body };
+                if out.send(Outgoing::Text(next.to_text())).await.is_err() {
+                    return Vec::new();
+                }
+            }
+            Next::Ended(End::Lagged) => {
+                let error = GraphqlError::new(
+                    codes::SUBSCRIBER_LAGGED,
+                    "this subscription fell too far behind its events and was ended; subscribe again",
+                );
+                return vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }];
+            }
+            Next::Ended(End::Closed) => return vec![ServerMessage::Complete { id: id.to_string() }],
+        }
     }
 }
 

@@ -28,3 +28,21 @@ where
         ),
     }
 }
+
+/// A subscription field the gateway serves from the event backbone: each event on `topic`
+/// (whose record key is the entity's id) is answered with the subscription's selection
+/// resolved through the `Query` field `lookup(id:)`, as the subscriber. `argument` names the
+/// field's argument (an id or a list of ids) the event's key must match; `owner` names the
+/// event's data field that must equal the subscriber's token subject. Composed into the
+/// supergraph, so that the binding travels with the schema.
+#[async_graphql::TypeDirective(location = "FieldDefinition", composable = "https://braid.dev/events/v0.1")]
+pub fn event(topic: String, lookup: String, argument: Option<String>, owner: Option<String>) {}
+
+/// The stream of a subscription field that only the gateway serves (see [`event`]): asked
+/// directly, the subgraph says so.
+pub fn served_by_gateway<T: Send + 'static>() -> impl futures::Stream<Item = async_graphql::Result<T>> + Send + 'static
+{
+    futures::stream::once(async {
+        Err(async_graphql::Error::new("this subscription is served by the gateway from the event backbone"))
+    })
+}

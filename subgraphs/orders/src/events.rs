@@ -13,6 +13,10 @@ pub struct OrderCreated {
     pub order_id: String,
     pub number: String,
     pub buyer_id: String,
+    /// Always PENDING, the status an order starts in: a reader of this event alone (a
+    /// subscription) knows the order's state.
+    #[serde(default = "pending")]
+    pub status: String,
     pub lines: Vec<OrderLine>,
     pub total_minor: i64,
     pub currency: String,
@@ -24,6 +28,10 @@ impl DomainEvent for OrderCreated {
     fn subject(&self) -> String {
         self.order_id.clone()
     }
+}
+
+fn pending() -> String {
+    crate::view::OrderStatus::Pending.as_str().to_string()
 }
 
 /// An order's status changed.

@@ -1,10 +1,10 @@
 //! The GraphQL schema of the orders subgraph (Apollo Federation v2).
 
-use async_graphql::{Context, EmptySubscription, Enum, ID, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, Enum, ID, Object, Result, Schema, SimpleObject};
 use braid_kit::auth::{Authenticated, RequireScope, viewer};
 use braid_kit::connection::{self, PageInfo};
 use braid_kit::error::{ClientError, codes};
-use braid_kit::federation::authenticated;
+use braid_kit::federation::{authenticated, event, served_by_gateway};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -16,7 +16,7 @@ use crate::saga::machine::Input;
 use crate::saga::{ApplyError, Orchestrator};
 use crate::view::{OrderStatus, OrderView, TimelineEntry};
 
-pub type OrdersSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrdersSchema = Schema<Query, Mutation, Subscription>;
 
 /// Largest page of an order connection.
 pub const MAX_PAGE: i32 = 100;
@@ -33,8 +33,11 @@ pub struct Parts {
 
 /// Builds the schema; `parts` may be absent when only exporting the SDL.
 pub fn build(parts: Option<Parts>) -> OrdersSchema {
-    let mut builder =
-        Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(5_000);
+    let mut builder = Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation()
+        .limit_depth(16)
+        .limit_complexity(5_000);
     if let Some(p) = parts {
         builder = builder.data(p.carts).data(p.placing).data(p.reader).data(p.orchestrator);
     }
@@ -44,6 +47,36 @@ pub fn build(parts: Option<Parts>) -> OrdersSchema {
 /// The SDL as `schema/orders.graphql` holds it.
 pub fn sdl() -> String {
     braid_kit::federation::sdl(&build(None))
+}
+
+/// Live orders, served by the gateway from the `orders.order` events (see
+/// `braid_kit::federation::event`): each change of an order reaches its subscribers as the
+/// order, with whatever fields they selected, read as they are allowed to.
+pub struct Subscription;
+
+#[async_graphql::Subscription]
+impl Subscription {
+    /// One order, each time its status or timeline changes (the viewer's own, or any with
+    /// `orders:read_all`).
+    #[graphql(
+        guard = "Authenticated",
+        directive = authenticated::apply(),
+        directive = event::apply("orders.order".into(), "order".into(), Some("id".into()), None)
+    )]
+    async fn order_updated(&self, id: ID) -> impl futures::Stream<Item = Result<Order>> {
+        let _ = id;
+        served_by_gateway()
+    }
+
+    /// Every order of the viewer, each time one is placed or changes.
+    #[graphql(
+        guard = "Authenticated",
+        directive = authenticated::apply(),
+        directive = event::apply("orders.order".into(), "order".into(), None, Some("buyerId".into()))
+    )]
+    async fn my_orders(&self) -> impl futures::Stream<Item = Result<Order>> {
+        served_by_gateway()
+    }
 }
 
 fn me<'a>(ctx: &'a Context<'_>) -> Result<&'a str> {

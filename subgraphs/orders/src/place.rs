@@ -207,6 +207,7 @@ impl Placing {
             order_id: id.clone(),
             number: placed.number.clone(),
             buyer_id: placed.buyer_id.clone(),
+            status: crate::view::OrderStatus::Pending.as_str().to_string(),
             lines: placed.lines.clone(),
             total_minor: placed.total_minor,
             currency: placed.currency.clone(),

@@ -20,8 +20,20 @@ pub fn unique(prefix: &str) -> String {
 }
 
 /// The repository root (for `schema/`).
+///
+/// Found from the running test's package (cargo sets `CARGO_MANIFEST_DIR` for it), not from
+/// where this crate was compiled: build caches are shared between clones, and a cached build
+/// of this crate may come from another clone of the repository.
 pub fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root exists")
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let start = start.canonicalize().unwrap_or(start);
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file() && dir.join("schema/supergraph.graphql").is_file())
+        .map(std::path::Path::to_path_buf)
+        .expect("the test runs inside a clone of the repository")
 }
 
 /// Polls `check` every 20 ms until it returns `Some`, or fails after `timeout`.

@@ -1,0 +1,249 @@
+//! A subscription while it runs: opened once (authenticated, validated, authorized, its filter
+//! and per-event query made), then one response per event it may see.
+//!
+//! Each event is answered by running the per-event query through the gateway's ordinary
+//! stages as the subscriber, so the viewer's rights are those of the moment of delivery: an
+//! entity the viewer can no longer see answers NOT_FOUND or FORBIDDEN, and that event is not
+//! delivered.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use braid_kit::events::Envelope;
+use braid_kit::events::{EventBus, Subscription};
+use http::{HeaderMap, StatusCode};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::hub::{End, Event, Feed, Filter, Hub};
+use super::rewrite::{self, EventQuery, KEY_VARIABLE};
+use crate::error::{RequestError, codes};
+use crate::gateway::{Gateway, GraphqlRequest};
+use crate::pipeline::{Kind, variables};
+
+/// Responses sent to subscribers.
+static DELIVERED: std::sync::LazyLock<metrics::Counter> =
+    std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_subscription_events_delivered_total"));
+/// From reading an event off the bus to its response being ready for the client.
+static LATENCY: std::sync::LazyLock<metrics::Histogram> =
+    std::sync::LazyLock::new(|| metrics::histogram!("braid_gateway_subscription_event_seconds"));
+
+/// An open subscription.
+pub struct Live {
+    feed: Feed,
+    query: EventQuery,
+    operation_name: Option<String>,
+    variables: Map<String, Value>,
+    /// The last response sent: an event that changes nothing the subscriber selected is not
+    /// sent again.
+    last: Option<String>,
+}
+
+/// What the next event gave.
+pub enum Next {
+    /// A response to send; `skipped` events were dropped before it (the client was slow).
+    Response { body: Box<RawValue>, skipped: u64 },
+    /// The feed ended.
+    Ended(End),
+}
+
+/// Opens the subscription `request` as the client of `headers`; `Ok(None)` when the operation
+/// is not a subscription (it runs as a query or mutation).
+pub async fn open(
+    gateway: &Gateway,
+    request: &GraphqlRequest,
+    headers: &HeaderMap,
+) -> Result<Option<Live>, RequestError> {
+    let identity = gateway.authz.authenticate(headers).await?;
+    let text = gateway.persisted.resolve(request.query.clone(), request.extensions.as_ref())?;
+    let runtime = gateway.runtime();
+    let supergraph = &runtime.supergraph;
+    let operation = gateway.pipeline.prepare(supergraph, &text, request.operation_name.as_deref())?;
+    if operation.kind != Kind::Subscription {
+        return Ok(None);
+    }
+    for key in &operation.marked {
+        if let Some(Err(missing_token)) = supergraph.policies.fields.get(key).map(|r| r.check(&identity.claims)) {
+            return Err(if missing_token {
+                RequestError::new(
+                    StatusCode::UNAUTHORIZED,
+                    codes::UNAUTHENTICATED,
+                    format!("{}.{} needs a bearer token", key.0, key.1),
+                )
+            } else {
+                RequestError::new(
+                    StatusCode::FORBIDDEN,
+                    codes::FORBIDDEN,
+                    format!("{}.{} needs a scope the token does not have", key.0, key.1),
+                )
+            });
+        }
+    }
+    let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &supergraph.types)?;
+    let name = operation.requested_name.as_deref();
+    let field = rewrite::root_field_name(&operation.document, name)?;
+    let binding = supergraph.events.get(&field).ok_or_else(|| {
+        RequestError::bad(codes::BAD_REQUEST, format!("Subscription.{field} is not fed by events on this gateway"))
+    })?;
+    let query = rewrite::rewrite(&operation.document, name, &binding.lookup, "id")?;
+    let filter = match (&binding.argument, &binding.owner) {
+        (Some(argument), _) => {
+            let keys = match rewrite::argument(&operation.document, name, argument, &variables) {
+                Some(Value::Array(items)) => items.iter().map(key_text).collect(),
+                Some(value) => HashSet::from([key_text(&value)]),
+                None => HashSet::new(),
+            };
+            Filter::Keys(keys)
+        }
+        (None, Some(owner)) => {
+            let subject = identity.claims.subject.clone().ok_or_else(|| {
+                RequestError::new(
+                    StatusCode::UNAUTHORIZED,
+                    codes::UNAUTHENTICATED,
+                    format!("Subscription.{field} needs a bearer token"),
+                )
+            })?;
+            Filter::Field { field: owner.clone(), value: Value::String(subject) }
+        }
+        (None, None) => Filter::All,
+    };
+    let feed = gateway.hub.subscribe(&binding.topic, filter);
+    Ok(Some(Live { feed, query, operation_name: operation.requested_name.clone(), variables, last: None }))
+}
+
+fn key_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Live {
+    /// The event's own values of the leaf fields it carries (`status` of an order update): the
+    /// state at that event, even when the entity has moved on by the time it is delivered.
+    fn overlay(&self, response: &mut Map<String, Value>, event: &Event) {
+        let Some(entity) = response.get_mut("data").and_then(|d| d.get_mut(&self.query.response_key)) else { return };
+        let Some(entity) = entity.as_object_mut() else { return };
+        for (key, name) in &self.query.overlay {
+            let carried = event.data.get(name).filter(|v| v.is_string() || v.is_number() || v.is_boolean());
+            if let (Some(value), Some(slot)) = (carried, entity.get_mut(key))
+                && !slot.is_null()
+            {
+                *slot = value.clone();
+            }
+        }
+    }
+
+    /// Waits for the next event this subscriber may see and answers it.
+    pub async fn next(&mut self, gateway: &Gateway, headers: &HeaderMap) -> Next {
+        let mut skipped_before = 0;
+        loop {
+            let (event, skipped) = match self.feed.next().await {
+                Ok(next) => next,
+                Err(end) => return Next::Ended(end),
+            };
+            skipped_before += skipped;
+            let mut variables = self.variables.clone();
+            variables.insert(KEY_VARIABLE.to_string(), Value::String(event.key.clone()));
+            let request = GraphqlRequest {
+                query: Some(self.query.text.clone()),
+                operation_name: self.operation_name.clone(),
+                variables: Some(variables),
+                extensions: None,
+            };
+            let Ok(body) = gateway.execute(request, headers, false).await else { continue };
+            let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
+            if !visible(&response) {
+                continue;
+            }
+            self.overlay(&mut response, &event);
+            let text = serde_json::to_string(&response).unwrap_or_default();
+            if self.last.as_deref() == Some(text.as_str()) {
+                continue;
+            }
+            self.last = Some(text);
+            if skipped_before > 0 {
+                let extensions = response.entry("extensions").or_insert_with(|| Value::Object(Map::new()));
+                if let Some(extensions) = extensions.as_object_mut() {
+                    extensions.insert("skippedEvents".into(), skipped_before.into());
+                }
+            }
+            let text = serde_json::to_string(&response).unwrap_or_default();
+            match RawValue::from_string(text) {
+                Ok(body) => {
+                    DELIVERED.increment(1);
+                    LATENCY.record(event.received.elapsed().as_secs_f64());
+                    return Next::Response { body, skipped: skipped_before };
+                }
+                Err(_) => continue,
+            }
+        }
+    }
+}
+
+/// Whether a per-event response shows the entity: not when the lookup answered that the viewer
+/// may not see it (or that it is gone).
+fn visible(response: &Map<String, Value>) -> bool {
+    let data_is_null =
+        response.get("data").is_none_or(|data| data.as_object().is_none_or(|d| d.values().all(Value::is_null)));
+    let hidden = response.get("errors").and_then(Value::as_array).is_some_and(|errors| {
+        errors.iter().any(|e| {
+            matches!(
+                e.pointer("/extensions/code").and_then(Value::as_str),
+                Some("NOT_FOUND" | "FORBIDDEN" | "UNAUTHENTICATED")
+            )
+        })
+    });
+    !(data_is_null && hidden)
+}
+
+/// Reads `topics` (without `prefix`) from `bus` as the consumer group `group` and hands every
+/// event to `hub`, until `shutdown` resolves.
+pub async fn pump(
+    hub: Arc<Hub>,
+    bus: Arc<dyn EventBus>,
+    group: String,
+    prefix: String,
+    topics: Vec<String>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    let full: Vec<String> = topics.iter().map(|t| format!("{prefix}{t}")).collect();
+    let mut subscription: Box<dyn Subscription> = loop {
+        match bus.subscribe(&group, &full).await {
+            Ok(subscription) => break subscription,
+            Err(e) => {
+                tracing::warn!(error = %e, "subscriptions: cannot read the event topics yet; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    };
+    tokio::pin!(shutdown);
+    loop {
+        let delivery = tokio::select! {
+            () = &mut shutdown => break,
+            delivery = subscription.recv() => delivery,
+        };
+        let delivery = match delivery {
+            Ok(delivery) => delivery,
+            Err(e) => {
+                tracing::warn!(error = %e, "subscriptions: reading events failed");
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        if let Ok(envelope) = Envelope::from_bytes(&delivery.payload) {
+            let topic = delivery.topic.strip_prefix(prefix.as_str()).unwrap_or(&delivery.topic).to_string();
+            let event = Event {
+                topic,
+                key: delivery.key.clone().unwrap_or_else(|| envelope.subject.clone()),
+                id: envelope.id,
+                kind: envelope.event_type,
+                data: Arc::new(envelope.data),
+                received: std::time::Instant::now(),
+            };
+            hub.publish(&event);
+        }
+        let _ = subscription.ack(&delivery).await;
+    }
+    let _ = subscription.commit().await;
+}
