@@ -3,9 +3,10 @@
 use std::sync::Arc;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use braid_kit::ClientError;
 use braid_kit::auth::RequireScope;
+use braid_kit::federation::{event, served_by_gateway};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -14,15 +15,41 @@ use crate::read::{Page, ProductFilter, ProductLoader, Reader};
 use crate::record::{Attribute, CategoryRecord, InventoryRecord, ProductRecord};
 use crate::write::{CreateProductInput, UpdateProductInput, Writer};
 
-pub type CatalogSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type CatalogSchema = Schema<Query, Mutation, Subscription>;
 
 /// Largest page a client may ask for.
 pub const MAX_PAGE: i32 = 100;
 
+/// Live products, served by the gateway from the `catalog.product` events (see
+/// `braid_kit::federation::event`): a product's subscribers get it again, with the fields they
+/// selected, each time an event changes what they selected.
+pub struct Subscription;
+
+#[async_graphql::Subscription]
+impl Subscription {
+    /// These products, each time their name, price, description or category changes (null
+    /// once deleted).
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None))]
+    async fn product_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
+        let _ = ids;
+        served_by_gateway()
+    }
+
+    /// These products, each time their stock changes (select `inventory { available }`).
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None))]
+    async fn stock_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
+        let _ = ids;
+        served_by_gateway()
+    }
+}
+
 /// Builds the schema; `reader` and `writer` may be absent when only exporting the SDL.
 pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
-    let mut builder =
-        Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(5_000);
+    let mut builder = Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation()
+        .limit_depth(16)
+        .limit_complexity(5_000);
     if let Some(reader) = reader {
         // One loader for all requests: it caches nothing, and concurrent `_entities` calls
         // share batches. Representations of one call arrive together, so no batching delay.
