@@ -376,3 +376,37 @@ fn every_event_type_has_a_schema() {
         assert!(schemas.types().contains(&t), "no schema for {t}");
     }
 }
+
+/// `Cache-Control: no-cache` (what the gateway sends when it resolves an event for its
+/// subscribers) reads past both caches, for `product(id)` and for entity references alike.
+#[tokio::test]
+async fn no_cache_reads_past_both_caches() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 0).await;
+    let id = create(&catalog.client, "NC-1", "Cached name", "1", "toys", 1).await;
+    let by_id = json!({ "query": "query($id: ID!) { product(id: $id) { name } }", "variables": { "id": id } });
+    let entity = json!({
+        "query": "query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name } } }",
+        "variables": { "r": [{ "__typename": "Product", "id": id }] },
+    });
+    let http = reqwest::Client::new();
+    let ask = async |body: &Value, no_cache: bool| -> Value {
+        let mut request = http.post(&catalog.url).json(body);
+        if no_cache {
+            request = request.header("cache-control", "no-cache");
+        }
+        let reply: Value = request.send().await.unwrap().json().await.unwrap();
+        let data = &reply["data"];
+        data.get("product").cloned().unwrap_or_else(|| data["_entities"][0].clone())["name"].clone()
+    };
+    assert_eq!(ask(&by_id, false).await, "Cached name");
+    assert_eq!(ask(&entity, false).await, "Cached name");
+    // Changed behind the caches' back: no event, so only a read past them sees it.
+    let sql = format!("UPDATE products SET name = 'Database name' WHERE id = '{id}'");
+    catalog.infra.db.execute_unprepared(&sql).await.unwrap();
+    assert_eq!(ask(&by_id, false).await, "Cached name", "the caches answer");
+    assert_eq!(ask(&entity, false).await, "Cached name");
+    assert_eq!(ask(&by_id, true).await, "Database name");
+    assert_eq!(ask(&entity, true).await, "Database name");
+    catalog.stop().await;
+}

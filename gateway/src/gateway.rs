@@ -130,6 +130,27 @@ impl Gateway {
         client_headers: &HeaderMap,
         read_only: bool,
     ) -> Result<Bytes, RequestError> {
+        self.run(request, client_headers, read_only, false).await
+    }
+
+    /// Runs the query that answers an event for a subscriber: as [`Gateway::execute`], with
+    /// `Cache-Control: no-cache` to the subgraphs, whose caches the same event may not have
+    /// reached yet.
+    pub(crate) async fn execute_for_event(
+        &self,
+        request: GraphqlRequest,
+        client_headers: &HeaderMap,
+    ) -> Result<Bytes, RequestError> {
+        self.run(request, client_headers, true, true).await
+    }
+
+    async fn run(
+        &self,
+        request: GraphqlRequest,
+        client_headers: &HeaderMap,
+        read_only: bool,
+        uncached: bool,
+    ) -> Result<Bytes, RequestError> {
         let started = Instant::now();
         let identity = self.authz.authenticate(client_headers).await?;
         let text = self.persisted.resolve(request.query, request.extensions.as_ref())?;
@@ -146,7 +167,10 @@ impl Gateway {
             return Err(RequestError::bad(codes::BAD_REQUEST, "subscriptions are not served over HTTP POST or GET"));
         }
         let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
-        let headers = self.subgraph_headers(client_headers);
+        let mut headers = self.subgraph_headers(client_headers);
+        if uncached {
+            headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
         let policies = &runtime.supergraph.policies;
         // Marked fields the viewer may not have: out of the plan, null with an error in the response.
         let mut denied_fields: HashMap<String, HashMap<String, bool>> = HashMap::new();

@@ -151,7 +151,7 @@ impl Live {
                 variables: Some(variables),
                 extensions: None,
             };
-            let Ok(body) = gateway.execute(request, headers, false).await else { continue };
+            let Ok(body) = gateway.execute_for_event(request, headers).await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
             if !visible(&response) {
                 continue;

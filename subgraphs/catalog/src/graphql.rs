@@ -53,8 +53,12 @@ pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
     if let Some(reader) = reader {
         // One loader for all requests: it caches nothing, and concurrent `_entities` calls
         // share batches. Representations of one call arrive together, so no batching delay.
-        let loader = DataLoader::new(ProductLoader(reader.clone()), tokio::spawn).delay(std::time::Duration::ZERO);
-        builder = builder.data(reader).data(loader);
+        let loader = |fresh| {
+            DataLoader::new(ProductLoader { reader: reader.clone(), fresh }, tokio::spawn)
+                .delay(std::time::Duration::ZERO)
+        };
+        let (cached, fresh) = (loader(false), FreshProducts(loader(true)));
+        builder = builder.data(reader).data(cached).data(fresh);
     }
     if let Some(writer) = writer {
         builder = builder.data(writer);
@@ -67,7 +71,13 @@ pub fn sdl() -> String {
     build(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
 }
 
+/// The loader of requests that asked for no cache (see [`braid_kit::http::NoCache`]).
+struct FreshProducts(DataLoader<ProductLoader>);
+
 fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<ProductLoader> {
+    if ctx.data_opt::<braid_kit::http::NoCache>().is_some() {
+        return &ctx.data_unchecked::<FreshProducts>().0;
+    }
     ctx.data_unchecked::<DataLoader<ProductLoader>>()
 }
 
@@ -227,7 +237,13 @@ impl Query {
         }
         // A root field asks for one product: no batching window to wait for.
         let reader = ctx.data_unchecked::<Reader>();
-        Ok(reader.by_ids(std::slice::from_ref(&id.0)).await?.remove(&id.0).map(Product))
+        let ids = std::slice::from_ref(&id.0);
+        let mut found = if ctx.data_opt::<braid_kit::http::NoCache>().is_some() {
+            reader.fresh_by_ids(ids).await?
+        } else {
+            reader.by_ids(ids).await?
+        };
+        Ok(found.remove(&id.0).map(Product))
     }
 
     /// Products, filtered, in a stable order, `first` (1-100, default 20) at a time.

@@ -146,6 +146,21 @@ fn too_large(limit: usize) -> Response {
     )
 }
 
+/// In a request's data when the caller sent `Cache-Control: no-cache`: answer from the
+/// database, past every cache (the gateway asks so when it resolves an event for subscribers,
+/// which may arrive before the event has invalidated the caches).
+#[derive(Debug, Clone, Copy)]
+pub struct NoCache;
+
+fn asks_no_cache(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|directive| directive.trim().eq_ignore_ascii_case("no-cache"))
+}
+
 async fn execute<E: Executor>(
     endpoint: &GraphqlEndpoint<E>,
     headers: &HeaderMap,
@@ -153,6 +168,9 @@ async fn execute<E: Executor>(
     is_get: bool,
 ) -> Response {
     let format = Format::of(headers);
+    if asks_no_cache(headers) {
+        request = request.data(NoCache);
+    }
     if let Some(value) = headers.get(AUTHORIZATION)
         && let Some(verifier) = &endpoint.verifier
     {

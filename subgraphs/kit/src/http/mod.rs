@@ -15,7 +15,7 @@ use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-pub use graphql::{DocumentCache, GraphqlEndpoint, error_response};
+pub use graphql::{DocumentCache, GraphqlEndpoint, NoCache, error_response};
 pub use probes::Probes;
 
 use crate::auth::Verifier;
