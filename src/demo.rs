@@ -168,7 +168,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         tokio::spawn(orders.serve(listeners.orders, stopped(&stop_rx))),
     ];
     // Subscriptions: the gateway reads the demo's in-process bus with a group of its own.
-    let events = gateway.consume_events(shared.bus.clone(), "", stopped(&stop_rx));
+    let events = gateway.consume_events(shared.bus.clone(), stopped(&stop_rx));
     let sockets_closed = {
         let stopped = stopped(&stop_rx);
         async move {

@@ -360,3 +360,31 @@ async fn broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
         assert_eq!(seqs, (1..=12).collect::<Vec<_>>(), "events of {item} arrive once each, in order");
     }
 }
+
+/// A group that joins from the latest offsets (a gateway's subscriptions) never sees what was
+/// published before it joined, and sees what comes after.
+#[tokio::test]
+async fn kafka_subscribe_latest_skips_what_came_before() {
+    let (_config, bus) = shared_broker();
+    let topic = "live.items".to_string();
+    let message = |body: &str| Message {
+        topic: topic.clone(),
+        key: "k".into(),
+        payload: body.as_bytes().to_vec(),
+        headers: vec![],
+    };
+    bus.publish(&[message("before")]).await.unwrap();
+    let mut live = bus.subscribe_latest("gateway-live", std::slice::from_ref(&topic)).await.unwrap();
+    // The group's partitions are assigned a moment after joining: publish until one arrives.
+    let publisher = bus.clone();
+    let after = message("after");
+    let publishing = tokio::spawn(async move {
+        loop {
+            publisher.publish(std::slice::from_ref(&after)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let first = tokio::time::timeout(WAIT, live.recv()).await.expect("a record in time").unwrap();
+    publishing.abort();
+    assert_eq!(first.payload, b"after");
+}

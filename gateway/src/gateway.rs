@@ -100,19 +100,18 @@ impl Gateway {
         Ok(())
     }
 
-    /// Feeds the event-bound subscription fields from `bus` (topics under `prefix`), reading
-    /// with a consumer group of this instance's own, until `shutdown` resolves.
+    /// Feeds the event-bound subscription fields from `bus`, reading with a consumer group of
+    /// this instance's own from the latest offsets, until `shutdown` resolves.
     pub fn consume_events(
         &self,
         bus: Arc<dyn braid_kit::events::EventBus>,
-        prefix: &str,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         let mut topics: Vec<String> = self.runtime().supergraph.events.values().map(|b| b.topic.clone()).collect();
         topics.sort();
         topics.dedup();
         let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
-        let pump = crate::subscriptions::live::pump(self.hub.clone(), bus, group, prefix.to_string(), topics, shutdown);
+        let pump = crate::subscriptions::live::pump(self.hub.clone(), bus, group, topics, shutdown);
         tokio::spawn(pump)
     }
 

@@ -197,19 +197,17 @@ fn visible(response: &Map<String, Value>) -> bool {
     !(data_is_null && hidden)
 }
 
-/// Reads `topics` (without `prefix`) from `bus` as the consumer group `group` and hands every
-/// event to `hub`, until `shutdown` resolves.
+/// Reads `topics` from `bus` as the consumer group `group`, from what is published once it has
+/// joined, and hands every event to `hub`, until `shutdown` resolves.
 pub async fn pump(
     hub: Arc<Hub>,
     bus: Arc<dyn EventBus>,
     group: String,
-    prefix: String,
     topics: Vec<String>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
-    let full: Vec<String> = topics.iter().map(|t| format!("{prefix}{t}")).collect();
     let mut subscription: Box<dyn Subscription> = loop {
-        match bus.subscribe(&group, &full).await {
+        match bus.subscribe_latest(&group, &topics).await {
             Ok(subscription) => break subscription,
             Err(e) => {
                 tracing::warn!(error = %e, "subscriptions: cannot read the event topics yet; retrying");
@@ -232,9 +230,8 @@ pub async fn pump(
             }
         };
         if let Ok(envelope) = Envelope::from_bytes(&delivery.payload) {
-            let topic = delivery.topic.strip_prefix(prefix.as_str()).unwrap_or(&delivery.topic).to_string();
             let event = Event {
-                topic,
+                topic: delivery.topic.clone(),
                 key: delivery.key.clone().unwrap_or_else(|| envelope.subject.clone()),
                 id: envelope.id,
                 kind: envelope.event_type,

@@ -51,6 +51,9 @@ pub trait EventBus: Send + Sync + 'static {
     async fn publish(&self, batch: &[Message]) -> Result<(), PublishError>;
     /// Joins consumer group `group` on `topics`.
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError>;
+    /// Joins consumer group `group` on `topics`; a group with no position yet starts at the
+    /// topics' ends (only what is published from now on: a gateway's live subscriptions).
+    async fn subscribe_latest(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError>;
     /// Is the broker reachable?
     async fn ping(&self) -> Result<(), BusError>;
     /// Flushes what is buffered (called on shutdown).

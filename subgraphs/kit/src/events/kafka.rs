@@ -125,6 +125,29 @@ fn unavailable(e: KafkaError) -> BusError {
 }
 
 impl KafkaBus {
+    /// A member of `group` on `topics`; a group without committed offsets starts at the
+    /// beginning, or at the end with `from_latest`.
+    async fn join(&self, group: &str, topics: &[String], from_latest: bool) -> Result<Box<dyn Subscription>, BusError> {
+        self.ensure_topics(topics).await?;
+        let plan = GroupPlan {
+            brokers: self.brokers.clone(),
+            fetch_wait_ms: self.fetch_wait_ms,
+            group: self.full(group),
+            topics: topics.iter().map(|t| self.full(t)).collect(),
+            from_latest,
+        };
+        let consumer = Arc::new(plan.join()?);
+        Ok(Box::new(KafkaSubscription {
+            consumer,
+            plan,
+            prefix: self.prefix.clone(),
+            stalls: HashMap::new(),
+            next_check: Instant::now() + CHECK_EVERY,
+            checking: None,
+            past_the_end: HashSet::new(),
+        }))
+    }
+
     async fn send(&self, batch: &[Message]) -> Result<(), PublishError> {
         let producer = self.producer();
         let mut pending = Vec::with_capacity(batch.len());
@@ -176,23 +199,11 @@ impl EventBus for KafkaBus {
     }
 
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
-        self.ensure_topics(topics).await?;
-        let plan = GroupPlan {
-            brokers: self.brokers.clone(),
-            fetch_wait_ms: self.fetch_wait_ms,
-            group: self.full(group),
-            topics: topics.iter().map(|t| self.full(t)).collect(),
-        };
-        let consumer = Arc::new(plan.join()?);
-        Ok(Box::new(KafkaSubscription {
-            consumer,
-            plan,
-            prefix: self.prefix.clone(),
-            stalls: HashMap::new(),
-            next_check: Instant::now() + CHECK_EVERY,
-            checking: None,
-            past_the_end: HashSet::new(),
-        }))
+        self.join(group, topics, false).await
+    }
+
+    async fn subscribe_latest(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
+        self.join(group, topics, true).await
     }
 
     async fn ping(&self) -> Result<(), BusError> {
@@ -216,6 +227,8 @@ struct GroupPlan {
     fetch_wait_ms: u64,
     group: String,
     topics: Vec<String>,
+    /// Where a group without committed offsets starts: the end instead of the beginning.
+    from_latest: bool,
 }
 
 impl GroupPlan {
@@ -227,7 +240,7 @@ impl GroupPlan {
             .set("auto.commit.interval.ms", "500")
             // Offsets are stored only once an event has been handled.
             .set("enable.auto.offset.store", "false")
-            .set("auto.offset.reset", "earliest")
+            .set("auto.offset.reset", if self.from_latest { "latest" } else { "earliest" })
             .set("session.timeout.ms", SESSION_TIMEOUT_MS.to_string())
             .set("heartbeat.interval.ms", "1000")
             .set("fetch.wait.max.ms", self.fetch_wait_ms.to_string())

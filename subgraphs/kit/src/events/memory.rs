@@ -78,11 +78,29 @@ impl EventBus for MemoryBus {
     }
 
     async fn subscribe(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
+        self.join(group, topics, false)
+    }
+
+    async fn subscribe_latest(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError> {
+        self.join(group, topics, true)
+    }
+
+    async fn ping(&self) -> Result<(), BusError> {
+        Ok(())
+    }
+}
+
+impl MemoryBus {
+    /// A member of `group` on `topics`, starting where the group is, else at the start (or the
+    /// end, `from_latest`) of each topic.
+    fn join(&self, group: &str, topics: &[String], from_latest: bool) -> Result<Box<dyn Subscription>, BusError> {
         let mut state = self.state.lock().unwrap();
         let mut positions = Vec::new();
         for topic in topics {
-            let base = state.logs.entry(topic.clone()).or_default().base;
-            let next = *state.committed.entry((group.to_string(), topic.clone())).or_insert(base);
+            let log = state.logs.entry(topic.clone()).or_default();
+            let (base, end) = (log.base, log.base + log.records.len() as i64);
+            let start = if from_latest { end } else { base };
+            let next = *state.committed.entry((group.to_string(), topic.clone())).or_insert(start);
             positions.push((topic.clone(), next.max(base)));
         }
         Ok(Box::new(MemorySubscription {
@@ -92,10 +110,6 @@ impl EventBus for MemoryBus {
             turn: 0,
             changes: self.published.subscribe(),
         }))
-    }
-
-    async fn ping(&self) -> Result<(), BusError> {
-        Ok(())
     }
 }
 
@@ -181,6 +195,19 @@ mod tests {
         // Another group sees everything not yet trimmed.
         let mut other = bus.subscribe("h", &topics).await.unwrap();
         assert_eq!(other.recv().await.unwrap().payload, b"2");
+    }
+
+    #[tokio::test]
+    async fn a_new_group_from_the_latest_sees_only_what_comes_after() {
+        let bus = MemoryBus::new();
+        let topics = vec!["t".to_string()];
+        bus.publish(&[msg("t", "k", "old")]).await.unwrap();
+        let mut live = bus.subscribe_latest("live", &topics).await.unwrap();
+        bus.publish(&[msg("t", "k", "new")]).await.unwrap();
+        assert_eq!(live.recv().await.unwrap().payload, b"new");
+        // An ordinary new group starts at the beginning.
+        let mut all = bus.subscribe("all", &topics).await.unwrap();
+        assert_eq!(all.recv().await.unwrap().payload, b"old");
     }
 
     #[tokio::test]
