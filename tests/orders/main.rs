@@ -5,5 +5,6 @@
 mod support;
 
 mod api;
+mod live;
 mod saga;
 mod stack;
