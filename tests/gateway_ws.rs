@@ -270,3 +270,32 @@ async fn shutdown_closes_every_socket_with_going_away() {
     }
     panic!("{} sockets still counted after closing", federation.gateway.sockets.open());
 }
+
+#[tokio::test]
+async fn an_event_fed_subscription_is_refused_when_the_gateway_reads_no_events() {
+    let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
+    let federation = Builder::new(Supergraph::Demo)
+        .sdl(sdl)
+        .config(|c| {
+            c.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
+            c.auth.issuer = Some(jwt::ISSUER.to_string());
+            c.auth.audience = Some(jwt::AUDIENCE.to_string());
+        })
+        .start()
+        .await;
+    let mut socket = connect(&federation).await;
+    init(&mut socket, json!({"token": jwt::token("1", &[])})).await;
+    let live = json!({"query": "subscription { orderUpdated(id: \"1\") { status } }"});
+    send(&mut socket, json!({"id": "1", "type": "subscribe", "payload": live})).await;
+    let error = next(&mut socket).await;
+    assert_eq!((error["type"].as_str(), error["id"].as_str()), (Some("error"), Some("1")), "{error}");
+    assert_eq!(error["payload"][0]["extensions"]["code"], "SUBSCRIPTION_UNAVAILABLE");
+    // Without a token the field's @authenticated refuses it first.
+    let mut anonymous = connect(&federation).await;
+    init(&mut anonymous, json!({})).await;
+    send(&mut anonymous, json!({"id": "1", "type": "subscribe", "payload": live})).await;
+    assert_eq!(next(&mut anonymous).await["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    // Over HTTP a subscription is refused with a code.
+    let reply = federation.post(live.to_string(), &[("accept", "application/graphql-response+json")]).await;
+    assert_eq!(reply.codes(), vec!["BAD_REQUEST"]);
+}

@@ -30,6 +30,7 @@ pub struct GatewayConfig {
     pub graphiql: GraphiqlConfig,
     pub web: WebConfig,
     pub websocket: WebsocketConfig,
+    pub events: EventsConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
@@ -258,6 +259,39 @@ impl Default for WebConfig {
     }
 }
 
+/// Where subscription fields fed by events (`@event`) read the domain events.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct EventsConfig {
+    /// `none`: such fields are refused with SUBSCRIPTION_UNAVAILABLE; `kafka`: read `brokers`.
+    pub backend: EventsSource,
+    /// Kafka bootstrap servers.
+    pub brokers: String,
+    /// The subgraphs' `events.topic_prefix`.
+    pub topic_prefix: String,
+    /// Longest a fetch waits at the broker for records, in ms.
+    pub fetch_wait_ms: u64,
+}
+
+/// Where the gateway reads events from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventsSource {
+    None,
+    Kafka,
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            backend: EventsSource::None,
+            brokers: "127.0.0.1:9092".into(),
+            topic_prefix: String::new(),
+            fetch_wait_ms: 20,
+        }
+    }
+}
+
 /// GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -319,6 +353,7 @@ impl GatewayConfig {
             ("websocket.max_message_bytes", self.websocket.max_message_bytes),
             ("websocket.init_timeout_ms", self.websocket.init_timeout_ms as usize),
             ("websocket.keepalive_ms", self.websocket.keepalive_ms as usize),
+            ("events.fetch_wait_ms", self.events.fetch_wait_ms as usize),
         ] {
             if value == 0 {
                 return Err(GatewayError::Config(format!("{name} must be greater than 0")));

@@ -47,6 +47,7 @@ pub mod codes {
     pub const TOO_MANY_CONNECTIONS: &str = "TOO_MANY_CONNECTIONS";
     pub const TOO_MANY_OPERATIONS: &str = "TOO_MANY_OPERATIONS";
     pub const SUBSCRIBER_LAGGED: &str = "SUBSCRIBER_LAGGED";
+    pub const SUBSCRIPTION_UNAVAILABLE: &str = "SUBSCRIPTION_UNAVAILABLE";
 }
 
 /// One step of a response path: an object key or a list index.

@@ -51,6 +51,9 @@ pub struct Gateway {
     pub sockets: crate::ws::Connections,
     /// The subscribers to events on this instance.
     pub hub: Arc<crate::subscriptions::hub::Hub>,
+    /// Whether events are read (see [`Gateway::consume_events`]); without, event-bound
+    /// subscription fields are refused rather than left silent.
+    pub(crate) reads_events: std::sync::atomic::AtomicBool,
 }
 
 impl Gateway {
@@ -85,6 +88,7 @@ impl Gateway {
             config,
             sockets: crate::ws::Connections::default(),
             hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
+            reads_events: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
@@ -111,6 +115,7 @@ impl Gateway {
         topics.sort();
         topics.dedup();
         let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
+        self.reads_events.store(true, std::sync::atomic::Ordering::SeqCst);
         let pump = crate::subscriptions::live::pump(self.hub.clone(), bus, group, topics, shutdown);
         tokio::spawn(pump)
     }

@@ -51,6 +51,7 @@ pub async fn run(
     let cache = braid_kit::cache::from_config(&config.access.cache)
         .await
         .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?;
+    let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let watcher = hot_reload.then(|| {
@@ -58,6 +59,12 @@ pub async fn run(
         tokio::spawn(reload::watch(gateway.clone(), path.clone(), async move {
             let _ = stop.wait_for(|s| *s).await;
         }))
+    });
+    let pump = bus.map(|bus| {
+        let mut stop = stop_rx.clone();
+        gateway.consume_events(bus, async move {
+            let _ = stop.wait_for(|s| *s).await;
+        })
     });
     let router = server::router(gateway.clone(), metrics);
     let shutdown = async move {
@@ -73,7 +80,29 @@ pub async fn run(
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
+    if let Some(pump) = pump {
+        let _ = pump.await;
+    }
     result.map_err(GatewayError::Io)
+}
+
+/// The bus the `[events]` section names, if any.
+fn events_bus(config: &config::EventsConfig) -> Result<Option<Arc<dyn braid_kit::events::EventBus>>, GatewayError> {
+    match config.backend {
+        config::EventsSource::None => Ok(None),
+        config::EventsSource::Kafka => {
+            let kafka = braid_kit::config::EventsConfig {
+                backend: braid_kit::config::EventsBackend::Kafka,
+                brokers: config.brokers.clone(),
+                topic_prefix: config.topic_prefix.clone(),
+                fetch_wait_ms: config.fetch_wait_ms,
+                ..Default::default()
+            };
+            let bus = braid_kit::events::kafka::KafkaBus::new(&kafka)
+                .map_err(|e| GatewayError::Config(format!("events: {e}")))?;
+            Ok(Some(Arc::new(bus)))
+        }
+    }
 }
 
 /// Reads and parses a supergraph file.

@@ -85,6 +85,12 @@ pub async fn open(
     let binding = supergraph.events.get(&field).ok_or_else(|| {
         RequestError::bad(codes::BAD_REQUEST, format!("Subscription.{field} is not fed by events on this gateway"))
     })?;
+    if !gateway.reads_events.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(RequestError::bad(
+            codes::SUBSCRIPTION_UNAVAILABLE,
+            format!("Subscription.{field} is fed by events, and this gateway reads none (see the [events] section)"),
+        ));
+    }
     let query = rewrite::rewrite(&operation.document, name, &binding.lookup, "id")?;
     let filter = match (&binding.argument, &binding.owner) {
         (Some(argument), _) => {
