@@ -120,6 +120,27 @@ async fn order_and_stock_changes_reach_a_websocket_subscriber_from_kafka() {
         }
     }
     assert!(heard.iter().all(|(id, _)| id == "stock"), "only the stock subscription hears of it: {heard:?}");
+    // Nor can this viewer subscribe to it by id: refused, as a query for it would be.
+    let theirs = json!({"query": "subscription ($id: ID!) { orderUpdated(id: $id) { status } }", "variables": {"id": other_order}});
+    send(&mut socket, json!({"id": "theirs", "type": "subscribe", "payload": theirs})).await;
+    let refused = loop {
+        let frame = tokio::time::timeout(WAIT, socket.next()).await.expect("an answer in time");
+        let Message::Text(text) = frame.expect("open").expect("a frame") else { continue };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        if message["id"] == "theirs" {
+            break message;
+        }
+    };
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["payload"][0]["extensions"]["code"], "NOT_FOUND");
+    // Their own order by id is accepted (and its events would arrive).
+    let mine =
+        json!({"query": "subscription ($id: ID!) { orderUpdated(id: $id) { status } }", "variables": {"id": order}});
+    send(&mut socket, json!({"id": "own", "type": "subscribe", "payload": mine})).await;
+    eventually("the own-order subscription registered", WAIT, || async {
+        (gateway.hub.subscribers() == 3).then_some(())
+    })
+    .await;
     assert!(!heard.is_empty(), "the other buyer's reservation changed the stock");
     server.abort();
     pump.abort();

@@ -113,6 +113,30 @@ pub async fn open(
         }
         (None, None) => Filter::All,
     };
+    // One entity named: the viewer must see it now, or the subscription is refused (another
+    // buyer's order is NOT_FOUND), rather than accepted and silent.
+    if let Filter::Keys(keys) = &filter
+        && let Some(Value::String(_) | Value::Number(_)) =
+            binding.argument.as_ref().and_then(|a| rewrite::argument(&operation.document, name, a, &variables))
+        && let Some(key) = keys.iter().next()
+    {
+        let mut probe = variables.clone();
+        probe.insert(KEY_VARIABLE.to_string(), Value::String(key.clone()));
+        let request = GraphqlRequest {
+            query: Some(query.text.clone()),
+            operation_name: operation.requested_name.clone(),
+            variables: Some(probe),
+            extensions: None,
+        };
+        let body = gateway.execute_for_event(request, headers).await?;
+        let response = serde_json::from_slice::<Map<String, Value>>(&body).unwrap_or_default();
+        if !visible(&response) {
+            let first = response.get("errors").and_then(|e| e.get(0));
+            let code = first.and_then(|e| e.pointer("/extensions/code")).and_then(Value::as_str).unwrap_or("NOT_FOUND");
+            let message = first.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("not found");
+            return Err(RequestError::new(StatusCode::NOT_FOUND, code, message));
+        }
+    }
     let feed = gateway.hub.subscribe(&binding.topic, filter);
     Ok(Some(Live { feed, query, operation_name: operation.requested_name.clone(), variables, last: None }))
 }
