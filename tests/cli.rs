@@ -48,16 +48,23 @@ async fn demo_serves_the_catalog_and_documents_with_nothing_installed() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The order saga in the demo, as the README tells a newcomer to try it.
-#[tokio::test]
-async fn demo_buys_cancels_and_lets_the_ceo_create_a_product() {
-    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-"));
+/// `braid demo` on a fresh data directory of its own, and the CEO's token: (data directory,
+/// address, process, client, token).
+async fn demo_as_ceo(prefix: &str) -> (std::path::PathBuf, String, BraidProcess, GraphqlClient, String) {
+    let dir = std::env::temp_dir().join(braid_testkit::unique(prefix));
     let data_dir = dir.to_str().unwrap().to_string();
     let addr = free_addr();
     let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
     let client = GraphqlClient::new(format!("http://{addr}/graphql"));
     let login = "mutation { login(email: \"ceo@demo.braid\", password: \"braid-demo\") { accessToken } }";
     let token = client.query(login, json!({})).await.data()["login"]["accessToken"].as_str().unwrap().to_string();
+    (dir, addr, demo, client, token)
+}
+
+/// The order saga in the demo, as the README tells a newcomer to try it.
+#[tokio::test]
+async fn demo_buys_cancels_and_lets_the_ceo_create_a_product() {
+    let (dir, _, demo, client, token) = demo_as_ceo("braid-demo-").await;
     let stock = "{ products(first: 2, sort: NAME) { edges { node { id inventory { available } } } } }";
     let before = client.query(stock, json!({})).await.data()["products"]["edges"].clone();
     let ids: Vec<String> = (0..2).map(|i| before[i]["node"]["id"].as_str().unwrap().to_string()).collect();
@@ -262,13 +269,7 @@ async fn demo_streams_an_order_through_its_saga_to_a_subscriber() {
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-demo-live-"));
-    let data_dir = dir.to_str().unwrap().to_string();
-    let addr = free_addr();
-    let demo = BraidProcess::start(Path::new(BRAID), &["demo", "--listen", &addr, "--data-dir", &data_dir], &[], &addr);
-    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
-    let login = "mutation { login(email: \"ceo@demo.braid\", password: \"braid-demo\") { accessToken } }";
-    let token = client.query(login, json!({})).await.data()["login"]["accessToken"].as_str().unwrap().to_string();
+    let (dir, addr, demo, client, token) = demo_as_ceo("braid-demo-live-").await;
 
     let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());

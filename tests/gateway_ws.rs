@@ -68,6 +68,13 @@ async fn closed_with(socket: &mut Socket) -> u16 {
     }
 }
 
+/// Verifies tokens signed with the test key.
+fn trust_test_tokens(config: &mut braid_gateway::GatewayConfig) {
+    config.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
+    config.auth.issuer = Some(jwt::ISSUER.to_string());
+    config.auth.audience = Some(jwt::AUDIENCE.to_string());
+}
+
 async fn init(socket: &mut Socket, payload: Value) {
     send(socket, json!({"type": "connection_init", "payload": payload})).await;
     assert_eq!(next(socket).await, json!({"type": "connection_ack"}));
@@ -183,14 +190,7 @@ async fn protocol_violations_close_with_the_protocol_codes() {
 
 #[tokio::test]
 async fn the_token_is_checked_at_connection_init() {
-    let federation = Builder::new(Supergraph::Demo)
-        .config(|c| {
-            c.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
-            c.auth.issuer = Some(jwt::ISSUER.to_string());
-            c.auth.audience = Some(jwt::AUDIENCE.to_string());
-        })
-        .start()
-        .await;
+    let federation = Builder::new(Supergraph::Demo).config(trust_test_tokens).start().await;
     for (case, payload) in [
         (
             "forged",
@@ -274,15 +274,7 @@ async fn shutdown_closes_every_socket_with_going_away() {
 #[tokio::test]
 async fn an_event_fed_subscription_is_refused_when_the_gateway_reads_no_events() {
     let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
-    let federation = Builder::new(Supergraph::Demo)
-        .sdl(sdl)
-        .config(|c| {
-            c.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
-            c.auth.issuer = Some(jwt::ISSUER.to_string());
-            c.auth.audience = Some(jwt::AUDIENCE.to_string());
-        })
-        .start()
-        .await;
+    let federation = Builder::new(Supergraph::Demo).sdl(sdl).config(trust_test_tokens).start().await;
     let mut socket = connect(&federation).await;
     init(&mut socket, json!({"token": jwt::token("1", &[])})).await;
     let live = json!({"query": "subscription { orderUpdated(id: \"1\") { status } }"});

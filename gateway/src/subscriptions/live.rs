@@ -41,8 +41,9 @@ pub struct Live {
 
 /// What the next event gave.
 pub enum Next {
-    /// A response to send; `skipped` events were dropped before it (the client was slow).
-    Response { body: Box<RawValue>, skipped: u64 },
+    /// A response to send (events the slow client skipped before it are counted in its
+    /// `extensions.skippedEvents`).
+    Response { body: Box<RawValue> },
     /// The feed ended.
     Ended(End),
 }
@@ -92,15 +93,11 @@ pub async fn open(
         ));
     }
     let query = rewrite::rewrite(&operation.document, name, &binding.lookup, "id")?;
-    let filter = match (&binding.argument, &binding.owner) {
-        (Some(argument), _) => {
-            let keys = match rewrite::argument(&operation.document, name, argument, &variables) {
-                Some(Value::Array(items)) => items.iter().map(key_text).collect(),
-                Some(value) => HashSet::from([key_text(&value)]),
-                None => HashSet::new(),
-            };
-            Filter::Keys(keys)
-        }
+    let argument = binding.argument.as_ref().and_then(|a| rewrite::argument(&operation.document, name, a, &variables));
+    let filter = match (&argument, &binding.owner) {
+        (Some(Value::Array(items)), _) => Filter::Keys(items.iter().map(key_text).collect()),
+        (Some(value), _) => Filter::Keys(HashSet::from([key_text(value)])),
+        (None, _) if binding.argument.is_some() => Filter::Keys(HashSet::new()),
         (None, Some(owner)) => {
             let subject = identity.claims.subject.clone().ok_or_else(|| {
                 RequestError::new(
@@ -115,19 +112,8 @@ pub async fn open(
     };
     // One entity named: the viewer must see it now, or the subscription is refused (another
     // buyer's order is NOT_FOUND), rather than accepted and silent.
-    if let Filter::Keys(keys) = &filter
-        && let Some(Value::String(_) | Value::Number(_)) =
-            binding.argument.as_ref().and_then(|a| rewrite::argument(&operation.document, name, a, &variables))
-        && let Some(key) = keys.iter().next()
-    {
-        let mut probe = variables.clone();
-        probe.insert(KEY_VARIABLE.to_string(), Value::String(key.clone()));
-        let request = GraphqlRequest {
-            query: Some(query.text.clone()),
-            operation_name: operation.requested_name.clone(),
-            variables: Some(probe),
-            extensions: None,
-        };
+    if let Some(single @ (Value::String(_) | Value::Number(_))) = &argument {
+        let request = event_request(&query, &operation.requested_name, &variables, key_text(single));
         let body = gateway.execute_for_event(request, headers).await?;
         let response = serde_json::from_slice::<Map<String, Value>>(&body).unwrap_or_default();
         if !visible(&response) {
@@ -139,6 +125,23 @@ pub async fn open(
     }
     let feed = gateway.hub.subscribe(&binding.topic, filter);
     Ok(Some(Live { feed, query, operation_name: operation.requested_name.clone(), variables, last: None }))
+}
+
+/// The per-event query for the entity `key`, with the subscription's variables.
+fn event_request(
+    query: &EventQuery,
+    operation_name: &Option<String>,
+    variables: &Map<String, Value>,
+    key: String,
+) -> GraphqlRequest {
+    let mut variables = variables.clone();
+    variables.insert(KEY_VARIABLE.to_string(), Value::String(key));
+    GraphqlRequest {
+        query: Some(query.text.clone()),
+        operation_name: operation_name.clone(),
+        variables: Some(variables),
+        extensions: None,
+    }
 }
 
 fn key_text(value: &Value) -> String {
@@ -173,14 +176,7 @@ impl Live {
                 Err(end) => return Next::Ended(end),
             };
             skipped_before += skipped;
-            let mut variables = self.variables.clone();
-            variables.insert(KEY_VARIABLE.to_string(), Value::String(event.key.clone()));
-            let request = GraphqlRequest {
-                query: Some(self.query.text.clone()),
-                operation_name: self.operation_name.clone(),
-                variables: Some(variables),
-                extensions: None,
-            };
+            let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
             let Ok(body) = gateway.execute_for_event(request, headers).await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
             if !visible(&response) {
@@ -203,7 +199,7 @@ impl Live {
                 Ok(body) => {
                     DELIVERED.increment(1);
                     LATENCY.record(event.received.elapsed().as_secs_f64());
-                    return Next::Response { body, skipped: skipped_before };
+                    return Next::Response { body };
                 }
                 Err(_) => continue,
             }

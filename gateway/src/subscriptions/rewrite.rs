@@ -10,7 +10,8 @@
 use std::collections::HashSet;
 
 use graphql_tools::static_graphql::query::{
-    Definition, Document, Field, OperationDefinition, Query, Selection, SelectionSet, Type, Value, VariableDefinition,
+    Definition, Document, Field, OperationDefinition, Query, Selection, SelectionSet, Subscription, Type, Value,
+    VariableDefinition,
 };
 use serde_json::{Map, Value as Json};
 
@@ -42,14 +43,7 @@ pub fn rewrite(
     lookup: &str,
     key_argument: &str,
 ) -> Result<EventQuery, RequestError> {
-    let subscription = document
-        .definitions
-        .iter()
-        .filter_map(|d| match d {
-            Definition::Operation(OperationDefinition::Subscription(s)) => Some(s),
-            _ => None,
-        })
-        .find(|s| operation_name.is_none() || s.name.as_deref() == operation_name)
+    let subscription = subscription(document, operation_name)
         .ok_or_else(|| RequestError::bad(codes::BAD_REQUEST, "the operation is not a subscription"))?;
     let field = root_field(&subscription.selection_set)?;
     let lookup_field = Field {
@@ -105,19 +99,21 @@ pub fn rewrite(
     })
 }
 
+/// The subscription operation `operation_name` of `document` (the only one when unnamed).
+fn subscription<'d>(document: &'d Document, operation_name: Option<&str>) -> Option<&'d Subscription> {
+    document.definitions.iter().find_map(|d| match d {
+        Definition::Operation(OperationDefinition::Subscription(s))
+            if operation_name.is_none() || s.name.as_deref() == operation_name =>
+        {
+            Some(s)
+        }
+        _ => None,
+    })
+}
+
 /// The name of the field the subscription `operation_name` of `document` selects.
 pub fn root_field_name(document: &Document, operation_name: Option<&str>) -> Result<String, RequestError> {
-    let subscription = document
-        .definitions
-        .iter()
-        .find_map(|d| match d {
-            Definition::Operation(OperationDefinition::Subscription(s))
-                if operation_name.is_none() || s.name.as_deref() == operation_name =>
-            {
-                Some(s)
-            }
-            _ => None,
-        })
+    let subscription = subscription(document, operation_name)
         .ok_or_else(|| RequestError::bad(codes::BAD_REQUEST, "the operation is not a subscription"))?;
     Ok(root_field(&subscription.selection_set)?.name.clone())
 }
@@ -202,14 +198,7 @@ pub fn argument(
     name: &str,
     variables: &Map<String, Json>,
 ) -> Option<Json> {
-    let subscription = document.definitions.iter().find_map(|d| match d {
-        Definition::Operation(OperationDefinition::Subscription(s))
-            if operation_name.is_none() || s.name.as_deref() == operation_name =>
-        {
-            Some(s)
-        }
-        _ => None,
-    })?;
+    let subscription = subscription(document, operation_name)?;
     let field = root_field(&subscription.selection_set).ok()?;
     let value = &field.arguments.iter().find(|(n, _)| n == name)?.1;
     let json = to_json(value, variables);

@@ -326,7 +326,7 @@ async fn run(
     };
     loop {
         match live.next(gateway, headers).await {
-            Next::Response { body, .. } => {
+            Next::Response { body } => {
                 let next = ServerMessage::Next { id: id.to_string(), payload: body };
                 if out.send(Outgoing::Text(next.to_text())).await.is_err() {
                     return Vec::new();
