@@ -7,11 +7,13 @@
 //! own and hand their messages back to it, so an id is free again exactly when its `complete`
 //! leaves. Another task writes, so a slow client never blocks the reader.
 
+mod connections;
 pub mod protocol;
+
+pub use connections::Connections;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -27,53 +29,6 @@ use crate::gateway::{Gateway, GraphqlRequest};
 use crate::subscriptions::hub::End;
 use crate::subscriptions::live::{self, Next};
 use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
-
-/// Open connections of this gateway instance, and the signal that closes them on shutdown.
-pub struct Connections {
-    open: Arc<AtomicUsize>,
-    closing: tokio::sync::watch::Sender<bool>,
-}
-
-impl Default for Connections {
-    fn default() -> Self {
-        Self { open: Arc::default(), closing: tokio::sync::watch::Sender::new(false) }
-    }
-}
-
-/// Open WebSocket connections, for operators.
-static CONNECTIONS: std::sync::LazyLock<metrics::Gauge> =
-    std::sync::LazyLock::new(|| metrics::gauge!("braid_gateway_websocket_connections"));
-
-/// One counted connection; uncounted when dropped.
-struct Slot(Arc<AtomicUsize>);
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        CONNECTIONS.decrement(1.0);
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-impl Connections {
-    fn take(&self, max: usize) -> Option<Slot> {
-        let taken = self.open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1));
-        taken.ok().map(|_| {
-            CONNECTIONS.increment(1.0);
-            Slot(self.open.clone())
-        })
-    }
-
-    /// How many are open now.
-    pub fn open(&self) -> usize {
-        self.open.load(Ordering::SeqCst)
-    }
-
-    /// Closes every connection with 1001 (going away) and refuses new ones: the server is
-    /// shutting down, and upgraded sockets are not part of the HTTP server's graceful drain.
-    pub fn close_all(&self) {
-        self.closing.send_replace(true);
-    }
-}
 
 /// Whether the request asks for a WebSocket in our subprotocol.
 fn offers_subprotocol(headers: &HeaderMap) -> bool {
@@ -103,7 +58,7 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
             format!("WebSocket connections to /graphql speak {SUBPROTOCOL}; ask for it in Sec-WebSocket-Protocol");
         return refusal(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &message);
     }
-    let closing = connections.closing.subscribe();
+    let closing = connections.closing();
     if *closing.borrow() {
         return refusal(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, "the gateway is shutting down");
     }
