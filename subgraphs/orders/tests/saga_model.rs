@@ -1,6 +1,7 @@
 //! The saga's state machine against a model written the simple way: random step outcomes,
 //! timeouts, cancels and stray duplicate answers must end in the model's state, after the
-//! model's compensations, in the model's order.
+//! model's compensations, in the model's order, never sending one command (action and
+//! attempt: its command id) twice.
 
 use braid_orders::saga::machine::{
     Action, Compensation, End, Fact, Input, Phase, Policy, Reply, Saga, Step, Transition,
@@ -27,6 +28,8 @@ struct Script {
     outcomes: [Vec<Outcome>; 3],
     /// Timeouts of the shipment request before it is answered.
     ship_timeouts: u32,
+    /// Timeouts while shipping (the carrier silent) before its news comes.
+    ship_silences: u32,
     /// Timeouts of each compensation before it is answered.
     compensation_timeouts: Vec<u32>,
     cancel: Option<CancelAt>,
@@ -129,6 +132,9 @@ fn drive(script: &Script) -> (End, Option<String>, Vec<Compensation>) {
     let mut comp_index = 0usize;
     let mut comp_timeouts_left: Option<u32> = None;
     let mut ship_timeouts_left = script.ship_timeouts;
+    let mut ship_silences_left = script.ship_silences;
+    let mut ship_answered = false;
+    let mut commands = std::collections::HashSet::new();
     let mut last_answer: Option<Reply> = None;
     let mut queue: std::collections::VecDeque<Input> = [Input::Start].into();
     let mut steps = 0;
@@ -137,6 +143,9 @@ fn drive(script: &Script) -> (End, Option<String>, Vec<Compensation>) {
         assert!(steps < 500, "the saga does not end");
         let stray = script.noise && matches!(input, Input::Reply(_));
         let t: Transition = saga.on(input, policy).expect("inputs of the script are accepted");
+        if let Some(command) = t.send {
+            assert!(commands.insert(command), "{command:?} sent twice");
+        }
         for fact in &t.facts {
             if let Fact::Succeeded { action: Action::Compensate(c) } = fact {
                 undone.push(*c);
@@ -152,17 +161,31 @@ fn drive(script: &Script) -> (End, Option<String>, Vec<Compensation>) {
         match t.send {
             Some((Action::Step(step), attempt)) => {
                 if step == Step::Ship {
+                    let news = [Reply::ShipmentMoved("IN_TRANSIT".into()), Reply::Delivered];
                     if ship_timeouts_left > 0 {
                         ship_timeouts_left -= 1;
                         queue.push_back(Input::Timeout);
-                    } else {
-                        let news = [Reply::ShipmentMoved("IN_TRANSIT".into()), Reply::Delivered];
-                        if !script.news_first {
-                            queue.push_back(Input::Reply(Reply::ShipmentStarted));
+                    } else if ship_answered {
+                        // A check while shipping: the carrier stays silent, or its news comes.
+                        queue.push_back(Input::Reply(Reply::ShipmentStarted)); // changes nothing
+                        if ship_silences_left > 0 {
+                            ship_silences_left -= 1;
+                            queue.push_back(Input::Timeout);
+                        } else {
+                            queue.extend(news.into_iter().map(Input::Reply));
                         }
+                    } else if script.news_first {
+                        ship_answered = true;
                         queue.extend(news.into_iter().map(Input::Reply));
-                        if script.news_first {
-                            queue.push_back(Input::Reply(Reply::ShipmentStarted)); // late: changes nothing
+                        queue.push_back(Input::Reply(Reply::ShipmentStarted)); // late: changes nothing
+                    } else {
+                        ship_answered = true;
+                        queue.push_back(Input::Reply(Reply::ShipmentStarted));
+                        if ship_silences_left > 0 {
+                            ship_silences_left -= 1;
+                            queue.push_back(Input::Timeout);
+                        } else {
+                            queue.extend(news.into_iter().map(Input::Reply));
                         }
                     }
                     continue;
@@ -231,10 +254,11 @@ fn script() -> impl Strategy<Value = Script> {
         prop::collection::vec(outcome(), 0..=3),
         prop::collection::vec(outcome(), 0..=3),
     ];
-    (outcomes, 0u32..3, prop::collection::vec(0u32..4, 3), cancel(), any::<bool>(), any::<bool>()).prop_map(
-        |(outcomes, ship_timeouts, compensation_timeouts, cancel, noise, news_first)| Script {
+    (outcomes, 0u32..3, 0u32..3, prop::collection::vec(0u32..4, 3), cancel(), any::<bool>(), any::<bool>()).prop_map(
+        |(outcomes, ship_timeouts, ship_silences, compensation_timeouts, cancel, noise, news_first)| Script {
             outcomes,
             ship_timeouts,
+            ship_silences,
             compensation_timeouts,
             cancel,
             noise,

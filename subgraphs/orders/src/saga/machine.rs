@@ -158,6 +158,11 @@ pub struct Saga {
     /// Times the shipment was asked after again while shipping (the carrier fell silent).
     #[serde(default)]
     pub checks: u32,
+    /// The attempt of the last shipment request, by the step or by a check: checks number on
+    /// from it, as a retried request already used attempts 2 and up and a command id must not
+    /// go out twice.
+    #[serde(default)]
+    pub ship_attempt: u32,
 }
 
 /// The result of one input.
@@ -194,7 +199,7 @@ impl Default for Saga {
 
 impl Saga {
     pub fn new() -> Self {
-        Self { phase: Phase::New, sent: Vec::new(), reason: None, checks: 0 }
+        Self { phase: Phase::New, sent: Vec::new(), reason: None, checks: 0, ship_attempt: 0 }
     }
 
     /// The saga has ended.
@@ -261,7 +266,9 @@ impl Saga {
             // participant again, which answers with where the shipment is.
             (Phase::Shipping, Input::Timeout) => {
                 self.checks += 1;
-                let attempt = self.checks + 1;
+                // Sagas stored before `ship_attempt` was kept numbered their checks from 2.
+                let attempt = self.ship_attempt.max(self.checks) + 1;
+                self.ship_attempt = attempt;
                 t.facts.push(Fact::Sent { action: Action::Step(Step::Ship), attempt });
                 t.send = Some((Action::Step(Step::Ship), attempt));
                 t.timer = Some(Timer::Answer { attempt });
@@ -294,6 +301,9 @@ impl Saga {
     fn forward(&mut self, step: Step, attempt: u32, t: &mut Transition) {
         if !self.sent.contains(&step) {
             self.sent.push(step);
+        }
+        if step == Step::Ship {
+            self.ship_attempt = attempt;
         }
         self.phase = Phase::Forward { step, attempt };
         t.facts.push(Fact::Sent { action: Action::Step(step), attempt });
@@ -434,6 +444,38 @@ mod tests {
         assert_eq!(sent[7], Some((Action::Step(Step::Ship), 3)));
         assert_eq!(sent[8], None, "a repeated start changes nothing");
         assert_eq!(saga.phase, Phase::Done { end: End::Completed });
+    }
+
+    #[test]
+    fn a_check_after_a_retried_shipment_request_does_not_reuse_its_attempt() {
+        let mut saga = Saga::new();
+        let sent = run(
+            &mut saga,
+            &[
+                Input::Start,
+                Input::Reply(Reply::Reserved),
+                Input::Reply(Reply::Captured),
+                Input::Reply(Reply::Committed),
+                Input::Timeout,
+                Input::Timeout,
+                Input::Reply(Reply::ShipmentStarted),
+                Input::Timeout,
+                Input::Timeout,
+            ],
+        );
+        assert_eq!(sent[4], Some((Action::Step(Step::Ship), 1)));
+        assert_eq!(sent[5], Some((Action::Step(Step::Ship), 2)), "the request retried");
+        assert_eq!(sent[7], Some((Action::Step(Step::Ship), 3)), "the check goes on from the retry");
+        assert_eq!(sent[8], Some((Action::Step(Step::Ship), 4)));
+    }
+
+    #[test]
+    fn a_saga_stored_before_ship_attempt_was_kept_numbers_its_checks_on() {
+        // Shipping after one check (attempt 2), as stored before `shipAttempt` existed.
+        let mut saga: Saga =
+            serde_json::from_str(r#"{"phase":{"phase":"shipping"},"sent":[],"reason":null,"checks":1}"#).unwrap();
+        assert_eq!(saga.on(Input::Timeout, POLICY).unwrap().send, Some((Action::Step(Step::Ship), 3)));
+        assert_eq!(saga.on(Input::Timeout, POLICY).unwrap().send, Some((Action::Step(Step::Ship), 4)));
     }
 
     #[test]

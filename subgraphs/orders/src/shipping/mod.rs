@@ -5,15 +5,18 @@ pub mod carrier;
 
 use async_trait::async_trait;
 use braid_kit::contracts::shipping::{CreateShipment, ShipmentStarted, ShipmentStatus};
-use braid_kit::events::{Envelope, Handler, HandlerError, OutboxSignal, outbox};
+use braid_kit::events::outbox::{self, inbox};
+use braid_kit::events::{Envelope, Handler, HandlerError, OutboxSignal};
 use chrono::{SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseTransaction, EntityTrait};
 
 use crate::entity::shipment;
 use crate::saga::commands::SOURCE;
 
-/// The participant; idempotent per order (a repeated command answers with the same shipment).
+/// The participant; idempotent per order (a repeated command answers with the same shipment)
+/// and answers each command id once.
 pub struct Shipping {
     pub carrier: String,
     pub step: std::time::Duration,
@@ -36,6 +39,25 @@ impl Handler for Shipping {
             Some(Err(e)) => return Err(HandlerError::Permanent(e.to_string())),
             None => return Err(HandlerError::Permanent(format!("not a shipping command: {}", event.event_type))),
         };
+        if command.command_id.is_empty() || command.command_id.len() > 64 {
+            return Err(HandlerError::Permanent("commandId must be 1-64 bytes".into()));
+        }
+        // The inbox dedupes events; a command id written in two events (a saga bug) must not be
+        // answered twice either. Command ids (`order/action/attempt`) never collide with event
+        // ids, and are forgotten with them.
+        let first = inbox::ActiveModel {
+            consumer: Set(self.name()),
+            event_id: Set(command.command_id.clone()),
+            processed_at: Set(Utc::now()),
+        };
+        let inserted = inbox::Entity::insert(first)
+            .on_conflict(OnConflict::columns([inbox::Column::Consumer, inbox::Column::EventId]).do_nothing().to_owned())
+            .exec_without_returning(txn)
+            .await?;
+        if inserted == 0 {
+            tracing::warn!(command = %command.command_id, event = %event.id, "shipping command already answered");
+            return Ok(());
+        }
         let existing = shipment::Entity::find_by_id(command.order_id.clone()).one(txn).await?;
         let row = match existing {
             Some(row) => row,
