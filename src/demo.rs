@@ -173,7 +173,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
         let stopped = stopped(&stop_rx);
         async move {
             stopped.await;
-            gateway.sockets.close_all();
+            gateway.close_connections();
         }
     };
     let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, sockets_closed));

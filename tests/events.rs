@@ -388,3 +388,47 @@ async fn kafka_subscribe_latest_skips_what_came_before() {
     publishing.abort();
     assert_eq!(first.payload, b"after");
 }
+
+#[tokio::test]
+async fn kafka_replay_reads_each_partition_from_an_offset_to_its_end() {
+    let (_config, bus) = shared_broker();
+    let topic = "replayed.items".to_string();
+    let batch: Vec<Message> = (0..12)
+        .map(|i| Message {
+            topic: topic.clone(),
+            key: format!("k{}", i % 4),
+            payload: i.to_string().into_bytes(),
+            headers: vec![],
+        })
+        .collect();
+    // One batch: a record in the middle of a stored batch is where a replay starts.
+    bus.publish(&batch).await.unwrap();
+    // Where each record went, read by a group from the start.
+    let mut group = bus.subscribe("replay-reference", std::slice::from_ref(&topic)).await.unwrap();
+    let mut placed = std::collections::BTreeMap::<i32, Vec<(i64, String)>>::new();
+    for _ in 0..12 {
+        let d = tokio::time::timeout(WAIT, group.recv()).await.expect("in time").unwrap();
+        placed.entry(d.partition).or_default().push((d.offset, String::from_utf8(d.payload).unwrap()));
+    }
+    // From the second record of each partition, and past the end of one more.
+    let mut from: Vec<(i32, i64)> = placed.keys().map(|p| (*p, 1)).collect();
+    let last = placed.keys().max().copied().unwrap_or_default();
+    let mut expected: std::collections::BTreeMap<i32, Vec<(i64, String)>> = placed
+        .iter()
+        .map(|(p, records)| (*p, records[1..].to_vec()))
+        .filter(|(_, records)| !records.is_empty())
+        .collect();
+    if let Some(records) = placed.get(&last) {
+        from.retain(|(p, _)| *p != last);
+        from.push((last, records.len() as i64));
+        expected.remove(&last);
+    }
+    let mut replay = bus.replay(&topic, &from).await.unwrap();
+    let mut read = std::collections::BTreeMap::<i32, Vec<(i64, String)>>::new();
+    while let Some(d) = tokio::time::timeout(WAIT, replay.next()).await.expect("in time").unwrap() {
+        read.entry(d.partition).or_default().push((d.offset, String::from_utf8(d.payload).unwrap()));
+    }
+    assert_eq!(read, expected);
+    // A partition not named is not read.
+    assert!(bus.replay(&topic, &[]).await.unwrap().next().await.unwrap().is_none());
+}

@@ -30,6 +30,7 @@ pub struct GatewayConfig {
     pub graphiql: GraphiqlConfig,
     pub web: WebConfig,
     pub websocket: WebsocketConfig,
+    pub streams: StreamsConfig,
     pub events: EventsConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
@@ -322,6 +323,24 @@ impl Default for WebsocketConfig {
     }
 }
 
+/// Subscriptions over HTTP at `/graphql`: GraphQL over Server-Sent Events (`Accept:
+/// text/event-stream`) and multipart (`Accept: multipart/mixed`).
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamsConfig {
+    pub enabled: bool,
+    /// How often an idle stream gets a heartbeat, in milliseconds.
+    pub heartbeat_ms: u64,
+    /// Open streams per gateway instance; more are refused with 503 and `Retry-After`.
+    pub max_streams: usize,
+}
+
+impl Default for StreamsConfig {
+    fn default() -> Self {
+        Self { enabled: true, heartbeat_ms: 5_000, max_streams: 10_000 }
+    }
+}
+
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
@@ -353,6 +372,8 @@ impl GatewayConfig {
             ("websocket.max_message_bytes", self.websocket.max_message_bytes),
             ("websocket.init_timeout_ms", self.websocket.init_timeout_ms as usize),
             ("websocket.keepalive_ms", self.websocket.keepalive_ms as usize),
+            ("streams.heartbeat_ms", self.streams.heartbeat_ms as usize),
+            ("streams.max_streams", self.streams.max_streams),
             ("events.fetch_wait_ms", self.events.fetch_wait_ms as usize),
         ] {
             if value == 0 {

@@ -1,40 +1,40 @@
-//! The connection cap of an instance and the signal that closes its connections on shutdown.
+//! The cap on long-lived connections of an instance (WebSockets, event streams) and the signal
+//! that closes them on shutdown.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Open connections of this gateway instance, and the signal that closes them on shutdown.
+/// Open connections of one kind on this gateway instance, and the signal that closes them on
+/// shutdown.
 pub struct Connections {
     open: Arc<AtomicUsize>,
+    /// The same count, for operators.
+    gauge: metrics::Gauge,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
-impl Default for Connections {
-    fn default() -> Self {
-        Self { open: Arc::default(), closing: tokio::sync::watch::Sender::new(false) }
-    }
-}
-
-/// Open WebSocket connections, for operators.
-static CONNECTIONS: std::sync::LazyLock<metrics::Gauge> =
-    std::sync::LazyLock::new(|| metrics::gauge!("braid_gateway_websocket_connections"));
-
 /// One counted connection; uncounted when dropped.
-pub(super) struct Slot(Arc<AtomicUsize>);
+pub(crate) struct Slot(Arc<AtomicUsize>, metrics::Gauge);
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        CONNECTIONS.decrement(1.0);
+        self.1.decrement(1.0);
         self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Connections {
-    pub(super) fn take(&self, max: usize) -> Option<Slot> {
+    /// Connections counted in the gauge `gauge`.
+    pub fn new(gauge: &'static str) -> Self {
+        Self { open: Arc::default(), gauge: metrics::gauge!(gauge), closing: tokio::sync::watch::Sender::new(false) }
+    }
+
+    /// A slot for one more connection, unless `max` are open.
+    pub(crate) fn take(&self, max: usize) -> Option<Slot> {
         let taken = self.open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < max).then_some(n + 1));
         taken.ok().map(|_| {
-            CONNECTIONS.increment(1.0);
-            Slot(self.open.clone())
+            self.gauge.increment(1.0);
+            Slot(self.open.clone(), self.gauge.clone())
         })
     }
 
@@ -44,13 +44,21 @@ impl Connections {
     }
 
     /// Tells a connection when to close (the server is shutting down).
-    pub(super) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+    pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
         self.closing.subscribe()
     }
 
-    /// Closes every connection with 1001 (going away) and refuses new ones: the server is
-    /// shutting down, and upgraded sockets are not part of the HTTP server's graceful drain.
+    /// Closes every connection (a WebSocket with 1001, going away) and refuses new ones: the
+    /// server is shutting down, and upgraded sockets and endless streams would hold up its
+    /// graceful drain.
     pub fn close_all(&self) {
         self.closing.send_replace(true);
     }
+}
+
+/// Time left until `at` (seconds since the Unix epoch, as a token's `exp`); zero when it has
+/// passed.
+pub(crate) fn time_until(at: u64) -> std::time::Duration {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    std::time::Duration::from_secs(at).saturating_sub(now)
 }

@@ -48,6 +48,9 @@ pub mod codes {
     pub const TOO_MANY_OPERATIONS: &str = "TOO_MANY_OPERATIONS";
     pub const SUBSCRIBER_LAGGED: &str = "SUBSCRIBER_LAGGED";
     pub const SUBSCRIPTION_UNAVAILABLE: &str = "SUBSCRIPTION_UNAVAILABLE";
+    pub const STREAMING_REQUIRED: &str = "STREAMING_REQUIRED";
+    pub const INVALID_LAST_EVENT_ID: &str = "INVALID_LAST_EVENT_ID";
+    pub const TOKEN_EXPIRED: &str = "TOKEN_EXPIRED";
 }
 
 /// One step of a response path: an object key or a list index.

@@ -48,12 +48,14 @@ pub struct Gateway {
     in_flight: SingleFlight<Bytes>,
     pub(crate) authz: Arc<Authz>,
     /// GraphQL over WebSocket connections open on this instance.
-    pub sockets: crate::ws::Connections,
+    pub sockets: crate::connections::Connections,
+    /// Event streams (SSE, multipart) open on this instance.
+    pub streams: crate::connections::Connections,
     /// The subscribers to events on this instance.
     pub hub: Arc<crate::subscriptions::hub::Hub>,
-    /// Whether events are read (see [`Gateway::consume_events`]); without, event-bound
+    /// Where events are read from (see [`Gateway::consume_events`]); without, event-bound
     /// subscription fields are refused rather than left silent.
-    pub(crate) reads_events: std::sync::atomic::AtomicBool,
+    pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
 }
 
 impl Gateway {
@@ -86,9 +88,10 @@ impl Gateway {
             in_flight: SingleFlight::default(),
             authz,
             config,
-            sockets: crate::ws::Connections::default(),
+            sockets: crate::connections::Connections::new("braid_gateway_websocket_connections"),
+            streams: crate::connections::Connections::new("braid_gateway_stream_connections"),
             hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
-            reads_events: std::sync::atomic::AtomicBool::new(false),
+            events: std::sync::OnceLock::new(),
         }))
     }
 
@@ -104,6 +107,12 @@ impl Gateway {
         Ok(())
     }
 
+    /// Ends every WebSocket and event stream, and refuses new ones (the server is shutting down).
+    pub fn close_connections(&self) {
+        self.sockets.close_all();
+        self.streams.close_all();
+    }
+
     /// Feeds the event-bound subscription fields from `bus`, reading with a consumer group of
     /// this instance's own from the latest offsets, until `shutdown` resolves.
     pub fn consume_events(
@@ -115,8 +124,8 @@ impl Gateway {
         topics.sort();
         topics.dedup();
         let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
-        self.reads_events.store(true, std::sync::atomic::Ordering::SeqCst);
-        let pump = crate::subscriptions::live::pump(self.hub.clone(), bus, group, topics, shutdown);
+        let _ = self.events.set(bus.clone());
+        let pump = crate::subscriptions::pump::pump(self.hub.clone(), bus, group, topics, shutdown);
         tokio::spawn(pump)
     }
 
@@ -168,7 +177,12 @@ impl Gateway {
             ));
         }
         if operation.kind == Kind::Subscription {
-            return Err(RequestError::bad(codes::BAD_REQUEST, "subscriptions are not served over HTTP POST or GET"));
+            return Err(RequestError::new(
+                StatusCode::NOT_ACCEPTABLE,
+                codes::STREAMING_REQUIRED,
+                "a subscription answers with a stream: accept text/event-stream (GraphQL over SSE) or \
+                 multipart/mixed, or open a WebSocket",
+            ));
         }
         let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
         let mut headers = self.subgraph_headers(client_headers);

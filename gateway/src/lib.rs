@@ -6,6 +6,7 @@
 
 pub mod authz;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod execute;
 pub mod gateway;
@@ -16,6 +17,7 @@ pub mod reload;
 pub mod respond;
 pub mod server;
 pub mod single_flight;
+pub mod streams;
 pub mod subscriptions;
 pub mod supergraph;
 pub mod types;
@@ -69,7 +71,7 @@ pub async fn run(
     let router = server::router(gateway.clone(), metrics);
     let shutdown = async move {
         shutdown.await;
-        gateway.sockets.close_all();
+        gateway.close_connections();
     };
     let result = if work_stealing {
         server::serve(listener, router, shutdown).await

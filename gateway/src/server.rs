@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, RequestError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
-use crate::{respond, ws};
+use crate::{respond, streams, ws};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -37,25 +37,12 @@ enum Format {
 
 impl Format {
     fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-            return Some(Format::Json);
-        };
-        let mut json = false;
-        for item in accept.split(',') {
-            let mut parts = item.split(';');
-            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-            let refused =
-                parts.any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-            if refused {
-                continue;
-            }
-            match media.as_str() {
-                GRAPHQL_RESPONSE => return Some(Format::GraphqlResponse),
-                JSON | "application/*" | "*/*" => json = true,
-                _ => {}
-            }
+        let Some(media) = accepted_media(headers) else { return Some(Format::Json) };
+        if media.iter().any(|m| m == GRAPHQL_RESPONSE) {
+            Some(Format::GraphqlResponse)
+        } else {
+            media.iter().any(|m| matches!(m.as_str(), JSON | "application/*" | "*/*")).then_some(Format::Json)
         }
-        json.then_some(Format::Json)
     }
 
     fn content_type(self) -> HeaderValue {
@@ -64,6 +51,23 @@ impl Format {
             Format::Json => HeaderValue::from_static("application/json; charset=utf-8"),
         }
     }
+}
+
+/// The media types `Accept` names, lowercased and without their parameters, leaving out those
+/// refused with `q=0`; `None` without an `Accept` header.
+fn accepted_media(headers: &HeaderMap) -> Option<Vec<String>> {
+    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
+    let mut media = Vec::new();
+    for item in accept.split(',') {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let refused =
+            parts.any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+        if !refused {
+            media.push(name);
+        }
+    }
+    Some(media)
 }
 
 struct AppState {
@@ -182,7 +186,12 @@ async fn method_not_allowed() -> Response {
 }
 
 async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
+    let transport = accepted_media(&headers).and_then(|media| streams::Transport::from_accepted(&media));
+    let format = match Format::from_headers(&headers) {
+        Some(format) => format,
+        None if transport.is_some() => Format::Json,
+        None => return not_acceptable(),
+    };
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if media != JSON && media != GRAPHQL_RESPONSE {
@@ -214,7 +223,10 @@ async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Ok(request) => request,
         Err(error) => return refusal(format, error),
     };
-    run(&state, format, request, &headers, false).await
+    match transport {
+        Some(transport) => stream(&state, transport, format, request, &headers, false).await,
+        None => run(&state, format, request, &headers, false).await,
+    }
 }
 
 async fn graphql_get(
@@ -226,7 +238,12 @@ async fn graphql_get(
     if let Ok(upgrade) = upgrade {
         return ws::upgrade(state.gateway.clone(), upgrade, &headers);
     }
-    let Some(format) = Format::from_headers(&headers) else { return not_acceptable() };
+    let transport = accepted_media(&headers).and_then(|media| streams::Transport::from_accepted(&media));
+    let format = match Format::from_headers(&headers) {
+        Some(format) => format,
+        None if transport.is_some() => Format::Json,
+        None => return not_acceptable(),
+    };
     let parse_object = |name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
         let value = params.get(name).map(|text| serde_json::from_str::<Value>(text)).transpose();
         let value =
@@ -242,7 +259,26 @@ async fn graphql_get(
         },
         (Err(e), _) | (_, Err(e)) => return refusal(format, e),
     };
-    run(&state, format, request, &headers, true).await
+    match transport {
+        Some(transport) => stream(&state, transport, format, request, &headers, true).await,
+        None => run(&state, format, request, &headers, true).await,
+    }
+}
+
+/// A request in a streaming transport; what does not stream is answered as any other.
+async fn stream(
+    state: &AppState,
+    transport: streams::Transport,
+    format: Format,
+    request: GraphqlRequest,
+    headers: &HeaderMap,
+    read_only: bool,
+) -> Response {
+    match streams::respond(&state.gateway, transport, request, headers, read_only).await {
+        Ok(response) => response,
+        Err(streams::Unstreamed::NotSubscription(request)) => run(state, format, request, headers, read_only).await,
+        Err(streams::Unstreamed::Refused(error)) => refusal(format, error),
+    }
 }
 
 async fn run(

@@ -1,6 +1,6 @@
 //! Subscriptions through the gateway on the real backbone: the catalog and orders services on
-//! PostgreSQL, Redis and tansu, the gateway reading their topics from Kafka, and a client on a
-//! WebSocket.
+//! PostgreSQL, Redis and tansu, the gateway reading their topics from Kafka, and clients on a
+//! WebSocket, on Server-Sent Events and on multipart/mixed.
 
 use std::time::Duration;
 
@@ -34,25 +34,197 @@ async fn next(socket: &mut Socket) -> (String, Value) {
     }
 }
 
+/// A gateway instance in front of the stack, reading its topics with a group of its own.
+struct Gateway {
+    gateway: std::sync::Arc<braid_gateway::gateway::Gateway>,
+    addr: std::net::SocketAddr,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    pump: tokio::task::JoinHandle<()>,
+}
+
+impl Gateway {
+    async fn start(stack: &Stack) -> Self {
+        let mut config = braid_gateway::GatewayConfig::default();
+        config.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
+        config.auth.issuer = Some(jwt::ISSUER.to_string());
+        config.auth.audience = Some(jwt::AUDIENCE.to_string());
+        config.streams.heartbeat_ms = 200;
+        for (name, url) in [("catalog", &stack.catalog.url), ("orders", &stack.orders.url)] {
+            config.subgraphs.entry(name.to_string()).or_default().url = Some(url.clone());
+        }
+        let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
+        let gateway = braid_gateway::gateway_from_sdl(config, &sdl, None).await.expect("the gateway starts");
+        let pump = gateway.consume_events(stack.orders.infra.bus.clone(), std::future::pending());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = braid_gateway::server::router(gateway.clone(), braid_kit::telemetry::prometheus().clone());
+        let server = tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+        Self { gateway, addr, server, pump }
+    }
+
+    fn stop(self) {
+        self.server.abort();
+        self.pump.abort();
+    }
+}
+
+/// An HTTP response read as a stream of SSE events or multipart parts.
+struct Stream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Stream {
+    async fn open(gateway: &Gateway, buyer: &str, accept: &str, query: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = reqwest::Client::new()
+            .post(format!("http://{}/graphql", gateway.addr))
+            .header("accept", accept)
+            .header("content-type", "application/json")
+            .bearer_auth(jwt::token(buyer, &[]))
+            .body(json!({ "query": query }).to_string());
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.expect("the stream opens");
+        assert_eq!(response.status(), 200);
+        Self { response, buffer: String::new() }
+    }
+
+    fn content_type(&self) -> &str {
+        self.response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    /// Everything up to the next `separator`, reading more as needed; `None` when the stream ends.
+    async fn until(&mut self, separator: &str) -> Option<String> {
+        loop {
+            if let Some(at) = self.buffer.find(separator) {
+                let item = self.buffer[..at].to_string();
+                self.buffer.drain(..at + separator.len());
+                return Some(item);
+            }
+            let chunk = self.response.chunk().await.expect("the stream reads")?;
+            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+    }
+
+    /// The next SSE event within `wait`, heartbeats aside: (event, id, data).
+    async fn event(&mut self, wait: Duration) -> Option<(String, Option<String>, Value)> {
+        let next = async {
+            loop {
+                let block = self.until("\n\n").await?;
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_string);
+                let Some(event) = field("event: ") else { continue };
+                let data = field("data: ").filter(|d| !d.is_empty()).map(|d| serde_json::from_str(&d).unwrap());
+                return Some((event, field("id: "), data.unwrap_or(Value::Null)));
+            }
+        };
+        tokio::time::timeout(wait, next).await.ok().flatten()
+    }
+
+    /// The next multipart part within `wait`, heartbeats aside.
+    async fn part(&mut self, wait: Duration) -> Option<Value> {
+        let next = async {
+            loop {
+                let part = self.until("\r\n--graphql").await?;
+                let Some((_, json)) = part.split_once("\r\n\r\n") else { continue };
+                let part: Value = serde_json::from_str(json).unwrap();
+                if part != json!({}) {
+                    return Some(part);
+                }
+            }
+        };
+        tokio::time::timeout(wait, next).await.ok().flatten()
+    }
+}
+
+#[tokio::test]
+async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_instance() {
+    let stack = Stack::start(Tuning::default()).await;
+    let product = stack.product("LIVE-2", "10.00", 5).await;
+    let a = Gateway::start(&stack).await;
+    let mine = "subscription { myOrders { id status } }";
+    let mut sse = Stream::open(&a, "303", "text/event-stream", mine, None).await;
+    assert!(sse.content_type().starts_with("text/event-stream"), "{}", sse.content_type());
+    let mut multipart =
+        Stream::open(&a, "303", "multipart/mixed;subscriptionSpec=\"1.0\", application/json", mine, None).await;
+    assert!(multipart.content_type().starts_with("multipart/mixed"), "{}", multipart.content_type());
+    eventually("both streams registered", WAIT, || async { (a.gateway.hub.subscribers() == 2).then_some(()) }).await;
+
+    // A first order shows that the gateway's group reads (it starts at the latest offsets).
+    stack.add("303", &product, 1).await.data();
+    let warm = stack.place("303", "sse-warm").await.data()["placeOrder"]["id"].clone();
+    while sse.event(WAIT).await.expect("an event").2["data"]["myOrders"] != json!({ "id": warm, "status": "COMPLETED" })
+    {
+    }
+    while multipart.part(WAIT).await.expect("a part")["payload"]["data"]["myOrders"]
+        != json!({ "id": warm, "status": "COMPLETED" })
+    {}
+
+    stack.add("303", &product, 2).await.data();
+    let order = stack.place("303", "sse-1").await.data()["placeOrder"]["id"].clone();
+    // SSE: two events, then the client goes away.
+    let mut seen = Vec::new();
+    let mut last_id = None;
+    while seen.len() < 2 {
+        let (event, id, data) = sse.event(WAIT).await.expect("an event");
+        assert_eq!(event, "next");
+        assert_eq!(data["data"]["myOrders"]["id"], order);
+        seen.push(data["data"]["myOrders"]["status"].as_str().unwrap().to_string());
+        last_id = Some(id.expect("each event has an id"));
+    }
+    drop(sse);
+    // multipart: every status, in order.
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("COMPLETED") {
+        let part = multipart.part(WAIT).await.expect("a part");
+        statuses.push(part["payload"]["data"]["myOrders"]["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(statuses, ["PENDING", "STOCK_RESERVED", "PAID", "SHIPPING", "COMPLETED"]);
+    stack.settled("303", order.as_str().unwrap()).await;
+
+    // Resumed on another instance, which never read those events: the rest, without a gap or
+    // a repeat, read again from the broker; then it goes on live.
+    let b = Gateway::start(&stack).await;
+    let mut resumed = Stream::open(&b, "303", "text/event-stream", mine, last_id.as_deref()).await;
+    while seen.len() < 5 {
+        let (_, _, data) = resumed.event(WAIT).await.expect("a resumed event");
+        assert_eq!(data["data"]["myOrders"]["id"], order, "{data}");
+        seen.push(data["data"]["myOrders"]["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(seen, statuses);
+    assert_eq!(resumed.event(Duration::from_secs(1)).await, None, "nothing more, heartbeats aside");
+    // Then live (from where the new instance's group starts reading: an order placed at once
+    // may have its first events before that).
+    stack.add("303", &product, 1).await.data();
+    let after = stack.place("303", "sse-2").await.data()["placeOrder"]["id"].clone();
+    loop {
+        let (_, _, data) = resumed.event(WAIT).await.expect("a live event after the replay");
+        assert_eq!(data["data"]["myOrders"]["id"], after, "{data}");
+        if data["data"]["myOrders"]["status"] == "COMPLETED" {
+            break;
+        }
+    }
+
+    // A Last-Event-ID that is no position this gateway gave out: an error in the stream.
+    let mut bad = Stream::open(&b, "303", "text/event-stream", mine, Some("yesterday")).await;
+    let (event, _, data) = bad.event(WAIT).await.expect("an error event");
+    assert_eq!(
+        (event.as_str(), data["errors"][0]["extensions"]["code"].as_str()),
+        ("next", Some("INVALID_LAST_EVENT_ID"))
+    );
+    assert_eq!(bad.event(WAIT).await.map(|e| e.0), Some("complete".to_string()));
+    stack.settled("303", after.as_str().unwrap()).await;
+    a.stop();
+    b.stop();
+    stack.orders.stop().await;
+    stack.catalog.stop().await;
+}
+
 #[tokio::test]
 async fn order_and_stock_changes_reach_a_websocket_subscriber_from_kafka() {
     let stack = Stack::start(Tuning::default()).await;
     let product = stack.product("LIVE-1", "10.00", 5).await;
-
-    let mut config = braid_gateway::GatewayConfig::default();
-    config.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
-    config.auth.issuer = Some(jwt::ISSUER.to_string());
-    config.auth.audience = Some(jwt::AUDIENCE.to_string());
-    for (name, url) in [("catalog", &stack.catalog.url), ("orders", &stack.orders.url)] {
-        config.subgraphs.entry(name.to_string()).or_default().url = Some(url.clone());
-    }
-    let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
-    let gateway = braid_gateway::gateway_from_sdl(config, &sdl, None).await.expect("the gateway starts");
-    let pump = gateway.consume_events(stack.orders.infra.bus.clone(), std::future::pending());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = braid_gateway::server::router(gateway.clone(), braid_kit::telemetry::prometheus().clone());
-    let server = tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+    let Gateway { gateway, addr, server, pump } = Gateway::start(&stack).await;
 
     let mut request = format!("ws://{addr}/graphql").into_client_request().unwrap();
     request.headers_mut().insert("sec-websocket-protocol", "graphql-transport-ws".parse().unwrap());

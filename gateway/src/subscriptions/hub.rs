@@ -12,8 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
+use braid_kit::events::{Delivery, Envelope};
 use serde_json::Value;
 use tokio::sync::mpsc;
+
+use super::cursor::Cursor;
 
 /// Subscribers registered on this instance.
 static ACTIVE: std::sync::LazyLock<metrics::Gauge> =
@@ -35,6 +38,29 @@ pub struct Event {
     pub data: Arc<Value>,
     /// When the gateway read it from the bus.
     pub received: Instant,
+    pub partition: i32,
+    pub offset: i64,
+    /// Where the hub stood in the topic once it had handed this event on: every record before
+    /// it has reached (or been skipped by) every subscriber.
+    pub position: Arc<Cursor>,
+}
+
+impl Event {
+    /// The event a record of the bus carries; `None` for a record that is no event envelope.
+    pub fn from_delivery(delivery: &Delivery) -> Option<Event> {
+        let envelope = Envelope::from_bytes(&delivery.payload).ok()?;
+        Some(Event {
+            topic: delivery.topic.clone(),
+            key: delivery.key.clone().unwrap_or_else(|| envelope.subject.clone()),
+            id: envelope.id,
+            kind: envelope.event_type,
+            data: Arc::new(envelope.data),
+            received: Instant::now(),
+            partition: delivery.partition,
+            offset: delivery.offset,
+            position: Arc::default(),
+        })
+    }
 }
 
 /// Which events of a topic a subscriber wants.
@@ -49,7 +75,7 @@ pub enum Filter {
 }
 
 impl Filter {
-    fn matches(&self, event: &Event) -> bool {
+    pub fn matches(&self, event: &Event) -> bool {
         match self {
             Filter::Keys(keys) => keys.contains(&event.key),
             Filter::Field { field, value } => event.data.get(field) == Some(value),
@@ -84,6 +110,8 @@ struct Topic {
 /// The subscribers of this gateway instance, by topic.
 pub struct Hub {
     topics: Mutex<HashMap<String, Topic>>,
+    /// Where the hub stands in each topic it reads.
+    positions: Mutex<HashMap<String, Cursor>>,
     next_id: AtomicU64,
     buffer: usize,
     max_skipped: u64,
@@ -101,7 +129,13 @@ pub struct Feed {
 impl Hub {
     /// A hub whose feeds hold `buffer` events and end after `max_skipped` skips in a row.
     pub fn new(buffer: usize, max_skipped: u64) -> Arc<Self> {
-        Arc::new(Self { topics: Mutex::default(), next_id: AtomicU64::new(1), buffer: buffer.max(1), max_skipped })
+        Arc::new(Self {
+            topics: Mutex::default(),
+            positions: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            buffer: buffer.max(1),
+            max_skipped,
+        })
     }
 
     /// Registers a subscriber to the events of `topic` that pass `filter`.
@@ -130,8 +164,22 @@ impl Hub {
         Feed { receiver, skipped, hub: Arc::downgrade(self), topic: topic.to_string(), id }
     }
 
-    /// Hands `event` to every subscriber it matches; answers how many got it.
-    pub fn publish(&self, event: &Event) -> usize {
+    /// The hub starts reading `topic` where it ends now (partitions it has seen no record of
+    /// yet are at their ends in the positions it gives out).
+    pub fn seed(&self, topic: &str, ends: &[(i32, i64)]) {
+        self.positions.lock().expect("hub lock").entry(topic.to_string()).or_default().seed(ends);
+    }
+
+    /// Hands `event` to every subscriber it matches, stamped with the hub's position after it;
+    /// answers how many got it.
+    pub fn publish(&self, mut event: Event) -> usize {
+        {
+            let mut positions = self.positions.lock().expect("hub lock");
+            let position = positions.entry(event.topic.clone()).or_default();
+            position.pass(event.partition, event.offset);
+            event.position = Arc::new(position.clone());
+        }
+        let event = &event;
         let mut lagging = Vec::new();
         let mut delivered = 0;
         let mut skipped = 0;
@@ -234,6 +282,9 @@ mod tests {
             kind: "t.v1".into(),
             data: Arc::new(data),
             received: Instant::now(),
+            partition: 0,
+            offset: 0,
+            position: Arc::default(),
         }
     }
 
@@ -249,11 +300,11 @@ mod tests {
         let mut buyer = hub.subscribe("orders.order", Filter::Field { field: "buyerId".into(), value: json!(7) });
         let mut all_products = hub.subscribe("catalog.product", Filter::All);
         assert_eq!(hub.subscribers(), 4);
-        assert_eq!(hub.publish(&event("orders.order", "1", json!({"buyerId": 7}))), 3);
-        assert_eq!(hub.publish(&event("orders.order", "2", json!({"buyerId": 8}))), 1);
-        assert_eq!(hub.publish(&event("orders.order", "3", json!({"buyerId": 7}))), 1);
-        assert_eq!(hub.publish(&event("catalog.product", "1", json!({}))), 1);
-        assert_eq!(hub.publish(&event("documents.document", "1", json!({}))), 0);
+        assert_eq!(hub.publish(event("orders.order", "1", json!({"buyerId": 7}))), 3);
+        assert_eq!(hub.publish(event("orders.order", "2", json!({"buyerId": 8}))), 1);
+        assert_eq!(hub.publish(event("orders.order", "3", json!({"buyerId": 7}))), 1);
+        assert_eq!(hub.publish(event("catalog.product", "1", json!({}))), 1);
+        assert_eq!(hub.publish(event("documents.document", "1", json!({}))), 0);
         assert_eq!(one.next().await.unwrap().0.key, "1");
         assert_eq!(both.next().await.unwrap().0.key, "1");
         assert_eq!(both.next().await.unwrap().0.key, "2");
@@ -262,9 +313,24 @@ mod tests {
         assert_eq!(all_products.next().await.unwrap().0.topic, "catalog.product");
         drop((one, both));
         assert_eq!(hub.subscribers(), 2);
-        assert_eq!(hub.publish(&event("orders.order", "1", json!({}))), 0);
+        assert_eq!(hub.publish(event("orders.order", "1", json!({}))), 0);
         drop((buyer, all_products));
         assert!(hub.topics().is_empty(), "an empty topic is forgotten");
+    }
+
+    #[tokio::test]
+    async fn each_event_carries_where_the_hub_stood_once_it_was_handed_on() {
+        let hub = Hub::new(8, 100);
+        hub.seed("t", &[(0, 10), (1, 4)]);
+        let mut feed = hub.subscribe("t", Filter::All);
+        for (partition, offset) in [(1, 4), (0, 10), (1, 5)] {
+            hub.publish(Event { partition, offset, ..event("t", "k", json!({})) });
+        }
+        let mut positions = Vec::new();
+        for _ in 0..3 {
+            positions.push(feed.next().await.unwrap().0.position.to_string());
+        }
+        assert_eq!(positions, ["0:10,1:5", "0:11,1:5", "0:11,1:6"]);
     }
 
     #[tokio::test]
@@ -273,7 +339,7 @@ mod tests {
         let mut slow = hub.subscribe("t", keys(&["k"]));
         let mut fast = hub.subscribe("t", keys(&["k"]));
         for i in 0..4 {
-            hub.publish(&event("t", "k", json!({ "n": i })));
+            hub.publish(event("t", "k", json!({ "n": i })));
             let (got, skipped) = fast.next().await.unwrap();
             assert_eq!((got.data["n"].as_i64(), skipped), (Some(i), 0));
         }
@@ -283,12 +349,12 @@ mod tests {
         let (second, skipped) = slow.next().await.unwrap();
         assert_eq!((second.data["n"].as_i64(), skipped), (Some(1), 0));
         // Room again: delivered, and the run of skips starts over.
-        hub.publish(&event("t", "k", json!({ "n": 4 })));
+        hub.publish(event("t", "k", json!({ "n": 4 })));
         assert_eq!(slow.next().await.unwrap().0.data["n"], 4);
         fast.next().await.unwrap();
         // Four skips in a row (more than 3) end the feed; memory stays bounded.
         for i in 5..11 {
-            hub.publish(&event("t", "k", json!({ "n": i })));
+            hub.publish(event("t", "k", json!({ "n": i })));
             fast.next().await.unwrap();
         }
         assert_eq!(slow.next().await.unwrap().0.data["n"], 5);

@@ -7,15 +7,14 @@
 //! delivered.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use braid_kit::events::Envelope;
-use braid_kit::events::{EventBus, Subscription};
+use braid_kit::events::Replay;
 use http::{HeaderMap, StatusCode};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::hub::{End, Event, Feed, Filter, Hub};
+use super::cursor::Cursor;
+use super::hub::{End, Event, Feed, Filter};
 use super::rewrite::{self, EventQuery, KEY_VARIABLE};
 use crate::error::{RequestError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
@@ -31,6 +30,15 @@ static LATENCY: std::sync::LazyLock<metrics::Histogram> =
 /// An open subscription.
 pub struct Live {
     feed: Feed,
+    topic: String,
+    filter: Filter,
+    /// Where this subscriber stands in its topic: sent with each response (the SSE event id)
+    /// for the client to resume from.
+    position: Cursor,
+    /// Records read again from the broker after a resume, before the feed.
+    replay: Option<Box<dyn Replay>>,
+    /// What the replay reads: events of the feed before these positions came through it.
+    replayed: Cursor,
     query: EventQuery,
     operation_name: Option<String>,
     variables: Map<String, Value>,
@@ -86,7 +94,7 @@ pub async fn open(
     let binding = supergraph.events.get(&field).ok_or_else(|| {
         RequestError::bad(codes::BAD_REQUEST, format!("Subscription.{field} is not fed by events on this gateway"))
     })?;
-    if !gateway.reads_events.load(std::sync::atomic::Ordering::SeqCst) {
+    if gateway.events.get().is_none() {
         return Err(RequestError::bad(
             codes::SUBSCRIPTION_UNAVAILABLE,
             format!("Subscription.{field} is fed by events, and this gateway reads none (see the [events] section)"),
@@ -123,8 +131,19 @@ pub async fn open(
             return Err(RequestError::new(StatusCode::NOT_FOUND, code, message));
         }
     }
-    let feed = gateway.hub.subscribe(&binding.topic, filter);
-    Ok(Some(Live { feed, query, operation_name: operation.requested_name.clone(), variables, last: None }))
+    let feed = gateway.hub.subscribe(&binding.topic, filter.clone());
+    Ok(Some(Live {
+        feed,
+        topic: binding.topic.clone(),
+        filter,
+        position: Cursor::default(),
+        replay: None,
+        replayed: Cursor::default(),
+        query,
+        operation_name: operation.requested_name.clone(),
+        variables,
+        last: None,
+    }))
 }
 
 /// The per-event query for the entity `key`, with the subscription's variables.
@@ -167,15 +186,72 @@ impl Live {
         }
     }
 
+    /// Resumes after `from` (a position this subscription's topic gave out before, on any
+    /// instance): the events since are read again from the broker, as far as it still holds
+    /// them, then the feed follows on without repeating any.
+    pub async fn resume(&mut self, gateway: &Gateway, from: Cursor) -> Result<(), RequestError> {
+        let bus =
+            gateway.events.get().ok_or_else(|| RequestError::bad(codes::SUBSCRIPTION_UNAVAILABLE, "no events"))?;
+        let replay = bus.replay(&self.topic, &from.positions()).await.map_err(|e| {
+            RequestError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::SUBSCRIPTION_UNAVAILABLE,
+                format!("the events to resume from cannot be read now: {e}"),
+            )
+        })?;
+        // The feed's events before where the client stood, or before what the replay reads,
+        // reached the client already or come by the replay.
+        self.replayed = from.clone();
+        self.position = from;
+        self.replay = Some(replay);
+        Ok(())
+    }
+
+    /// Where this subscriber stands now: every event before it has been answered or was not
+    /// for it.
+    pub fn position(&self) -> &Cursor {
+        &self.position
+    }
+
+    /// The next event for this subscriber: replayed ones first, then the feed's.
+    async fn event(&mut self, skipped_before: &mut u64) -> Result<Event, End> {
+        loop {
+            if let Some(replay) = self.replay.as_mut() {
+                match replay.next().await {
+                    Ok(Some(delivery)) => {
+                        self.position.pass(delivery.partition, delivery.offset);
+                        self.replayed.pass(delivery.partition, delivery.offset);
+                        match Event::from_delivery(&delivery) {
+                            Some(event) if self.filter.matches(&event) => return Ok(event),
+                            _ => continue,
+                        }
+                    }
+                    Ok(None) => self.replay = None,
+                    Err(e) => {
+                        tracing::warn!(error = %e, topic = %self.topic, "subscriptions: a resume could not read every event");
+                        self.replay = None;
+                    }
+                }
+                continue;
+            }
+            let (event, skipped) = self.feed.next().await?;
+            *skipped_before += skipped;
+            if self.replayed.covers(event.partition, event.offset) {
+                continue;
+            }
+            self.position.merge(&event.position);
+            return Ok(event);
+        }
+    }
+
     /// Waits for the next event this subscriber may see and answers it.
     pub async fn next(&mut self, gateway: &Gateway, headers: &HeaderMap) -> Next {
         let mut skipped_before = 0;
         loop {
-            let (event, skipped) = match self.feed.next().await {
-                Ok(next) => next,
+            let event = match self.event(&mut skipped_before).await {
+                Ok(event) => event,
                 Err(end) => return Next::Ended(end),
             };
-            skipped_before += skipped;
             let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
             let Ok(body) = gateway.execute_for_event(request, headers).await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
@@ -221,52 +297,4 @@ fn visible(response: &Map<String, Value>) -> bool {
         })
     });
     !(data_is_null && hidden)
-}
-
-/// Reads `topics` from `bus` as the consumer group `group`, from what is published once it has
-/// joined, and hands every event to `hub`, until `shutdown` resolves.
-pub async fn pump(
-    hub: Arc<Hub>,
-    bus: Arc<dyn EventBus>,
-    group: String,
-    topics: Vec<String>,
-    shutdown: impl Future<Output = ()> + Send,
-) {
-    let mut subscription: Box<dyn Subscription> = loop {
-        match bus.subscribe_latest(&group, &topics).await {
-            Ok(subscription) => break subscription,
-            Err(e) => {
-                tracing::warn!(error = %e, "subscriptions: cannot read the event topics yet; retrying");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
-    };
-    tokio::pin!(shutdown);
-    loop {
-        let delivery = tokio::select! {
-            () = &mut shutdown => break,
-            delivery = subscription.recv() => delivery,
-        };
-        let delivery = match delivery {
-            Ok(delivery) => delivery,
-            Err(e) => {
-                tracing::warn!(error = %e, "subscriptions: reading events failed");
-                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                continue;
-            }
-        };
-        if let Ok(envelope) = Envelope::from_bytes(&delivery.payload) {
-            let event = Event {
-                topic: delivery.topic.clone(),
-                key: delivery.key.clone().unwrap_or_else(|| envelope.subject.clone()),
-                id: envelope.id,
-                kind: envelope.event_type,
-                data: Arc::new(envelope.data),
-                received: std::time::Instant::now(),
-            };
-            hub.publish(&event);
-        }
-        let _ = subscription.ack(&delivery).await;
-    }
-    let _ = subscription.commit().await;
 }

@@ -4,6 +4,8 @@
 //! subscriber ([`rewrite`]).
 
 pub mod binding;
+pub mod cursor;
 pub mod hub;
 pub mod live;
+pub mod pump;
 pub mod rewrite;

@@ -7,10 +7,7 @@
 //! own and hand their messages back to it, so an id is free again exactly when its `complete`
 //! leaves. Another task writes, so a slow client never blocks the reader.
 
-mod connections;
 pub mod protocol;
-
-pub use connections::Connections;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -140,7 +137,7 @@ impl Connection {
         tokio::pin!(closed);
         let close = loop {
             if !expiry_set && let Some(at) = self.expires_at {
-                expiry.as_mut().reset(tokio::time::Instant::now() + until(at));
+                expiry.as_mut().reset(tokio::time::Instant::now() + crate::connections::time_until(at));
                 expiry_set = true;
             }
             tokio::select! {
@@ -323,12 +320,6 @@ async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap
 
 fn to_value(error: &GraphqlError) -> Value {
     serde_json::to_value(error).unwrap_or(Value::Null)
-}
-
-/// Time left until `at` (seconds since the Unix epoch); zero when it has passed.
-fn until(at: u64) -> Duration {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Duration::from_secs(at).saturating_sub(now)
 }
 
 /// A close frame carries at most 123 bytes of reason (RFC 6455, 5.5): cut at a character.

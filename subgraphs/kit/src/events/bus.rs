@@ -54,10 +54,23 @@ pub trait EventBus: Send + Sync + 'static {
     /// Joins consumer group `group` on `topics`; a group with no position yet starts at the
     /// topics' ends (only what is published from now on: a gateway's live subscriptions).
     async fn subscribe_latest(&self, group: &str, topics: &[String]) -> Result<Box<dyn Subscription>, BusError>;
+    /// Where each partition of `topic` ends now: (partition, the offset the next record gets).
+    /// A broker may answer short of the true end (tansu counts a batch of records as one).
+    async fn ends(&self, topic: &str) -> Result<Vec<(i32, i64)>, BusError>;
+    /// Reads `topic` again, outside any group: each partition named in `from`, from its offset
+    /// there (or the oldest record still held, when that one is gone) to its end.
+    async fn replay(&self, topic: &str, from: &[(i32, i64)]) -> Result<Box<dyn Replay>, BusError>;
     /// Is the broker reachable?
     async fn ping(&self) -> Result<(), BusError>;
     /// Flushes what is buffered (called on shutdown).
     async fn flush(&self) {}
+}
+
+/// Records read again by [`EventBus::replay`].
+#[async_trait]
+pub trait Replay: Send {
+    /// The next record, or `None` once every partition has been read to its end.
+    async fn next(&mut self) -> Result<Option<Delivery>, BusError>;
 }
 
 /// A consumer group membership.

@@ -7,10 +7,14 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::sync::watch;
 
-use super::bus::{BusError, Delivery, EventBus, Message, PublishError, Subscription};
+use super::bus::{BusError, Delivery, EventBus, Message, PublishError, Replay, Subscription};
 
 /// Records kept per topic that no group has subscribed to yet.
 const MAX_UNCLAIMED: usize = 100_000;
+
+/// Records kept per topic after every group has consumed them, for replays (a broker's
+/// retention, in miniature).
+const RETAINED: usize = 10_000;
 
 #[derive(Default)]
 struct Log {
@@ -85,8 +89,33 @@ impl EventBus for MemoryBus {
         self.join(group, topics, true)
     }
 
+    async fn ends(&self, topic: &str) -> Result<Vec<(i32, i64)>, BusError> {
+        let state = self.state.lock().unwrap();
+        let end = state.logs.get(topic).map_or(0, |log| log.base + log.records.len() as i64);
+        Ok(vec![(0, end)])
+    }
+
+    async fn replay(&self, topic: &str, from: &[(i32, i64)]) -> Result<Box<dyn Replay>, BusError> {
+        let state = self.state.lock().unwrap();
+        let records = match (state.logs.get(topic), from.iter().find(|(p, _)| *p == 0)) {
+            (Some(log), Some(&(_, start))) => log.records.iter().filter(|r| r.offset >= start).cloned().collect(),
+            _ => VecDeque::new(),
+        };
+        Ok(Box::new(MemoryReplay(records)))
+    }
+
     async fn ping(&self) -> Result<(), BusError> {
         Ok(())
+    }
+}
+
+/// What a replay took from the log when it began.
+struct MemoryReplay(VecDeque<Delivery>);
+
+#[async_trait]
+impl Replay for MemoryReplay {
+    async fn next(&mut self) -> Result<Option<Delivery>, BusError> {
+        Ok(self.0.pop_front())
     }
 }
 
@@ -158,11 +187,11 @@ impl Subscription for MemorySubscription {
         let key = (self.group.clone(), delivery.topic.clone());
         let next = state.committed.entry(key).or_insert(0);
         *next = (*next).max(delivery.offset + 1);
-        // Drop what every group on this topic has consumed.
+        // Drop what every group on this topic has consumed, beyond what is retained for replays.
         let floor =
             state.committed.iter().filter(|((_, t), _)| *t == delivery.topic).map(|(_, o)| *o).min().unwrap_or(0);
         if let Some(log) = state.logs.get_mut(&delivery.topic) {
-            while log.base < floor && !log.records.is_empty() {
+            while log.base < floor && log.records.len() > RETAINED {
                 log.records.pop_front();
                 log.base += 1;
             }
@@ -192,9 +221,9 @@ mod tests {
         // A new member of the same group starts after the acknowledged record.
         let mut b = bus.subscribe("g", &topics).await.unwrap();
         assert_eq!(b.recv().await.unwrap().payload, b"2");
-        // Another group sees everything not yet trimmed.
+        // Another group sees everything still held: consumed records are retained for replays.
         let mut other = bus.subscribe("h", &topics).await.unwrap();
-        assert_eq!(other.recv().await.unwrap().payload, b"2");
+        assert_eq!(other.recv().await.unwrap().payload, b"1");
     }
 
     #[tokio::test]
@@ -208,6 +237,21 @@ mod tests {
         // An ordinary new group starts at the beginning.
         let mut all = bus.subscribe("all", &topics).await.unwrap();
         assert_eq!(all.recv().await.unwrap().payload, b"old");
+    }
+
+    #[tokio::test]
+    async fn a_replay_reads_from_an_offset_to_the_end() {
+        let bus = MemoryBus::new();
+        bus.publish(&[msg("t", "k", "0"), msg("t", "k", "1"), msg("t", "k", "2")]).await.unwrap();
+        assert_eq!(bus.ends("t").await.unwrap(), vec![(0, 3)]);
+        assert_eq!(bus.ends("nothing").await.unwrap(), vec![(0, 0)]);
+        let mut replay = bus.replay("t", &[(0, 1)]).await.unwrap();
+        let mut read = Vec::new();
+        while let Some(d) = replay.next().await.unwrap() {
+            read.push((d.offset, String::from_utf8(d.payload).unwrap()));
+        }
+        assert_eq!(read, vec![(1, "1".to_string()), (2, "2".to_string())]);
+        assert!(bus.replay("t", &[]).await.unwrap().next().await.unwrap().is_none());
     }
 
     #[tokio::test]

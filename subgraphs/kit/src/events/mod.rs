@@ -11,7 +11,7 @@ pub mod outbox;
 pub mod relay;
 pub mod schema;
 
-pub use bus::{BusError, Delivery, EventBus, Message, PublishError, Subscription};
+pub use bus::{BusError, Delivery, EventBus, Message, PublishError, Replay, Subscription};
 pub use consumer::{Consumer, Handler, HandlerError};
 pub use envelope::{DomainEvent, Envelope, topic_of};
 pub use outbox::OutboxSignal;
