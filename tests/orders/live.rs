@@ -319,3 +319,99 @@ async fn order_and_stock_changes_reach_a_websocket_subscriber_from_kafka() {
     stack.orders.stop().await;
     stack.catalog.stop().await;
 }
+
+/// A subscription run by a client library from npm (`tests/clients`), its messages read as
+/// JSON lines.
+struct NodeClient {
+    _child: tokio::process::Child,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+}
+
+impl NodeClient {
+    async fn start(transport: &str, url: &str, token: &str, query: &str, variables: Value) -> Self {
+        use tokio::io::AsyncBufReadExt;
+        let script = braid_testkit::repo_root().join("tests/clients/run.sh");
+        let mut child = tokio::process::Command::new(script)
+            .args([transport, url, token, query, &variables.to_string()])
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("node runs the client");
+        let lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        Self { _child: child, lines }
+    }
+
+    /// The next message the client printed.
+    async fn message(&mut self) -> Value {
+        // The first run installs the clients from npm.
+        let line = tokio::time::timeout(Duration::from_secs(180), self.lines.next_line())
+            .await
+            .expect("a message in time")
+            .unwrap()
+            .expect("the client is running");
+        serde_json::from_str(&line).unwrap()
+    }
+
+    /// The data of the next response.
+    async fn data(&mut self) -> Value {
+        let message = self.message().await;
+        assert_eq!(message["kind"], "next", "{message}");
+        assert!(message["payload"].get("errors").is_none(), "{message}");
+        message["payload"]["data"].clone()
+    }
+}
+
+#[tokio::test]
+async fn the_graphql_ws_and_graphql_sse_clients_from_npm_follow_an_order_and_a_price_change() {
+    let stack = Stack::start(Tuning::default()).await;
+    let product = stack.product("LIVE-3", "10.00", 5).await;
+    let gateway = Gateway::start(&stack).await;
+    let url = format!("http://{}/graphql", gateway.addr);
+    let token = jwt::token("404", &[]);
+    let mine = "subscription { myOrders { id status } }";
+    let mut ws = NodeClient::start("ws", &url, &token, mine, Value::Null).await;
+    assert_eq!(ws.message().await["kind"], "connected");
+    let mut sse = NodeClient::start("sse", &url, &token, mine, Value::Null).await;
+    let changes = "subscription ($ids: [ID!]!) { productChanged(ids: $ids) { sku name price { amount currency } } }";
+    let mut prices = NodeClient::start("sse", &url, &token, changes, json!({ "ids": [product] })).await;
+    eventually("three subscribers", WAIT, || async { (gateway.gateway.hub.subscribers() == 3).then_some(()) }).await;
+
+    // A first order shows that the gateway's group reads (it starts at the latest offsets).
+    stack.add("404", &product, 1).await.data();
+    let warm = stack.place("404", "npm-warm").await.data()["placeOrder"]["id"].clone();
+    for client in [&mut ws, &mut sse] {
+        while client.data().await["myOrders"] != json!({ "id": warm, "status": "COMPLETED" }) {}
+    }
+    stack.add("404", &product, 2).await.data();
+    let order = stack.place("404", "npm-1").await.data()["placeOrder"]["id"].clone();
+    for client in [&mut ws, &mut sse] {
+        let mut statuses = Vec::new();
+        while statuses.last().map(String::as_str) != Some("COMPLETED") {
+            let data = client.data().await;
+            assert_eq!(data["myOrders"]["id"], order, "{data}");
+            statuses.push(data["myOrders"]["status"].as_str().unwrap().to_string());
+        }
+        assert_eq!(statuses, ["PENDING", "STOCK_RESERVED", "PAID", "SHIPPING", "COMPLETED"]);
+    }
+
+    // A price change, with fields only the catalog resolves (stock changes of the orders
+    // above came first, answered with the price as it was).
+    let admin = jwt::token("admin", &["catalog:write"]);
+    let update =
+        "mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { version } }";
+    let input = json!({ "price": { "amount": "12.50", "currency": "EUR" } });
+    stack.catalog.client.query_as(&admin, update, json!({ "id": product, "input": input })).await.data();
+    loop {
+        let changed = prices.data().await["productChanged"].clone();
+        assert_eq!((changed["sku"].as_str(), changed["name"].as_str()), (Some("LIVE-3"), Some("Product LIVE-3")));
+        let amount: f64 = changed["price"]["amount"].as_str().unwrap().parse().unwrap();
+        if amount == 12.5 {
+            assert_eq!(changed["price"]["currency"], "EUR");
+            break;
+        }
+        assert_eq!(amount, 10.0, "{changed}");
+    }
+    gateway.stop();
+    stack.orders.stop().await;
+    stack.catalog.stop().await;
+}
