@@ -75,12 +75,12 @@ struct Stream {
 }
 
 impl Stream {
-    async fn open(gateway: &Gateway, buyer: &str, accept: &str, query: &str, last_event_id: Option<&str>) -> Self {
+    async fn open(gateway: &Gateway, token: &str, accept: &str, query: &str, last_event_id: Option<&str>) -> Self {
         let mut request = reqwest::Client::new()
             .post(format!("http://{}/graphql", gateway.addr))
             .header("accept", accept)
             .header("content-type", "application/json")
-            .bearer_auth(jwt::token(buyer, &[]))
+            .bearer_auth(token)
             .body(json!({ "query": query }).to_string());
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
@@ -142,13 +142,21 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     let stack = Stack::start(Tuning::default()).await;
     let product = stack.product("LIVE-2", "10.00", 5).await;
     let a = Gateway::start(&stack).await;
+    let buyer = jwt::token("303", &[]);
     let mine = "subscription { myOrders { id status } }";
-    let mut sse = Stream::open(&a, "303", "text/event-stream", mine, None).await;
+    let mut sse = Stream::open(&a, &buyer, "text/event-stream", mine, None).await;
     assert!(sse.content_type().starts_with("text/event-stream"), "{}", sse.content_type());
     let mut multipart =
-        Stream::open(&a, "303", "multipart/mixed;subscriptionSpec=\"1.0\", application/json", mine, None).await;
+        Stream::open(&a, &buyer, "multipart/mixed;subscriptionSpec=\"1.0\", application/json", mine, None).await;
     assert!(multipart.content_type().starts_with("multipart/mixed"), "{}", multipart.content_type());
-    eventually("both streams registered", WAIT, || async { (a.gateway.hub.subscribers() == 2).then_some(()) }).await;
+    // The low-stock alert is for those who may write the catalog.
+    let low = "subscription { lowStock { sku inventory { available } } }";
+    let clerk = jwt::token("clerk", &["catalog:write"]);
+    let mut alerts = Stream::open(&a, &clerk, "text/event-stream", low, None).await;
+    let mut refused = Stream::open(&a, &buyer, "text/event-stream", low, None).await;
+    let (_, _, data) = refused.event(WAIT).await.expect("an error event");
+    assert_eq!(data["errors"][0]["extensions"]["code"], "FORBIDDEN", "{data}");
+    eventually("three streams registered", WAIT, || async { (a.gateway.hub.subscribers() == 3).then_some(()) }).await;
 
     // A first order shows that the gateway's group reads (it starts at the latest offsets).
     stack.add("303", &product, 1).await.data();
@@ -181,11 +189,16 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     }
     assert_eq!(statuses, ["PENDING", "STOCK_RESERVED", "PAID", "SHIPPING", "COMPLETED"]);
     stack.settled("303", order.as_str().unwrap()).await;
+    // 5 units, threshold 2: the first order left 4, this one 2, which is low (the shipment
+    // that followed left the answer the same, so it was not sent again).
+    let (_, _, data) = alerts.event(WAIT).await.expect("a low-stock alert");
+    assert_eq!(data["data"]["lowStock"], json!({ "sku": "LIVE-2", "inventory": { "available": 2 } }));
+    assert_eq!(alerts.event(Duration::from_millis(500)).await, None);
 
     // Resumed on another instance, which never read those events: the rest, without a gap or
     // a repeat, read again from the broker; then it goes on live.
     let b = Gateway::start(&stack).await;
-    let mut resumed = Stream::open(&b, "303", "text/event-stream", mine, last_id.as_deref()).await;
+    let mut resumed = Stream::open(&b, &buyer, "text/event-stream", mine, last_id.as_deref()).await;
     while seen.len() < 5 {
         let (_, _, data) = resumed.event(WAIT).await.expect("a resumed event");
         assert_eq!(data["data"]["myOrders"]["id"], order, "{data}");
@@ -206,7 +219,7 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     }
 
     // A Last-Event-ID that is no position this gateway gave out: an error in the stream.
-    let mut bad = Stream::open(&b, "303", "text/event-stream", mine, Some("yesterday")).await;
+    let mut bad = Stream::open(&b, &buyer, "text/event-stream", mine, Some("yesterday")).await;
     let (event, _, data) = bad.event(WAIT).await.expect("an error event");
     assert_eq!(
         (event.as_str(), data["errors"][0]["extensions"]["code"].as_str()),

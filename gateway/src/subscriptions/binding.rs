@@ -18,6 +18,8 @@ pub struct Binding {
     pub argument: Option<String>,
     /// The event's data field that must equal the subscriber's token subject.
     pub owner: Option<String>,
+    /// The event's boolean data field that must be true.
+    pub when: Option<String>,
 }
 
 /// The bound fields of the subscription type, by field name. `all` is the whole supergraph
@@ -57,6 +59,7 @@ fn binding(directive: &Directive) -> Option<Binding> {
         lookup: argument("lookup")?,
         argument: argument("argument"),
         owner: argument("owner"),
+        when: argument("when"),
     })
 }
 
@@ -69,9 +72,15 @@ mod tests {
     fn the_composed_supergraph_binds_the_order_subscriptions() {
         let sdl = include_str!("../../../schema/supergraph.graphql");
         let supergraph = Supergraph::parse(sdl).unwrap();
-        let order_updated =
-            Binding { topic: "orders.order".into(), lookup: "order".into(), argument: Some("id".into()), owner: None };
+        let order_updated = Binding {
+            topic: "orders.order".into(),
+            lookup: "order".into(),
+            argument: Some("id".into()),
+            owner: None,
+            when: None,
+        };
         assert_eq!(supergraph.events.get("orderUpdated"), Some(&order_updated));
         assert_eq!(supergraph.events["myOrders"].owner.as_deref(), Some("buyerId"));
+        assert_eq!(supergraph.events["lowStock"].when.as_deref(), Some("lowStock"));
     }
 }

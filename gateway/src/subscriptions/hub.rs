@@ -72,6 +72,8 @@ pub enum Filter {
     Field { field: String, value: Value },
     /// Every event of the topic.
     All,
+    /// Events that pass `within` and whose `data` has `field` true (the low-stock alert).
+    Flagged { field: String, within: Box<Filter> },
 }
 
 impl Filter {
@@ -80,6 +82,18 @@ impl Filter {
             Filter::Keys(keys) => keys.contains(&event.key),
             Filter::Field { field, value } => event.data.get(field) == Some(value),
             Filter::All => true,
+            Filter::Flagged { field, within } => {
+                event.data.get(field) == Some(&Value::Bool(true)) && within.matches(event)
+            }
+        }
+    }
+
+    /// The keys that index this filter, when it names keys.
+    fn keys(&self) -> Option<&HashSet<String>> {
+        match self {
+            Filter::Keys(keys) => Some(keys),
+            Filter::Flagged { within, .. } => within.keys(),
+            Filter::Field { .. } | Filter::All => None,
         }
     }
 }
@@ -153,13 +167,13 @@ impl Hub {
         let mut topics = self.topics.lock().expect("hub lock");
         ACTIVE.increment(1.0);
         let slot = topics.entry(topic.to_string()).or_default();
-        match &filter {
-            Filter::Keys(keys) => {
+        match filter.keys() {
+            Some(keys) => {
                 for key in keys {
                     slot.by_key.entry(key.clone()).or_default().push(entry.clone());
                 }
             }
-            Filter::Field { .. } | Filter::All => slot.scanned.push(entry),
+            None => slot.scanned.push(entry),
         }
         Feed { receiver, skipped, hub: Arc::downgrade(self), topic: topic.to_string(), id }
     }
@@ -187,7 +201,7 @@ impl Hub {
             let topics = self.topics.lock().expect("hub lock");
             let Some(topic) = topics.get(&event.topic) else { return 0 };
             let by_key = topic.by_key.get(&event.key).into_iter().flatten();
-            for entry in by_key.chain(topic.scanned.iter().filter(|e| e.filter.matches(event))) {
+            for entry in by_key.chain(&topic.scanned).filter(|e| e.filter.matches(event)) {
                 match entry.sender.try_send(event.clone()) {
                     Ok(()) => {
                         entry.skipped_in_a_row.store(0, Ordering::Relaxed);
@@ -299,11 +313,15 @@ mod tests {
         let mut both = hub.subscribe("orders.order", keys(&["1", "2"]));
         let mut buyer = hub.subscribe("orders.order", Filter::Field { field: "buyerId".into(), value: json!(7) });
         let mut all_products = hub.subscribe("catalog.product", Filter::All);
-        assert_eq!(hub.subscribers(), 4);
+        let low = Filter::Flagged { field: "low".into(), within: Box::new(Filter::All) };
+        let mut low_stock = hub.subscribe("catalog.product", low);
+        assert_eq!(hub.subscribers(), 5);
         assert_eq!(hub.publish(event("orders.order", "1", json!({"buyerId": 7}))), 3);
         assert_eq!(hub.publish(event("orders.order", "2", json!({"buyerId": 8}))), 1);
         assert_eq!(hub.publish(event("orders.order", "3", json!({"buyerId": 7}))), 1);
         assert_eq!(hub.publish(event("catalog.product", "1", json!({}))), 1);
+        assert_eq!(hub.publish(event("catalog.product", "2", json!({"low": true}))), 2);
+        assert_eq!(hub.publish(event("catalog.product", "3", json!({"low": false}))), 1);
         assert_eq!(hub.publish(event("documents.document", "1", json!({}))), 0);
         assert_eq!(one.next().await.unwrap().0.key, "1");
         assert_eq!(both.next().await.unwrap().0.key, "1");
@@ -311,10 +329,11 @@ mod tests {
         assert_eq!(buyer.next().await.unwrap().0.key, "1");
         assert_eq!(buyer.next().await.unwrap().0.key, "3");
         assert_eq!(all_products.next().await.unwrap().0.topic, "catalog.product");
+        assert_eq!(low_stock.next().await.unwrap().0.key, "2");
         drop((one, both));
-        assert_eq!(hub.subscribers(), 2);
+        assert_eq!(hub.subscribers(), 3);
         assert_eq!(hub.publish(event("orders.order", "1", json!({}))), 0);
-        drop((buyer, all_products));
+        drop((buyer, all_products, low_stock));
         assert!(hub.topics().is_empty(), "an empty topic is forgotten");
     }
 

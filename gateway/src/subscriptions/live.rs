@@ -118,6 +118,10 @@ pub async fn open(
         }
         (None, None) => Filter::All,
     };
+    let filter = match &binding.when {
+        Some(field) => Filter::Flagged { field: field.clone(), within: Box::new(filter) },
+        None => filter,
+    };
     // One entity named: the viewer must see it now, or the subscription is refused (another
     // buyer's order is NOT_FOUND), rather than accepted and silent.
     if let Some(single @ (Value::String(_) | Value::Number(_))) = &argument {

@@ -6,7 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use braid_kit::ClientError;
 use braid_kit::auth::RequireScope;
-use braid_kit::federation::{event, served_by_gateway};
+use braid_kit::federation::{event, requiresScopes, served_by_gateway};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -29,16 +29,26 @@ pub struct Subscription;
 impl Subscription {
     /// These products, each time their name, price, description or category changes (null
     /// once deleted).
-    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None))]
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None))]
     async fn product_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
         let _ = ids;
         served_by_gateway()
     }
 
     /// These products, each time their stock changes (select `inventory { available }`).
-    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None))]
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None))]
     async fn stock_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
         let _ = ids;
+        served_by_gateway()
+    }
+
+    /// Any product, each time a stock change leaves it at or below its low-stock threshold
+    /// (scope `catalog:write`).
+    #[graphql(
+        directive = event::apply("catalog.product".into(), "product".into(), None, None, Some("lowStock".into())),
+        directive = requiresScopes::apply(vec![vec!["catalog:write".into()]])
+    )]
+    async fn low_stock(&self) -> impl futures::Stream<Item = Result<Option<Product>>> {
         served_by_gateway()
     }
 }
@@ -68,7 +78,7 @@ pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
 
 /// The SDL as `schema/catalog.graphql` holds it.
 pub fn sdl() -> String {
-    build(None, None).sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive())
+    braid_kit::federation::sdl(&build(None, None))
 }
 
 /// The loader of requests that asked for no cache (see [`braid_kit::http::NoCache`]).

@@ -10,6 +10,12 @@
 #[async_graphql::TypeDirective(location = "Object", location = "FieldDefinition")]
 pub fn authenticated() {}
 
+// Reachable only with a token holding the scopes of one of the inner lists (federation
+// v2.5), for the fields async-graphql cannot mark itself (subscription fields). Imported from
+// the federation spec in the exported SDL, as `@authenticated` is.
+#[async_graphql::TypeDirective(location = "FieldDefinition")]
+pub fn requiresScopes(scopes: Vec<Vec<String>>) {}
+
 /// The subgraph SDL for composition.
 pub fn sdl<Q, M, S>(schema: &async_graphql::Schema<Q, M, S>) -> String
 where
@@ -17,26 +23,36 @@ where
     M: async_graphql::ObjectType + 'static,
     S: async_graphql::SubscriptionType + 'static,
 {
-    let sdl = schema.sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive());
-    let definition = sdl.lines().find(|l| l.starts_with("directive @authenticated ")).map(str::to_string);
-    match definition {
-        None => sdl,
-        Some(definition) => sdl.replace(&format!("{definition}\n"), "").replacen(
+    let mut sdl = schema.sdl_with_options(async_graphql::SDLExportOptions::new().federation().compose_directive());
+    // The federation spec's own: their local definitions go (async-graphql imports
+    // `@requiresScopes` already).
+    let local = |sdl: &str, name: &str| {
+        sdl.lines()
+            .find(|l| l.starts_with(&format!("directive @{name}(")) || l.starts_with(&format!("directive @{name} ")))
+            .map(str::to_string)
+    };
+    if let Some(definition) = local(&sdl, "requiresScopes") {
+        sdl = sdl.replace(&format!("{definition}\n"), "");
+    }
+    if let Some(definition) = local(&sdl, "authenticated") {
+        sdl = sdl.replace(&format!("{definition}\n"), "").replacen(
             "\"@requiresScopes\"]",
             "\"@requiresScopes\", \"@authenticated\"]",
             1,
-        ),
+        );
     }
+    sdl
 }
 
 /// A subscription field the gateway serves from the event backbone: each event on `topic`
 /// (whose record key is the entity's id) is answered with the subscription's selection
 /// resolved through the `Query` field `lookup(id:)`, as the subscriber. `argument` names the
 /// field's argument (an id or a list of ids) the event's key must match; `owner` names the
-/// event's data field that must equal the subscriber's token subject. Composed into the
-/// supergraph, so that the binding travels with the schema.
+/// event's data field that must equal the subscriber's token subject; `when` names a boolean
+/// field of the event's data that must be true (an alert). Composed into the supergraph, so
+/// that the binding travels with the schema.
 #[async_graphql::TypeDirective(location = "FieldDefinition", composable = "https://braid.dev/events/v0.1")]
-pub fn event(topic: String, lookup: String, argument: Option<String>, owner: Option<String>) {}
+pub fn event(topic: String, lookup: String, argument: Option<String>, owner: Option<String>, when: Option<String>) {}
 
 /// The stream of a subscription field that only the gateway serves (see [`event`]): asked
 /// directly, the subgraph says so.
