@@ -20,6 +20,8 @@ const ISSUER: &str = "https://braid.local/";
 
 pub struct Stack {
     pub gateway: GraphqlClient,
+    /// The gateway's `/graphql`.
+    pub url: String,
     pub documents_db: DatabaseConnection,
     /// The permission answers every service of the stack caches (to void them: cold runs).
     pub access: AccessCache,
@@ -90,6 +92,7 @@ impl Stack {
         let infra = Infra::connect(braid_documents::NAME, documents_config, None).await.unwrap();
         let documents = braid_documents::service(infra, None).await.unwrap();
         let db = documents.infra.db.clone();
+        let events = documents.infra.bus.clone();
         let documents = serve(documents).await;
 
         let mut gw = braid_gateway::GatewayConfig::default();
@@ -101,12 +104,15 @@ impl Stack {
         gw.access.cache = cache_config;
         let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
         let gateway = braid_gateway::gateway_from_sdl(gw, &sdl, None).await.unwrap();
+        // documentChanged: the gateway reads the documents' events.
+        gateway.consume_events(events, std::future::pending());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway, braid_kit::telemetry::prometheus().clone());
         tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
         Self {
-            gateway: GraphqlClient::new(url),
+            gateway: GraphqlClient::new(url.clone()),
+            url,
             documents_db: db,
             access,
             key_pem: key.private_pem,

@@ -10,6 +10,7 @@ mod stack;
 
 mod api;
 mod gateway;
+mod live;
 mod property;
 
 /// Tests that count permission lookups (process-wide metrics) run one at a time with every

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use braid_testkit::stream::{Event, Stream};
 use braid_testkit::{eventually, jwt};
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -68,73 +69,10 @@ impl Gateway {
     }
 }
 
-/// An HTTP response read as a stream of SSE events or multipart parts.
-struct Stream {
-    response: reqwest::Response,
-    buffer: String,
-}
-
-impl Stream {
-    async fn open(gateway: &Gateway, token: &str, accept: &str, query: &str, last_event_id: Option<&str>) -> Self {
-        let mut request = reqwest::Client::new()
-            .post(format!("http://{}/graphql", gateway.addr))
-            .header("accept", accept)
-            .header("content-type", "application/json")
-            .bearer_auth(token)
-            .body(json!({ "query": query }).to_string());
-        if let Some(id) = last_event_id {
-            request = request.header("last-event-id", id);
-        }
-        let response = request.send().await.expect("the stream opens");
-        assert_eq!(response.status(), 200);
-        Self { response, buffer: String::new() }
-    }
-
-    fn content_type(&self) -> &str {
-        self.response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
-    }
-
-    /// Everything up to the next `separator`, reading more as needed; `None` when the stream ends.
-    async fn until(&mut self, separator: &str) -> Option<String> {
-        loop {
-            if let Some(at) = self.buffer.find(separator) {
-                let item = self.buffer[..at].to_string();
-                self.buffer.drain(..at + separator.len());
-                return Some(item);
-            }
-            let chunk = self.response.chunk().await.expect("the stream reads")?;
-            self.buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        }
-    }
-
-    /// The next SSE event within `wait`, heartbeats aside: (event, id, data).
-    async fn event(&mut self, wait: Duration) -> Option<(String, Option<String>, Value)> {
-        let next = async {
-            loop {
-                let block = self.until("\n\n").await?;
-                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(str::to_string);
-                let Some(event) = field("event: ") else { continue };
-                let data = field("data: ").filter(|d| !d.is_empty()).map(|d| serde_json::from_str(&d).unwrap());
-                return Some((event, field("id: "), data.unwrap_or(Value::Null)));
-            }
-        };
-        tokio::time::timeout(wait, next).await.ok().flatten()
-    }
-
-    /// The next multipart part within `wait`, heartbeats aside.
-    async fn part(&mut self, wait: Duration) -> Option<Value> {
-        let next = async {
-            loop {
-                let part = self.until("\r\n--graphql").await?;
-                let Some((_, json)) = part.split_once("\r\n\r\n") else { continue };
-                let part: Value = serde_json::from_str(json).unwrap();
-                if part != json!({}) {
-                    return Some(part);
-                }
-            }
-        };
-        tokio::time::timeout(wait, next).await.ok().flatten()
-    }
+/// A stream from `gateway`'s `/graphql`.
+async fn open(gateway: &Gateway, token: &str, accept: &str, query: &str, last_event_id: Option<&str>) -> Stream {
+    let url = format!("http://{}/graphql", gateway.addr);
+    Stream::open(&url, token, accept, query, Value::Null, last_event_id).await
 }
 
 #[tokio::test]
@@ -144,26 +82,26 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     let a = Gateway::start(&stack).await;
     let buyer = jwt::token("303", &[]);
     let mine = "subscription { myOrders { id status } }";
-    let mut sse = Stream::open(&a, &buyer, "text/event-stream", mine, None).await;
+    let mut sse = open(&a, &buyer, "text/event-stream", mine, None).await;
     assert!(sse.content_type().starts_with("text/event-stream"), "{}", sse.content_type());
     let mut multipart =
-        Stream::open(&a, &buyer, "multipart/mixed;subscriptionSpec=\"1.0\", application/json", mine, None).await;
+        open(&a, &buyer, "multipart/mixed;subscriptionSpec=\"1.0\", application/json", mine, None).await;
     assert!(multipart.content_type().starts_with("multipart/mixed"), "{}", multipart.content_type());
     // The low-stock alert is for those who may write the catalog.
     let low = "subscription { lowStock { sku inventory { available } } }";
     let clerk = jwt::token("clerk", &["catalog:write"]);
-    let mut alerts = Stream::open(&a, &clerk, "text/event-stream", low, None).await;
-    let mut refused = Stream::open(&a, &buyer, "text/event-stream", low, None).await;
-    let (_, _, data) = refused.event(WAIT).await.expect("an error event");
+    let mut alerts = open(&a, &clerk, "text/event-stream", low, None).await;
+    let mut refused = open(&a, &buyer, "text/event-stream", low, None).await;
+    let data = refused.event(WAIT).await.expect("an error event").data;
     assert_eq!(data["errors"][0]["extensions"]["code"], "FORBIDDEN", "{data}");
     eventually("three streams registered", WAIT, || async { (a.gateway.hub.subscribers() == 3).then_some(()) }).await;
 
     // A first order shows that the gateway's group reads (it starts at the latest offsets).
     stack.add("303", &product, 1).await.data();
     let warm = stack.place("303", "sse-warm").await.data()["placeOrder"]["id"].clone();
-    while sse.event(WAIT).await.expect("an event").2["data"]["myOrders"] != json!({ "id": warm, "status": "COMPLETED" })
-    {
-    }
+    while sse.event(WAIT).await.expect("an event").data["data"]["myOrders"]
+        != json!({ "id": warm, "status": "COMPLETED" })
+    {}
     while multipart.part(WAIT).await.expect("a part")["payload"]["data"]["myOrders"]
         != json!({ "id": warm, "status": "COMPLETED" })
     {}
@@ -174,7 +112,7 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     let mut seen = Vec::new();
     let mut last_id = None;
     while seen.len() < 2 {
-        let (event, id, data) = sse.event(WAIT).await.expect("an event");
+        let Event { event, id, data } = sse.event(WAIT).await.expect("an event");
         assert_eq!(event, "next");
         assert_eq!(data["data"]["myOrders"]["id"], order);
         seen.push(data["data"]["myOrders"]["status"].as_str().unwrap().to_string());
@@ -191,16 +129,16 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     stack.settled("303", order.as_str().unwrap()).await;
     // 5 units, threshold 2: the first order left 4, this one 2, which is low (the shipment
     // that followed left the answer the same, so it was not sent again).
-    let (_, _, data) = alerts.event(WAIT).await.expect("a low-stock alert");
+    let data = alerts.event(WAIT).await.expect("a low-stock alert").data;
     assert_eq!(data["data"]["lowStock"], json!({ "sku": "LIVE-2", "inventory": { "available": 2 } }));
     assert_eq!(alerts.event(Duration::from_millis(500)).await, None);
 
     // Resumed on another instance, which never read those events: the rest, without a gap or
     // a repeat, read again from the broker; then it goes on live.
     let b = Gateway::start(&stack).await;
-    let mut resumed = Stream::open(&b, &buyer, "text/event-stream", mine, last_id.as_deref()).await;
+    let mut resumed = open(&b, &buyer, "text/event-stream", mine, last_id.as_deref()).await;
     while seen.len() < 5 {
-        let (_, _, data) = resumed.event(WAIT).await.expect("a resumed event");
+        let data = resumed.event(WAIT).await.expect("a resumed event").data;
         assert_eq!(data["data"]["myOrders"]["id"], order, "{data}");
         seen.push(data["data"]["myOrders"]["status"].as_str().unwrap().to_string());
     }
@@ -211,7 +149,7 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     stack.add("303", &product, 1).await.data();
     let after = stack.place("303", "sse-2").await.data()["placeOrder"]["id"].clone();
     loop {
-        let (_, _, data) = resumed.event(WAIT).await.expect("a live event after the replay");
+        let data = resumed.event(WAIT).await.expect("a live event after the replay").data;
         assert_eq!(data["data"]["myOrders"]["id"], after, "{data}");
         if data["data"]["myOrders"]["status"] == "COMPLETED" {
             break;
@@ -219,13 +157,13 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     }
 
     // A Last-Event-ID that is no position this gateway gave out: an error in the stream.
-    let mut bad = Stream::open(&b, &buyer, "text/event-stream", mine, Some("yesterday")).await;
-    let (event, _, data) = bad.event(WAIT).await.expect("an error event");
+    let mut bad = open(&b, &buyer, "text/event-stream", mine, Some("yesterday")).await;
+    let Event { event, data, .. } = bad.event(WAIT).await.expect("an error event");
     assert_eq!(
         (event.as_str(), data["errors"][0]["extensions"]["code"].as_str()),
         ("next", Some("INVALID_LAST_EVENT_ID"))
     );
-    assert_eq!(bad.event(WAIT).await.map(|e| e.0), Some("complete".to_string()));
+    assert_eq!(bad.event(WAIT).await.map(|e| e.event), Some("complete".to_string()));
     stack.settled("303", after.as_str().unwrap()).await;
     a.stop();
     b.stop();

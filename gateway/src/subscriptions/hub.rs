@@ -89,7 +89,7 @@ impl Filter {
     }
 
     /// The keys that index this filter, when it names keys.
-    fn keys(&self) -> Option<&HashSet<String>> {
+    pub fn keys(&self) -> Option<&HashSet<String>> {
         match self {
             Filter::Keys(keys) => Some(keys),
             Filter::Flagged { within, .. } => within.keys(),

@@ -128,7 +128,7 @@ pub async fn open(
         let request = event_request(&query, &operation.requested_name, &variables, key_text(single));
         let body = gateway.execute_for_event(request, headers).await?;
         let response = serde_json::from_slice::<Map<String, Value>>(&body).unwrap_or_default();
-        if !visible(&response) {
+        if !visible(&response, true) {
             let first = response.get("errors").and_then(|e| e.get(0));
             let code = first.and_then(|e| e.pointer("/extensions/code")).and_then(Value::as_str).unwrap_or("NOT_FOUND");
             let message = first.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("not found");
@@ -259,7 +259,7 @@ impl Live {
             let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
             let Ok(body) = gateway.execute_for_event(request, headers).await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
-            if !visible(&response) {
+            if !visible(&response, self.filter.keys().is_some()) {
                 continue;
             }
             self.overlay(&mut response, &event);
@@ -288,8 +288,10 @@ impl Live {
 }
 
 /// Whether a per-event response shows the entity: not when the lookup answered that the viewer
-/// may not see it (or that it is gone).
-fn visible(response: &Map<String, Value>) -> bool {
+/// may not see it (or that it is gone). A lookup may also answer null for both; a subscriber
+/// who named the entity (`keyed`) is told it is gone, one who did not gets nothing: a null for
+/// an entity they never saw would tell them only that something they may not see changed.
+fn visible(response: &Map<String, Value>, keyed: bool) -> bool {
     let data_is_null =
         response.get("data").is_none_or(|data| data.as_object().is_none_or(|d| d.values().all(Value::is_null)));
     let hidden = response.get("errors").and_then(Value::as_array).is_some_and(|errors| {
@@ -300,5 +302,5 @@ fn visible(response: &Map<String, Value>) -> bool {
             )
         })
     });
-    !(data_is_null && hidden)
+    !(data_is_null && (hidden || !keyed))
 }

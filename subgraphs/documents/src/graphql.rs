@@ -1,12 +1,12 @@
 //! The GraphQL schema of the documents subgraph (Apollo Federation v2).
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, EmptySubscription, ID, InputObject, Object, Result, Schema, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, Schema, SimpleObject};
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, RequireScope};
 use braid_kit::error::codes;
-use braid_kit::federation::authenticated;
+use braid_kit::federation::{authenticated, event, served_by_gateway};
 use chrono::{DateTime, Utc};
 
 use crate::cursor;
@@ -16,11 +16,29 @@ use crate::record::Summary;
 use crate::visible::{Filter, Page, Reach};
 use crate::write::{self, Audience, DocumentChanges, NewDocument, Writer};
 
-pub type DocumentsSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type DocumentsSchema = Schema<Query, Mutation, Subscription>;
 
 /// Largest page of a document connection.
 pub const MAX_PAGE: i32 = 100;
 const WRITE: &str = "documents:write";
+
+/// Live documents, served by the gateway from the `documents.document` events (see
+/// `braid_kit::federation::event`).
+pub struct Subscription;
+
+#[async_graphql::Subscription]
+impl Subscription {
+    /// Documents the viewer may see, each time one is created, edited or shared: checked
+    /// against the viewer's rights when the change is delivered, as `document(id:)` would be.
+    #[graphql(
+        guard = "Authenticated",
+        directive = authenticated::apply(),
+        directive = event::apply("documents.document".into(), "document".into(), None, None, None)
+    )]
+    async fn document_changed(&self) -> impl futures::Stream<Item = Result<Option<Document>>> {
+        served_by_gateway()
+    }
+}
 
 /// Everything the resolvers need.
 pub struct Parts {
@@ -30,8 +48,11 @@ pub struct Parts {
 
 /// Builds the schema; `parts` may be absent when only exporting the SDL.
 pub fn build(parts: Option<Parts>) -> DocumentsSchema {
-    let mut builder =
-        Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(20_000);
+    let mut builder = Schema::build(Query, Mutation, Subscription)
+        .enable_federation()
+        .enable_subscription_in_federation()
+        .limit_depth(16)
+        .limit_complexity(20_000);
     if let Some(parts) = parts {
         let delay = std::time::Duration::from_millis(1);
         let bodies = DataLoader::new(BodyLoader(parts.reader.db.clone()), tokio::spawn).delay(delay);

@@ -13,6 +13,7 @@ pub mod load;
 pub mod process;
 pub mod redis_prefix;
 pub mod service;
+pub mod stream;
 
 /// A name no other test uses: `prefix` plus 12 random hex digits.
 pub fn unique(prefix: &str) -> String {
