@@ -53,6 +53,8 @@ pub struct Gateway {
     pub streams: crate::connections::Connections,
     /// The subscribers to events on this instance.
     pub hub: Arc<crate::subscriptions::hub::Hub>,
+    /// Answers to events shared by identical subscriptions.
+    pub resolutions: crate::subscriptions::shared::Resolutions,
     /// Where events are read from (see [`Gateway::consume_events`]); without, event-bound
     /// subscription fields are refused rather than left silent.
     pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
@@ -91,6 +93,7 @@ impl Gateway {
             sockets: crate::connections::Connections::new("braid_gateway_websocket_connections"),
             streams: crate::connections::Connections::new("braid_gateway_stream_connections"),
             hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
+            resolutions: crate::subscriptions::shared::Resolutions::default(),
             events: std::sync::OnceLock::new(),
         }))
     }

@@ -165,6 +165,36 @@ async fn sse_and_multipart_stream_an_order_and_last_event_id_resumes_on_another_
     );
     assert_eq!(bad.event(WAIT).await.map(|e| e.event), Some("complete".to_string()));
     stack.settled("303", after.as_str().unwrap()).await;
+
+    // Identical subscriptions (one buyer, one operation) share one resolution per event:
+    // three streams on the first instance, five statuses, five per-event queries of theirs.
+    while multipart.part(WAIT).await.expect("a part")["payload"]["data"]["myOrders"]
+        != json!({ "id": after, "status": "COMPLETED" })
+    {}
+    let mut more = vec![
+        open(&a, &buyer, "text/event-stream", mine, None).await,
+        open(&a, &buyer, "text/event-stream", mine, None).await,
+    ];
+    let before = a.gateway.resolutions.runs();
+    stack.add("303", &product, 1).await.data();
+    let last = stack.place("303", "sse-3").await.data()["placeOrder"]["id"].clone();
+    let mut statuses = Vec::new();
+    while statuses.last().map(String::as_str) != Some("COMPLETED") {
+        let part = multipart.part(WAIT).await.expect("a part");
+        assert_eq!(part["payload"]["data"]["myOrders"]["id"], last);
+        statuses.push(part["payload"]["data"]["myOrders"]["status"].as_str().unwrap().to_string());
+    }
+    for stream in &mut more {
+        let mut seen = Vec::new();
+        while seen.len() < statuses.len() {
+            let data = stream.event(WAIT).await.expect("an event").data;
+            seen.push(data["data"]["myOrders"]["status"].as_str().unwrap().to_string());
+        }
+        assert_eq!(seen, statuses);
+    }
+    let runs = a.gateway.resolutions.runs() - before;
+    // Fifteen without sharing; the low-stock alert's own stream may add its few.
+    assert!(runs < 10, "{runs} per-event queries for three identical subscribers of five events");
     a.stop();
     b.stop();
     stack.orders.stop().await;

@@ -7,6 +7,7 @@
 //! delivered.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use braid_kit::events::Replay;
 use http::{HeaderMap, StatusCode};
@@ -40,6 +41,8 @@ pub struct Live {
     /// What the replay reads: events of the feed before these positions came through it.
     replayed: Cursor,
     query: EventQuery,
+    /// What this subscription shares its answers with (see [`super::shared`]).
+    resolution: Arc<str>,
     operation_name: Option<String>,
     variables: Map<String, Value>,
     /// The last response sent: an event that changes nothing the subscriber selected is not
@@ -136,7 +139,15 @@ pub async fn open(
         }
     }
     let feed = gateway.hub.subscribe(&binding.topic, filter.clone());
+    let resolution = super::shared::key(
+        &query.text,
+        operation.requested_name.as_deref(),
+        &variables,
+        identity.claims.subject.as_deref(),
+        &identity.claims.scopes,
+    );
     Ok(Some(Live {
+        resolution,
         feed,
         topic: binding.topic.clone(),
         filter,
@@ -257,7 +268,8 @@ impl Live {
                 Err(end) => return Next::Ended(end),
             };
             let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
-            let Ok(body) = gateway.execute_for_event(request, headers).await else { continue };
+            let run = async { gateway.execute_for_event(request, headers).await.ok() };
+            let Some(body) = gateway.resolutions.resolve(&event.id, &self.resolution, run).await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
             if !visible(&response, self.filter.keys().is_some()) {
                 continue;

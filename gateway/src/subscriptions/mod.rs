@@ -9,3 +9,4 @@ pub mod hub;
 pub mod live;
 pub mod pump;
 pub mod rewrite;
+pub mod shared;
