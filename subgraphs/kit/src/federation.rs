@@ -41,7 +41,28 @@ where
             1,
         );
     }
-    sdl
+    composed_links_in_order(&sdl)
+}
+
+/// The SDL with the `@link`s of composed directives sorted by URL: async-graphql writes them
+/// in the order of a hash map, and the committed SDL must not change from run to run.
+fn composed_links_in_order(sdl: &str) -> String {
+    const LINK: &str = "\nextend schema @link(";
+    let mut blocks: Vec<&str> = sdl.split(LINK).collect();
+    if blocks.len() <= 3 {
+        return sdl.to_string(); // the federation link and at most one other
+    }
+    // Before the first: the schema; the first link is federation's own; the rest are sorted.
+    let tail = blocks.split_off(2);
+    let mut tail: Vec<String> = tail.iter().map(|b| b.trim_end().to_string()).collect();
+    tail.sort();
+    let mut out = blocks.join(LINK);
+    for block in tail {
+        out.push_str(LINK);
+        out.push_str(&block);
+        out.push('\n');
+    }
+    out
 }
 
 /// A subscription field the gateway serves from the event backbone: each event on `topic`
