@@ -83,3 +83,23 @@ pub fn served_by_gateway<T: Send + 'static>() -> impl futures::Stream<Item = asy
         Err(async_graphql::Error::new("this subscription is served by the gateway from the event backbone"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::composed_links_in_order;
+
+    #[test]
+    fn composed_links_come_out_in_one_order_whatever_order_they_went_in() {
+        let link =
+            |url: &str| format!("\nextend schema @link(\n\turl: \"{url}\"\n)\n\t@composeDirective(name: \"@x\")\n");
+        let head =
+            "type Query { a: Int }\nextend schema @link(\n\turl: \"https://specs.apollo.dev/federation/v2.5\"\n)\n";
+        let one = format!("{head}{}{}", link("https://b.dev"), link("https://a.dev"));
+        let other = format!("{head}{}{}", link("https://a.dev"), link("https://b.dev"));
+        let (one, other) = (composed_links_in_order(&one), composed_links_in_order(&other));
+        assert_eq!(one, other);
+        assert!(one.find("a.dev").unwrap() < one.find("b.dev").unwrap());
+        assert!(one.starts_with(head), "federation's own link stays first");
+        assert_eq!(composed_links_in_order(head), head);
+    }
+}
