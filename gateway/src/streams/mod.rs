@@ -103,7 +103,7 @@ async fn open(
     headers: &HeaderMap,
     from: Option<Cursor>,
 ) -> Result<Option<(Live, Option<u64>)>, RequestError> {
-    let Some(mut live) = live::open(gateway, request, headers).await? else { return Ok(None) };
+    let Some(mut live) = Box::pin(live::open(gateway, request, headers)).await? else { return Ok(None) };
     if let Some(from) = from {
         live.resume(gateway, from).await?;
     }

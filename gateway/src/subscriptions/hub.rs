@@ -110,7 +110,8 @@ pub enum End {
 struct Entry {
     id: u64,
     filter: Filter,
-    sender: mpsc::Sender<Event>,
+    // Shared: one allocation per event however many subscribers, and small channel slots.
+    sender: mpsc::Sender<Arc<Event>>,
     skipped: Arc<AtomicU64>,
     skipped_in_a_row: AtomicU64,
 }
@@ -133,7 +134,7 @@ pub struct Hub {
 
 /// A subscriber's events; dropping it unsubscribes.
 pub struct Feed {
-    receiver: mpsc::Receiver<Event>,
+    receiver: mpsc::Receiver<Arc<Event>>,
     skipped: Arc<AtomicU64>,
     hub: Weak<Hub>,
     topic: String,
@@ -193,7 +194,7 @@ impl Hub {
             position.pass(event.partition, event.offset);
             event.position = Arc::new(position.clone());
         }
-        let event = &event;
+        let event = &Arc::new(event);
         let mut lagging = Vec::new();
         let mut delivered = 0;
         let mut skipped = 0;
@@ -266,7 +267,7 @@ impl Hub {
 
 impl Feed {
     /// The next event and how many were skipped before it; `Err` when the feed has ended.
-    pub async fn next(&mut self) -> Result<(Event, u64), End> {
+    pub async fn next(&mut self) -> Result<(Arc<Event>, u64), End> {
         match self.receiver.recv().await {
             Some(event) => Ok((event, self.skipped.swap(0, Ordering::Relaxed))),
             None if self.hub.upgrade().is_some() => Err(End::Lagged),

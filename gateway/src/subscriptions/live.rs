@@ -129,7 +129,7 @@ pub async fn open(
     // buyer's order is NOT_FOUND), rather than accepted and silent.
     if let Some(single @ (Value::String(_) | Value::Number(_))) = &argument {
         let request = event_request(&query, &operation.requested_name, &variables, key_text(single));
-        let body = gateway.execute_for_event(request, headers).await?;
+        let body = Box::pin(gateway.execute_for_event(request, headers)).await?;
         let response = serde_json::from_slice::<Map<String, Value>>(&body).unwrap_or_default();
         if !visible(&response, true) {
             let first = response.get("errors").and_then(|e| e.get(0));
@@ -229,7 +229,7 @@ impl Live {
     }
 
     /// The next event for this subscriber: replayed ones first, then the feed's.
-    async fn event(&mut self, skipped_before: &mut u64) -> Result<Event, End> {
+    async fn event(&mut self, skipped_before: &mut u64) -> Result<Arc<Event>, End> {
         loop {
             if let Some(replay) = self.replay.as_mut() {
                 match replay.next().await {
@@ -237,7 +237,7 @@ impl Live {
                         self.position.pass(delivery.partition, delivery.offset);
                         self.replayed.pass(delivery.partition, delivery.offset);
                         match Event::from_delivery(&delivery) {
-                            Some(event) if self.filter.matches(&event) => return Ok(event),
+                            Some(event) if self.filter.matches(&event) => return Ok(Arc::new(event)),
                             _ => continue,
                         }
                     }
@@ -268,8 +268,11 @@ impl Live {
                 Err(end) => return Next::Ended(end),
             };
             let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
+            // Boxed: a subscriber waits far longer than it answers, and a query's state inline
+            // would make every idle subscriber's task as large as a running query.
             let run = async { gateway.execute_for_event(request, headers).await.ok() };
-            let Some(body) = gateway.resolutions.resolve(&event.id, &self.resolution, run).await else { continue };
+            let answer = Box::pin(gateway.resolutions.resolve(&event.id, &self.resolution, run));
+            let Some(body) = answer.await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
             if !visible(&response, self.filter.keys().is_some()) {
                 continue;

@@ -69,12 +69,18 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         return response;
     };
     let max_bytes = config.max_message_bytes;
-    ws.protocols([SUBPROTOCOL]).max_message_size(max_bytes).max_frame_size(max_bytes).on_upgrade(
-        move |socket| async move {
+    // Small buffers: tungstenite's defaults (128 KiB to read, 128 KiB to write) would hold
+    // 2.5 GiB for ten thousand idle subscribers; ours messages are small, and buffers grow
+    // for the odd large one.
+    ws.protocols([SUBPROTOCOL])
+        .max_message_size(max_bytes)
+        .max_frame_size(max_bytes)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .on_upgrade(move |socket| async move {
             let _slot = slot;
             Connection::new(gateway).run(socket, closing).await;
-        },
-    )
+        })
 }
 
 /// What goes to the writer.
@@ -207,7 +213,7 @@ impl Connection {
                         .map_err(|_| (Close::Forbidden, "the authorization is not a header value".to_string()))?;
                     headers.insert(header::AUTHORIZATION, value);
                 }
-                match self.gateway.authenticate(&headers).await {
+                match Box::pin(self.gateway.authenticate(&headers)).await {
                     Ok(expires_at) => self.expires_at = expires_at,
                     Err(e) => {
                         let reason = e.errors.first().map(|e| e.message.clone()).unwrap_or_default();
@@ -269,9 +275,10 @@ async fn run(
     id: &str,
     out: &mpsc::Sender<Outgoing>,
 ) -> Vec<ServerMessage> {
-    let mut live = match live::open(gateway, &request, headers).await {
+    // Boxed, as the answers in `Live::next`: an idle operation's task keeps only what it waits on.
+    let mut live = match Box::pin(live::open(gateway, &request, headers)).await {
         Ok(Some(live)) => live,
-        Ok(None) => return execute(gateway, request, headers, id).await,
+        Ok(None) => return Box::pin(execute(gateway, request, headers, id)).await,
         Err(e) => {
             return vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }];
         }
