@@ -62,3 +62,19 @@ pub(crate) fn time_until(at: u64) -> std::time::Duration {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     std::time::Duration::from_secs(at).saturating_sub(now)
 }
+
+/// 503 with `Retry-After` and `TOO_MANY_CONNECTIONS`: the instance is full, try again soon.
+pub(crate) fn full(message: &str) -> axum::response::Response {
+    use axum::http::{HeaderValue, StatusCode, header};
+    use axum::response::IntoResponse;
+    let error = crate::error::GraphqlError::new(crate::error::codes::TOO_MANY_CONNECTIONS, message);
+    let body = serde_json::json!({ "errors": [error] });
+    let mut response = (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
+    )
+        .into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    response
+}

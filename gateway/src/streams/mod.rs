@@ -49,10 +49,12 @@ pub async fn respond(
         return Err(Unstreamed::Refused(RequestError::new(StatusCode::NOT_ACCEPTABLE, codes::NOT_ACCEPTABLE, message)));
     }
     if *gateway.streams.closing().borrow() {
-        return Ok(busy("the gateway is shutting down"));
+        return Ok(crate::connections::full("the gateway is shutting down"));
     }
     let Some(slot) = gateway.streams.take(config.max_streams) else {
-        return Ok(busy("this gateway instance holds as many event streams as it may; try again later"));
+        return Ok(crate::connections::full(
+            "this gateway instance holds as many event streams as it may; try again later",
+        ));
     };
     let opened = match resume_from(transport, headers) {
         Ok(from) => open(gateway, &request, headers, from).await,
@@ -107,7 +109,7 @@ async fn open(
     if let Some(from) = from {
         live.resume(gateway, from).await?;
     }
-    let expires_at = gateway.authenticate(headers).await?;
+    let expires_at = live.expires_at();
     Ok(Some((live, expires_at)))
 }
 
@@ -191,11 +193,7 @@ async fn run(
                 transport.next(&body, id.as_deref())
             }
             Next::Ended(End::Lagged) => {
-                let error = GraphqlError::new(
-                    codes::SUBSCRIBER_LAGGED,
-                    "this subscription fell too far behind its events and was ended; subscribe again",
-                );
-                let _ = tx.send(transport.errors(&[error])).await;
+                let _ = tx.send(transport.errors(&[live::lagged()])).await;
                 let _ = tx.send(transport.complete()).await;
                 return;
             }
@@ -205,17 +203,4 @@ async fn run(
             return;
         }
     }
-}
-
-/// 503 with `Retry-After`: no stream now, but soon.
-fn busy(message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [GraphqlError::new(codes::TOO_MANY_CONNECTIONS, message)] });
-    let mut response = (
-        StatusCode::SERVICE_UNAVAILABLE,
-        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
-        body.to_string(),
-    )
-        .into_response();
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    response
 }

@@ -43,6 +43,8 @@ pub struct Live {
     query: EventQuery,
     /// What this subscription shares its answers with (see [`super::shared`]).
     resolution: Arc<str>,
+    /// When the token it was opened with expires (seconds since the Unix epoch).
+    expires_at: Option<u64>,
     operation_name: Option<String>,
     variables: Map<String, Value>,
     /// The last response sent: an event that changes nothing the subscriber selected is not
@@ -148,6 +150,7 @@ pub async fn open(
     );
     Ok(Some(Live {
         resolution,
+        expires_at: identity.expires_at,
         feed,
         topic: binding.topic.clone(),
         filter,
@@ -220,6 +223,11 @@ impl Live {
         self.position = from;
         self.replay = Some(replay);
         Ok(())
+    }
+
+    /// When the token the subscription was opened with expires.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires_at
     }
 
     /// Where this subscriber stands now: every event before it has been answered or was not
@@ -300,6 +308,14 @@ impl Live {
             }
         }
     }
+}
+
+/// The error that ends a subscription whose feed ended as [`End::Lagged`].
+pub fn lagged() -> crate::error::GraphqlError {
+    crate::error::GraphqlError::new(
+        codes::SUBSCRIBER_LAGGED,
+        "this subscription fell too far behind its events and was ended; subscribe again",
+    )
 }
 
 /// Whether a per-event response shows the entity: not when the lookup answered that the viewer

@@ -60,13 +60,9 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         return refusal(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, "the gateway is shutting down");
     }
     let Some(slot) = connections.take(config.max_connections) else {
-        let mut response = refusal(
-            StatusCode::SERVICE_UNAVAILABLE,
-            codes::TOO_MANY_CONNECTIONS,
+        return crate::connections::full(
             "this gateway instance holds as many WebSocket connections as it may; try again later",
         );
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        return response;
     };
     let max_bytes = config.max_message_bytes;
     // Small buffers: tungstenite's defaults (128 KiB to read, 128 KiB to write) would hold
@@ -292,11 +288,7 @@ async fn run(
                 }
             }
             Next::Ended(End::Lagged) => {
-                let error = GraphqlError::new(
-                    codes::SUBSCRIBER_LAGGED,
-                    "this subscription fell too far behind its events and was ended; subscribe again",
-                );
-                return vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }];
+                return vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&live::lagged())] }];
             }
             Next::Ended(End::Closed) => return vec![ServerMessage::Complete { id: id.to_string() }],
         }
