@@ -1,9 +1,10 @@
 // The routes. The catalog is public; documents, people, the cart and orders need a session; admin needs the
 // `catalog:write` scope. Screens other than the catalog load on first use.
-import { lazy, Suspense, useMemo } from "react";
+import { lazy, Suspense, useEffect, useMemo } from "react";
 import { Navigate, Route, Routes } from "react-router";
 import { Provider } from "urql";
 import { createClient } from "./api/client";
+import { liveSocketOf } from "./api/live";
 import { RequireAuth, RequireScope } from "./auth/guards";
 import { SessionKeeper } from "./auth/SessionKeeper";
 import { useSession } from "./auth/useSession";
@@ -33,6 +34,8 @@ export function App() {
   // One client, and so one cache, per sign-in: nothing cached for one user is shown to another.
   const startedAt = session?.startedAt ?? 0;
   const client = useMemo(() => createClient(), [startedAt]);
+  // The previous sign-in's socket closes with its client (its subscriptions were the old user's).
+  useEffect(() => () => liveSocketOf(client)?.dispose(), [client]);
 
   return (
     <Provider value={client}>

@@ -1,7 +1,8 @@
-// Admin (scope catalog:write): shown to the CEO, absent for the individual contributor, and the
-// API refuses the individual contributor's mutation when it is sent anyway.
+// Admin (scope catalog:write): shown to the CEO, with low-stock alerts as they happen; absent for
+// the individual contributor, and the API refuses the individual contributor's mutation when it
+// is sent anyway.
 import { expect, test } from "@playwright/test";
-import { apiToken, checkScreen, signIn } from "./helpers";
+import { apiToken, checkScreen, createProduct, gql, signIn } from "./helpers";
 
 test("the CEO has the admin screens", async ({ page }) => {
   await signIn(page, "ceo");
@@ -19,6 +20,51 @@ test("the CEO has the admin screens", async ({ page }) => {
   await expect(page.getByRole("heading", { name: /^Edit / })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Stock" })).toBeVisible();
   await checkScreen(page, "admin-product");
+});
+
+test("a stock change that leaves a product at or below its threshold shows an alert on the admin screen", async ({
+  page,
+  request,
+}) => {
+  await signIn(page, "ceo");
+  // The page subscribes as it opens: wait until it has (alerts are events, not state).
+  const subscribed = new Promise<void>((resolve) =>
+    page.on("websocket", (socket) =>
+      socket.on("framesent", ({ payload }) => {
+        if (String(payload).includes("subscription LowStock")) resolve();
+      }),
+    ),
+  );
+  await page.goto("/admin");
+  const alerts = page.getByRole("log", { name: "Low-stock alerts" });
+  await expect(page.getByText("No product has run low since this page was opened.")).toBeVisible();
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await subscribed;
+
+  const token = await apiToken(request, "ceo");
+  const name = `Low lamp ${Date.now().toString(36)}`;
+  const id = await createProduct(request, token, { name, amount: "8.00", stock: 20, threshold: 5 });
+  const adjust = (delta: number) =>
+    gql(request, token, `mutation($id: ID!, $d: Int!) { adjustStock(productId: $id, delta: $d, reason: "test") { id } }`, {
+      id,
+      d: delta,
+    });
+  await adjust(-5); // 15 left: above the threshold, no alert
+  await adjust(-11); // 4 left: at or below 5
+  const alert = alerts.getByRole("listitem").filter({ hasText: name });
+  await expect(alert).toHaveCount(1);
+  await expect(alert).toContainText("4 left");
+  await expect(alert).toContainText("at or below 5");
+  await expect(page.getByText("No product has run low since this page was opened.")).toHaveCount(0);
+  await adjust(-4); // out of stock: another alert, the newest first
+  await expect(alert).toHaveCount(2);
+  await expect(alert.first()).toContainText("Out of stock");
+  await checkScreen(page, "admin-alerts");
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+  await alert.first().getByRole("link", { name }).click();
+  await expect(page.getByRole("heading", { name: `Edit ${name}` })).toBeVisible();
+  await expect(page.getByText("On hand 0, reserved 0, available 0.")).toBeVisible();
 });
 
 test("the admin screens are absent for the individual contributor and the API refuses the action", async ({

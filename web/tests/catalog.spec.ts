@@ -1,6 +1,7 @@
-// The catalog: browse by category, search, filter by price, page through, open a product.
+// The catalog: browse by category, search, filter by price, page through, open a product, and
+// see its price and stock change while its page is open.
 import { expect, test, type Page } from "@playwright/test";
-import { checkScreen } from "./helpers";
+import { apiToken, checkScreen, createProduct, gql, graphqlText } from "./helpers";
 
 const cards = (page: Page) => page.locator(".product-card");
 const count = (page: Page) => page.locator(".results-count");
@@ -77,4 +78,52 @@ test("filter by price and open a product", async ({ page }) => {
   await page.goBack();
   await expect(page).toHaveURL(/min=20&max=60&sort=PRICE_ASC/);
   await expect(page.getByLabel("Min price")).toHaveValue("20");
+});
+
+test("a product's page shows a new price and stock as the admin changes them, without reloading", async ({
+  page: visitor,
+  request,
+}) => {
+  const token = await apiToken(request, "ceo");
+  const name = `Live lamp ${Date.now().toString(36)}`;
+  const id = await createProduct(request, token, { name, amount: "10.00", stock: 50, threshold: 5 });
+
+  // A visitor (not signed in) on the product's page.
+  const productQueries: number[] = [];
+  visitor.on("request", (r) => {
+    if (graphqlText(r.url(), r.postData())?.includes("query ProductDetail")) productQueries.push(Date.now());
+  });
+  const pushed: string[] = [];
+  visitor.on("websocket", (socket) =>
+    socket.on("framereceived", ({ payload }) => {
+      const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: Record<string, unknown> } };
+      if (message.type === "next") pushed.push(...Object.keys(message.payload?.data ?? {}));
+    }),
+  );
+  await visitor.goto(`/catalog/${id}`);
+  await expect(visitor.getByRole("heading", { level: 1 })).toHaveText(name);
+  const price = visitor.locator(".price.large");
+  const available = visitor.locator(".facts > div").filter({ has: visitor.locator("dt", { hasText: /^Available$/ }) }).locator("dd");
+  await expect(price).toHaveText(/10\.00/);
+  await expect(available).toHaveText("50");
+  await expect(visitor.locator(".product .badge")).toHaveText("In stock");
+  await visitor.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  // The page has subscribed (and asked once more after connecting) before the admin acts.
+  await expect.poll(() => productQueries.length).toBe(2);
+
+  // The admin changes the price, then takes most of the stock out (through the API, as the
+  // admin screens would).
+  await gql(request, token, `mutation($id: ID!) { updateProduct(id: $id, input: { price: { amount: "12.50", currency: "EUR" } }) { id } }`, { id });
+  await expect(price).toHaveText(/12\.50/);
+  await expect(available).toHaveText("50");
+  await gql(request, token, `mutation($id: ID!) { adjustStock(productId: $id, delta: -47, reason: "test") { id } }`, { id });
+  await expect(available).toHaveText("3");
+  await expect(visitor.locator(".product .badge")).toHaveText("Only 3 left");
+  await checkScreen(visitor, "product-live");
+
+  expect(await visitor.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  // By the subscriptions: nothing asked for over HTTP since, both kinds of update pushed.
+  expect(productQueries).toHaveLength(2);
+  expect(pushed).toContain("productChanged");
+  expect(pushed).toContain("stockChanged");
 });

@@ -62,3 +62,61 @@ export async function checkScreen(page: Page, name: string) {
   }
   await page.setViewportSize(original);
 }
+
+/**
+ * A GraphQL request with a token; fails the test on any error. The demo's catalog (SQLite) now
+ * and then answers back-to-back writes with INTERNAL_SERVER_ERROR ("database is locked" in its
+ * log; its transaction rolled back): such an answer is asked again a few times, so that these
+ * tests test the web app.
+ */
+export async function gql<T = Record<string, unknown>>(
+  request: APIRequestContext,
+  token: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await request.post("/graphql", { headers: { authorization: `Bearer ${token}` }, data: { query, variables } });
+    const body = await response.json();
+    const locked = body.errors?.some((e: { extensions?: { code?: string } }) => e.extensions?.code === "INTERNAL_SERVER_ERROR");
+    if (locked && attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+      continue;
+    }
+    expect(body.errors ?? [], JSON.stringify(body.errors)).toEqual([]);
+    return body.data as T;
+  }
+}
+
+/** A product of this test's own (a token with catalog:write), so no other test moves its price or stock. */
+export async function createProduct(
+  request: APIRequestContext,
+  token: string,
+  values: { name: string; amount: string; stock: number; threshold: number },
+): Promise<string> {
+  const { categories } = await gql<{ categories: { id: string }[] }>(request, token, "query { categories { id } }");
+  const data = await gql<{ createProduct: { id: string } }>(
+    request,
+    token,
+    "mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }",
+    {
+      input: {
+        sku: `LIVE-${Date.now()}-${Math.floor(Math.random() * 1e6)}`,
+        name: values.name,
+        description: "Made by a test.",
+        price: { amount: values.amount, currency: "EUR" },
+        categoryId: categories[0]!.id,
+        initialStock: values.stock,
+        lowStockThreshold: values.threshold,
+      },
+    },
+  );
+  return data.createProduct.id;
+}
+
+/** What a page's GraphQL requests asked for: queries go as GET when they fit in a URL, the rest as POST. */
+export function graphqlText(url: string, postData: string | null): string | null {
+  const parsed = new URL(url);
+  if (parsed.pathname !== "/graphql") return null;
+  return parsed.searchParams.get("query") ?? postData ?? "";
+}

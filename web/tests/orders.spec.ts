@@ -1,8 +1,8 @@
 // Cart, checkout and orders: buy two products and watch the order page reach COMPLETED without
-// a reload (every step of the saga shown), cancel an order before it ships (its stock comes
+// a reload, by the orderUpdated subscription (every step of the saga shown), cancel an order before it ships (its stock comes
 // back), a double click and a retry after a lost answer place one order, the order history and
 // its status filter.
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page, type WebSocket, type WebSocketRoute } from "@playwright/test";
 import { apiToken, checkScreen, signIn } from "./helpers";
 
 /** The demo's saga: reserve, pay, commit, a handling window of ~5 s, then ~700 ms per shipping step. */
@@ -130,6 +130,25 @@ test("buy two products and watch the order page reach COMPLETED without reloadin
   await expect(page).toHaveURL(/\/checkout$/);
   await checkScreen(page, "checkout");
   await fillAddress(page);
+  // What reaches the page: the order asked for over HTTP, and the subscription's updates on the
+  // WebSocket.
+  const orderQueries: number[] = [];
+  page.on("request", (r) => {
+    // Queries go as GET (urql's default when they fit in a URL), mutations as POST.
+    const url = new URL(r.url());
+    const query = url.searchParams.get("query") ?? r.postData() ?? "";
+    if (url.pathname === "/graphql" && query.includes("query OrderDetail")) orderQueries.push(Date.now());
+  });
+  const updates: string[] = [];
+  const sockets: WebSocket[] = [];
+  page.on("websocket", (socket) => {
+    sockets.push(socket);
+    socket.on("framereceived", ({ payload }) => {
+      const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: { orderUpdated?: { status: string } } } };
+      const status = message.type === "next" ? message.payload?.data?.orderUpdated?.status : undefined;
+      if (status) updates.push(status);
+    });
+  });
   await page.getByRole("button", { name: "Place order" }).click();
 
   await expect(page).toHaveURL(/\/orders\/[^/]+$/);
@@ -163,18 +182,110 @@ test("buy two products and watch the order page reach COMPLETED without reloadin
   await expect(page.getByText("Updating live")).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Cancel order" })).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
-  // Final: the page stops asking for the order.
-  let asked = 0;
-  page.on("request", (r) => {
-    if (r.url().endsWith("/graphql") && r.postData()?.includes("OrderDetail")) asked++;
-  });
+  // It came by the subscription: the saga's steps arrived as orderUpdated messages, and over
+  // HTTP the page asked for the order only when it opened and once when the socket connected
+  // (polling would have asked every second of the ~10 s saga).
+  expect(updates.at(-1), "the last orderUpdated message").toBe("COMPLETED");
+  expect(orderQueries.length, "order queries over HTTP").toBeLessThanOrEqual(2);
+  console.log(`order page: ${updates.join(" ")}; ${orderQueries.length} order queries over HTTP`);
+  // Final: the subscription ends (and with it the socket), and the page stops asking.
+  await expect.poll(() => sockets.length > 0 && sockets.every((socket) => socket.isClosed())).toBe(true);
+  const asked = orderQueries.length;
   await page.waitForTimeout(2_500);
-  expect(asked, "order requests after COMPLETED").toBe(0);
+  expect(orderQueries.length, "order requests after COMPLETED").toBe(asked);
   await checkScreen(page, "order");
 
   await page.getByRole("link", { name: "Cart, 0 items" }).click();
   await expect(page.getByText("Your cart is empty.")).toBeVisible();
   await checkScreen(page, "cart-empty");
+});
+
+test("the order page catches up after its socket closed for an expired token and stayed down", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const token = await apiToken(request, "ceo");
+  await clearCart(request, token);
+  const [product] = await productsInStock(request, token, 1, 6);
+  await api(request, token, "mutation($id: ID!) { addToCart(productId: $id, quantity: 1) { itemCount } }", { id: product!.id });
+  const placed = await api<{ placeOrder: { id: string } }>(
+    request,
+    token,
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }",
+    {
+      input: {
+        idempotencyKey: `catch-up-${Date.now()}`,
+        shippingAddress: { name: "Ada Buyer", line1: "Friedrichstraße 1", city: "Berlin", postalCode: "10117", country: "DE" },
+      },
+    },
+  );
+  const id = placed.placeOrder.id;
+  const statusNow = async () =>
+    (await api<{ order: { status: string } }>(request, token, "query($id: ID!) { order(id: $id) { status } }", { id })).order
+      .status;
+
+  // The first socket is closed as the gateway closes it when the token expires (4403); the next
+  // one is held (no answer to its connection_init) until the order is COMPLETED, so no update
+  // can reach the page by the subscription after that.
+  let sockets = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const afterRelease: string[] = [];
+  await page.routeWebSocket(/\/graphql$/, async (socket) => {
+    sockets++;
+    if (sockets === 1) {
+      const server = socket.connectToServer();
+      server.onMessage((message) => {
+        socket.send(message);
+        if (String(message).includes('"type":"connection_ack"')) {
+          // (Closing the page's side closes the gateway's too.)
+          setTimeout(() => void socket.close({ code: 4403, reason: "the token has expired" }), 1_000);
+        }
+      });
+      return;
+    }
+    const early: (string | Buffer)[] = [];
+    let server: WebSocketRoute | null = null;
+    socket.onMessage((message) => (server ? server.send(message) : early.push(message)));
+    await released;
+    server = socket.connectToServer();
+    server.onMessage((message) => {
+      afterRelease.push(String(message));
+      socket.send(message);
+    });
+    for (const message of early) server.send(message);
+  });
+  const refreshes: number[] = [];
+  const orderQueries: number[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    const query = url.searchParams.get("query") ?? r.postData() ?? "";
+    if (url.pathname !== "/graphql") return;
+    if (query.includes("mutation Refresh")) refreshes.push(Date.now());
+    if (query.includes("query OrderDetail")) orderQueries.push(Date.now());
+  });
+
+  await signIn(page, "ceo");
+  await page.goto(`/orders/${id}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Order BR-/);
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await expect(page.getByText("Reconnecting for live updates")).toBeVisible({ timeout: 10_000 });
+  expect(sockets).toBe(2);
+  await expect.poll(statusNow, { timeout: SAGA_TIMEOUT, intervals: [1_000] }).toBe("COMPLETED");
+  await expect(status(page)).not.toHaveText("Completed");
+  const queriesBefore = orderQueries.length;
+  release();
+
+  await expect(status(page)).toHaveText("Completed");
+  await expect(page.getByTestId("timeline").getByText("Order completed", { exact: true })).toBeVisible();
+  await expect(page.getByText(/Updating live|Reconnecting/)).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  // A socket closed for its token connects again with a fresh one.
+  expect(refreshes.length).toBeGreaterThan(0);
+  // By the one query after the reconnection, not by an update.
+  expect(orderQueries.length - queriesBefore).toBe(1);
+  expect(afterRelease.some((message) => message.includes("orderUpdated"))).toBe(false);
 });
 
 test("cancel an order before it ships: it ends CANCELLED and the stock comes back", async ({ page, request }) => {

@@ -1,5 +1,5 @@
-// Catalog administration (scope `catalog:write`): create a product, or find one to edit its
-// details and stock.
+// Catalog administration (scope `catalog:write`): low-stock alerts as they happen, create a
+// product, or find one to edit its details and stock.
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { useMutation, useQuery } from "urql";
@@ -8,6 +8,7 @@ import { Empty } from "../ui/Empty";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { formatMoney } from "../ui/format";
 import { usePageTitle } from "../ui/usePageTitle";
+import { LowStockAlerts } from "./LowStockAlerts";
 import { EMPTY_PRODUCT, ProductForm, type ProductValues } from "./ProductForm";
 
 const CreateProduct = graphql(`
@@ -71,6 +72,7 @@ export function AdminPage() {
   return (
     <section className="page" aria-labelledby="admin-title">
       <h1 id="admin-title">Catalog admin</h1>
+      <LowStockAlerts />
       <div className="columns">
         <section aria-labelledby="find-title">
           <h2 id="find-title">Edit a product</h2>

@@ -1,17 +1,17 @@
 // The GraphQL client of the app: graphcache, then the bearer token (refreshed before it expires
-// and once more when the gateway calls it invalid), then fetch to the gateway's /graphql.
-import { Client, fetchExchange } from "urql";
+// and once more when the gateway calls it invalid), then fetch to the gateway's /graphql for
+// queries and mutations, and its WebSocket (graphql-ws, see ./live) for subscriptions.
+import { Client, fetchExchange, subscriptionExchange } from "urql";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { authExchange } from "@urql/exchange-auth";
 import { cacheOptions } from "./cache";
 import { getSession, refresh } from "../auth/session";
+import { createLiveSocket, EXPIRY_MARGIN_MS, setLiveSocket } from "./live";
 
-/** Refresh before sending when the access token has less than this left. */
-const EXPIRY_MARGIN_MS = 15_000;
-
-/** A client with an empty cache: the app makes one per sign-in. */
+/** A client with an empty cache and its own socket: the app makes one per sign-in. */
 export function createClient(): Client {
-  return new Client({
+  const socket = createLiveSocket();
+  const client = new Client({
     url: "/graphql",
     exchanges: [
       cacheExchange(cacheOptions),
@@ -33,6 +33,16 @@ export function createClient(): Client {
         },
       })),
       fetchExchange,
+      subscriptionExchange({
+        forwardSubscription(request) {
+          const operation = { ...request, query: request.query ?? "" };
+          return {
+            subscribe: (sink) => ({ unsubscribe: socket.subscribe(operation, sink) }),
+          };
+        },
+      }),
     ],
   });
+  setLiveSocket(client, socket);
+  return client;
 }

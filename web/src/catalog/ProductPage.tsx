@@ -1,5 +1,10 @@
+// One product: details, price and availability, kept current while the page is open by the
+// productChanged (name, price, text, category) and stockChanged (inventory) subscriptions, whose
+// answers graphcache stores on the same `Product` the page reads.
+import { useEffect } from "react";
 import { Link, useParams } from "react-router";
-import { useQuery } from "urql";
+import { useQuery, useSubscription } from "urql";
+import { useCatchUp } from "../api/live";
 import { useViewer } from "../auth/useViewer";
 import { graphql } from "../gql";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -9,34 +14,63 @@ import { usePageTitle } from "../ui/usePageTitle";
 import { AddToCart } from "../orders/AddToCart";
 import { Availability } from "./Availability";
 
+export const ProductDetailFields = graphql(`
+  fragment ProductDetailFields on Product {
+    id
+    sku
+    name
+    description
+    price {
+      amount
+      currency
+    }
+    category {
+      id
+      slug
+      name
+    }
+    attributes {
+      name
+      value
+    }
+    updatedAt
+  }
+`);
+
+export const ProductStock = graphql(`
+  fragment ProductStock on Product {
+    id
+    inventory {
+      available
+      onHand
+      reserved
+      lowStock
+      lowStockThreshold
+    }
+  }
+`);
+
 const ProductDetail = graphql(`
   query ProductDetail($id: ID!) {
     product(id: $id) {
-      id
-      sku
-      name
-      description
-      price {
-        amount
-        currency
-      }
-      category {
-        id
-        slug
-        name
-      }
-      attributes {
-        name
-        value
-      }
-      inventory {
-        available
-        onHand
-        reserved
-        lowStock
-        lowStockThreshold
-      }
-      updatedAt
+      ...ProductDetailFields
+      ...ProductStock
+    }
+  }
+`);
+
+const ProductChanged = graphql(`
+  subscription ProductChanged($ids: [ID!]!) {
+    productChanged(ids: $ids) {
+      ...ProductDetailFields
+    }
+  }
+`);
+
+const StockChanged = graphql(`
+  subscription StockChanged($ids: [ID!]!) {
+    stockChanged(ids: $ids) {
+      ...ProductStock
     }
   }
 `);
@@ -51,6 +85,15 @@ export function ProductPage() {
   });
   const { hasScope } = useViewer();
   const product = data?.product;
+  const watching = !!product;
+  const [changed] = useSubscription({ query: ProductChanged, variables: { ids: [id] }, pause: !watching });
+  useSubscription({ query: StockChanged, variables: { ids: [id] }, pause: !watching });
+  useCatchUp(() => reexecute({ requestPolicy: "network-only" }), watching);
+  // productChanged answers null once the product is deleted: ask again, to say so.
+  const deleted = changed.data !== undefined && changed.data.productChanged === null;
+  useEffect(() => {
+    if (deleted) reexecute({ requestPolicy: "network-only" });
+  }, [deleted, reexecute]);
   usePageTitle(product?.name ?? "Product");
 
   if (error) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;

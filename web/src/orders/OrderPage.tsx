@@ -1,6 +1,6 @@
 // One order: its number, status, lines, totals, address, shipment, why it failed, and the
-// saga's timeline, kept current (useLiveOrder) until the order is COMPLETED, CANCELLED or
-// FAILED; "Cancel order" while the API says it would accept it.
+// saga's timeline, kept current by subscription (useLiveOrder) until the order is COMPLETED,
+// CANCELLED or FAILED; "Cancel order" while the API says it would accept it.
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { useMutation } from "urql";
@@ -16,7 +16,7 @@ import { OUTCOME_WORDS, shipmentWords, STATUS_WORDS, statusTone, stepWords } fro
 
 export function OrderPage() {
   const { id = "" } = useParams();
-  const { order, live, error, retry } = useLiveOrder(id);
+  const { order, live, connection, error, retry } = useLiveOrder(id);
   usePageTitle(order ? `Order ${order.number}` : "Order");
 
   if (error && !order) {
@@ -54,7 +54,8 @@ export function OrderPage() {
         <span>Updated {formatTime(order.updatedAt)}</span>
         {live && (
           <span className="live">
-            <span className="spinner" aria-hidden="true" /> Updating live
+            <span className="spinner" aria-hidden="true" />{" "}
+            {connection === "live" ? "Updating live" : "Reconnecting for live updates"}
           </span>
         )}
       </p>

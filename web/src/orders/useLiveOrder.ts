@@ -1,13 +1,21 @@
-// One order, kept current until it reaches a final status (COMPLETED, CANCELLED, FAILED).
-// The gateway has no subscriptions yet, so this asks again a second after each answer while the
-// order is under way; a subscription (graphql-ws) can replace the polling here, behind the same
-// return value, without the order page changing.
-import { useEffect } from "react";
-import { useQuery } from "urql";
+// One order, kept current until it reaches a final status (COMPLETED, CANCELLED, FAILED) by the
+// `orderUpdated` subscription: each update carries the whole order (`OrderFields`), which
+// graphcache stores as the same `Order` the page's query reads, so the page follows without
+// asking again. After each (re)connection of the socket the order is fetched once more
+// (`useCatchUp`), since a subscription delivers only what happens after it is in place.
+import { useQuery, useSubscription } from "urql";
+import { useCatchUp, useSocketState } from "../api/live";
+import { graphql } from "../gql";
 import { OrderDetail } from "./order";
 import { isTerminal } from "./words";
 
-export const POLL_MS = 1_000;
+const OrderUpdated = graphql(`
+  subscription OrderUpdated($id: ID!) {
+    orderUpdated(id: $id) {
+      ...OrderFields
+    }
+  }
+`);
 
 export function useLiveOrder(id: string) {
   const [{ data, error, fetching }, reexecute] = useQuery({
@@ -17,20 +25,19 @@ export function useLiveOrder(id: string) {
   });
   const order = data?.order;
   const live = !!order && !isTerminal(order.status);
-
-  useEffect(() => {
-    // One request at a time: the next one is scheduled once the previous answer is in.
-    if (!live || fetching) return;
-    const timer = window.setTimeout(() => reexecute({ requestPolicy: "network-only" }), POLL_MS);
-    return () => window.clearTimeout(timer);
-  }, [live, fetching, data, reexecute]);
+  // Ends (the socket closes with the last subscription) once the order is final.
+  const [updates] = useSubscription({ query: OrderUpdated, variables: { id }, pause: !live });
+  useCatchUp(() => reexecute({ requestPolicy: "network-only" }), live);
+  const socket = useSocketState();
 
   return {
     order,
     /** Loaded, but not final: updates are still coming. */
     live,
+    /** Whether updates arrive now, or the socket is down and being opened again. */
+    connection: socket === "reconnecting" ? ("reconnecting" as const) : ("live" as const),
     fetching: fetching && !data,
-    error,
+    error: error ?? (live ? updates.error : undefined),
     retry: () => reexecute({ requestPolicy: "network-only" }),
   };
 }

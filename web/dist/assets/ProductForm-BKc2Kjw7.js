@@ -1,4 +1,4 @@
-import{T as e,h as t,m as n,v as r,w as i}from"./index-CO-uFk0_.js";var a=e(i(),1),o=n(),s=t(`
+import{D as e,O as t,_ as n,b as r,m as i}from"./index-CaRpbV_l.js";var a=t(e(),1),o=i(),s=n(`
   query CategoryOptions {
     categories {
       id

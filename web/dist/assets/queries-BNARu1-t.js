@@ -1,4 +1,4 @@
-import{h as e}from"./index-CO-uFk0_.js";e(`
+import{_ as e}from"./index-CaRpbV_l.js";e(`
   fragment DocumentSharing on Document {
     id
     version

@@ -1,0 +1,59 @@
+import{D as e,O as t,S as n,T as r,_ as i,b as a,d as o,l as s,m as c,p as l,y as u}from"./index-CaRpbV_l.js";import{n as d}from"./ProductForm-BKc2Kjw7.js";var f=t(e(),1),p=c(),m=i(`
+  mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
+    adjustStock(productId: $productId, delta: $delta, reason: $reason) {
+      id
+      version
+      inventory {
+        onHand
+        reserved
+        available
+        lowStock
+        lowStockThreshold
+      }
+    }
+  }
+`);function h({productId:e,inventory:t}){let[n,r]=(0,f.useState)(``),[i,a]=(0,f.useState)(``),[s,c]=u(m),[l,d]=(0,f.useState)(``);return(0,p.jsxs)(`form`,{className:`card stack`,onSubmit:async t=>{t.preventDefault(),d(``);let o=await c({productId:e,delta:Number(n),reason:i.trim()||null});o.data&&(d(`Stock on hand is now ${o.data.adjustStock.inventory.onHand}.`),r(``),a(``))},"aria-labelledby":`stock-title`,children:[(0,p.jsx)(`h2`,{id:`stock-title`,children:`Stock`}),(0,p.jsxs)(`p`,{children:[`On hand `,t.onHand,`, reserved `,t.reserved,`, available `,t.available,`.`]}),(0,p.jsxs)(`div`,{className:`row`,children:[(0,p.jsxs)(`div`,{className:`field`,children:[(0,p.jsx)(`label`,{htmlFor:`stock-delta`,children:`Change (negative to remove)`}),(0,p.jsx)(`input`,{id:`stock-delta`,type:`number`,step:`1`,required:!0,value:n,onChange:e=>r(e.target.value)})]}),(0,p.jsxs)(`div`,{className:`field grow`,children:[(0,p.jsx)(`label`,{htmlFor:`stock-reason`,children:`Reason`}),(0,p.jsx)(`input`,{id:`stock-reason`,value:i,onChange:e=>a(e.target.value)})]})]}),s.error&&(0,p.jsx)(o,{error:s.error}),l&&(0,p.jsx)(`p`,{className:`success`,role:`status`,children:l}),(0,p.jsx)(`div`,{className:`actions`,children:(0,p.jsx)(`button`,{type:`submit`,className:`button`,disabled:s.fetching||!n||Number(n)===0,children:`Adjust stock`})})]})}var g=i(`
+  query AdminProduct($id: ID!) {
+    product(id: $id) {
+      id
+      sku
+      name
+      description
+      price {
+        amount
+        currency
+      }
+      category {
+        id
+      }
+      inventory {
+        onHand
+        reserved
+        available
+        lowStockThreshold
+      }
+      version
+    }
+  }
+`),_=i(`
+  mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
+    updateProduct(id: $id, input: $input) {
+      id
+      name
+      description
+      price {
+        amount
+        currency
+      }
+      category {
+        id
+        name
+      }
+      inventory {
+        lowStockThreshold
+        lowStock
+      }
+      version
+    }
+  }
+`);function v(){let{id:e=``}=r(),[{data:t,error:i}]=a({query:g,variables:{id:e},requestPolicy:`network-only`}),[c,f]=u(_),m=t?.product;if(s(m?`Edit ${m.name}`:`Edit product`),i)return(0,p.jsx)(o,{error:i});if(!t)return(0,p.jsx)(l,{label:`Loading the product`});if(!m)return(0,p.jsxs)(`section`,{className:`page`,"aria-labelledby":`edit-product-title`,children:[(0,p.jsx)(`h1`,{id:`edit-product-title`,children:`Product not found`}),(0,p.jsx)(`p`,{children:(0,p.jsx)(n,{to:`/admin`,children:`Back to admin`})})]});let v={sku:m.sku,name:m.name,description:m.description,amount:m.price.amount,currency:m.price.currency,categoryId:m.category.id,initialStock:`0`,lowStockThreshold:String(m.inventory.lowStockThreshold)};return(0,p.jsxs)(`section`,{className:`page`,"aria-labelledby":`edit-product-title`,children:[(0,p.jsxs)(`p`,{children:[(0,p.jsx)(n,{to:`/admin`,children:`← Admin`}),` · `,(0,p.jsx)(n,{to:`/catalog/${m.id}`,children:`View in the catalog`})]}),(0,p.jsxs)(`h1`,{id:`edit-product-title`,children:[`Edit `,m.name]}),(0,p.jsxs)(`p`,{className:`muted`,children:[`SKU `,m.sku]}),(0,p.jsxs)(d,{initial:v,creating:!1,busy:c.fetching,submitLabel:`Save product`,onSubmit:t=>f({id:e,input:{name:t.name,description:t.description,price:{amount:t.amount,currency:t.currency},categoryId:t.categoryId,lowStockThreshold:Number(t.lowStockThreshold)}}),children:[c.error&&(0,p.jsx)(o,{error:c.error}),c.data&&!c.error&&(0,p.jsx)(`p`,{className:`success`,role:`status`,children:`Saved.`})]},m.id),(0,p.jsx)(h,{productId:m.id,inventory:m.inventory})]})}export{v as EditProductPage};
