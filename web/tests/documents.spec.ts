@@ -1,5 +1,6 @@
 // Documents: hierarchical visibility (a manager sees a subordinate's documents, not the other
-// way round), search, create, edit with a conflict between two tabs, share, delete.
+// way round), search, create, edit with a conflict between two tabs, share, delete, and lists
+// that follow what others create, edit and share while they are open.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { checkScreen, signIn, USERS, viewerName, type User } from "./helpers";
 
@@ -141,4 +142,80 @@ test("share a document with an employee, who finds it under shared with me; then
   await expect(ceo.getByText("No documents match this search.")).toBeVisible();
   await ic.goto(`/documents/${id}`);
   await expect(ic.getByRole("heading", { name: "Document not found" })).toBeVisible();
+});
+
+/** Resolves once the page has sent its documentChanged subscription (set up before it opens). */
+function subscribedToDocuments(page: Page): Promise<void> {
+  return new Promise((resolve) =>
+    page.on("websocket", (socket) =>
+      socket.on("framesent", ({ payload }) => {
+        if (String(payload).includes("subscription DocumentChanged")) resolve();
+      }),
+    ),
+  );
+}
+
+/** The ids of the documents pushed to a page by documentChanged. */
+function pushedDocuments(page: Page): string[] {
+  const ids: string[] = [];
+  page.on("websocket", (socket) =>
+    socket.on("framereceived", ({ payload }) => {
+      const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: { documentChanged?: { id: string } } } };
+      const id = message.type === "next" ? message.payload?.data?.documentChanged?.id : undefined;
+      if (id) ids.push(id);
+    }),
+  );
+  return ids;
+}
+
+const documentCount = async (page: Page) => Number((await page.locator(".results-count").textContent())?.replace(/\D/g, ""));
+
+test("open lists show documents as others create, edit and share them, without reloading", async ({ browser }) => {
+  const ic = await signedIn(browser, "ic");
+  const icName = await viewerName(ic);
+  const ceo = await signedIn(browser, "ceo");
+  const ceoName = await viewerName(ceo);
+  const word = uniqueWord();
+
+  // The CEO watches everything they can see, which includes what the individual contributor writes.
+  const ceoSubscribed = subscribedToDocuments(ceo);
+  const pushedToCeo = pushedDocuments(ceo);
+  await ceo.goto("/documents?view=all");
+  await expect(ceo.locator(".document-row").first()).toBeVisible();
+  const before = await documentCount(ceo);
+  await ceo.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await ceoSubscribed;
+
+  const id = await createDocument(ic, `Live ${word}`, `Written while the CEO watches ${word}`);
+  const row = ceo.locator(".document-row", { hasText: `Live ${word}` });
+  await expect(row).toBeVisible();
+  await expect(row.locator(".owner")).toHaveText(icName);
+  await expect.poll(() => documentCount(ceo)).toBe(before + 1);
+
+  await ic.goto(`/documents/${id}/edit`);
+  await ic.getByLabel("Title").fill(`Renamed ${word}`);
+  await ic.getByRole("button", { name: "Save" }).click();
+  await expect(ic.getByRole("heading", { level: 1 })).toHaveText(`Renamed ${word}`);
+  await expect(ceo.locator(".document-row", { hasText: `Renamed ${word}` })).toBeVisible();
+  await expect(row).toHaveCount(0);
+  expect(pushedToCeo).toContain(id);
+  expect(await ceo.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+  // The individual contributor watches "Shared with me" while the CEO shares a document.
+  const icSubscribed = subscribedToDocuments(ic);
+  await ic.goto("/documents?view=shared");
+  await expect(ic.getByRole("region", { name: "Documents shared with you" })).toBeVisible();
+  await ic.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await icSubscribed;
+  await createDocument(ceo, `Shared live ${word}`, `For the team ${word}`);
+  await expect(ic.locator(".document-row", { hasText: `Shared live ${word}` })).toHaveCount(0);
+  await ceo.getByLabel("Share with an employee").fill(icName);
+  await ceo.getByRole("button", { name: "Find", exact: true }).click();
+  await ceo.locator(".found li", { hasText: USERS.ic }).getByRole("button", { name: `Share with ${icName}` }).click();
+  await expect(ceo.getByRole("status").filter({ hasText: "Shared with" })).toHaveText(`Shared with ${icName}.`);
+  const shared = ic.locator(".document-row", { hasText: `Shared live ${word}` });
+  await expect(shared).toBeVisible();
+  await expect(shared.locator(".owner")).toHaveText(ceoName);
+  await expect(shared.getByText("Shared with you")).toBeVisible();
+  expect(await ic.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 });

@@ -1,13 +1,14 @@
 // A list of visible documents for a filter (mine: my id as owner; everything: none), a page at
-// a time with relayPagination merging the pages.
+// a time with relayPagination merging the pages, kept current by `documentChanged`.
 import { useState } from "react";
-import { useQuery } from "urql";
+import { useClient, useQuery } from "urql";
 import type { DocumentFilter } from "../gql/graphql";
 import { Empty } from "../ui/Empty";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
 import { DocumentRow } from "./DocumentRow";
 import { VisibleDocuments } from "./queries";
+import { useDocumentChanges } from "./useDocumentChanges";
 
 const PAGE_SIZE = 20;
 
@@ -19,6 +20,12 @@ export function DocumentList({ filter, showOwner, empty }: { filter: DocumentFil
     variables: { filter, first: PAGE_SIZE, after },
   });
   const list = data?.visibleDocuments;
+  // The first page again (newest first, so a new document is on it); relayPagination merges it
+  // with the pages already shown.
+  const client = useClient();
+  useDocumentChanges(() => {
+    void client.query(VisibleDocuments, { filter, first: PAGE_SIZE, after: null }, { requestPolicy: "network-only" }).toPromise();
+  });
 
   if (error && !list) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
   if (!list) return <Loading label="Loading documents" />;

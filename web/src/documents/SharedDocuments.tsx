@@ -1,13 +1,15 @@
 // Documents shared with me. The API has no filter for it, so this looks through the visible
 // documents (newest first, 100 a page, a few pages at a time) and keeps those shared with the
-// viewer that someone else owns; the user can ask to look further back.
+// viewer that someone else owns; the user can ask to look further back. Kept current by
+// `documentChanged`.
 import { useEffect, useState } from "react";
-import { useQuery } from "urql";
+import { useClient, useQuery } from "urql";
 import { Empty } from "../ui/Empty";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
 import { DocumentRow } from "./DocumentRow";
 import { VisibleDocuments } from "./queries";
+import { useDocumentChanges } from "./useDocumentChanges";
 
 const SCAN_PAGE_SIZE = 100;
 const PAGES_PER_LOOK = 5;
@@ -23,8 +25,18 @@ export function SharedDocuments({ viewerId, text }: { viewerId: string; text: st
     variables: { filter: { text: text || null }, first: SCAN_PAGE_SIZE, after },
   });
   const list = data?.visibleDocuments;
+  // Kept current like the list of everything. A document shared with the viewer long after it
+  // was written may not be among the newest: the announcement itself shows it, at the top.
+  const client = useClient();
+  const changed = useDocumentChanges(() => {
+    const variables = { filter: { text: text || null }, first: SCAN_PAGE_SIZE, after: null };
+    void client.query(VisibleDocuments, variables, { requestPolicy: "network-only" }).toPromise();
+  });
   const scanned = list?.edges.map((edge) => edge.node) ?? [];
-  const shared = scanned.filter((document) => document.sharedWithViewer && document.ownerId !== viewerId);
+  const sharedWithMe = (document: { sharedWithViewer: boolean; ownerId: string }) =>
+    document.sharedWithViewer && document.ownerId !== viewerId;
+  const announced = text ? [] : changed.filter((d) => sharedWithMe(d) && !scanned.some((s) => s.id === d.id));
+  const shared = [...announced, ...scanned.filter(sharedWithMe)];
   const more = list?.pageInfo.hasNextPage ?? false;
   const endCursor = list?.pageInfo.endCursor ?? null;
 
