@@ -1,5 +1,6 @@
 // The gateway serves the built app at / with the right content types and cache headers, falls
-// back to index.html for the app's own routes, keeps GraphiQL at /graphiql, and the first
+// back to index.html for the app's own routes, keeps GraphiQL at /graphiql, lets the app's
+// pages open the subscriptions' WebSocket under its Content-Security-Policy, and the first
 // screen's JavaScript stays within its budget.
 import { gzipSync } from "node:zlib";
 import { expect, test } from "@playwright/test";
@@ -35,6 +36,28 @@ test("index.html, hashed assets, client routes and GraphiQL are served by the ga
   const graphiql = await request.get("/graphiql");
   expect(graphiql.status()).toBe(200);
   expect(await graphiql.text()).toContain("/graphiql/graphiql.js");
+});
+
+test("the gateway's Content-Security-Policy lets the app open its WebSocket to /graphql", async ({ page }) => {
+  const response = await page.goto("/");
+  expect(response?.headers()["content-security-policy"]).toContain("connect-src 'self'");
+  // What the app's socket does first (graphql-transport-ws), from the page, under that policy.
+  const answer = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const refused: string[] = [];
+        document.addEventListener("securitypolicyviolation", (e) => refused.push(e.violatedDirective));
+        const url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}/graphql`;
+        const socket = new WebSocket(url, "graphql-transport-ws");
+        socket.onopen = () => socket.send(JSON.stringify({ type: "connection_init", payload: {} }));
+        socket.onmessage = (event) => {
+          resolve(`${JSON.parse(String(event.data)).type}${refused.length ? ` refused: ${refused}` : ""}`);
+          socket.close(1000);
+        };
+        socket.onerror = () => setTimeout(() => resolve(`error${refused.length ? ` refused: ${refused}` : ""}`), 100);
+      }),
+  );
+  expect(answer).toBe("connection_ack");
 });
 
 test("the first screen loads under 250 KB of gzipped JavaScript, nothing off-site, no console error", async ({
