@@ -144,3 +144,32 @@ async fn streams_beyond_the_cap_are_refused_with_retry_after() {
     let (status, _, _, _) = read(post(&federation, SSE, query, &[]).await).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn a_subscription_a_subgraph_serves_streams_over_sse_and_multipart() {
+    let federation = start(Supergraph::Demo).await;
+    let live = json!({
+        "query": "subscription { reviewAdded(count: 2, intervalMs: 30) { body product { name shippingEstimate } } }"
+    });
+    let (status, content_type, _, text) = read(post(&federation, SSE, live.clone(), &[]).await).await;
+    assert_eq!((status, content_type.starts_with(SSE)), (200, true));
+    let first = r#"{"data":{"reviewAdded":{"body":"Love it!","product":{"name":"Table","shippingEstimate":50}}}}"#;
+    let second =
+        r#"{"data":{"reviewAdded":{"body":"Too expensive.","product":{"name":"Couch","shippingEstimate":0}}}}"#;
+    let events: Vec<&str> = text.split("\n\n").filter(|e| e.starts_with("event:")).collect();
+    // No `id:`: a subgraph's events have no position to resume from.
+    assert_eq!(
+        events,
+        vec![
+            format!("event: next\ndata: {first}").as_str(),
+            format!("event: next\ndata: {second}").as_str(),
+            "event: complete\ndata: "
+        ],
+        "{text}"
+    );
+    let (status, _, _, text) = read(post(&federation, MULTIPART, live, &[]).await).await;
+    assert_eq!(status, 200);
+    assert!(text.contains(&format!(r#"{{"payload":{first}}}"#)), "{text}");
+    assert!(text.contains(&format!(r#"{{"payload":{second}}}"#)), "{text}");
+    assert!(text.ends_with("--\r\n"), "{text}");
+}

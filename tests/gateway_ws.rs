@@ -291,3 +291,71 @@ async fn an_event_fed_subscription_is_refused_when_the_gateway_reads_no_events()
     let reply = federation.post(live.to_string(), &[("accept", "application/graphql-response+json")]).await;
     assert_eq!(reply.codes(), vec!["STREAMING_REQUIRED"]);
 }
+
+/// `reviewAdded` is served by the reviews subgraph itself (an async-graphql `Subscription` over
+/// graphql-transport-ws); the gateway passes it through and resolves the rest of each event's
+/// selection from products and inventory, as in a query.
+const REVIEWS_LIVE: &str = "subscription ($n: Int!) { reviewAdded(count: $n, intervalMs: 30) { \
+    id body author { username } product { upc name price shippingEstimate } } }";
+
+#[tokio::test]
+async fn a_subscription_a_subgraph_serves_is_passed_through_and_its_events_completed_by_the_others() {
+    let federation = start(Supergraph::Demo).await;
+    let mut socket = connect(&federation).await;
+    init(&mut socket, json!({})).await;
+    let payload = json!({"query": REVIEWS_LIVE, "variables": {"n": 3}});
+    send(&mut socket, json!({"id": "r", "type": "subscribe", "payload": payload})).await;
+    // Meanwhile, queries on the same socket run as usual.
+    send(&mut socket, json!({"id": "q", "type": "subscribe", "payload": {"query": "{ me { username } }"}})).await;
+    let mut events = Vec::new();
+    loop {
+        let message = next(&mut socket).await;
+        if message["id"] == "r" {
+            if message["type"] == "complete" {
+                break;
+            }
+            assert_eq!(message["type"], "next", "{message}");
+            events.push(message["payload"].clone());
+        }
+    }
+    let review = |id: &str, body: &str, username: &str, upc: &str, name: &str, price: i64, shipping: i64| {
+        json!({"data": {"reviewAdded": {
+            "id": id, "body": body, "author": {"username": username},
+            "product": {"upc": upc, "name": name, "price": price, "shippingEstimate": shipping}
+        }}})
+    };
+    assert_eq!(
+        events,
+        vec![
+            review("1", "Love it!", "@ada", "1", "Table", 899, 50),
+            review("2", "Too expensive.", "@ada", "2", "Couch", 1299, 0),
+            review("3", "Could be better.", "@complete", "3", "Chair", 54, 25),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_passed_through_subscription_whose_subgraph_fails_ends_with_its_error() {
+    let federation = Builder::new(Supergraph::Demo).subgraph(Subgraph::Reviews, Run::Down).start().await;
+    let mut socket = connect(&federation).await;
+    init(&mut socket, json!({})).await;
+    let payload = json!({"query": REVIEWS_LIVE, "variables": {"n": 1}});
+    send(&mut socket, json!({"id": "r", "type": "subscribe", "payload": payload})).await;
+    let error = next(&mut socket).await;
+    assert_eq!((error["type"].as_str(), error["id"].as_str()), (Some("error"), Some("r")), "{error}");
+    assert_eq!(error["payload"][0]["extensions"]["code"], "SUBGRAPH_REQUEST_FAILED");
+    assert_eq!(error["payload"][0]["extensions"]["serviceName"], "reviews");
+    // An error the subgraph raises in the field comes through as it sent it: a `next` with the
+    // error (naming the subgraph), then `complete`.
+    let federation = start(Supergraph::Demo).await;
+    let mut socket = connect(&federation).await;
+    init(&mut socket, json!({})).await;
+    let negative = json!({"query": REVIEWS_LIVE, "variables": {"n": -1}});
+    send(&mut socket, json!({"id": "r", "type": "subscribe", "payload": negative})).await;
+    let event = next(&mut socket).await;
+    assert_eq!(event["type"], "next", "{event}");
+    assert_eq!(event["payload"]["data"], Value::Null, "{event}");
+    assert_eq!(event["payload"]["errors"][0]["extensions"]["serviceName"], "reviews", "{event}");
+    assert_eq!(event["payload"]["errors"][0]["path"], json!(["reviewAdded"]), "{event}");
+    assert_eq!(next(&mut socket).await, json!({"id": "r", "type": "complete"}));
+}

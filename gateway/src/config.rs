@@ -115,6 +115,9 @@ pub struct SubgraphConfig {
     pub url: Option<String>,
     /// Time limit for one fetch, in milliseconds (default: `traffic.subgraph_timeout_ms`).
     pub timeout_ms: Option<u64>,
+    /// Where the subgraph serves the subscriptions it declares itself, over WebSocket
+    /// (graphql-transport-ws); default: its URL with `ws://` or `wss://`.
+    pub subscription_url: Option<String>,
 }
 
 /// Protection against expensive or hostile requests.
@@ -386,6 +389,13 @@ impl GatewayConfig {
             {
                 return Err(GatewayError::Config(format!("subgraphs.{name}.url is not an absolute URL: {url}")));
             }
+            if let Some(url) = &subgraph.subscription_url
+                && !url.parse::<http::Uri>().is_ok_and(|u| matches!(u.scheme_str(), Some("ws" | "wss")))
+            {
+                return Err(GatewayError::Config(format!(
+                    "subgraphs.{name}.subscription_url is not a ws:// or wss:// URL: {url}"
+                )));
+            }
         }
         if self.access.cache.backend == braid_kit::config::CacheBackend::Memory {
             return Err(GatewayError::Config(
@@ -453,6 +463,10 @@ mod tests {
     fn relative_subgraph_url_is_refused() {
         let error = from_toml("[subgraphs.accounts]\nurl = \"/graphql\"\n").unwrap_err().to_string();
         assert!(error.contains("subgraphs.accounts.url"), "{error}");
+        let error = from_toml("[subgraphs.accounts]\nsubscription_url = \"http://127.0.0.1:9/ws\"\n").unwrap_err();
+        assert!(error.to_string().contains("subgraphs.accounts.subscription_url"), "{error}");
+        let config = from_toml("[subgraphs.accounts]\nsubscription_url = \"wss://a.example/ws\"\n").unwrap();
+        assert_eq!(config.subgraphs["accounts"].subscription_url.as_deref(), Some("wss://a.example/ws"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! response body through the named stages.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use arc_swap::ArcSwap;
@@ -11,15 +11,13 @@ use futures::FutureExt;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
-use crate::authz::{self, Authz, Verdict};
+use crate::answer::{Planned, answer};
+use crate::authz::Authz;
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
 use crate::execute::client::SubgraphClient;
-use crate::execute::tree::Arena;
-use crate::execute::{Execution, Outcome};
 use crate::persisted::Persisted;
 use crate::pipeline::{Kind, Pipeline, variables};
-use crate::respond;
 use crate::single_flight::SingleFlight;
 use crate::supergraph::Supergraph;
 
@@ -221,37 +219,17 @@ impl Gateway {
             let headers = headers.clone();
             let authz = self.authz.clone();
             async move {
-                let policies = &runtime.supergraph.policies;
-                let arena = Arena::default();
-                let execution = Execution {
-                    arena: &arena,
-                    supergraph: &runtime.supergraph,
-                    client: &runtime.client,
+                let planned = Planned {
+                    runtime: &runtime,
+                    operation: &operation,
                     plan: &plan,
                     variables: &variables,
                     headers: &headers,
-                    may_dedupe: operation.kind == Kind::Query,
-                    state: Mutex::new(Outcome::default()),
+                    identity: &identity,
+                    denied_fields,
+                    event: None,
                 };
-                let outcome = execution.run().await;
-                let mut verdict = Verdict { fields: denied_fields, ..Verdict::default() };
-                if !policies.owned_types.is_empty() || !policies.owned_fields.is_empty() {
-                    if operation.owned {
-                        let owners = authz::owners(&outcome.data);
-                        verdict.denied_owners = authz.denied_owners(&identity, owners).await;
-                    }
-                    verdict.owned_types = Some(&policies.owned_types);
-                    verdict.owned_fields = Some(&policies.owned_fields);
-                }
-                respond::body(
-                    &outcome.data,
-                    &operation.shape,
-                    &operation.root,
-                    &variables,
-                    &runtime.supergraph.introspection,
-                    &verdict,
-                    outcome.errors,
-                )
+                answer(&authz, planned).await
             }
         };
         let body = if self.config.traffic.dedupe_client_requests && operation.kind == Kind::Query {
@@ -269,7 +247,7 @@ impl Gateway {
     }
 
     /// The headers every subgraph fetch of this request carries.
-    fn subgraph_headers(&self, client: &HeaderMap) -> HeaderMap {
+    pub(crate) fn subgraph_headers(&self, client: &HeaderMap) -> HeaderMap {
         let mut headers = HeaderMap::with_capacity(self.propagate.len() + 1);
         for name in &self.propagate {
             for value in client.get_all(name) {

@@ -4,6 +4,7 @@
 //! [`pipeline::limits`], [`pipeline::validate`], planning ([`pipeline`]), variable coercion
 //! ([`pipeline::variables`]), [`execute`] and [`respond`]. [`server`] is the HTTP edge, [`ws`] GraphQL over WebSocket.
 
+mod answer;
 pub mod authz;
 pub mod config;
 pub mod connections;

@@ -67,6 +67,8 @@ type Answer = Result<Arc<SubgraphResponse>, FetchError>;
 
 struct Endpoint {
     uri: http::Uri,
+    /// Where the subgraph's own subscriptions are served (WebSocket).
+    subscriptions: String,
     /// The `Host` header, made once (the HTTP client would format it for every request).
     host: Option<HeaderValue>,
     timeout: Duration,
@@ -117,9 +119,17 @@ impl SubgraphClient {
             let uri = url.parse::<http::Uri>().map_err(|e| format!("subgraph '{name}' URL {url}: {e}"))?;
             let timeout_ms = overrides.and_then(|o| o.timeout_ms).unwrap_or(config.traffic.subgraph_timeout_ms);
             let host = host_header(&uri);
+            let subscriptions =
+                overrides.and_then(|o| o.subscription_url.clone()).unwrap_or_else(|| websocket_url(&url));
             map.insert(
                 name.clone(),
-                Endpoint { uri, host, timeout: Duration::from_millis(timeout_ms), metrics: EndpointMetrics::new(name) },
+                Endpoint {
+                    uri,
+                    subscriptions,
+                    host,
+                    timeout: Duration::from_millis(timeout_ms),
+                    metrics: EndpointMetrics::new(name),
+                },
             );
         }
         Ok(Self {
@@ -129,6 +139,11 @@ impl SubgraphClient {
             dedupe: config.traffic.dedupe_subgraph_requests,
             in_flight: SingleFlight::default(),
         })
+    }
+
+    /// Where the subgraph `name` serves its own subscriptions, and its fetch time limit.
+    pub fn subscription_endpoint(&self, name: &str) -> Option<(&str, Duration)> {
+        self.endpoints.get(name).map(|e| (e.subscriptions.as_str(), e.timeout))
     }
 
     /// This thread's connection pool.
@@ -213,6 +228,15 @@ struct Target {
     uri: http::Uri,
     host: Option<HeaderValue>,
     timeout: Duration,
+}
+
+/// `url` with `ws://` for `http://` and `wss://` for `https://`.
+fn websocket_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}"),
+        Some(("http", rest)) => format!("ws://{rest}"),
+        _ => url.to_string(),
+    }
 }
 
 impl Endpoint {

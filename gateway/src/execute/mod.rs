@@ -5,7 +5,7 @@ pub mod entities;
 pub mod tree;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::future::{BoxFuture, join_all};
@@ -81,6 +81,9 @@ pub struct Execution<'a, 'r> {
     pub headers: &'a HeaderMap,
     /// Queries may share an identical in-flight fetch; mutations never do.
     pub may_dedupe: bool,
+    /// For a subscription a subgraph serves: the subgraph's answer for one event, which stands
+    /// in for the plan's subscription fetch (the rest of the plan resolves the other fields).
+    pub event: Option<Arc<SubgraphResponse>>,
     pub state: Mutex<Outcome<'r>>,
 }
 
@@ -143,11 +146,17 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                         self.node(branch).await;
                     }
                 }
-                PlanNode::Subscription(_) | PlanNode::Defer(_) => {
-                    self.lock().errors.push(GraphqlError::new(
-                        codes::BAD_REQUEST,
-                        "subscriptions and @defer are not served over this endpoint",
-                    ));
+                PlanNode::Subscription(subscription) => {
+                    let event = self.event.clone().map(|event| self.arena.response(event));
+                    let event = event.ok_or_else(|| {
+                        GraphqlError::new(codes::BAD_REQUEST, "subscriptions are not served over this endpoint")
+                    });
+                    self.merge_root(&subscription.primary, event);
+                }
+                PlanNode::Defer(_) => {
+                    self.lock()
+                        .errors
+                        .push(GraphqlError::new(codes::BAD_REQUEST, "@defer is not served by this gateway"));
                 }
             }
         })
@@ -203,6 +212,11 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
     async fn root_fetch(&'a self, fetch: &'a FetchNode) {
         let body = self.body(fetch.id, fetch.variable_usages.as_ref(), &[]);
         let response = self.send(&fetch.service_name, body).await;
+        self.merge_root(fetch, response);
+    }
+
+    /// Merges the answer to a root fetch (or a subscription's event) into the tree.
+    fn merge_root(&self, fetch: &FetchNode, response: Result<&'r SubgraphResponse, GraphqlError>) {
         let mut state = self.lock();
         match response {
             Ok(response) => {

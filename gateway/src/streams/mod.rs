@@ -189,7 +189,7 @@ async fn run(
         };
         let frame = match next {
             Next::Response { body } => {
-                let id = (transport == Transport::Sse).then(|| live.position().to_string());
+                let id = live.position().filter(|_| transport == Transport::Sse).map(ToString::to_string);
                 transport.next(&body, id.as_deref())
             }
             Next::Ended(End::Lagged) => {
@@ -198,6 +198,15 @@ async fn run(
                 return;
             }
             Next::Ended(End::Closed) => return,
+            Next::Complete => {
+                let _ = tx.send(transport.complete()).await;
+                return;
+            }
+            Next::Failed(errors) => {
+                let _ = tx.send(transport.errors(&errors)).await;
+                let _ = tx.send(transport.complete()).await;
+                return;
+            }
         };
         if tx.send(frame).await.is_err() {
             return;

@@ -290,7 +290,13 @@ async fn run(
             Next::Ended(End::Lagged) => {
                 return vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&live::lagged())] }];
             }
-            Next::Ended(End::Closed) => return vec![ServerMessage::Complete { id: id.to_string() }],
+            Next::Ended(End::Closed) | Next::Complete => return vec![ServerMessage::Complete { id: id.to_string() }],
+            Next::Failed(errors) => {
+                return vec![ServerMessage::Error {
+                    id: id.to_string(),
+                    payload: errors.iter().map(to_value).collect(),
+                }];
+            }
         }
     }
 }

@@ -1,14 +1,17 @@
 //! The HTTP side of a subgraph: `POST /graphql` (JSON body, single or batched), `GET /graphql`
-//! (`query`, `operationName`, `variables` in the query string) and `GET /health`.
+//! (`query`, `operationName`, `variables` in the query string), subscriptions over WebSocket on
+//! `GET /graphql` (graphql-transport-ws or the older graphql-ws) and `GET /health`.
 
 use std::{collections::HashMap, time::Duration};
 
 use crate::entities::with_entity_state;
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::{BatchRequest, Executor, Request, Variables};
+use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     Router,
     body::Bytes,
-    extract::{Query, State},
+    extract::{Query, State, WebSocketUpgrade, ws::rejection::WebSocketUpgradeRejection},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -42,8 +45,17 @@ async fn post_graphql<E: Executor>(State(served): State<Served<E>>, body: Bytes)
 
 async fn get_graphql<E: Executor>(
     State(served): State<Served<E>>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    protocol: Result<GraphQLProtocol, StatusCode>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
+    if let (Ok(upgrade), Ok(protocol)) = (upgrade, protocol) {
+        let executor = served.executor.clone();
+        return upgrade
+            .protocols(ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |socket| GraphQLWebSocket::new(socket, executor, protocol).serve())
+            .into_response();
+    }
     let Some(query) = params.get("query") else {
         return bad_request("missing `query` parameter");
     };

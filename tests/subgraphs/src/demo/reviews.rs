@@ -2,15 +2,47 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema};
+use std::time::Duration;
+
+use async_graphql::futures_util::{Stream, StreamExt, stream};
+use async_graphql::{EmptyMutation, ID, Object, Schema, Subscription};
 
 use super::data::{DemoData, ReviewRow};
 use crate::entities::Federated;
 
-pub(crate) type ReviewsSchema = Schema<Federated<Query>, EmptyMutation, EmptySubscription>;
+pub(crate) type ReviewsSchema = Schema<Federated<Query>, EmptyMutation, Reviews>;
 
 pub(crate) fn schema(data: Arc<DemoData>) -> ReviewsSchema {
-    Schema::build(Federated(Query { data }), EmptyMutation, EmptySubscription).enable_federation().finish()
+    Schema::build(Federated(Query { data: data.clone() }), EmptyMutation, Reviews { data })
+        .enable_federation()
+        .enable_subscription_in_federation()
+        .finish()
+}
+
+/// A subscription the subgraph serves itself (over graphql-transport-ws), for the gateway to
+/// pass through.
+pub(crate) struct Reviews {
+    data: Arc<DemoData>,
+}
+
+#[Subscription(name = "Subscription")]
+impl Reviews {
+    /// The first `count` reviews, in order, one every `intervalMs`; then the stream ends.
+    async fn review_added(
+        &self,
+        count: usize,
+        #[graphql(default = 20)] interval_ms: u64,
+    ) -> impl Stream<Item = Review> + use<> {
+        let data = self.data.clone();
+        let count = count.min(data.reviews.len());
+        stream::iter(0..count).then(move |index| {
+            let data = data.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(interval_ms)).await;
+                Review { data, index }
+            }
+        })
+    }
 }
 
 pub(crate) struct Query {
