@@ -1,5 +1,5 @@
 // The routes. The catalog is public; documents, people, the cart and orders need a session; admin needs the
-// `catalog:write` scope. Screens other than the catalog load on first use.
+// `catalog:write` scope, grants the `admin` scope. Screens other than the catalog load on first use.
 import { lazy, Suspense, useEffect, useMemo } from "react";
 import { Navigate, Route, Routes } from "react-router";
 import { Provider } from "urql";
@@ -27,6 +27,7 @@ const CheckoutPage = lazy(() => import("./orders/CheckoutPage").then((m) => ({ d
 const OrdersPage = lazy(() => import("./orders/OrdersPage").then((m) => ({ default: m.OrdersPage })));
 const OrderPage = lazy(() => import("./orders/OrderPage").then((m) => ({ default: m.OrderPage })));
 const AdminPage = lazy(() => import("./admin/AdminPage").then((m) => ({ default: m.AdminPage })));
+const GrantsPage = lazy(() => import("./admin/GrantsPage").then((m) => ({ default: m.GrantsPage })));
 const EditProductPage = lazy(() => import("./admin/EditProductPage").then((m) => ({ default: m.EditProductPage })));
 
 export function App() {
@@ -60,6 +61,9 @@ export function App() {
               <Route element={<RequireScope scope="catalog:write" />}>
                 <Route path="admin" element={<AdminPage />} />
                 <Route path="admin/products/:id" element={<EditProductPage />} />
+              </Route>
+              <Route element={<RequireScope scope="admin" />}>
+                <Route path="grants" element={<GrantsPage />} />
               </Route>
             </Route>
             <Route path="*" element={<NotFoundPage />} />

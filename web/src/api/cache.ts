@@ -103,6 +103,12 @@ export const cacheOptions: CacheExchangeOpts = {
       },
       // The order itself comes back with its new status; the filtered lists may have changed.
       cancelOrder: (_result, _args, cache) => invalidateLists(cache, ORDER_LISTS),
+      // Grants: the lists of them (a new one belongs there; a revoked one is gone).
+      createGrant: (_result, _args, cache) => invalidateLists(cache, ["grants"]),
+      revokeGrant: (_result, args, cache) => {
+        cache.invalidate({ __typename: "Grant", id: args.id as string });
+        invalidateLists(cache, ["grants"]);
+      },
     },
   },
 };

@@ -49,6 +49,11 @@ export function Layout() {
                 <NavLink to="/admin">Admin</NavLink>
               </li>
             )}
+            {hasScope("admin") && (
+              <li>
+                <NavLink to="/grants">Grants</NavLink>
+              </li>
+            )}
           </ul>
         </nav>
         <div className="account">

@@ -1,4 +1,4 @@
-import{D as e,O as t,S as n,_ as r,d as i,l as a,m as o,w as s,y as c}from"./index-DFBMHaTB.js";import{n as l,t as u}from"./DocumentForm-PwWwdnpf.js";var d=t(e(),1),f=o(),p=r(`
+import{D as e,O as t,S as n,_ as r,d as i,l as a,m as o,w as s,y as c}from"./index-CXhbPSbT.js";import{n as l,t as u}from"./DocumentForm-BKM_0LsO.js";var d=t(e(),1),f=o(),p=r(`
   mutation CreateDocument($input: CreateDocumentInput!) {
     createDocument(input: $input) {
       id

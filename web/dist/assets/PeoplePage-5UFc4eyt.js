@@ -1,4 +1,4 @@
-import{D as e,O as t,_ as n,b as r,c as i,d as a,l as o,m as s,p as c}from"./index-DFBMHaTB.js";var l=t(e(),1),u=s();n(`
+import{D as e,O as t,_ as n,b as r,c as i,d as a,l as o,m as s,p as c}from"./index-CXhbPSbT.js";var l=t(e(),1),u=s();n(`
   fragment OrgPerson on Employee {
     id
     name

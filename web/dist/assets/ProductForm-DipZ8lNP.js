@@ -1,4 +1,4 @@
-import{D as e,O as t,_ as n,b as r,m as i}from"./index-DFBMHaTB.js";var a=t(e(),1),o=i(),s=n(`
+import{D as e,O as t,_ as n,b as r,m as i}from"./index-CXhbPSbT.js";var a=t(e(),1),o=i(),s=n(`
   query CategoryOptions {
     categories {
       id

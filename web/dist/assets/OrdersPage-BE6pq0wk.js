@@ -1,4 +1,4 @@
-import{D as e,E as t,O as n,S as r,_ as i,a,b as o,c as s,d as c,l,m as u,o as d,p as f}from"./index-DFBMHaTB.js";import{n as p,o as m,r as h}from"./words-axmwFmsK.js";var g=n(e(),1),_=u(),v=10,y=i(`
+import{D as e,E as t,O as n,S as r,_ as i,a,b as o,c as s,d as c,l,m as u,o as d,p as f}from"./index-CXhbPSbT.js";import{n as p,o as m,r as h}from"./words-axmwFmsK.js";var g=n(e(),1),_=u(),v=10,y=i(`
   query MyOrders($first: Int!, $after: String, $status: OrderStatus) {
     myOrders(first: $first, after: $after, status: $status) {
       totalCount

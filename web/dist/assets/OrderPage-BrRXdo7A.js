@@ -1,4 +1,4 @@
-import{D as e,O as t,S as n,T as r,_ as i,a,b as o,d as s,f as c,g as l,h as u,l as d,m as f,o as p,p as m,s as h,x as g,y as _}from"./index-DFBMHaTB.js";import{n as v,t as y}from"./order-GbHjT0zK.js";import{a as b,i as x,o as S,r as C,s as w,t as T}from"./words-axmwFmsK.js";var E=t(e(),1),D=i(`
+import{D as e,O as t,S as n,T as r,_ as i,a,b as o,d as s,f as c,g as l,h as u,l as d,m as f,o as p,p as m,s as h,x as g,y as _}from"./index-CXhbPSbT.js";import{n as v,t as y}from"./order-BUjygdI6.js";import{a as b,i as x,o as S,r as C,s as w,t as T}from"./words-axmwFmsK.js";var E=t(e(),1),D=i(`
   subscription OrderUpdated($id: ID!) {
     orderUpdated(id: $id) {
       ...OrderFields

@@ -1,4 +1,4 @@
-import{D as e,O as t,S as n,_ as r,b as i,c as a,d as o,g as s,l as c,m as l,o as u,s as d,w as f,x as p,y as m}from"./index-DFBMHaTB.js";import{n as h,t as g}from"./ProductForm-DDxASxhg.js";var _=t(e(),1),v=l(),y=r(`
+import{D as e,O as t,S as n,_ as r,b as i,c as a,d as o,g as s,l as c,m as l,o as u,s as d,w as f,x as p,y as m}from"./index-CXhbPSbT.js";import{n as h,t as g}from"./ProductForm-DipZ8lNP.js";var _=t(e(),1),v=l(),y=r(`
   subscription LowStock {
     lowStock {
       id

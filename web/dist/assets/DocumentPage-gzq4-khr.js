@@ -1,4 +1,4 @@
-import{D as e,O as t,S as n,T as r,_ as i,a,b as o,c as s,d as c,l,m as u,p as d,w as f,y as p}from"./index-DFBMHaTB.js";import{t as m}from"./queries-B5ASsK4L.js";var h=t(e(),1),g=u(),_=i(`
+import{D as e,O as t,S as n,T as r,_ as i,a,b as o,c as s,d as c,l,m as u,p as d,w as f,y as p}from"./index-CXhbPSbT.js";import{t as m}from"./queries-BircvjDY.js";var h=t(e(),1),g=u(),_=i(`
   mutation DeleteDocument($id: ID!, $expectedVersion: Int) {
     deleteDocument(id: $id, expectedVersion: $expectedVersion)
   }

@@ -1,4 +1,4 @@
-import{_ as e}from"./index-DFBMHaTB.js";e(`
+import{_ as e}from"./index-CXhbPSbT.js";e(`
   fragment DocumentSharing on Document {
     id
     version

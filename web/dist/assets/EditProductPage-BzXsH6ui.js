@@ -1,4 +1,4 @@
-import{D as e,O as t,S as n,T as r,_ as i,b as a,d as o,l as s,m as c,p as l,y as u}from"./index-DFBMHaTB.js";import{n as d}from"./ProductForm-DDxASxhg.js";var f=t(e(),1),p=c(),m=i(`
+import{D as e,O as t,S as n,T as r,_ as i,b as a,d as o,l as s,m as c,p as l,y as u}from"./index-CXhbPSbT.js";import{n as d}from"./ProductForm-DipZ8lNP.js";var f=t(e(),1),p=c(),m=i(`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason) {
       id
