@@ -1,7 +1,8 @@
 // Cart, checkout and orders: buy two products and watch the order page reach COMPLETED without
-// a reload, by the orderUpdated subscription (every step of the saga shown), cancel an order before it ships (its stock comes
-// back), a double click and a retry after a lost answer place one order, the order history and
-// its status filter.
+// a reload, by the orderUpdated subscription (every step of the saga shown); the order page
+// catching up after its socket was closed for an expired token; cancel an order before it ships
+// (its stock comes back); a double click and a retry after a lost answer place one order; the
+// order history, its status filter, and the open history following a new order by subscription.
 import { expect, test, type APIRequestContext, type Locator, type Page, type WebSocket, type WebSocketRoute } from "@playwright/test";
 import { apiToken, checkScreen, signIn } from "./helpers";
 
@@ -440,4 +441,43 @@ test("order history lists the new orders, a page at a time, and filters by statu
   await page.getByLabel("Status").selectOption("");
   await rows.first().getByRole("link").click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Order ${newest.myOrders.edges[0]!.node.number}`);
+});
+
+test("the open order history shows a new order and follows its status, without reloading", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const token = await apiToken(request, "ceo");
+  const [product] = await productsInStock(request, token, 1, 7);
+  await clearCart(request, token);
+  await signIn(page, "ceo");
+  const subscribed = new Promise<void>((resolve) =>
+    page.on("websocket", (socket) =>
+      socket.on("framesent", ({ payload }) => {
+        if (String(payload).includes("subscription MyOrdersChanged")) resolve();
+      }),
+    ),
+  );
+  await page.goto("/orders");
+  await expect(page.getByRole("heading", { name: "Your orders" })).toBeVisible();
+  const total = await orderCount(request, token);
+  await expect(page.locator(".results-count")).toHaveText(total === 1 ? "1 order" : `${total} orders`);
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await subscribed;
+
+  await api(request, token, "mutation($id: ID!) { addToCart(productId: $id, quantity: 1) { itemCount } }", { id: product!.id });
+  const placed = await api<{ placeOrder: { number: string } }>(
+    request,
+    token,
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { number } }",
+    {
+      input: {
+        idempotencyKey: `live-history-${Date.now()}`,
+        shippingAddress: { name: "Ada Buyer", line1: "Friedrichstraße 1", city: "Berlin", postalCode: "10117", country: "DE" },
+      },
+    },
+  );
+  const row = page.locator(".order-row").first();
+  await expect(row.getByRole("link")).toHaveText(`Order ${placed.placeOrder.number}`);
+  await expect(page.locator(".results-count")).toHaveText(`${total + 1} orders`);
+  await expect(row.locator(".badge")).toHaveText("Completed", { timeout: SAGA_TIMEOUT });
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
 });

@@ -162,3 +162,28 @@ export function useCatchUp(fetchAgain: () => void, active: boolean) {
     };
   }, [socket, active]);
 }
+
+/** Events that come within this long of the first one are answered by one fetch. */
+const BURST_MS = 300;
+
+/**
+ * For a list that a subscription announces changes to: calls `refetch` (its first page from the
+ * network) once per burst of changes, and after each (re)connection (`useCatchUp`). `changes`
+ * is a new value with each event (what `useSubscription` accumulates), undefined before any.
+ */
+export function useRefetchOnChange(changes: unknown, refetch: () => void) {
+  const latest = useRef(refetch);
+  latest.current = refetch;
+  const pending = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    if (changes === undefined || pending.current !== undefined) return;
+    pending.current = window.setTimeout(() => {
+      pending.current = undefined;
+      latest.current();
+    }, BURST_MS);
+  }, [changes]);
+  useEffect(() => () => window.clearTimeout(pending.current), []);
+
+  useCatchUp(() => latest.current(), true);
+}

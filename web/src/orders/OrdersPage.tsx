@@ -1,8 +1,12 @@
 // Order history: the viewer's orders, newest first, a page at a time ("Show more": Relay
-// cursors merged by graphcache's relayPagination), filtered by status (kept in the URL).
+// cursors merged by graphcache's relayPagination), filtered by status (kept in the URL). Kept
+// current by the `myOrders` subscription: a changed order's row follows through graphcache (the
+// same `Order`), and the first page is fetched again, since a new order, or one whose status
+// left or entered the filter, changes which orders the list holds.
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { useQuery } from "urql";
+import { useClient, useQuery, useSubscription } from "urql";
+import { useRefetchOnChange } from "../api/live";
 import { graphql } from "../gql";
 import type { OrderStatus } from "../gql/graphql";
 import { Empty } from "../ui/Empty";
@@ -39,6 +43,25 @@ const MyOrders = graphql(`
     }
   }
 `);
+
+const MyOrdersChanged = graphql(`
+  subscription MyOrdersChanged {
+    myOrders {
+      id
+      number
+      status
+      itemCount
+      placedAt
+      total {
+        amount
+        currency
+      }
+    }
+  }
+`);
+
+/** A new value per event. */
+const count = (seen = 0) => seen + 1;
 
 export function OrdersPage() {
   usePageTitle("Your orders");
@@ -83,6 +106,11 @@ function OrderList({ status }: { status: OrderStatus | null }) {
     requestPolicy: "cache-and-network",
   });
   const orders = data?.myOrders;
+  const client = useClient();
+  const [{ data: changes }] = useSubscription({ query: MyOrdersChanged }, count);
+  useRefetchOnChange(changes, () => {
+    void client.query(MyOrders, { first: PAGE_SIZE, after: null, status }, { requestPolicy: "network-only" }).toPromise();
+  });
 
   if (error && !orders) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
   if (!orders) return <Loading label="Loading your orders" />;

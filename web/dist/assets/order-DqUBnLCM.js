@@ -1,4 +1,4 @@
-import{_ as e}from"./index-CXhbPSbT.js";e(`
+import{v as e}from"./index-DurIUEUP.js";e(`
   fragment OrderFields on Order {
     id
     number
