@@ -89,6 +89,11 @@ test("a product's page shows a new price and stock as the admin changes them, wi
   const id = await createProduct(request, token, { name, amount: "10.00", stock: 50, threshold: 5 });
 
   // A visitor (not signed in) on the product's page.
+  const errors: string[] = [];
+  visitor.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  visitor.on("pageerror", (error) => errors.push(error.message));
   const productQueries: number[] = [];
   visitor.on("request", (r) => {
     if (graphqlText(r.url(), r.postData())?.includes("query ProductDetail")) productQueries.push(Date.now());
@@ -126,4 +131,5 @@ test("a product's page shows a new price and stock as the admin changes them, wi
   expect(productQueries).toHaveLength(2);
   expect(pushed).toContain("productChanged");
   expect(pushed).toContain("stockChanged");
+  expect(errors, "console errors (a refused WebSocket would show here)").toEqual([]);
 });

@@ -58,6 +58,20 @@ test("the gateway's Content-Security-Policy lets the app open its WebSocket to /
       }),
   );
   expect(answer).toBe("connection_ack");
+  // And the policy is in force here: a socket to another origin is refused.
+  const elsewhere = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        document.addEventListener("securitypolicyviolation", (e) => resolve(e.violatedDirective));
+        try {
+          new WebSocket(`ws://127.0.0.1:9/graphql`, "graphql-transport-ws");
+        } catch (e) {
+          resolve(`thrown: ${String(e)}`);
+        }
+        setTimeout(() => resolve("not refused"), 2_000);
+      }),
+  );
+  expect(elsewhere).toMatch(/connect-src/);
 });
 
 test("the first screen loads under 250 KB of gzipped JavaScript, nothing off-site, no console error", async ({
