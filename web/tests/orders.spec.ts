@@ -1,8 +1,9 @@
 // Cart, checkout and orders: buy two products and watch the order page reach COMPLETED without
 // a reload, by the orderUpdated subscription (every step of the saga shown); the order page
-// catching up after its socket was closed for an expired token; cancel an order before it ships
-// (its stock comes back); a double click and a retry after a lost answer place one order; the
-// order history, its status filter, and the open history following a new order by subscription.
+// catching up after its socket was closed for an expired token, and asking every second when
+// the gateway has no subscriptions; cancel an order before it ships (its stock comes back); a
+// double click and a retry after a lost answer place one order; the order history, its status
+// filter, and the open history following a new order by subscription.
 import { expect, test, type APIRequestContext, type Locator, type Page, type WebSocket, type WebSocketRoute } from "@playwright/test";
 import { apiToken, checkScreen, signIn } from "./helpers";
 
@@ -287,6 +288,59 @@ test("the order page catches up after its socket closed for an expired token and
   // By the one query after the reconnection, not by an update.
   expect(orderQueries.length - queriesBefore).toBe(1);
   expect(afterRelease.some((message) => message.includes("orderUpdated"))).toBe(false);
+});
+
+test("without subscriptions (SUBSCRIPTION_UNAVAILABLE) the order page asks every second until COMPLETED", async ({
+  page,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const token = await apiToken(request, "ceo");
+  await clearCart(request, token);
+  const [product] = await productsInStock(request, token, 1, 8);
+  await api(request, token, "mutation($id: ID!) { addToCart(productId: $id, quantity: 1) { itemCount } }", { id: product!.id });
+  const placed = await api<{ placeOrder: { id: string } }>(
+    request,
+    token,
+    "mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }",
+    {
+      input: {
+        idempotencyKey: `no-events-${Date.now()}`,
+        shippingAddress: { name: "Ada Buyer", line1: "Friedrichstraße 1", city: "Berlin", postalCode: "10117", country: "DE" },
+      },
+    },
+  );
+  // A gateway that reads no events: it accepts the socket and refuses each subscription.
+  await page.routeWebSocket(/\/graphql$/, (socket) => {
+    socket.onMessage((message) => {
+      const { type, id } = JSON.parse(String(message)) as { type: string; id?: string };
+      if (type === "connection_init") socket.send(JSON.stringify({ type: "connection_ack" }));
+      if (type === "subscribe") {
+        const error = { message: "this gateway reads no events", extensions: { code: "SUBSCRIPTION_UNAVAILABLE" } };
+        socket.send(JSON.stringify({ type: "error", id, payload: [error] }));
+      }
+    });
+  });
+  const orderQueries: number[] = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.pathname === "/graphql" && (url.searchParams.get("query") ?? "").includes("query OrderDetail")) orderQueries.push(Date.now());
+  });
+
+  await signIn(page, "ceo");
+  await page.goto(`/orders/${placed.placeOrder.id}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Order BR-/);
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  await expect(page.getByText("Updating every second")).toBeVisible();
+  await expect(status(page)).toHaveText("Completed", { timeout: SAGA_TIMEOUT });
+  await expect(page.getByTestId("timeline").getByText("Order completed", { exact: true })).toBeVisible();
+  await expect(page.getByText("Updating every second")).toHaveCount(0);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+  expect(orderQueries.length, "order queries while the saga ran").toBeGreaterThan(3);
+  const asked = orderQueries.length;
+  await page.waitForTimeout(2_500);
+  expect(orderQueries.length, "order queries after COMPLETED").toBe(asked);
 });
 
 test("cancel an order before it ships: it ends CANCELLED and the stock comes back", async ({ page, request }) => {

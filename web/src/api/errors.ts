@@ -24,6 +24,10 @@ const WORDS: Record<string, string> = {
   ORDER_NOT_CANCELLABLE: "This order can no longer be cancelled: it has already been handed to the carrier, or it is finished.",
   MIXED_CURRENCIES: "Your cart has prices in more than one currency, and one order can only be paid in one. Remove the products in the other currency.",
   CATALOG_UNAVAILABLE: "We can't check prices and stock right now. Try again in a moment.",
+  SUBSCRIPTION_UNAVAILABLE: "Live updates are not available right now.",
+  SUBSCRIBER_LAGGED: "Live updates fell behind and stopped. Reload the page to see the latest.",
+  TOO_MANY_OPERATIONS: "Too many live updates are open in this tab. Close some pages, then reload this one.",
+  TOO_MANY_CONNECTIONS: "The server is busy. Try again in a moment.",
   BAD_REQUEST: "The request was not valid. Reload the page and try again.",
   INTERNAL_SERVER_ERROR: "Something went wrong on our side. Try again in a moment.",
 };

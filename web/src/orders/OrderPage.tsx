@@ -55,7 +55,11 @@ export function OrderPage() {
         {live && (
           <span className="live">
             <span className="spinner" aria-hidden="true" />{" "}
-            {connection === "live" ? "Updating live" : "Reconnecting for live updates"}
+            {connection === "live"
+              ? "Updating live"
+              : connection === "reconnecting"
+                ? "Reconnecting for live updates"
+                : "Updating every second"}
           </span>
         )}
       </p>

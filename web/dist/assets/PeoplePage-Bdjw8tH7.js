@@ -1,4 +1,4 @@
-import{O as e,c as t,d as n,k as r,l as i,m as a,p as o,v as s,x as c}from"./index-DurIUEUP.js";var l=r(e(),1),u=a();s(`
+import{O as e,c as t,d as n,k as r,l as i,m as a,p as o,v as s,x as c}from"./index-whGYD6Ig.js";var l=r(e(),1),u=a();s(`
   fragment OrgPerson on Employee {
     id
     name

@@ -1,4 +1,4 @@
-import{C as e,D as t,O as n,S as r,a as i,c as a,d as o,g as s,k as c,l,m as u,o as d,p as f,v as p,x as m,y as h}from"./index-DurIUEUP.js";import{n as g,o as _,r as v}from"./words-axmwFmsK.js";var y=c(n(),1),b=u(),x=10,S=p(`
+import{C as e,D as t,O as n,S as r,a as i,c as a,d as o,g as s,k as c,l,m as u,o as d,p as f,v as p,x as m,y as h}from"./index-whGYD6Ig.js";import{n as g,o as _,r as v}from"./words-axmwFmsK.js";var y=c(n(),1),b=u(),x=10,S=p(`
   query MyOrders($first: Int!, $after: String, $status: OrderStatus) {
     myOrders(first: $first, after: $after, status: $status) {
       totalCount

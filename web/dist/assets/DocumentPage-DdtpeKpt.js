@@ -1,4 +1,4 @@
-import{C as e,E as t,O as n,T as r,a as i,b as a,c as o,d as s,k as c,l,m as u,p as d,v as f,x as p}from"./index-DurIUEUP.js";import{t as m}from"./queries-BFK58aOj.js";var h=c(n(),1),g=u(),_=f(`
+import{C as e,E as t,O as n,T as r,a as i,b as a,c as o,d as s,k as c,l,m as u,p as d,v as f,x as p}from"./index-whGYD6Ig.js";import{t as m}from"./queries-HHS9rQtY.js";var h=c(n(),1),g=u(),_=f(`
   mutation DeleteDocument($id: ID!, $expectedVersion: Int) {
     deleteDocument(id: $id, expectedVersion: $expectedVersion)
   }

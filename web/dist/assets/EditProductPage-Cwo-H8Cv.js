@@ -1,4 +1,4 @@
-import{C as e,E as t,O as n,b as r,d as i,k as a,l as o,m as s,p as c,v as l,x as u}from"./index-DurIUEUP.js";import{n as d}from"./ProductForm-73tX0TIX.js";var f=a(n(),1),p=s(),m=l(`
+import{C as e,E as t,O as n,b as r,d as i,k as a,l as o,m as s,p as c,v as l,x as u}from"./index-whGYD6Ig.js";import{n as d}from"./ProductForm-MmLZ_8XX.js";var f=a(n(),1),p=s(),m=l(`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason) {
       id

@@ -1,4 +1,4 @@
-import{C as e,O as t,T as n,b as r,d as i,k as a,l as o,m as s,v as c}from"./index-DurIUEUP.js";import{n as l,t as u}from"./DocumentForm-BLKTx5Er.js";var d=a(t(),1),f=s(),p=c(`
+import{C as e,O as t,T as n,b as r,d as i,k as a,l as o,m as s,v as c}from"./index-whGYD6Ig.js";import{n as l,t as u}from"./DocumentForm-zTPyIxJS.js";var d=a(t(),1),f=s(),p=c(`
   mutation CreateDocument($input: CreateDocumentInput!) {
     createDocument(input: $input) {
       id

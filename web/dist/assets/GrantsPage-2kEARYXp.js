@@ -1,4 +1,4 @@
-import{O as e,a as t,b as n,c as r,d as i,k as a,l as o,m as s,p as c,v as l,x as u}from"./index-DurIUEUP.js";var d=a(e(),1),f=s(),p=l(`
+import{O as e,a as t,b as n,c as r,d as i,k as a,l as o,m as s,p as c,v as l,x as u}from"./index-whGYD6Ig.js";var d=a(e(),1),f=s(),p=l(`
   query PickEmployees($name: String!) {
     employees(filter: { nameContains: $name }, first: 8) {
       edges {

@@ -1,4 +1,4 @@
-import{O as e,k as t,m as n,v as r,x as i}from"./index-DurIUEUP.js";var a=t(e(),1),o=n(),s=r(`
+import{O as e,k as t,m as n,v as r,x as i}from"./index-whGYD6Ig.js";var a=t(e(),1),o=n(),s=r(`
   query CategoryOptions {
     categories {
       id

@@ -1,4 +1,4 @@
-import{C as e,O as t,S as n,T as r,_ as i,b as a,c as o,d as s,k as c,l,m as u,o as d,s as f,v as p,x as m}from"./index-DurIUEUP.js";import{n as h,t as g}from"./ProductForm-73tX0TIX.js";var _=c(t(),1),v=u(),y=p(`
+import{C as e,O as t,S as n,T as r,_ as i,b as a,c as o,d as s,k as c,l,m as u,o as d,s as f,v as p,x as m}from"./index-whGYD6Ig.js";import{n as h,t as g}from"./ProductForm-MmLZ_8XX.js";var _=c(t(),1),v=u(),y=p(`
   subscription LowStock {
     lowStock {
       id

@@ -1,4 +1,4 @@
-import{v as e}from"./index-DurIUEUP.js";e(`
+import{v as e}from"./index-whGYD6Ig.js";e(`
   fragment DocumentSharing on Document {
     id
     version
