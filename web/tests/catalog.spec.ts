@@ -133,3 +133,48 @@ test("a product's page shows a new price and stock as the admin changes them, wi
   expect(pushed).toContain("stockChanged");
   expect(errors, "console errors (a refused WebSocket would show here)").toEqual([]);
 });
+
+test("a subscription the gateway ends as lagged is opened again, and the product page stays current", async ({
+  page,
+  request,
+}) => {
+  const token = await apiToken(request, "ceo");
+  const name = `Lagging lamp ${Date.now().toString(36)}`;
+  const id = await createProduct(request, token, { name, amount: "20.00", stock: 30, threshold: 5 });
+  // The gateway's socket, except that the first productChanged subscription is ended at once as
+  // the gateway ends one whose client fell behind.
+  let ended = false;
+  const reopened: string[] = [];
+  await page.routeWebSocket(/\/graphql$/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => {
+      const parsed = JSON.parse(String(message)) as { type: string; id?: string; payload?: { query?: string } };
+      const isProductChanged = parsed.type === "subscribe" && !!parsed.payload?.query?.includes("subscription ProductChanged");
+      if (isProductChanged && !ended) {
+        ended = true;
+        const error = { message: "this subscription fell too far behind", extensions: { code: "SUBSCRIBER_LAGGED" } };
+        socket.send(JSON.stringify({ type: "error", id: parsed.id, payload: [error] }));
+        return;
+      }
+      if (isProductChanged) reopened.push(parsed.id ?? "");
+      server.send(message);
+    });
+  });
+  const productQueries: number[] = [];
+  page.on("request", (r) => {
+    if (graphqlText(r.url(), r.postData())?.includes("query ProductDetail")) productQueries.push(Date.now());
+  });
+
+  await page.goto(`/catalog/${id}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+  // Opened again, then the product asked for once more (what the ended subscription missed).
+  await expect.poll(() => reopened.length).toBe(1);
+  await expect.poll(() => productQueries.length).toBe(3);
+  await expect(page.getByRole("alert")).toHaveCount(0);
+
+  await gql(request, token, `mutation($id: ID!) { updateProduct(id: $id, input: { price: { amount: "24.00", currency: "EUR" } }) { id } }`, { id });
+  await expect(page.locator(".price.large")).toHaveText(/24\.00/);
+  expect(productQueries).toHaveLength(3);
+  expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+});

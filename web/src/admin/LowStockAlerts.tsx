@@ -4,9 +4,10 @@
 // (the API has no low-stock list), and the panel says so while it reconnects.
 import { Link } from "react-router";
 import { useSubscription } from "urql";
-import { useSocketState } from "../api/live";
+import { useReopenWhenLagged, useSocketState } from "../api/live";
 import { graphql } from "../gql";
 import type { LowStockSubscription } from "../gql/graphql";
+import { hasCode } from "../api/errors";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { formatTime } from "../ui/format";
 
@@ -43,13 +44,15 @@ function addAlert(alerts: Alert[] = [], data: LowStockSubscription): Alert[] {
 }
 
 export function LowStockAlerts() {
-  const [{ data: alerts = [], error }] = useSubscription({ query: LowStock }, addAlert);
+  const [{ data: alerts = [], error }, reopen] = useSubscription({ query: LowStock }, addAlert);
+  // Nothing to fetch again: alerts are events (see above).
+  useReopenWhenLagged(error, reopen, () => {});
   const socket = useSocketState();
 
   return (
     <section className="card stack" aria-labelledby="alerts-title">
       <h2 id="alerts-title">Low-stock alerts</h2>
-      {error && <ErrorMessage error={error} />}
+      {error && !hasCode(error, "SUBSCRIBER_LAGGED") && <ErrorMessage error={error} />}
       {socket === "reconnecting" && (
         <p className="muted" role="status">
           Reconnecting: alerts raised until then are not shown here.

@@ -12,8 +12,9 @@
 // the socket was down, or before the subscription was in place, is missed.
 import { useEffect, useRef, useSyncExternalStore } from "react";
 import { createClient as createWsClient, type Client as WsClient } from "graphql-ws";
-import { useClient, type Client } from "urql";
+import { useClient, type Client, type CombinedError } from "urql";
 import { getSession, refresh } from "../auth/session";
+import { hasCode } from "./errors";
 
 /** Refresh before connecting when the access token has less than this left. */
 export const EXPIRY_MARGIN_MS = 15_000;
@@ -186,4 +187,21 @@ export function useRefetchOnChange(changes: unknown, refetch: () => void) {
   useEffect(() => () => window.clearTimeout(pending.current), []);
 
   useCatchUp(() => latest.current(), true);
+}
+
+/**
+ * The gateway ends a subscription whose client fell too far behind its events
+ * (SUBSCRIBER_LAGGED, "subscribe again"): open it again with `reopen` (the second value of
+ * `useSubscription`) and, once it is in place, fetch what it missed with `fetchAgain`.
+ */
+export function useReopenWhenLagged(error: CombinedError | undefined, reopen: () => void, fetchAgain: () => void) {
+  const latest = useRef({ reopen, fetchAgain });
+  latest.current = { reopen, fetchAgain };
+
+  useEffect(() => {
+    if (!hasCode(error, "SUBSCRIBER_LAGGED")) return;
+    latest.current.reopen();
+    const timer = window.setTimeout(() => latest.current.fetchAgain(), CATCH_UP_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [error]);
 }

@@ -4,7 +4,7 @@
 import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { useQuery, useSubscription } from "urql";
-import { useCatchUp } from "../api/live";
+import { useCatchUp, useReopenWhenLagged } from "../api/live";
 import { useViewer } from "../auth/useViewer";
 import { graphql } from "../gql";
 import { ErrorMessage } from "../ui/ErrorMessage";
@@ -86,9 +86,12 @@ export function ProductPage() {
   const { hasScope } = useViewer();
   const product = data?.product;
   const watching = !!product;
-  const [changed] = useSubscription({ query: ProductChanged, variables: { ids: [id] }, pause: !watching });
-  useSubscription({ query: StockChanged, variables: { ids: [id] }, pause: !watching });
-  useCatchUp(() => reexecute({ requestPolicy: "network-only" }), watching);
+  const [changed, reopenChanged] = useSubscription({ query: ProductChanged, variables: { ids: [id] }, pause: !watching });
+  const [stock, reopenStock] = useSubscription({ query: StockChanged, variables: { ids: [id] }, pause: !watching });
+  const fetchAgain = () => reexecute({ requestPolicy: "network-only" });
+  useCatchUp(fetchAgain, watching);
+  useReopenWhenLagged(changed.error, reopenChanged, fetchAgain);
+  useReopenWhenLagged(stock.error, reopenStock, fetchAgain);
   // productChanged answers null once the product is deleted: ask again, to say so.
   const deleted = changed.data !== undefined && changed.data.productChanged === null;
   useEffect(() => {

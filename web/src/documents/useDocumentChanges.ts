@@ -5,7 +5,7 @@
 // and once after each (re)connection of the socket for what happened while it was down.
 // Deletions are not announced by the API: a deleted document leaves the list on the next fetch.
 import { useSubscription } from "urql";
-import { useRefetchOnChange } from "../api/live";
+import { useRefetchOnChange, useReopenWhenLagged } from "../api/live";
 import { graphql } from "../gql";
 import type { DocumentChangedSubscription } from "../gql/graphql";
 
@@ -36,8 +36,9 @@ function remember(seen: ChangedDocument[] = [], data: DocumentChangedSubscriptio
 
 /** Returns the documents changed since the list opened, the latest first. */
 export function useDocumentChanges(refetch: () => void): ChangedDocument[] {
-  const [{ data: changes }] = useSubscription({ query: DocumentChanged }, remember);
+  const [{ data: changes, error }, reopen] = useSubscription({ query: DocumentChanged }, remember);
   useRefetchOnChange(changes, refetch);
+  useReopenWhenLagged(error, reopen, refetch);
   return changes ?? NONE;
 }
 

@@ -6,7 +6,7 @@
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { useClient, useQuery, useSubscription } from "urql";
-import { useRefetchOnChange } from "../api/live";
+import { useRefetchOnChange, useReopenWhenLagged } from "../api/live";
 import { graphql } from "../gql";
 import type { OrderStatus } from "../gql/graphql";
 import { Empty } from "../ui/Empty";
@@ -107,10 +107,12 @@ function OrderList({ status }: { status: OrderStatus | null }) {
   });
   const orders = data?.myOrders;
   const client = useClient();
-  const [{ data: changes }] = useSubscription({ query: MyOrdersChanged }, count);
-  useRefetchOnChange(changes, () => {
+  const [{ data: changes, error: pushError }, reopen] = useSubscription({ query: MyOrdersChanged }, count);
+  const firstPageAgain = () => {
     void client.query(MyOrders, { first: PAGE_SIZE, after: null, status }, { requestPolicy: "network-only" }).toPromise();
-  });
+  };
+  useRefetchOnChange(changes, firstPageAgain);
+  useReopenWhenLagged(pushError, reopen, firstPageAgain);
 
   if (error && !orders) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
   if (!orders) return <Loading label="Loading your orders" />;

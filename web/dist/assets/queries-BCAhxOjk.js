@@ -1,4 +1,4 @@
-import{v as e}from"./index-whGYD6Ig.js";e(`
+import{y as e}from"./index-BZ2q009S.js";e(`
   fragment DocumentSharing on Document {
     id
     version
