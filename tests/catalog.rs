@@ -410,3 +410,42 @@ async fn no_cache_reads_past_both_caches() {
     assert_eq!(ask(&entity, true).await, "Database name");
     catalog.stop().await;
 }
+
+/// On SQLite (the demo), writes that overlap with each other and with the relay moving their
+/// events out take the write lock when they begin, and wait for it: none fails with
+/// "database is locked".
+#[tokio::test]
+async fn overlapping_writes_on_sqlite_wait_for_the_lock_instead_of_failing() {
+    let env = Env::new().await;
+    let dir = std::env::temp_dir().join(format!("braid-catalog-sqlite-{:016x}", rand::random::<u64>()));
+    let mut config = env.config();
+    config.database.url = format!("sqlite://{}?mode=rwc", dir.join("catalog.db").display());
+    config.events.backend = braid_kit::config::EventsBackend::Memory;
+    let catalog = Catalog::start(config, 0).await;
+    let c = &catalog.client;
+    let first = create(c, "SQ-0", "Square Lamp", "10", "office", 100).await;
+    let adjust = "mutation($id: ID!) { adjustStock(productId: $id, delta: 1, reason: \"count\") { id } }";
+    let replies = futures::future::join_all((1..=24).map(|i| {
+        let first = first.clone();
+        async move {
+            if i % 2 == 0 {
+                c.query_as(&writer(), adjust, json!({ "id": first })).await
+            } else {
+                let input = json!({
+                    "sku": format!("SQ-{i}"), "name": format!("Square {i}"), "description": "square",
+                    "price": { "amount": "5", "currency": "EUR" }, "categoryId": category_id("office"),
+                    "attributes": [], "initialStock": 1, "lowStockThreshold": 0
+                });
+                c.query_as(&writer(), CREATE, json!({ "input": input })).await
+            }
+        }
+    }))
+    .await;
+    for reply in &replies {
+        assert!(reply.body.get("errors").is_none(), "{}", reply.body);
+    }
+    let stock = c.query("query($id: ID!) { product(id: $id) { inventory { onHand } } }", json!({ "id": first })).await;
+    assert_eq!(stock.data()["product"]["inventory"]["onHand"], 112);
+    catalog.stop().await;
+    let _ = std::fs::remove_dir_all(dir);
+}

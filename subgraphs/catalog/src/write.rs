@@ -8,7 +8,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use crate::entity::{category, inventory, product};
 use crate::events::{InventoryUpdated, ProductCreated, ProductDeleted, ProductSnapshot, ProductUpdated, SOURCE};
@@ -192,7 +192,7 @@ impl Writer {
         let attributes = attributes(&input.attributes)?;
         let on_hand = non_negative(input.initial_stock, "initialStock")?;
         let threshold = non_negative(input.low_stock_threshold, "lowStockThreshold")?;
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         require_category(&txn, input.category_id.as_str(), "categoryId").await?;
         let taken = product::Entity::find().filter(product::Column::Sku.eq(&sku)).one(&txn).await?;
         if taken.is_some() {
@@ -236,7 +236,7 @@ impl Writer {
     }
 
     pub async fn update(&self, id: &str, input: UpdateProductInput) -> Result<ProductRecord, ClientError> {
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let before = load(&txn, id).await?;
         let mut row = product::ActiveModel { ..Default::default() };
         let mut changed = Vec::new();
@@ -285,7 +285,7 @@ impl Writer {
     }
 
     pub async fn delete(&self, id: &str) -> Result<String, ClientError> {
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let before = load(&txn, id).await?;
         inventory::Entity::delete_many().filter(inventory::Column::ProductId.eq(id)).exec(&txn).await?;
         product::Entity::delete_by_id(id.to_string()).exec(&txn).await?;
@@ -304,7 +304,7 @@ impl Writer {
         if reason.as_ref().is_some_and(|r| r.len() > 500) {
             return Err(ClientError::bad_input("reason", "reason is longer than 500 characters"));
         }
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let before = load(&txn, id).await?;
         let on_hand = before
             .inventory

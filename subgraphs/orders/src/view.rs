@@ -5,7 +5,7 @@ use braid_kit::contracts::shipping::Address;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder, TransactionTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::{order, order_event};
@@ -287,7 +287,7 @@ fn json<T: Serialize>(value: &T) -> String {
 
 /// Drops every projection and folds every stream again; returns the number of orders.
 pub async fn rebuild(db: &sea_orm::DatabaseConnection) -> Result<u64, HistoryError> {
-    let txn = db.begin().await?;
+    let txn = braid_kit::db::begin_write(db).await?;
     order::Entity::delete_many().exec(&txn).await?;
     let rows = order_event::Entity::find()
         .order_by_asc(order_event::Column::OrderId)

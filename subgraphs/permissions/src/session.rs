@@ -15,9 +15,7 @@ use jsonwebtoken::{Algorithm, Header};
 use rand::RngCore;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -145,7 +143,7 @@ impl Sessions {
     /// Exchanges a refresh token for a new pair; a token used twice revokes its family.
     pub async fn refresh(&self, token: &str) -> Result<TokenPair, ClientError> {
         let hash = token_hash(token);
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let row = refresh_token::Entity::find_by_id(hash).one(&txn).await?.ok_or_else(invalid_refresh)?;
         let now = Utc::now();
         if row.used_at.is_some() {

@@ -15,9 +15,7 @@ use braid_kit::events::{DomainEvent, Envelope, OutboxSignal, outbox};
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter};
 
 use crate::entity::{credential, employee, grant, group, member, refresh_token};
 use crate::{hierarchy, password, visibility};
@@ -171,7 +169,7 @@ async fn email_taken(txn: &DatabaseTransaction, email: &str, except: Option<i64>
 
 impl Writer {
     async fn begin(&self) -> Result<DatabaseTransaction, ClientError> {
-        Ok(self.db.begin().await?)
+        Ok(braid_kit::db::begin_write(&self.db).await?)
     }
 
     /// Commits, wakes the relay and voids the affected viewers' cached answers.

@@ -7,7 +7,7 @@ use braid_kit::contracts::stock::StockReleased;
 use braid_kit::events::{Envelope, OutboxSignal, outbox};
 use braid_kit::infra::Task;
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 use super::StockError;
@@ -88,7 +88,7 @@ impl Expiry {
     /// Releases one reservation in its own transaction, if it is still held (a commit may
     /// have taken it since the query).
     async fn expire(&self, order_id: &str) -> Result<bool, StockError> {
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let Some(held) = ledger::find(&txn, order_id).await?.filter(|r| r.status == Status::Held) else {
             return Ok(false);
         };

@@ -10,7 +10,6 @@ use async_trait::async_trait;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 
 use tokio::sync::mpsc;
@@ -249,7 +248,7 @@ impl Consumer {
 
     /// One attempt: inbox row and effect in one transaction. `Ok(false)`: already applied.
     async fn apply(&self, envelope: &Envelope) -> Result<bool, HandlerError> {
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin_write(&self.db).await?;
         let row = inbox::ActiveModel {
             consumer: Set(self.handler.name()),
             event_id: Set(envelope.id.clone()),

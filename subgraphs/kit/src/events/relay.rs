@@ -9,7 +9,7 @@ use std::time::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait,
+    QuerySelect, Statement,
 };
 
 use super::bus::{EventBus, Message};
@@ -99,7 +99,7 @@ impl Relay {
     /// Publishes one batch; returns how many rows were published.
     pub async fn publish_pending(&self) -> Result<usize, RelayError> {
         if self.db.get_database_backend() == DbBackend::Postgres {
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let stmt =
                 Statement::from_string(DbBackend::Postgres, format!("SELECT pg_try_advisory_xact_lock({RELAY_LOCK})"));
             let locked: bool = match txn.query_one_raw(stmt).await? {

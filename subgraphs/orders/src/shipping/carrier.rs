@@ -10,7 +10,6 @@ use chrono::{SubsecRound, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -60,7 +59,7 @@ pub async fn advance(db: &DatabaseConnection, step: Duration) -> Result<usize, D
         let Some(status) = next(&row.status) else { continue };
         let delivered = status == ShipmentStatus::Delivered;
         let next_at = (!delivered).then(|| now + chrono::TimeDelta::from_std(step).unwrap_or_default());
-        let txn = db.begin().await?;
+        let txn = braid_kit::db::begin_write(db).await?;
         // Guarded by the stage read: another carrier instance moving it first wins.
         let updated = shipment::Entity::update_many()
             .col_expr(shipment::Column::Status, Expr::value(wire_name(&status)))
