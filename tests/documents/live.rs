@@ -1,11 +1,13 @@
-//! `documentChanged` authorized per event, against the brute-force oracle: random orgs, and
-//! random sequences of document changes interleaved with grants, revocations, moves, shares
-//! and unshares. Every employee holds a subscription over SSE through the gateway; after each
-//! step every subscriber has received exactly the changes it may see at delivery, in order.
+//! `documentChanged` and `documentDeleted` authorized per event, against the brute-force
+//! oracle: random orgs, and random sequences of document changes and deletions interleaved
+//! with grants, revocations, moves, shares and unshares. Every employee holds both
+//! subscriptions over SSE through the gateway; after each step every subscriber has received
+//! exactly the changes it may see at delivery, and exactly the deletions of the documents it
+//! could see when they were deleted, in order.
 //!
-//! A barrier closes each step: a document shared with everyone, edited last, which every
-//! subscriber reads before the next step begins, so each delivery is checked against the
-//! rights of its own step.
+//! Barriers close each step: a document shared with everyone, edited last, and another one
+//! shared with everyone, deleted, which every subscriber reads before the next step begins, so
+//! each delivery is checked against the rights of its own step.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -26,6 +28,7 @@ enum Op {
     Unshare { which: u16 },
     Edit { doc: u16 },
     Create { owner: u16 },
+    Delete { doc: u16 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -38,11 +41,13 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u16>().prop_map(|which| Op::Unshare { which }),
         4 => any::<u16>().prop_map(|doc| Op::Edit { doc }),
         1 => any::<u16>().prop_map(|owner| Op::Create { owner }),
+        1 => any::<u16>().prop_map(|doc| Op::Delete { doc }),
     ]
 }
 
 const WAIT: Duration = Duration::from_secs(20);
 const SUBSCRIPTION: &str = "subscription { documentChanged { id title } }";
+const DELETIONS: &str = "subscription { documentDeleted { id title } }";
 
 /// A document as the oracle knows it.
 struct Doc {
@@ -63,6 +68,8 @@ struct World {
     docs: BTreeMap<String, Doc>,
     grants: Vec<String>,
     shares: Vec<(String, i64)>,
+    /// Each document's title (deletions carry it).
+    titles: BTreeMap<String, String>,
     edits: u64,
 }
 
@@ -73,6 +80,7 @@ impl World {
         let doc = reply.data()["createDocument"].clone();
         let id = doc["id"].as_str().unwrap().to_string();
         self.docs.insert(id.clone(), Doc { owner, version: doc["version"].as_i64().unwrap(), shared: BTreeSet::new() });
+        self.titles.insert(id.clone(), title.to_string());
         (id.clone(), json!({ "id": id, "title": title }))
     }
 
@@ -84,6 +92,7 @@ impl World {
         let reply =
             self.stack.as_writer(doc.owner, q, json!({ "id": id, "v": doc.version, "i": { "title": title } })).await;
         self.docs.get_mut(id).unwrap().version = reply.data()["updateDocument"]["version"].as_i64().unwrap();
+        self.titles.insert(id.to_string(), title.clone());
         json!({ "id": id, "title": title })
     }
 
@@ -103,6 +112,18 @@ impl World {
         json!({ "id": id, "title": reply.data()[field]["title"] })
     }
 
+    /// Deletes `id`; answers the deletion as subscribers see it, and who could see it.
+    async fn delete(&mut self, id: &str) -> (Value, BTreeSet<i64>) {
+        let audience = self.audience(id);
+        let doc = self.docs.remove(id).unwrap();
+        let q = "mutation($id: ID!, $v: Int) { deleteDocument(id: $id, expectedVersion: $v) }";
+        let reply = self.stack.as_writer(doc.owner, q, json!({ "id": id, "v": doc.version })).await;
+        assert_eq!(reply.data()["deleteDocument"], id);
+        self.shares.retain(|(d, _)| d != id);
+        let title = self.titles.remove(id).unwrap_or_default();
+        (json!({ "id": id, "title": title }), audience)
+    }
+
     /// Who may see `id` now.
     fn audience(&self, id: &str) -> BTreeSet<i64> {
         self.model.employees().into_iter().filter(|e| self.docs[id].visible_to(&self.model, *e)).collect()
@@ -118,7 +139,15 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
     for e in &org {
         model.manager.insert(e.id, e.manager);
     }
-    let mut world = World { stack, model, docs: BTreeMap::new(), grants: Vec::new(), shares: Vec::new(), edits: 0 };
+    let mut world = World {
+        stack,
+        model,
+        docs: BTreeMap::new(),
+        grants: Vec::new(),
+        shares: Vec::new(),
+        titles: BTreeMap::new(),
+        edits: 0,
+    };
     let employees = world.model.employees();
 
     // The barrier: employee 1's document, shared with everyone (its shares are never undone).
@@ -126,14 +155,25 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
     for &e in &employees {
         world.share(&barrier, e, true).await;
     }
+    // One deletion barrier per step: documents shared with everyone, deleted one per step.
+    let mut deletion_barriers = Vec::new();
+    for n in 0..=ops.len() {
+        let (doc, _) = world.create(1, &format!("deletion barrier {n}")).await;
+        for &e in &employees {
+            world.share(&doc, e, true).await;
+        }
+        deletion_barriers.push(doc);
+    }
+    let barriers: BTreeSet<String> = deletion_barriers.iter().chain([&barrier]).cloned().collect();
     let mut streams = BTreeMap::new();
+    let mut deletion_streams = BTreeMap::new();
     for &e in &employees {
         let token = world.stack.token(e, "");
-        streams.insert(
-            e,
-            Stream::open(&world.stack.url, &token, "text/event-stream", SUBSCRIPTION, Value::Null, None).await,
-        );
+        let url = &world.stack.url;
+        streams.insert(e, Stream::open(url, &token, "text/event-stream", SUBSCRIPTION, Value::Null, None).await);
+        deletion_streams.insert(e, Stream::open(url, &token, "text/event-stream", DELETIONS, Value::Null, None).await);
     }
+    let mut expected_deletions: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
     // Registered once each has the first barrier edit (the feed reads from the latest).
     let mut expected: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
     for step in 0..=ops.len() {
@@ -141,7 +181,7 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
         let mut changes: Vec<(String, Value)> = Vec::new();
         if step > 0 {
             let employees = world.model.employees();
-            let docs: Vec<String> = world.docs.keys().filter(|d| **d != barrier).cloned().collect();
+            let docs: Vec<String> = world.docs.keys().filter(|d| !barriers.contains(*d)).cloned().collect();
             match ops[step - 1] {
                 Op::Move { who, to } => {
                     let (who, to) = (pick(&employees, who), pick(&employees, to));
@@ -190,8 +230,19 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
                     let (doc, change) = world.create(owner, &format!("by {owner}")).await;
                     changes.push((doc, change));
                 }
+                Op::Delete { doc } if !docs.is_empty() => {
+                    let doc = docs[doc as usize % docs.len()].clone();
+                    let (deletion, audience) = world.delete(&doc).await;
+                    for e in audience {
+                        expected_deletions.entry(e).or_default().push(deletion.clone());
+                    }
+                }
                 _ => {}
             }
+        }
+        let (closing_deletion, audience) = world.delete(&deletion_barriers[step]).await;
+        for e in audience {
+            expected_deletions.entry(e).or_default().push(closing_deletion.clone());
         }
         let closing = world.edit(&barrier).await;
         changes.push((barrier.clone(), closing.clone()));
@@ -217,6 +268,24 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
                 assert_eq!(got.last(), want.last(), "{what}: {e}");
             } else {
                 assert_eq!(got, want, "{what}: what {e} received (the org: {:?})", world.model);
+            }
+        }
+        for (&e, stream) in deletion_streams.iter_mut() {
+            let mut got = Vec::new();
+            loop {
+                let event = stream.event(WAIT).await.unwrap_or_else(|| panic!("{what}: {e} waits for the deletion"));
+                let deletion = event.data["data"]["documentDeleted"].clone();
+                let done = deletion == closing_deletion;
+                got.push(deletion);
+                if done {
+                    break;
+                }
+            }
+            let want = expected_deletions.remove(&e).unwrap_or_default();
+            if step == 0 {
+                assert_eq!(got.last(), want.last(), "{what}: {e}");
+            } else {
+                assert_eq!(got, want, "{what}: the deletions {e} received (the org: {:?})", world.model);
             }
         }
     }

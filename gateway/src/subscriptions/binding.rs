@@ -20,6 +20,8 @@ pub struct Binding {
     pub owner: Option<String>,
     /// The event's boolean data field that must be true.
     pub when: Option<String>,
+    /// What the event's type must begin with (`documents.document.deleted`).
+    pub kind: Option<String>,
 }
 
 /// The bound fields of the subscription type, by field name. `all` is the whole supergraph
@@ -60,6 +62,7 @@ fn binding(directive: &Directive) -> Option<Binding> {
         argument: argument("argument"),
         owner: argument("owner"),
         when: argument("when"),
+        kind: argument("kind"),
     })
 }
 
@@ -78,6 +81,7 @@ mod tests {
             argument: Some("id".into()),
             owner: None,
             when: None,
+            kind: None,
         };
         assert_eq!(supergraph.events.get("orderUpdated"), Some(&order_updated));
         assert_eq!(supergraph.events["myOrders"].owner.as_deref(), Some("buyerId"));

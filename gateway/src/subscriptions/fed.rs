@@ -86,6 +86,10 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
         Some(field) => Filter::Flagged { field: field.clone(), within: Box::new(filter) },
         None => filter,
     };
+    let filter = match &binding.kind {
+        Some(prefix) => Filter::Kind { prefix: prefix.clone(), within: Box::new(filter) },
+        None => filter,
+    };
     // One entity named: the viewer must see it now, or the subscription is refused (another
     // buyer's order is NOT_FOUND), rather than accepted and silent.
     if let Some(single @ (Value::String(_) | Value::Number(_))) = &argument {

@@ -74,6 +74,8 @@ pub enum Filter {
     All,
     /// Events that pass `within` and whose `data` has `field` true (the low-stock alert).
     Flagged { field: String, within: Box<Filter> },
+    /// Events that pass `within` and whose type begins with `prefix` (deletions only).
+    Kind { prefix: String, within: Box<Filter> },
 }
 
 impl Filter {
@@ -85,6 +87,7 @@ impl Filter {
             Filter::Flagged { field, within } => {
                 event.data.get(field) == Some(&Value::Bool(true)) && within.matches(event)
             }
+            Filter::Kind { prefix, within } => event.kind.starts_with(prefix.as_str()) && within.matches(event),
         }
     }
 
@@ -92,7 +95,7 @@ impl Filter {
     pub fn keys(&self) -> Option<&HashSet<String>> {
         match self {
             Filter::Keys(keys) => Some(keys),
-            Filter::Flagged { within, .. } => within.keys(),
+            Filter::Flagged { within, .. } | Filter::Kind { within, .. } => within.keys(),
             Filter::Field { .. } | Filter::All => None,
         }
     }
@@ -381,5 +384,19 @@ mod tests {
         assert_eq!(slow.next().await.unwrap().0.data["n"], 6);
         assert_eq!(slow.next().await.unwrap_err(), End::Lagged);
         assert_eq!(hub.subscribers(), 1);
+    }
+
+    #[test]
+    fn a_kind_filter_keeps_the_events_whose_type_begins_with_it() {
+        let deletions = Filter::Kind { prefix: "documents.document.deleted".into(), within: Box::new(Filter::All) };
+        let mut deleted = event("documents.document", "1", json!({}));
+        deleted.kind = "documents.document.deleted.v1".into();
+        let mut updated = event("documents.document", "1", json!({}));
+        updated.kind = "documents.document.updated.v1".into();
+        assert!(deletions.matches(&deleted));
+        assert!(!deletions.matches(&updated));
+        let keyed = Filter::Kind { prefix: "documents.document.deleted".into(), within: Box::new(keys(&["2"])) };
+        assert!(!keyed.matches(&deleted));
+        assert_eq!(keyed.keys().map(|k| k.len()), Some(1));
     }
 }

@@ -29,14 +29,14 @@ pub struct Subscription;
 impl Subscription {
     /// These products, each time their name, price, description or category changes (null
     /// once deleted).
-    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None))]
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None, None))]
     async fn product_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
         let _ = ids;
         served_by_gateway()
     }
 
     /// These products, each time their stock changes (select `inventory { available }`).
-    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None))]
+    #[graphql(directive = event::apply("catalog.product".into(), "product".into(), Some("ids".into()), None, None, None))]
     async fn stock_changed(&self, ids: Vec<ID>) -> impl futures::Stream<Item = Result<Option<Product>>> {
         let _ = ids;
         served_by_gateway()
@@ -45,7 +45,7 @@ impl Subscription {
     /// Any product, each time a stock change leaves it at or below its low-stock threshold
     /// (scope `catalog:write`).
     #[graphql(
-        directive = event::apply("catalog.product".into(), "product".into(), None, None, Some("lowStock".into())),
+        directive = event::apply("catalog.product".into(), "product".into(), None, None, Some("lowStock".into()), None),
         directive = requiresScopes::apply(vec![vec!["catalog:write".into()]])
     )]
     async fn low_stock(&self) -> impl futures::Stream<Item = Result<Option<Product>>> {

@@ -69,3 +69,37 @@ pub mod share {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod deletion {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "document_deletions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub document_id: i64,
+        pub owner_id: i64,
+        pub title: String,
+        pub version: i64,
+        /// The employees it was shared with when deleted, as a JSON array of ids.
+        pub shared_employees: String,
+        /// The groups it was shared with when deleted, as a JSON array of ids.
+        pub shared_groups: String,
+        pub deleted_by: i64,
+        pub deleted_at: ChronoDateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+
+    impl Model {
+        pub fn employees(&self) -> Vec<i64> {
+            serde_json::from_str(&self.shared_employees).unwrap_or_default()
+        }
+        pub fn groups(&self) -> Vec<i64> {
+            serde_json::from_str(&self.shared_groups).unwrap_or_default()
+        }
+    }
+}

@@ -10,6 +10,7 @@ use braid_kit::federation::{authenticated, event, served_by_gateway};
 use chrono::{DateTime, Utc};
 
 use crate::cursor;
+use crate::deleted::DeletedDocument;
 use crate::entity::{document, share};
 use crate::read::{BodyLoader, Reader, ShareLoader};
 use crate::record::Summary;
@@ -33,9 +34,27 @@ impl Subscription {
     #[graphql(
         guard = "Authenticated",
         directive = authenticated::apply(),
-        directive = event::apply("documents.document".into(), "document".into(), None, None, None)
+        directive = event::apply("documents.document".into(), "document".into(), None, None, None, None)
     )]
     async fn document_changed(&self) -> impl futures::Stream<Item = Result<Option<Document>>> {
+        served_by_gateway()
+    }
+
+    /// Documents the viewer could see, each time one is deleted: checked when the deletion
+    /// is delivered, as `deletedDocument(id:)` would be.
+    #[graphql(
+        guard = "Authenticated",
+        directive = authenticated::apply(),
+        directive = event::apply(
+            "documents.document".into(),
+            "deletedDocument".into(),
+            None,
+            None,
+            None,
+            Some("documents.document.deleted".into())
+        )
+    )]
+    async fn document_deleted(&self) -> impl futures::Stream<Item = Result<Option<DeletedDocument>>> {
         served_by_gateway()
     }
 }
@@ -170,7 +189,7 @@ impl DocumentShare {
 }
 
 /// An employee (owned by the permissions subgraph); this subgraph adds their documents.
-pub struct Employee(i64);
+pub struct Employee(pub(crate) i64);
 
 #[Object]
 impl Employee {
@@ -308,6 +327,14 @@ impl Query {
     async fn document(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Document>> {
         let Ok(id) = id.parse::<i64>() else { return Ok(None) };
         Ok(reader(ctx).document(&viewer(ctx)?, id).await?.map(Document))
+    }
+
+    /// A document deleted in the last seven days, if the viewer could see it: by its owner,
+    /// or by the shares it had when it was deleted.
+    #[graphql(guard = "Authenticated", directive = authenticated::apply())]
+    async fn deleted_document(&self, ctx: &Context<'_>, id: ID) -> Result<Option<DeletedDocument>> {
+        let Ok(id) = id.parse::<i64>() else { return Ok(None) };
+        Ok(reader(ctx).deletion(&viewer(ctx)?, id).await?.map(DeletedDocument))
     }
 
     /// The viewer's own documents, newest first.

@@ -7,6 +7,7 @@
 //! events in the same transaction.
 
 pub mod cursor;
+pub mod deleted;
 pub mod entity;
 pub mod events;
 pub mod graphql;

@@ -14,7 +14,7 @@ use braid_kit::events::{Envelope, OutboxSignal, outbox};
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 
 use crate::entity::{document, share, tag};
@@ -179,7 +179,7 @@ impl Writer {
             });
         }
         let now = Utc::now();
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let row = document::ActiveModel {
             owner_id: Set(owner),
             title: Set(title),
@@ -217,7 +217,7 @@ impl Writer {
         }
         let new_tags = changes.tags.as_deref().map(tags).transpose()?;
         let current = self.editable(viewer, id).await?;
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let mut row = <document::ActiveModel as Default>::default();
         let mut changed = Vec::new();
         if let Some(t) = new_title.filter(|t| *t != current.title) {
@@ -268,11 +268,13 @@ impl Writer {
     /// Deletes the document (at `expected_version`, when given) with its tags and shares.
     pub async fn delete(&self, viewer: &Viewer, id: i64, expected_version: Option<i64>) -> Result<(), ClientError> {
         let current = self.editable(viewer, id).await?;
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let mut delete = document::Entity::delete_many().filter(document::Column::Id.eq(id));
         if let Some(v) = expected_version {
             delete = delete.filter(document::Column::Version.eq(v));
         }
+        // Before its shares go: who could see it is kept with it, to tell them it is gone.
+        crate::deleted::record(&txn, &current, viewer.id, Utc::now()).await?;
         tag::Entity::delete_many().filter(tag::Column::DocumentId.eq(id)).exec(&txn).await?;
         share::Entity::delete_many().filter(share::Column::DocumentId.eq(id)).exec(&txn).await?;
         if delete.exec(&txn).await?.rows_affected == 0 {
@@ -314,7 +316,7 @@ impl Writer {
             Audience::Employee(e) => (Some(e), None),
             Audience::Group(g) => (None, Some(g)),
         };
-        let txn = self.db.begin().await?;
+        let txn = braid_kit::db::begin_write(&self.db).await?;
         let existing = share::Entity::find()
             .filter(share::Column::DocumentId.eq(id))
             .filter(match audience {

@@ -70,10 +70,19 @@ fn composed_links_in_order(sdl: &str) -> String {
 /// resolved through the `Query` field `lookup(id:)`, as the subscriber. `argument` names the
 /// field's argument (an id or a list of ids) the event's key must match; `owner` names the
 /// event's data field that must equal the subscriber's token subject; `when` names a boolean
-/// field of the event's data that must be true (an alert). Composed into the supergraph, so
-/// that the binding travels with the schema.
+/// field of the event's data that must be true (an alert); `kind` keeps only the events whose
+/// type begins with it (`documents.document.deleted`). Composed into the supergraph, so that
+/// the binding travels with the schema.
 #[async_graphql::TypeDirective(location = "FieldDefinition", composable = "https://braid.dev/events/v0.1")]
-pub fn event(topic: String, lookup: String, argument: Option<String>, owner: Option<String>, when: Option<String>) {}
+pub fn event(
+    topic: String,
+    lookup: String,
+    argument: Option<String>,
+    owner: Option<String>,
+    when: Option<String>,
+    kind: Option<String>,
+) {
+}
 
 /// The stream of a subscription field that only the gateway serves (see [`event`]): asked
 /// directly, the subgraph says so.

@@ -61,7 +61,7 @@ impl Subscription {
     #[graphql(
         guard = "Authenticated",
         directive = authenticated::apply(),
-        directive = event::apply("orders.order".into(), "order".into(), Some("id".into()), None, None)
+        directive = event::apply("orders.order".into(), "order".into(), Some("id".into()), None, None, None)
     )]
     async fn order_updated(&self, id: ID) -> impl futures::Stream<Item = Result<Order>> {
         let _ = id;
@@ -72,7 +72,7 @@ impl Subscription {
     #[graphql(
         guard = "Authenticated",
         directive = authenticated::apply(),
-        directive = event::apply("orders.order".into(), "order".into(), None, Some("buyerId".into()), None)
+        directive = event::apply("orders.order".into(), "order".into(), None, Some("buyerId".into()), None, None)
     )]
     async fn my_orders(&self) -> impl futures::Stream<Item = Result<Order>> {
         served_by_gateway()
