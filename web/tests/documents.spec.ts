@@ -1,6 +1,7 @@
 // Documents: hierarchical visibility (a manager sees a subordinate's documents, not the other
-// way round), search, create, edit with a conflict between two tabs, share, delete, and lists
-// that follow what others create, edit and share while they are open.
+// way round), search, create, edit with a conflict between two tabs, share, delete, lists that
+// follow what others create, edit, share and delete while they are open, and an open document
+// page that says who deleted it.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { checkScreen, signIn, USERS, viewerName, type User } from "./helpers";
 
@@ -140,33 +141,39 @@ test("share a document with an employee, who finds it under shared with me; then
   await expect(ceo.getByRole("status").filter({ hasText: "Deleted" })).toHaveText(`Deleted “Offsite ${word}”.`);
   await search(ceo, "all", word);
   await expect(ceo.getByText("No documents match this search.")).toBeVisible();
+  // It was shared with the individual contributor: the page says who deleted it (for seven days).
   await ic.goto(`/documents/${id}`);
-  await expect(ic.getByRole("heading", { name: "Document not found" })).toBeVisible();
+  await expect(ic.getByRole("heading", { level: 1 })).toHaveText(`Offsite ${word}`);
+  await expect(ic.getByTestId("document-deleted")).toHaveText(new RegExp(`^This document was deleted by ${ceoName} on .+\\.$`));
+  await checkScreen(ic, "document-deleted");
 });
 
-/** Resolves once the page has sent its documentChanged subscription (set up before it opens). */
-function subscribedToDocuments(page: Page): Promise<void> {
+/** Resolves once the page has sent this subscription (set up before the page opens). */
+function subscribedToDocuments(page: Page, operation = "DocumentChanged"): Promise<void> {
   return new Promise((resolve) =>
     page.on("websocket", (socket) =>
       socket.on("framesent", ({ payload }) => {
-        if (String(payload).includes("subscription DocumentChanged")) resolve();
+        if (String(payload).includes(`subscription ${operation}`)) resolve();
       }),
     ),
   );
 }
 
-/** The ids of the documents pushed to a page by documentChanged. */
-function pushedDocuments(page: Page): string[] {
+/** The ids of the documents pushed to a page by documentChanged (or documentDeleted). */
+function pushedDocuments(page: Page, field: "documentChanged" | "documentDeleted" = "documentChanged"): string[] {
   const ids: string[] = [];
   page.on("websocket", (socket) =>
     socket.on("framereceived", ({ payload }) => {
-      const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: { documentChanged?: { id: string } } } };
-      const id = message.type === "next" ? message.payload?.data?.documentChanged?.id : undefined;
+      const message = JSON.parse(String(payload)) as { type: string; payload?: { data?: Record<string, { id: string } | null> } };
+      const id = message.type === "next" ? message.payload?.data?.[field]?.id : undefined;
       if (id) ids.push(id);
     }),
   );
   return ids;
 }
+
+const markNotReloaded = (page: Page) => page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+const notReloaded = (page: Page) => page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded);
 
 const documentCount = async (page: Page) => Number((await page.locator(".results-count").textContent())?.replace(/\D/g, ""));
 
@@ -218,4 +225,61 @@ test("open lists show documents as others create, edit and share them, without r
   await expect(shared.locator(".owner")).toHaveText(ceoName);
   await expect(shared.getByText("Shared with you")).toBeVisible();
   expect(await ic.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+});
+
+test("a manager deletes documents: the owner's open list drops one and its open page says who deleted the other, without reloading", async ({
+  browser,
+}) => {
+  const ic = await signedIn(browser, "ic");
+  const ceo = await signedIn(browser, "ceo");
+  const ceoName = await viewerName(ceo);
+  const word = uniqueWord();
+  const listed = await createDocument(ic, `Doomed list ${word}`, `Listed while it is deleted ${word}`);
+  const opened = await createDocument(ic, `Doomed page ${word}`, `Open while it is deleted ${word}`);
+
+  // The individual contributor watches their documents in one tab and has the other open in a second.
+  const listSubscribed = subscribedToDocuments(ic, "DocumentDeleted");
+  const pushedToList = pushedDocuments(ic, "documentDeleted");
+  await ic.goto("/documents?view=mine");
+  const listedRow = ic.locator(".document-row", { hasText: `Doomed list ${word}` });
+  await expect(listedRow).toBeVisible();
+  await expect(ic.locator(".document-row", { hasText: `Doomed page ${word}` })).toBeVisible();
+  const before = await documentCount(ic);
+  await markNotReloaded(ic);
+  await listSubscribed;
+
+  const page = await ic.context().newPage();
+  const pageSubscribed = subscribedToDocuments(page, "DocumentDeleted");
+  const pushedToPage = pushedDocuments(page, "documentDeleted");
+  await page.goto(`/documents/${opened}`);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Doomed page ${word}`);
+  await markNotReloaded(page);
+  await pageSubscribed;
+
+  // The CEO (above everyone) deletes the listed one: it leaves the open list.
+  await ceo.goto(`/documents/${listed}`);
+  await ceo.getByRole("button", { name: "Delete" }).click();
+  await ceo.getByRole("button", { name: "Yes, delete it" }).click();
+  await expect(ceo.getByRole("status").filter({ hasText: "Deleted" })).toHaveText(`Deleted “Doomed list ${word}”.`);
+  await expect(listedRow).toHaveCount(0);
+  await expect(ic.locator(".document-row", { hasText: `Doomed page ${word}` })).toBeVisible();
+  await expect.poll(() => documentCount(ic)).toBe(before - 1);
+  expect(pushedToList).toContain(listed);
+  expect(await notReloaded(ic)).toBe(true);
+
+  // Then the open one: its page says so, and the list drops it too.
+  await ceo.goto(`/documents/${opened}`);
+  await ceo.getByRole("button", { name: "Delete" }).click();
+  await ceo.getByRole("button", { name: "Yes, delete it" }).click();
+  await expect(ceo.getByRole("status").filter({ hasText: "Deleted" })).toHaveText(`Deleted “Doomed page ${word}”.`);
+  await expect(page.getByTestId("document-deleted")).toHaveText(new RegExp(`^This document was deleted by ${ceoName} on .+\\.$`));
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Doomed page ${word}`);
+  await expect(page.getByRole("button", { name: "Delete" })).toHaveCount(0);
+  await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  expect(pushedToPage).toContain(opened);
+  expect(await notReloaded(page)).toBe(true);
+  await expect(ic.locator(".document-row", { hasText: `Doomed page ${word}` })).toHaveCount(0);
+  await expect.poll(() => documentCount(ic)).toBe(before - 2);
+  expect(pushedToList).toContain(opened);
+  expect(await notReloaded(ic)).toBe(true);
 });

@@ -63,29 +63,17 @@ export async function checkScreen(page: Page, name: string) {
   await page.setViewportSize(original);
 }
 
-/**
- * A GraphQL request with a token; fails the test on any error. The demo's catalog (SQLite) now
- * and then answers back-to-back writes with INTERNAL_SERVER_ERROR ("database is locked" in its
- * log; its transaction rolled back): such an answer is asked again a few times, so that these
- * tests test the web app.
- */
+/** A GraphQL request with a token; fails the test on any error (none is asked again). */
 export async function gql<T = Record<string, unknown>>(
   request: APIRequestContext,
   token: string,
   query: string,
   variables: Record<string, unknown> = {},
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    const response = await request.post("/graphql", { headers: { authorization: `Bearer ${token}` }, data: { query, variables } });
-    const body = await response.json();
-    const locked = body.errors?.some((e: { extensions?: { code?: string } }) => e.extensions?.code === "INTERNAL_SERVER_ERROR");
-    if (locked && attempt < 5) {
-      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
-      continue;
-    }
-    expect(body.errors ?? [], JSON.stringify(body.errors)).toEqual([]);
-    return body.data as T;
-  }
+  const response = await request.post("/graphql", { headers: { authorization: `Bearer ${token}` }, data: { query, variables } });
+  const body = await response.json();
+  expect(body.errors ?? [], JSON.stringify(body.errors)).toEqual([]);
+  return body.data as T;
 }
 
 /** A product of this test's own (a token with catalog:write), so no other test moves its price or stock. */

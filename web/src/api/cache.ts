@@ -37,6 +37,27 @@ function invalidateLists(cache: Cache, fieldNames: string[]) {
 }
 
 const DOCUMENT_LISTS = ["visibleDocuments", "myDocuments"];
+
+/**
+ * A deletion pushed by `documentDeleted`: the document is gone from every cached page of the
+ * document lists (the pages stay, so a list that shows several pages keeps them), and
+ * `document(id:)` answers null and `deletedDocument(id:)` the deletion, as the API now would: an
+ * open document page shows who deleted it without asking again.
+ */
+function forgetDeletedDocument(cache: Cache, id: string) {
+  const document = cache.keyOfEntity({ __typename: "Document", id });
+  for (const field of cache.inspectFields("Query")) {
+    if (!DOCUMENT_LISTS.includes(field.fieldName)) continue;
+    const connection = cache.resolve("Query", field.fieldKey);
+    if (typeof connection !== "string") continue;
+    const edges = cache.resolve(connection, "edges");
+    if (!Array.isArray(edges)) continue;
+    const kept = edges.filter((edge) => typeof edge !== "string" || cache.resolve(edge, "node") !== document);
+    if (kept.length !== edges.length) cache.link(connection, "edges", kept as string[]);
+  }
+  cache.link("Query", "document", { id }, null);
+  cache.link("Query", "deletedDocument", { id }, { __typename: "DeletedDocument", id });
+}
 const ORDER_LISTS = ["myOrders", "orders"];
 
 /**
@@ -81,6 +102,12 @@ export const cacheOptions: CacheExchangeOpts = {
     },
   },
   updates: {
+    Subscription: {
+      documentDeleted: (result, _args, cache) => {
+        const deleted = result.documentDeleted as { id?: string } | null;
+        if (deleted?.id) forgetDeletedDocument(cache, deleted.id);
+      },
+    },
     Mutation: {
       createDocument: (_result, _args, cache) => invalidateLists(cache, DOCUMENT_LISTS),
       deleteDocument: (_result, args, cache) => {

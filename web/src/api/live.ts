@@ -168,24 +168,33 @@ export function useCatchUp(fetchAgain: () => void, active: boolean) {
 const BURST_MS = 300;
 
 /**
- * For a list that a subscription announces changes to: calls `refetch` (its first page from the
- * network) once per burst of changes, and after each (re)connection (`useCatchUp`). `changes`
- * is a new value with each event (what `useSubscription` accumulates), undefined before any.
+ * Calls `refetch` once per burst of events: `events` is a new value with each event (what
+ * `useSubscription` accumulates), undefined before any.
  */
-export function useRefetchOnChange(changes: unknown, refetch: () => void) {
+export function useRefetchOnEvents(events: unknown, refetch: () => void) {
   const latest = useRef(refetch);
   latest.current = refetch;
   const pending = useRef<number | undefined>(undefined);
 
   useEffect(() => {
-    if (changes === undefined || pending.current !== undefined) return;
+    if (events === undefined || pending.current !== undefined) return;
     pending.current = window.setTimeout(() => {
       pending.current = undefined;
       latest.current();
     }, BURST_MS);
-  }, [changes]);
+  }, [events]);
   useEffect(() => () => window.clearTimeout(pending.current), []);
+}
 
+/**
+ * For a list that a subscription announces changes to: calls `refetch` (its first page from the
+ * network) once per burst of changes (`useRefetchOnEvents`), and after each (re)connection
+ * (`useCatchUp`).
+ */
+export function useRefetchOnChange(changes: unknown, refetch: () => void) {
+  const latest = useRef(refetch);
+  latest.current = refetch;
+  useRefetchOnEvents(changes, refetch);
   useCatchUp(() => latest.current(), true);
 }
 

@@ -1,5 +1,6 @@
 // A list of visible documents for a filter (mine: my id as owner; everything: none), a page at
-// a time with relayPagination merging the pages, kept current by `documentChanged`.
+// a time with relayPagination merging the pages, kept current by `documentChanged` and
+// `documentDeleted` (graphcache takes a deleted document out of the cached pages).
 import { useState } from "react";
 import { useClient, useQuery } from "urql";
 import type { DocumentFilter } from "../gql/graphql";

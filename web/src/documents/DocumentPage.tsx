@@ -1,5 +1,10 @@
+// One document: its text, owner, versions, shares. While it is open, `documentDeleted` says when
+// someone deletes it (graphcache then answers the page's query with the deletion), and the page
+// says who deleted it and when; a document deleted before the page opened says the same (for
+// the seven days the API keeps deletions).
 import { Link, useParams } from "react-router";
 import { useQuery } from "urql";
+import { useCatchUp } from "../api/live";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { formatDate } from "../ui/format";
 import { Loading } from "../ui/Loading";
@@ -7,14 +12,22 @@ import { usePageTitle } from "../ui/usePageTitle";
 import { DeleteDocument } from "./DeleteDocument";
 import { DocumentDetail } from "./queries";
 import { ShareForm } from "./ShareForm";
+import { useDocumentDeletions, type DeletedDocument } from "./useDocumentChanges";
 
 export function DocumentPage() {
   const { id = "" } = useParams();
   const [{ data, error }, reexecute] = useQuery({ query: DocumentDetail, variables: { id } });
-  const document = data?.document;
-  usePageTitle(document?.title ?? "Document");
+  const fetchAgain = () => reexecute({ requestPolicy: "network-only" });
+  // Followed while the document is shown; a deletion missed while the socket was down shows at
+  // the fetch after it is back.
+  const pushed = useDocumentDeletions(fetchAgain, !!data?.document).find((d) => d.id === id);
+  useCatchUp(fetchAgain, !!data?.document);
+  const deletion = data?.deletedDocument ?? pushed;
+  const document = deletion ? null : data?.document;
+  usePageTitle(deletion ? `Deleted: ${deletion.title}` : (document?.title ?? "Document"));
 
-  if (error) return <ErrorMessage error={error} retry={() => reexecute({ requestPolicy: "network-only" })} />;
+  if (deletion) return <Deleted deletion={deletion} />;
+  if (error) return <ErrorMessage error={error} retry={fetchAgain} />;
   if (!data) return <Loading label="Loading the document" />;
   if (!document) {
     return (
@@ -61,5 +74,23 @@ export function DocumentPage() {
       <div className="document-body">{document.body}</div>
       <ShareForm documentId={document.id} shares={document.sharedWith} />
     </article>
+  );
+}
+
+function Deleted({ deletion }: { deletion: DeletedDocument }) {
+  return (
+    <section className="page" aria-labelledby="document-title">
+      <p>
+        <Link to="/documents">← Documents</Link>
+      </p>
+      <h1 id="document-title">{deletion.title}</h1>
+      <p className="notice" role="alert" data-testid="document-deleted">
+        This document was deleted by {deletion.deletedBy.name} on {formatDate(deletion.deletedAt)}.
+      </p>
+      <p className="meta">
+        <span>Owner: {deletion.owner.name}</span>
+        <span>Last version {deletion.version}</span>
+      </p>
+    </section>
   );
 }

@@ -1,7 +1,7 @@
 // Documents shared with me. The API has no filter for it, so this looks through the visible
 // documents (newest first, 100 a page, a few pages at a time) and keeps those shared with the
 // viewer that someone else owns; the user can ask to look further back. Kept current by
-// `documentChanged`.
+// `documentChanged` and `documentDeleted`.
 import { useEffect, useState } from "react";
 import { useClient, useQuery } from "urql";
 import { Empty } from "../ui/Empty";
@@ -28,11 +28,11 @@ export function SharedDocuments({ viewerId, text }: { viewerId: string; text: st
   // Kept current like the list of everything. A document shared with the viewer long after it
   // was written may not be among the newest: the announcement itself shows it, at the top.
   const client = useClient();
-  const changed = useDocumentChanges(() => {
+  const { changed, deleted } = useDocumentChanges(() => {
     const variables = { filter: { text: text || null }, first: SCAN_PAGE_SIZE, after: null };
     void client.query(VisibleDocuments, variables, { requestPolicy: "network-only" }).toPromise();
   });
-  const scanned = list?.edges.map((edge) => edge.node) ?? [];
+  const scanned = list?.edges.map((edge) => edge.node).filter((document) => !deleted.has(document.id)) ?? [];
   const sharedWithMe = (document: { sharedWithViewer: boolean; ownerId: string }) =>
     document.sharedWithViewer && document.ownerId !== viewerId;
   const announced = text ? [] : changed.filter((d) => sharedWithMe(d) && !scanned.some((s) => s.id === d.id));

@@ -24,8 +24,36 @@ export const DocumentSharing = graphql(`
   }
 `);
 
+/**
+ * What the app knows of a deleted document: what `documentDeleted` pushes and the document page
+ * shows (the subscription and the page's query select the same fields, so the pushed deletion
+ * answers the page's query from the cache).
+ */
+export const DeletedDocumentFields = graphql(`
+  fragment DeletedDocumentFields on DeletedDocument {
+    id
+    title
+    ownerId
+    owner {
+      id
+      name
+    }
+    version
+    deletedBy {
+      id
+      name
+    }
+    deletedAt
+    sharedWithViewer
+  }
+`);
+
+/** A document, or (when it is gone) its deletion: who deleted it and when, for seven days. */
 export const DocumentDetail = graphql(`
   query DocumentDetail($id: ID!) {
+    deletedDocument(id: $id) {
+      ...DeletedDocumentFields
+    }
     document(id: $id) {
       id
       title

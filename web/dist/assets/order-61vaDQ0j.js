@@ -1,4 +1,4 @@
-import{y as e}from"./index-BZ2q009S.js";e(`
+import{b as e}from"./index-DIRRxZFH.js";e(`
   fragment OrderFields on Order {
     id
     number

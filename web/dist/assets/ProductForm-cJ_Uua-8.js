@@ -1,4 +1,4 @@
-import{A as e,S as t,k as n,p as r,y as i}from"./index-BZ2q009S.js";var a=e(n(),1),o=r(),s=i(`
+import{A as e,C as t,b as n,j as r,p as i}from"./index-DIRRxZFH.js";var a=r(e(),1),o=i(),s=n(`
   query CategoryOptions {
     categories {
       id

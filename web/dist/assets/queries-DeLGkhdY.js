@@ -1,4 +1,4 @@
-import{y as e}from"./index-BZ2q009S.js";e(`
+import{b as e}from"./index-DIRRxZFH.js";e(`
   fragment DocumentSharing on Document {
     id
     version
@@ -18,8 +18,28 @@ import{y as e}from"./index-BZ2q009S.js";e(`
       sharedAt
     }
   }
+`),e(`
+  fragment DeletedDocumentFields on DeletedDocument {
+    id
+    title
+    ownerId
+    owner {
+      id
+      name
+    }
+    version
+    deletedBy {
+      id
+      name
+    }
+    deletedAt
+    sharedWithViewer
+  }
 `);var t=e(`
   query DocumentDetail($id: ID!) {
+    deletedDocument(id: $id) {
+      ...DeletedDocumentFields
+    }
     document(id: $id) {
       id
       title
