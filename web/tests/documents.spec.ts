@@ -109,7 +109,7 @@ test("two tabs edit the same document: the second gets the conflict screen", asy
   await expect(second.getByText("Editing version 4.")).toBeVisible();
 });
 
-test("share a document with an employee, who finds it under shared with me; then delete it", async ({
+test("share a document with an employee, who finds it under shared with me; then delete it: it leaves their open list", async ({
   browser,
 }) => {
   const ic = await signedIn(browser, "ic");
@@ -126,25 +126,39 @@ test("share a document with an employee, who finds it under shared with me; then
   await expect(ceo.getByRole("status").filter({ hasText: "Shared with" })).toHaveText(`Shared with ${icName}.`);
   await expect(ceo.locator(".shares")).toContainText(icName);
 
+  const listSubscribed = subscribedToDocuments(ic, "DocumentDeleted");
+  const pushedToList = pushedDocuments(ic, "documentDeleted");
   await ic.goto("/documents?view=shared");
   const row = ic.locator(".document-row", { hasText: `Offsite ${word}` });
   await expect(row).toBeVisible();
   await expect(row.locator(".owner")).toHaveText(ceoName);
   await expect(row.getByText("Shared with you")).toBeVisible();
+  await expect(row.getByRole("link")).toHaveAttribute("href", `/documents/${id}`);
   await checkScreen(ic, "documents-shared");
-  await row.getByRole("link").click();
-  await expect(ic.getByTestId("document-owner")).toHaveText(ceoName);
+  await markNotReloaded(ic);
+  await listSubscribed;
+  // The individual contributor reads it in a second tab and keeps the list open in the first.
+  const opened = await ic.context().newPage();
+  const pageSubscribed = subscribedToDocuments(opened, "DocumentDeleted");
+  await opened.goto(`/documents/${id}`);
+  await expect(opened.getByTestId("document-owner")).toHaveText(ceoName);
+  await pageSubscribed;
 
   await ceo.goto(`/documents/${id}`);
   await ceo.getByRole("button", { name: "Delete" }).click();
   await ceo.getByRole("button", { name: "Yes, delete it" }).click();
   await expect(ceo.getByRole("status").filter({ hasText: "Deleted" })).toHaveText(`Deleted “Offsite ${word}”.`);
+  await expect(row).toHaveCount(0);
+  expect(pushedToList).toContain(id);
+  expect(await notReloaded(ic)).toBe(true);
+  const deletedBy = new RegExp(`^This document was deleted by ${ceoName} on .+\\.$`);
+  await expect(opened.getByTestId("document-deleted")).toHaveText(deletedBy);
   await search(ceo, "all", word);
   await expect(ceo.getByText("No documents match this search.")).toBeVisible();
-  // It was shared with the individual contributor: the page says who deleted it (for seven days).
+  // Opened later, the page says the same (the API keeps deletions for seven days).
   await ic.goto(`/documents/${id}`);
   await expect(ic.getByRole("heading", { level: 1 })).toHaveText(`Offsite ${word}`);
-  await expect(ic.getByTestId("document-deleted")).toHaveText(new RegExp(`^This document was deleted by ${ceoName} on .+\\.$`));
+  await expect(ic.getByTestId("document-deleted")).toHaveText(deletedBy);
   await checkScreen(ic, "document-deleted");
 });
 
