@@ -58,9 +58,17 @@ pub struct Operation {
     pub key: u64,
 }
 
+/// Distinct operation names that label `braid_gateway_request_seconds`: clients choose the
+/// names, and every label value is a series kept for the life of the process.
+const MAX_OPERATION_LABELS: usize = 200;
+/// The label of every operation named after the first [`MAX_OPERATION_LABELS`].
+pub const OTHER_OPERATIONS: &str = "__other";
+
 /// The caches of prepared operations and plans.
 pub struct Pipeline {
     operations: Cache<u64, Result<Arc<Operation>, RequestError>>,
+    /// The operation names used as metric labels so far.
+    labels: std::sync::Mutex<HashSet<String>>,
     plans: Cache<u64, Arc<PreparedPlan>>,
     /// Plans of operations with fields taken out, by operation and taken-out fields.
     reduced: Cache<u64, Arc<PreparedPlan>>,
@@ -74,7 +82,27 @@ static HITS: std::sync::LazyLock<metrics::Counter> =
 impl Pipeline {
     pub fn new(config: Arc<GatewayConfig>) -> Self {
         let size = config.traffic.plan_cache_size;
-        Self { operations: Cache::new(size), plans: Cache::new(size), reduced: Cache::new(size), config }
+        Self {
+            operations: Cache::new(size),
+            plans: Cache::new(size),
+            reduced: Cache::new(size),
+            labels: std::sync::Mutex::new(HashSet::new()),
+            config,
+        }
+    }
+
+    /// The metric label for an operation named `name`: the name, while there is room for it.
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let name = name.unwrap_or_default();
+        let mut labels = self.labels.lock().unwrap_or_else(|p| p.into_inner());
+        if labels.contains(name) {
+            return name.to_string();
+        }
+        if labels.len() < MAX_OPERATION_LABELS {
+            labels.insert(name.to_string());
+            return name.to_string();
+        }
+        OTHER_OPERATIONS.to_string()
     }
 
     /// The prepared operation for `text`, from the cache when it has been seen before.
@@ -148,7 +176,7 @@ impl Pipeline {
         let requested = name.map(str::to_string);
         let name = name.map(str::to_string).or_else(|| validate::operation_name(operation).map(str::to_string));
         let latency =
-            metrics::histogram!("braid_gateway_request_seconds", "operation" => name.clone().unwrap_or_default());
+            metrics::histogram!("braid_gateway_request_seconds", "operation" => self.operation_label(name.as_deref()));
         Ok(Arc::new(Operation {
             kind,
             name,
@@ -255,4 +283,22 @@ fn planning_error(error: PlannerError, timed_out: bool, limit_ms: u64) -> Reques
     }
     tracing::warn!(%error, "query planning failed");
     RequestError::bad(codes::QUERY_PLANNING_FAILED, format!("the operation could not be planned: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_label_the_latency_metric_up_to_a_bound() {
+        let pipeline = Pipeline::new(Arc::new(GatewayConfig::default()));
+        assert_eq!(pipeline.operation_label(Some("Catalog")), "Catalog");
+        for n in 1..MAX_OPERATION_LABELS {
+            assert_eq!(pipeline.operation_label(Some(&format!("op{n}"))), format!("op{n}"));
+        }
+        // Full: new names share one label; names seen before keep theirs.
+        assert_eq!(pipeline.operation_label(Some("Hostile1")), OTHER_OPERATIONS);
+        assert_eq!(pipeline.operation_label(None), OTHER_OPERATIONS);
+        assert_eq!(pipeline.operation_label(Some("Catalog")), "Catalog");
+    }
 }
