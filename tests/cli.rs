@@ -188,6 +188,10 @@ async fn migrate_creates_the_catalog_tables() {
     let db = braid_testkit::db::TestDb::create().await;
     let out = Command::new(BRAID).args(["migrate", "catalog", "--database-url", &db.url]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Logged to a pipe: plain text, no terminal colour codes.
+    let logs = String::from_utf8_lossy(&out.stdout);
+    assert!(logs.contains("Applying migration"), "{logs}");
+    assert!(!logs.contains('\u{1b}'), "colour codes in {logs:?}");
     // Twice is fine: nothing pending the second time.
     let out = Command::new(BRAID).args(["migrate", "catalog", "--database-url", &db.url]).output().unwrap();
     assert!(out.status.success());

@@ -4,11 +4,14 @@ use std::sync::OnceLock;
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
-/// Structured logs (`RUST_LOG` filters, `BRAID_LOG_FORMAT=json` for JSON lines).
+/// Structured logs on stdout (`RUST_LOG` filters, `BRAID_LOG_FORMAT=json` for JSON lines),
+/// coloured only on a terminal (never in a file or a pipe, nor with `NO_COLOR` set).
 pub fn init_logging() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour);
     let result = if std::env::var("BRAID_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().try_init()
     } else {
