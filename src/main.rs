@@ -6,6 +6,8 @@ mod demo;
 use clap::Parser;
 
 // Request handling allocates many small short-lived objects; mimalloc handles them faster.
+// `--features system-alloc` leaves malloc in place, for heap profilers (heaptrack).
+#[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -66,12 +66,12 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
     };
     let max_bytes = config.max_message_bytes;
     // Small buffers: tungstenite's defaults (128 KiB to read, 128 KiB to write) would hold
-    // 2.5 GiB for ten thousand idle subscribers; ours messages are small, and buffers grow
-    // for the odd large one.
+    // 2.5 GiB for ten thousand idle subscribers, and its read buffer is allocated whole for
+    // every connection; clients' messages are small, and a large one is read in more steps.
     ws.protocols([SUBPROTOCOL])
         .max_message_size(max_bytes)
         .max_frame_size(max_bytes)
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
@@ -79,10 +79,11 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         })
 }
 
-/// What goes to the writer.
+/// What goes to the writer. Small (boxed text): every connection's channel allocates room
+/// for 32 of them up front.
 enum Outgoing {
-    Text(String),
-    Close(Close, String),
+    Text(Box<str>),
+    Close(Box<(Close, String)>),
 }
 
 /// An operation's messages, handed back to the reader when it ends.
@@ -112,8 +113,9 @@ impl Connection {
         let writer = tokio::spawn(async move {
             while let Some(message) = outgoing.recv().await {
                 let frame = match message {
-                    Outgoing::Text(text) => Message::Text(text.into()),
-                    Outgoing::Close(close, reason) => {
+                    Outgoing::Text(text) => Message::Text(String::from(text).into()),
+                    Outgoing::Close(close) => {
+                        let (close, reason) = *close;
                         let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
                         let _ = sink.send(Message::Close(Some(frame))).await;
                         break;
@@ -124,7 +126,8 @@ impl Connection {
                 }
             }
         });
-        let (done, mut finished) = mpsc::unbounded_channel::<Finished>();
+        // Boxed, as `Outgoing`: the channel allocates room for 32 up front.
+        let (done, mut finished) = mpsc::unbounded_channel::<Box<Finished>>();
         let config = &self.gateway.config.websocket;
         let init_timeout = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
         tokio::pin!(init_timeout);
@@ -155,11 +158,11 @@ impl Connection {
                 Some(f) = finished.recv() => {
                     self.operations.remove(&f.id);
                     for m in f.messages {
-                        let _ = out.send(Outgoing::Text(m.to_text())).await;
+                        let _ = out.send(Outgoing::Text(m.to_text().into())).await;
                     }
                 }
                 _ = keepalive.tick(), if self.headers.is_some() => {
-                    let _ = out.send(Outgoing::Text(ServerMessage::Ping.to_text())).await;
+                    let _ = out.send(Outgoing::Text(ServerMessage::Ping.to_text().into())).await;
                 }
                 frame = stream.next() => match frame {
                     None | Some(Ok(Message::Close(_))) => break None,
@@ -184,7 +187,7 @@ impl Connection {
             operation.abort();
         }
         if let Some((code, reason)) = close {
-            let _ = out.send(Outgoing::Close(code, reason)).await;
+            let _ = out.send(Outgoing::Close(Box::new((code, reason)))).await;
         }
         drop(out);
         let _ = writer.await;
@@ -195,7 +198,7 @@ impl Connection {
         &mut self,
         message: ClientMessage,
         out: &mpsc::Sender<Outgoing>,
-        done: &mpsc::UnboundedSender<Finished>,
+        done: &mpsc::UnboundedSender<Box<Finished>>,
     ) -> Result<(), (Close, String)> {
         match message {
             ClientMessage::ConnectionInit { payload } => {
@@ -217,10 +220,10 @@ impl Connection {
                     }
                 }
                 self.headers = Some(headers);
-                let _ = out.send(Outgoing::Text(ServerMessage::ConnectionAck.to_text())).await;
+                let _ = out.send(Outgoing::Text(ServerMessage::ConnectionAck.to_text().into())).await;
             }
             ClientMessage::Ping { payload } => {
-                let _ = out.send(Outgoing::Text(ServerMessage::Pong { payload }.to_text())).await;
+                let _ = out.send(Outgoing::Text(ServerMessage::Pong { payload }.to_text().into())).await;
             }
             ClientMessage::Pong { .. } => {}
             ClientMessage::Subscribe { id, payload } => {
@@ -236,7 +239,7 @@ impl Connection {
                         "this connection runs as many operations as it may; complete one first",
                     );
                     let message = ServerMessage::Error { id, payload: vec![to_value(&error)] };
-                    let _ = out.send(Outgoing::Text(message.to_text())).await;
+                    let _ = out.send(Outgoing::Text(message.to_text().into())).await;
                     return Ok(());
                 }
                 let request = GraphqlRequest {
@@ -248,7 +251,7 @@ impl Connection {
                 let (gateway, done, op_id, out) = (self.gateway.clone(), done.clone(), id.clone(), out.clone());
                 let task = tokio::spawn(async move {
                     let messages = run(&gateway, request, &headers, &op_id, &out).await;
-                    let _ = done.send(Finished { id: op_id, messages });
+                    let _ = done.send(Box::new(Finished { id: op_id, messages }));
                 });
                 self.operations.insert(id, task.abort_handle());
             }
@@ -283,7 +286,7 @@ async fn run(
         match live.next(gateway, headers).await {
             Next::Response { body } => {
                 let next = ServerMessage::Next { id: id.to_string(), payload: body };
-                if out.send(Outgoing::Text(next.to_text())).await.is_err() {
+                if out.send(Outgoing::Text(next.to_text().into())).await.is_err() {
                     return Vec::new();
                 }
             }
