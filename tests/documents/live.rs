@@ -251,42 +251,35 @@ async fn run(managers: Vec<Option<u16>>, ops: Vec<Op>) {
                 expected.entry(e).or_default().push(change.clone());
             }
         }
-        for (&e, stream) in streams.iter_mut() {
-            let mut got = Vec::new();
-            loop {
-                let event = stream.event(WAIT).await.unwrap_or_else(|| panic!("{what}: {e} waits for the barrier"));
-                let change = event.data["data"]["documentChanged"].clone();
-                let done = change == closing;
-                got.push(change);
-                if done {
-                    break;
+        let subscriptions = [
+            (&mut streams, &mut expected, "documentChanged", &closing),
+            (&mut deletion_streams, &mut expected_deletions, "documentDeleted", &closing_deletion),
+        ];
+        for (streams, expected, field, closing) in subscriptions {
+            for (&e, stream) in streams.iter_mut() {
+                let got = received_until(stream, field, closing, &format!("{what}: {e}")).await;
+                let want = expected.remove(&e).unwrap_or_default();
+                if step == 0 {
+                    // The feed may have begun after some of the start's changes.
+                    assert_eq!(got.last(), want.last(), "{what}: {e}");
+                } else {
+                    assert_eq!(got, want, "{what}: the {field} events {e} received (the org: {:?})", world.model);
                 }
-            }
-            let want = expected.remove(&e).unwrap_or_default();
-            if step == 0 {
-                // The feed may have begun after some of the start's changes.
-                assert_eq!(got.last(), want.last(), "{what}: {e}");
-            } else {
-                assert_eq!(got, want, "{what}: what {e} received (the org: {:?})", world.model);
             }
         }
-        for (&e, stream) in deletion_streams.iter_mut() {
-            let mut got = Vec::new();
-            loop {
-                let event = stream.event(WAIT).await.unwrap_or_else(|| panic!("{what}: {e} waits for the deletion"));
-                let deletion = event.data["data"]["documentDeleted"].clone();
-                let done = deletion == closing_deletion;
-                got.push(deletion);
-                if done {
-                    break;
-                }
-            }
-            let want = expected_deletions.remove(&e).unwrap_or_default();
-            if step == 0 {
-                assert_eq!(got.last(), want.last(), "{what}: {e}");
-            } else {
-                assert_eq!(got, want, "{what}: the deletions {e} received (the org: {:?})", world.model);
-            }
+    }
+}
+
+/// The values of `field` a subscriber received, up to and including `last` (the barrier).
+async fn received_until(stream: &mut Stream, field: &str, last: &Value, who: &str) -> Vec<Value> {
+    let mut got = Vec::new();
+    loop {
+        let event = stream.event(WAIT).await.unwrap_or_else(|| panic!("{who} waits for the barrier"));
+        let value = event.data["data"][field].clone();
+        let done = value == *last;
+        got.push(value);
+        if done {
+            return got;
         }
     }
 }
