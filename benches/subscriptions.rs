@@ -85,10 +85,20 @@ fn free_port() -> u16 {
 
 /// The gateway process's resident memory, in MiB.
 fn rss_mib(pid: u32) -> f64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let kib: f64 = status
+    proc_mib(&format!("/proc/{pid}/status"), "VmRSS:")
+}
+
+/// Of the resident memory, what is the process's own (heap, stacks), not the binary's pages.
+fn anonymous_mib(pid: u32) -> f64 {
+    proc_mib(&format!("/proc/{pid}/smaps_rollup"), "Anonymous:")
+}
+
+/// A `kB` field of a /proc file, in MiB.
+fn proc_mib(path: &str, field: &str) -> f64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let kib: f64 = text
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0.0);
     kib / 1024.0
@@ -192,6 +202,7 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let before = rss_mib(gateway.id());
 
     // The outbox and its relay.
     let db_test = TestDb::create().await;
@@ -263,6 +274,7 @@ async fn main() {
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_mib(gateway.id());
+    let idle_anonymous = anonymous_mib(gateway.id());
 
     // The gateway's group reads from the latest offsets once assigned: events for the warm-up
     // order until its subscriber has one.
@@ -320,7 +332,9 @@ async fn main() {
     let mut sorted = latencies.lock().unwrap().clone();
     sorted.sort_unstable();
     println!("subscriptions: {rate} events/s for {seconds} s (outbox on PostgreSQL, relay, tansu, one gateway)");
-    println!("  gateway memory: {idle:.0} MiB with {subscribers} idle subscribers, {peak:.0} MiB at most under load");
+    println!(
+        "  gateway memory: {before:.0} MiB before any subscriber, {idle:.0} MiB with {subscribers} idle subscribers ({idle_anonymous:.0} MiB of it anonymous: heap and stacks), {peak:.0} MiB at most under load"
+    );
     println!("  published {published}, delivered {}", delivered.load(Ordering::Relaxed));
     println!(
         "  outbox write -> client: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
