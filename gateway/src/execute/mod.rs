@@ -391,7 +391,7 @@ fn json_path(path: &[Value]) -> Vec<PathSegment> {
 
 /// A subgraph's error as the client sees it: its message and extensions, the client's path,
 /// the subgraph's name, and a code when the subgraph gave none.
-fn subgraph_error(service: &str, error: &Value, path: Option<Vec<PathSegment>>) -> GraphqlError {
+pub(crate) fn subgraph_error(service: &str, error: &Value, path: Option<Vec<PathSegment>>) -> GraphqlError {
     use serde_json::Value as Json;
     let message = error.get("message").and_then(|m| m.as_str()).unwrap_or("subgraph error").to_string();
     let mut extensions: Map<String, Json> = error

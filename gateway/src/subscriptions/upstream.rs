@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::error::{GraphqlError, codes};
+use crate::execute::subgraph_error;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -48,9 +49,7 @@ impl Upstream {
         timeout: Duration,
         max_message_bytes: usize,
     ) -> Result<Self, GraphqlError> {
-        let failed = |message: String| {
-            GraphqlError::new(codes::SUBGRAPH_REQUEST_FAILED, message).with_extension("serviceName", service)
-        };
+        let failed = |message: String| request_failed(service, message);
         let mut request = url.into_client_request().map_err(|e| failed(format!("subscription URL {url}: {e}")))?;
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
         let mut payload = Map::new();
@@ -98,12 +97,7 @@ impl Upstream {
 
     /// The subgraph's next message for the subscription; pings are answered on the way.
     pub async fn next(&mut self) -> Upstreamed {
-        let failed = |message: String| {
-            Upstreamed::Failed(vec![
-                GraphqlError::new(codes::SUBGRAPH_REQUEST_FAILED, message)
-                    .with_extension("serviceName", self.service.as_str()),
-            ])
-        };
+        let failed = |message: String| Upstreamed::Failed(vec![request_failed(&self.service, message)]);
         loop {
             let message = match next_message(&mut self.socket).await {
                 Ok(Some(message)) => message,
@@ -116,8 +110,11 @@ impl Upstream {
                     Err(e) => return failed(e.to_string()),
                 },
                 Some("error") if message["id"] == ID => {
+                    // As a query's subgraph errors are: message, extensions, a default code, the
+                    // subgraph's name. They come before execution, so they have no path.
                     let errors = message["payload"].as_array().cloned().unwrap_or_default();
-                    return Upstreamed::Failed(errors.iter().map(|e| self.error(e)).collect());
+                    let errors = errors.iter().filter_map(|e| sonic_rs::to_value(e).ok());
+                    return Upstreamed::Failed(errors.map(|e| subgraph_error(&self.service, &e, None)).collect());
                 }
                 Some("complete") if message["id"] == ID => return Upstreamed::Complete,
                 Some("ping") => {
@@ -130,13 +127,11 @@ impl Upstream {
             }
         }
     }
+}
 
-    /// A subgraph's error as the client sees it, naming the subgraph.
-    fn error(&self, error: &Value) -> GraphqlError {
-        let message = error.get("message").and_then(Value::as_str).unwrap_or("subgraph error");
-        let code = error.pointer("/extensions/code").and_then(Value::as_str).unwrap_or("DOWNSTREAM_SERVICE_ERROR");
-        GraphqlError::new(code, message).with_extension("serviceName", self.service.as_str())
-    }
+/// Why the subscription could not go on, naming the subgraph.
+fn request_failed(service: &str, message: String) -> GraphqlError {
+    GraphqlError::new(codes::SUBGRAPH_REQUEST_FAILED, message).with_extension("serviceName", service)
 }
 
 async fn send(socket: &mut Socket, message: Value) -> Result<(), String> {
