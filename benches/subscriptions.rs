@@ -9,7 +9,10 @@
 //! the relay, the broker, the gateway's reading, fan-out, per-event query and socket.
 //!
 //! `cargo bench --bench subscriptions` (needs PostgreSQL and tansu; `scripts/test.sh` installs
-//! and starts them).
+//! and starts them). For a heap profile of the idle subscribers: `BENCH_IDLE_ONLY=1
+//! BENCH_GATEWAY_WRAPPER="heaptrack -o /tmp/gateway" cargo bench --bench subscriptions
+//! --features system-alloc`: the gateway is killed once they are idle, so what heaptrack
+//! reports as leaked is what they held.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -104,6 +107,17 @@ fn proc_mib(path: &str, field: &str) -> f64 {
     kib / 1024.0
 }
 
+/// The `braid` process listening on `port` (under a wrapper, not the wrapper).
+fn gateway_pid(port: u16) -> Option<String> {
+    let listen = format!("127.0.0.1:{port}");
+    std::fs::read_dir("/proc").into_iter().flatten().flatten().find_map(|entry| {
+        let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        (comm.trim() == "braid" && String::from_utf8_lossy(&cmdline).contains(&listen))
+            .then(|| entry.file_name().to_string_lossy().into_owned())
+    })
+}
+
 /// A gauge or counter from the gateway's `/metrics`.
 async fn metric(http: &reqwest::Client, base: &str, name: &str) -> f64 {
     let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
@@ -165,6 +179,7 @@ async fn main() {
     let subscribers = env_or("BENCH_SUBSCRIBERS", 10_000) as u32;
     let rate = env_or("BENCH_RATE", 1_000);
     let seconds = env_or("BENCH_SECONDS", 20);
+    let connect_rate = env_or("BENCH_CONNECT_RATE", 10_000);
     let mut tansu = Tansu::start();
     let prefix = format!("bench{}.", std::process::id());
     let orders_url = stub_orders().await;
@@ -186,7 +201,16 @@ async fn main() {
         max = subscribers + 100,
     );
     std::fs::write(dir.join("gateway.toml"), config).unwrap();
-    let mut gateway = std::process::Command::new(env!("CARGO_BIN_EXE_braid"))
+    let wrapper = std::env::var("BENCH_GATEWAY_WRAPPER").unwrap_or_default();
+    let mut command = match wrapper.split_whitespace().collect::<Vec<_>>().split_first() {
+        Some((program, args)) => {
+            let mut command = std::process::Command::new(program);
+            command.args(args).arg(env!("CARGO_BIN_EXE_braid"));
+            command
+        }
+        None => std::process::Command::new(env!("CARGO_BIN_EXE_braid")),
+    };
+    let mut gateway = command
         .args(["gateway", "--config"])
         .arg(dir.join("gateway.toml"))
         .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -256,11 +280,13 @@ async fn main() {
         futures::future::join_all(signed).await.into_iter().flat_map(Result::unwrap).collect()
     };
     let warm_delivered = Arc::new(AtomicU64::new(0));
+    // Clients connect at `connect_rate` a second, in ticks of 20 ms.
+    let per_tick = (connect_rate / 50).max(1) as u32;
     for (i, token) in tokens.into_iter().enumerate() {
         let i = i as u32;
         let counted = if i == subscribers { warm_delivered.clone() } else { delivered.clone() };
         tokio::spawn(subscriber(ws.clone(), token, i, written.clone(), latencies.clone(), counted));
-        if i % 200 == 199 {
+        if i % per_tick == per_tick - 1 {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -275,6 +301,19 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = rss_mib(gateway.id());
     let idle_anonymous = anonymous_mib(gateway.id());
+    if std::env::var_os("BENCH_IDLE_ONLY").is_some() {
+        let pid = gateway_pid(port).unwrap_or_default();
+        let files = std::fs::read_dir(format!("/proc/{pid}/fd")).map(Iterator::count).unwrap_or(0);
+        println!(
+            "  gateway memory: {before:.0} MiB before any subscriber, {idle:.0} MiB with {subscribers} idle subscribers ({idle_anonymous:.0} MiB anonymous), {files} open files"
+        );
+        // Killed, under a profiler too: no shutdown frees what the subscribers hold.
+        let _ = std::process::Command::new("kill").args(["-KILL", &pid]).status();
+        let _ = gateway.wait();
+        tansu.stop();
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     // The gateway's group reads from the latest offsets once assigned: events for the warm-up
     // order until its subscriber has one.

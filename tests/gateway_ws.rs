@@ -359,3 +359,33 @@ async fn a_passed_through_subscription_whose_subgraph_fails_ends_with_its_error(
     assert_eq!(event["payload"]["errors"][0]["path"], json!(["reviewAdded"]), "{event}");
     assert_eq!(next(&mut socket).await, json!({"id": "r", "type": "complete"}));
 }
+
+#[tokio::test]
+async fn subscriptions_open_in_turns_and_keep_running_after_theirs() {
+    // One turn to open: each subscription must give it back once open, or the second would
+    // never open while the first runs.
+    let federation = Builder::new(Supergraph::Demo).config(|c| c.subscriptions.max_opening = 1).start().await;
+    let mut socket = connect(&federation).await;
+    init(&mut socket, json!({})).await;
+    let endless = json!({"query": REVIEWS_LIVE, "variables": {"n": 1000}});
+    for id in ["a", "b", "c"] {
+        send(&mut socket, json!({"id": id, "type": "subscribe", "payload": endless})).await;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < 3 {
+        let message = next(&mut socket).await;
+        assert_eq!(message["type"], "next", "{message}");
+        seen.insert(message["id"].as_str().unwrap().to_string());
+    }
+    // A completed id is free at once: subscribing again under it is no duplicate.
+    send(&mut socket, json!({"id": "a", "type": "complete"})).await;
+    send(&mut socket, json!({"id": "a", "type": "subscribe", "payload": {"query": "{ me { username } }"}})).await;
+    // (Events of the first `a` sent before the server read `complete` may come first.)
+    loop {
+        let message = next(&mut socket).await;
+        if message["id"] == "a" && message["payload"]["data"].get("reviewAdded").is_none() {
+            assert_eq!(message["payload"]["data"]["me"]["username"], "@ada", "{message}");
+            break;
+        }
+    }
+}

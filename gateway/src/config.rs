@@ -31,6 +31,7 @@ pub struct GatewayConfig {
     pub web: WebConfig,
     pub websocket: WebsocketConfig,
     pub streams: StreamsConfig,
+    pub subscriptions: SubscriptionsConfig,
     pub events: EventsConfig,
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
@@ -344,6 +345,22 @@ impl Default for StreamsConfig {
     }
 }
 
+/// Subscriptions, whatever their transport.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscriptionsConfig {
+    /// Subscriptions being opened (authorized, planned, their entity checked) at once per
+    /// instance; more wait their turn, so that ten thousand clients reconnecting after a
+    /// deploy cost bounded memory and do not stampede the subgraphs.
+    pub max_opening: usize,
+}
+
+impl Default for SubscriptionsConfig {
+    fn default() -> Self {
+        Self { max_opening: 64 }
+    }
+}
+
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
@@ -377,6 +394,7 @@ impl GatewayConfig {
             ("websocket.keepalive_ms", self.websocket.keepalive_ms as usize),
             ("streams.heartbeat_ms", self.streams.heartbeat_ms as usize),
             ("streams.max_streams", self.streams.max_streams),
+            ("subscriptions.max_opening", self.subscriptions.max_opening),
             ("events.fetch_wait_ms", self.events.fetch_wait_ms as usize),
         ] {
             if value == 0 {

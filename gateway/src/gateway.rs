@@ -53,6 +53,8 @@ pub struct Gateway {
     pub hub: Arc<crate::subscriptions::hub::Hub>,
     /// Answers to events shared by identical subscriptions.
     pub resolutions: crate::subscriptions::shared::Resolutions,
+    /// Turns to open a subscription (`subscriptions.max_opening`).
+    pub(crate) opening: tokio::sync::Semaphore,
     /// Where events are read from (see [`Gateway::consume_events`]); without, event-bound
     /// subscription fields are refused rather than left silent.
     pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
@@ -87,6 +89,7 @@ impl Gateway {
             propagate,
             in_flight: SingleFlight::default(),
             authz,
+            opening: tokio::sync::Semaphore::new(config.subscriptions.max_opening),
             config,
             sockets: crate::connections::Connections::new("braid_gateway_websocket_connections"),
             streams: crate::connections::Connections::new("braid_gateway_stream_connections"),

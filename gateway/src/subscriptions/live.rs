@@ -64,6 +64,29 @@ pub async fn open(
     if operation.kind != Kind::Subscription {
         return Ok(None);
     }
+    // What opening costs (the entity's check, an upstream socket) is held by a few at a time;
+    // the rest wait with their request only (the rest of the opening is boxed).
+    let _turn = gateway.opening.acquire().await.map_err(|_| {
+        RequestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::SUBSCRIPTION_UNAVAILABLE,
+            "the gateway is shutting down",
+        )
+    })?;
+    Box::pin(open_subscription(gateway, runtime, operation, identity, request, headers)).await.map(Some)
+}
+
+/// Opens the subscription `operation`: checks the viewer may select its fields, then opens
+/// it on its source.
+async fn open_subscription(
+    gateway: &Gateway,
+    runtime: Arc<crate::gateway::Runtime>,
+    operation: Arc<Operation>,
+    identity: Identity,
+    request: &GraphqlRequest,
+    headers: &HeaderMap,
+) -> Result<Live, RequestError> {
+    let supergraph = &runtime.supergraph;
     // A subscription that selects a field the viewer may not have is refused as a whole: its
     // events would all be partial.
     for key in &operation.marked {
@@ -87,10 +110,10 @@ pub async fn open(
     let field = rewrite::root_field_name(&operation.document, operation.requested_name.as_deref())?;
     let binding = supergraph.events.get(&field).cloned();
     let opened = Opened { operation, identity, variables, field, headers };
-    Ok(Some(match binding {
+    Ok(match binding {
         Some(binding) => Live::Fed(Box::new(fed::open(gateway, opened, &binding).await?)),
         None => Live::Passthrough(Box::new(passthrough::open(gateway, runtime, opened).await?)),
-    }))
+    })
 }
 
 impl Live {

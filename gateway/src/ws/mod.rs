@@ -3,10 +3,11 @@
 //! Queries and mutations run through the same stages as over HTTP and answer with one `next`
 //! and a `complete`.
 //!
-//! One task reads the socket and owns the connection's state; operations run on tasks of their
-//! own and hand their messages back to it, so an id is free again exactly when its `complete`
-//! leaves. Another task writes, so a slow client never blocks the reader.
+//! One task per connection reads the socket, polls every operation's stream of messages and
+//! writes them: an id is free again exactly when its `complete` leaves, and an idle subscriber
+//! costs its connection's one task and its operation's boxed stream (see `operation`).
 
+mod operation;
 pub mod protocol;
 
 use std::collections::HashMap;
@@ -16,15 +17,12 @@ use std::time::Duration;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::{SinkExt, StreamExt};
-use serde_json::Value;
-use tokio::sync::mpsc;
-use tokio::task::AbortHandle;
+use futures::StreamExt;
+use futures::stream::{AbortHandle, Abortable, SelectAll};
 
 use crate::error::{GraphqlError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
-use crate::subscriptions::hub::End;
-use crate::subscriptions::live::{self, Next};
+use operation::Sent;
 use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
 
 /// Whether the request asks for a WebSocket in our subprotocol.
@@ -71,7 +69,7 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
     ws.protocols([SUBPROTOCOL])
         .max_message_size(max_bytes)
         .max_frame_size(max_bytes)
-        .read_buffer_size(1024)
+        .read_buffer_size(256)
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
             let _slot = slot;
@@ -79,153 +77,152 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         })
 }
 
-/// What goes to the writer. Small (boxed text): every connection's channel allocates room
-/// for 32 of them up front.
-enum Outgoing {
-    Text(Box<str>),
-    Close(Box<(Close, String)>),
+/// Longest a frame may wait for the client to take it: a client that stops reading is closed
+/// rather than holding its connection's operations still.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An operation running on the connection, by id: `generation` tells it from a later one
+/// that reuses its id once it completed.
+struct Running {
+    generation: u64,
+    abort: AbortHandle,
 }
 
-/// An operation's messages, handed back to the reader when it ends.
-struct Finished {
-    id: String,
-    messages: Vec<ServerMessage>,
+/// What woke the connection.
+enum Wake {
+    Close(Option<(Close, String)>),
+    Frame(Option<Result<Message, axum::Error>>),
+    Sent(Sent),
+    Keepalive,
 }
 
 struct Connection {
     gateway: Arc<Gateway>,
     /// Set by `connection_init`: the headers every operation runs with (the token).
-    headers: Option<HeaderMap>,
+    headers: Option<Arc<HeaderMap>>,
     initialised: bool,
     /// When the token of `connection_init` expires: the connection closes with 4403 then.
     expires_at: Option<u64>,
-    operations: HashMap<String, AbortHandle>,
+    operations: HashMap<String, Running>,
+    /// Every operation's messages, polled on this connection's one task.
+    running: SelectAll<Abortable<operation::Messages>>,
+    generations: u64,
 }
 
 impl Connection {
     fn new(gateway: Arc<Gateway>) -> Self {
-        Self { gateway, headers: None, initialised: false, expires_at: None, operations: HashMap::new() }
+        Self {
+            gateway,
+            headers: None,
+            initialised: false,
+            expires_at: None,
+            operations: HashMap::new(),
+            running: SelectAll::new(),
+            generations: 0,
+        }
     }
 
-    async fn run(mut self, socket: WebSocket, mut closing: tokio::sync::watch::Receiver<bool>) {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut outgoing) = mpsc::channel::<Outgoing>(64);
-        let writer = tokio::spawn(async move {
-            while let Some(message) = outgoing.recv().await {
-                let frame = match message {
-                    Outgoing::Text(text) => Message::Text(String::from(text).into()),
-                    Outgoing::Close(close) => {
-                        let (close, reason) = *close;
-                        let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
-                        let _ = sink.send(Message::Close(Some(frame))).await;
-                        break;
-                    }
-                };
-                if sink.send(frame).await.is_err() {
-                    break;
-                }
-            }
-        });
-        // Boxed, as `Outgoing`: the channel allocates room for 32 up front.
-        let (done, mut finished) = mpsc::unbounded_channel::<Box<Finished>>();
+    /// Reads the client's messages and writes every operation's, on one task, until either
+    /// side closes.
+    async fn run(mut self, mut socket: WebSocket, mut closing: tokio::sync::watch::Receiver<bool>) {
         let config = &self.gateway.config.websocket;
-        let init_timeout = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
-        tokio::pin!(init_timeout);
+        // One timer: `connection_init`'s deadline, then the token's expiry (4408, then 4403).
+        let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
+        tokio::pin!(deadline);
+        let mut deadline_means = Some(Close::InitTimeout);
         let mut keepalive = tokio::time::interval(Duration::from_millis(config.keepalive_ms));
         keepalive.reset();
-        let expiry = tokio::time::sleep(Duration::MAX);
-        tokio::pin!(expiry);
-        let mut expiry_set = false;
-        let closed = async move {
-            let _ = closing.wait_for(|closing| *closing).await;
-        };
-        tokio::pin!(closed);
         let close = loop {
-            if !expiry_set && let Some(at) = self.expires_at {
-                expiry.as_mut().reset(tokio::time::Instant::now() + crate::connections::time_until(at));
-                expiry_set = true;
+            if self.initialised && deadline_means == Some(Close::InitTimeout) {
+                deadline_means = self.expires_at.map(|at| {
+                    deadline.as_mut().reset(tokio::time::Instant::now() + crate::connections::time_until(at));
+                    Close::Forbidden
+                });
             }
-            tokio::select! {
-                () = &mut init_timeout, if !self.initialised => {
-                    break Some((Close::InitTimeout, "connection initialisation timeout".to_string()));
+            let wake = tokio::select! {
+                () = &mut deadline, if deadline_means.is_some() => Wake::Close(Some(match deadline_means {
+                    Some(Close::InitTimeout) => (Close::InitTimeout, "connection initialisation timeout".to_string()),
+                    _ => (Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()),
+                })),
+                _ = closing.wait_for(|closing| *closing) => {
+                    Wake::Close(Some((Close::GoingAway, "the gateway is shutting down".to_string())))
                 }
-                () = &mut closed => {
-                    break Some((Close::GoingAway, "the gateway is shutting down".to_string()));
+                Some(sent) = self.running.next(), if !self.running.is_empty() => Wake::Sent(sent),
+                _ = keepalive.tick(), if self.headers.is_some() => Wake::Keepalive,
+                frame = socket.recv() => Wake::Frame(frame),
+            };
+            let reply = match wake {
+                Wake::Close(close) => break close,
+                Wake::Keepalive => ServerMessage::Ping,
+                Wake::Sent(Sent { generation, message, last }) => {
+                    if last
+                        && let Some(id) = message.id()
+                        && self.operations.get(id).is_some_and(|r| r.generation == generation)
+                    {
+                        self.operations.remove(id);
+                    }
+                    message
                 }
-                () = &mut expiry, if expiry_set => {
-                    break Some((Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()));
+                Wake::Frame(None | Some(Ok(Message::Close(_)))) => break None,
+                Wake::Frame(Some(Err(e))) => {
+                    break too_big(&e).then(|| (Close::TooBig, "the frame is larger than allowed".into()));
                 }
-                Some(f) = finished.recv() => {
-                    self.operations.remove(&f.id);
-                    for m in f.messages {
-                        let _ = out.send(Outgoing::Text(m.to_text().into())).await;
+                Wake::Frame(Some(Ok(Message::Text(text)))) => {
+                    let reply = match protocol::parse(&text) {
+                        // Boxed: the connection's future keeps only what it waits on between frames.
+                        Ok(message) => Box::pin(self.handle(message)).await,
+                        Err(reason) => Err((Close::InvalidMessage, reason)),
+                    };
+                    match reply {
+                        Ok(Some(reply)) => reply,
+                        Ok(None) => continue,
+                        Err(close) => break Some(close),
                     }
                 }
-                _ = keepalive.tick(), if self.headers.is_some() => {
-                    let _ = out.send(Outgoing::Text(ServerMessage::Ping.to_text().into())).await;
+                Wake::Frame(Some(Ok(Message::Binary(_)))) => {
+                    break Some((Close::InvalidMessage, "binary frames are not part of the protocol".into()));
                 }
-                frame = stream.next() => match frame {
-                    None | Some(Ok(Message::Close(_))) => break None,
-                    Some(Err(e)) => break too_big(&e).then(|| (Close::TooBig, "the frame is larger than allowed".into())),
-                    Some(Ok(Message::Text(text))) => {
-                        let reply = match protocol::parse(&text) {
-                            Ok(message) => self.handle(message, &out, &done).await,
-                            Err(reason) => Err((Close::InvalidMessage, reason)),
-                        };
-                        if let Err(close) = reply {
-                            break Some(close);
-                        }
-                    }
-                    Some(Ok(Message::Binary(_))) => {
-                        break Some((Close::InvalidMessage, "binary frames are not part of the protocol".into()));
-                    }
-                    Some(Ok(_)) => {} // WebSocket pings and pongs: answered below us
-                },
+                Wake::Frame(Some(Ok(_))) => continue, // WebSocket pings and pongs: answered below us
+            };
+            if !send(&mut socket, Message::Text(reply.to_text().into())).await {
+                break None;
             }
         };
-        for (_, operation) in self.operations.drain() {
-            operation.abort();
+        // Dropping the streams ends every operation (and its feed) at once.
+        drop(std::mem::take(&mut self.running));
+        if let Some((close, reason)) = close {
+            let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
+            let _ = send(&mut socket, Message::Close(Some(frame))).await;
         }
-        if let Some((code, reason)) = close {
-            let _ = out.send(Outgoing::Close(Box::new((code, reason)))).await;
-        }
-        drop(out);
-        let _ = writer.await;
     }
 
-    /// One message; `Err` closes the connection with that code.
-    async fn handle(
-        &mut self,
-        message: ClientMessage,
-        out: &mpsc::Sender<Outgoing>,
-        done: &mpsc::UnboundedSender<Box<Finished>>,
-    ) -> Result<(), (Close, String)> {
+    /// One message; the reply to send, if any; `Err` closes the connection with that code.
+    async fn handle(&mut self, message: ClientMessage) -> Result<Option<ServerMessage>, (Close, String)> {
         match message {
             ClientMessage::ConnectionInit { payload } => {
                 if self.initialised {
                     return Err((Close::TooManyInits, "too many initialisation requests".into()));
                 }
                 self.initialised = true;
-                let mut headers = HeaderMap::new();
+                // Room for the one header it holds (a map's default room is 600 bytes).
+                let mut headers = HeaderMap::with_capacity(1);
                 if let Some(value) = protocol::authorization(payload.as_ref()) {
                     let value = HeaderValue::try_from(value)
                         .map_err(|_| (Close::Forbidden, "the authorization is not a header value".to_string()))?;
                     headers.insert(header::AUTHORIZATION, value);
                 }
-                match Box::pin(self.gateway.authenticate(&headers)).await {
+                match self.gateway.authenticate(&headers).await {
                     Ok(expires_at) => self.expires_at = expires_at,
                     Err(e) => {
                         let reason = e.errors.first().map(|e| e.message.clone()).unwrap_or_default();
                         return Err((Close::Forbidden, format!("forbidden: {reason}")));
                     }
                 }
-                self.headers = Some(headers);
-                let _ = out.send(Outgoing::Text(ServerMessage::ConnectionAck.to_text().into())).await;
+                self.headers = Some(Arc::new(headers));
+                Ok(Some(ServerMessage::ConnectionAck))
             }
-            ClientMessage::Ping { payload } => {
-                let _ = out.send(Outgoing::Text(ServerMessage::Pong { payload }.to_text().into())).await;
-            }
-            ClientMessage::Pong { .. } => {}
+            ClientMessage::Ping { payload } => Ok(Some(ServerMessage::Pong { payload })),
+            ClientMessage::Pong { .. } => Ok(None),
             ClientMessage::Subscribe { id, payload } => {
                 let Some(headers) = self.headers.clone() else {
                     return Err((Close::Unauthorized, "unauthorized".into()));
@@ -238,9 +235,7 @@ impl Connection {
                         codes::TOO_MANY_OPERATIONS,
                         "this connection runs as many operations as it may; complete one first",
                     );
-                    let message = ServerMessage::Error { id, payload: vec![to_value(&error)] };
-                    let _ = out.send(Outgoing::Text(message.to_text().into())).await;
-                    return Ok(());
+                    return Ok(Some(ServerMessage::Error { id, payload: vec![operation::to_value(&error)] }));
                 }
                 let request = GraphqlRequest {
                     query: payload.query,
@@ -248,86 +243,27 @@ impl Connection {
                     variables: payload.variables,
                     extensions: payload.extensions,
                 };
-                let (gateway, done, op_id, out) = (self.gateway.clone(), done.clone(), id.clone(), out.clone());
-                let task = tokio::spawn(async move {
-                    let messages = run(&gateway, request, &headers, &op_id, &out).await;
-                    let _ = done.send(Box::new(Finished { id: op_id, messages }));
-                });
-                self.operations.insert(id, task.abort_handle());
+                self.generations += 1;
+                let generation = self.generations;
+                let messages = operation::messages(self.gateway.clone(), request, headers, id.clone(), generation);
+                let (messages, abort) = futures::stream::abortable(messages);
+                self.running.push(messages);
+                self.operations.insert(id, Running { generation, abort });
+                Ok(None)
             }
             ClientMessage::Complete { id } => {
-                if let Some(operation) = self.operations.remove(&id) {
-                    operation.abort();
+                if let Some(running) = self.operations.remove(&id) {
+                    running.abort.abort();
                 }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// One operation: a subscription streams a `next` per event straight to the writer until its
-/// feed ends; a query or mutation answers once. Answers the messages that end it.
-async fn run(
-    gateway: &Gateway,
-    request: GraphqlRequest,
-    headers: &HeaderMap,
-    id: &str,
-    out: &mpsc::Sender<Outgoing>,
-) -> Vec<ServerMessage> {
-    // Boxed, as the answers in `Live::next`: an idle operation's task keeps only what it waits on.
-    let mut live = match Box::pin(live::open(gateway, &request, headers)).await {
-        Ok(Some(live)) => live,
-        Ok(None) => return Box::pin(execute(gateway, request, headers, id)).await,
-        Err(e) => {
-            return vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }];
-        }
-    };
-    loop {
-        match live.next(gateway, headers).await {
-            Next::Response { body } => {
-                let next = ServerMessage::Next { id: id.to_string(), payload: body };
-                if out.send(Outgoing::Text(next.to_text().into())).await.is_err() {
-                    return Vec::new();
-                }
-            }
-            Next::Ended(End::Lagged) => {
-                return vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&live::lagged())] }];
-            }
-            Next::Ended(End::Closed) | Next::Complete => return vec![ServerMessage::Complete { id: id.to_string() }],
-            Next::Failed(errors) => {
-                return vec![ServerMessage::Error {
-                    id: id.to_string(),
-                    payload: errors.iter().map(to_value).collect(),
-                }];
+                Ok(None)
             }
         }
     }
 }
 
-/// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
-async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
-    match gateway.execute(request, headers, false).await {
-        Ok(body) => {
-            let text = String::from_utf8_lossy(&body).into_owned();
-            match serde_json::value::RawValue::from_string(text) {
-                Ok(payload) => {
-                    vec![
-                        ServerMessage::Next { id: id.to_string(), payload },
-                        ServerMessage::Complete { id: id.to_string() },
-                    ]
-                }
-                Err(_) => {
-                    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "the response was not JSON");
-                    vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }]
-                }
-            }
-        }
-        Err(e) => vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }],
-    }
-}
-
-fn to_value(error: &GraphqlError) -> Value {
-    serde_json::to_value(error).unwrap_or(Value::Null)
+/// Writes one frame; false when the client is gone or stopped reading.
+async fn send(socket: &mut WebSocket, message: Message) -> bool {
+    matches!(tokio::time::timeout(WRITE_TIMEOUT, socket.send(message)).await, Ok(Ok(())))
 }
 
 /// A close frame carries at most 123 bytes of reason (RFC 6455, 5.5): cut at a character.

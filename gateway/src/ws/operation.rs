@@ -1,0 +1,129 @@
+//! One operation on a connection, as the stream of messages it sends: a subscription's `next`
+//! per event until its feed ends, a query's or mutation's one `next`, then what ends it
+//! (`complete` or `error`). The connection polls every operation's stream on its own task, so
+//! an idle subscriber costs one boxed stream, not a task and channels of its own.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::Stream;
+use http::HeaderMap;
+use serde_json::Value;
+
+use super::protocol::ServerMessage;
+use crate::error::{GraphqlError, codes};
+use crate::gateway::{Gateway, GraphqlRequest};
+use crate::subscriptions::hub::End;
+use crate::subscriptions::live::{self, Live, Next};
+
+/// A message of an operation; `last` when it is the one that ends it. `generation` tells the
+/// operation from a later one that reuses its id.
+pub(super) struct Sent {
+    pub generation: u64,
+    pub message: ServerMessage,
+    pub last: bool,
+}
+
+/// An operation's messages, in order.
+pub(super) type Messages = Pin<Box<dyn Stream<Item = Sent> + Send>>;
+
+/// The operation `request` with id `id`, run as the client of `headers`.
+pub(super) fn messages(
+    gateway: Arc<Gateway>,
+    request: GraphqlRequest,
+    headers: Arc<HeaderMap>,
+    id: String,
+    generation: u64,
+) -> Messages {
+    let operation = Operation { gateway, headers, id, generation, state: State::Opening(Box::new(request)) };
+    Box::pin(futures::stream::unfold(operation, Operation::step))
+}
+
+struct Operation {
+    gateway: Arc<Gateway>,
+    headers: Arc<HeaderMap>,
+    id: String,
+    generation: u64,
+    state: State,
+}
+
+enum State {
+    /// Not opened yet: authenticated, validated and authorized on the first poll.
+    Opening(Box<GraphqlRequest>),
+    /// A subscription, waiting for its next event.
+    Streaming(Box<Live>),
+    /// The messages that end it, still to send.
+    Ending(VecDeque<ServerMessage>),
+}
+
+impl Operation {
+    /// The next message, and the operation to go on with.
+    async fn step(mut self) -> Option<(Sent, Operation)> {
+        loop {
+            let state = std::mem::replace(&mut self.state, State::Ending(VecDeque::new()));
+            match state {
+                State::Ending(mut ending) => {
+                    let message = ending.pop_front()?;
+                    let last = ending.is_empty();
+                    self.state = State::Ending(ending);
+                    return Some((Sent { generation: self.generation, message, last }, self));
+                }
+                // Boxed, as the answers in `Live::next`: an idle subscription's stream keeps
+                // only what it waits on.
+                State::Opening(request) => match Box::pin(live::open(&self.gateway, &request, &self.headers)).await {
+                    Ok(Some(live)) => self.state = State::Streaming(Box::new(live)),
+                    Ok(None) => {
+                        let ending = Box::pin(execute(&self.gateway, *request, &self.headers, &self.id)).await;
+                        self.state = State::Ending(ending.into());
+                    }
+                    Err(e) => self.state = State::Ending(VecDeque::from([self.error(&e.errors)])),
+                },
+                State::Streaming(mut live) => match live.next(&self.gateway, &self.headers).await {
+                    Next::Response { body } => {
+                        self.state = State::Streaming(live);
+                        let message = ServerMessage::Next { id: self.id.clone(), payload: body };
+                        return Some((Sent { generation: self.generation, message, last: false }, self));
+                    }
+                    Next::Ended(End::Lagged) => {
+                        self.state = State::Ending(VecDeque::from([self.error(&[live::lagged()])]))
+                    }
+                    Next::Ended(End::Closed) | Next::Complete => {
+                        self.state = State::Ending(VecDeque::from([ServerMessage::Complete { id: self.id.clone() }]));
+                    }
+                    Next::Failed(errors) => self.state = State::Ending(VecDeque::from([self.error(&errors)])),
+                },
+            }
+        }
+    }
+
+    fn error(&self, errors: &[GraphqlError]) -> ServerMessage {
+        ServerMessage::Error { id: self.id.clone(), payload: errors.iter().map(to_value).collect() }
+    }
+}
+
+/// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
+async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
+    match gateway.execute(request, headers, false).await {
+        Ok(body) => {
+            let text = String::from_utf8_lossy(&body).into_owned();
+            match serde_json::value::RawValue::from_string(text) {
+                Ok(payload) => {
+                    vec![
+                        ServerMessage::Next { id: id.to_string(), payload },
+                        ServerMessage::Complete { id: id.to_string() },
+                    ]
+                }
+                Err(_) => {
+                    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "the response was not JSON");
+                    vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }]
+                }
+            }
+        }
+        Err(e) => vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }],
+    }
+}
+
+pub(super) fn to_value(error: &GraphqlError) -> Value {
+    serde_json::to_value(error).unwrap_or(Value::Null)
+}
