@@ -312,8 +312,21 @@ async fn tokens_the_gateway_refuses_and_fields_it_takes_out() {
         jsonwebtoken::encode(&header, &claims(now() + 600, "braid"), &EncodingKey::from_secret(jwks_n.as_bytes()))
             .unwrap()
     };
+    // The classic confusion: HS256 with the issuer's public key, in PEM, as the shared secret.
+    let hs256_pem = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(stack.kid.clone());
+        let secret = braid_testkit::jwt::public_pem(&stack.key_pem);
+        jsonwebtoken::encode(&header, &claims(now() + 600, "braid"), &EncodingKey::from_secret(secret.as_bytes()))
+            .unwrap()
+    };
+    // Valid in ten minutes, beyond the verifier's 30 s leeway.
+    let mut early = claims(now() + 1200, "braid");
+    early["nbf"] = json!(now() + 600);
     let cases = [
         ("expired", stack.sign(&stack.kid.clone(), claims(now() - 600, "braid"))),
+        ("not valid yet", stack.sign(&stack.kid.clone(), early)),
+        ("HS256 signed with the public key PEM", hs256_pem),
         ("bad signature", foreign(&stack.kid, claims(now() + 600, "braid"))),
         (
             "alg none",

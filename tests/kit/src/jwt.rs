@@ -47,6 +47,14 @@ pub fn jwk(private_pem: &str, kid: &str) -> serde_json::Value {
             "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()), "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()) })
 }
 
+/// The public key PEM (SPKI) of a private key in PEM: what an issuer publishes, and what an
+/// HS256 forgery would use as its secret.
+pub fn public_pem(private_pem: &str) -> String {
+    use rsa::pkcs8::EncodePublicKey;
+    let key = rsa::RsaPrivateKey::from_pkcs8_pem(private_pem).expect("test key parses");
+    key.to_public_key().to_public_key_pem(rsa::pkcs8::LineEnding::LF).expect("public key encodes")
+}
+
 /// Signs `claims` with `pem` under a chosen `kid`.
 pub fn sign_with_kid(pem: &str, kid: &str, claims: serde_json::Value) -> String {
     let mut header = Header::new(Algorithm::RS256);
