@@ -35,7 +35,13 @@ impl axum::serve::Listener for Handoff {
             // A closed channel means the acceptor stopped: wait for the shutdown signal.
             let Some((stream, peer)) = self.connections.recv().await else { std::future::pending().await };
             match TcpStream::from_std(stream) {
-                Ok(stream) => return (stream, peer),
+                Ok(stream) => {
+                    // The worker's other tasks run before it takes the next connection: when
+                    // clients pour in faster than it serves them, connections wait in the
+                    // channel as sockets, not half served with their read buffers.
+                    tokio::task::yield_now().await;
+                    return (stream, peer);
+                }
                 Err(error) => tracing::warn!(%error, "cannot register an accepted connection"),
             }
         }
