@@ -9,7 +9,7 @@
 //! The broker keeps its log in memory (tansu's durable engines need S3 or a schema it does not
 //! ship), so its restart is the harsher fault: every record and committed offset is gone, and
 //! what was in flight is recovered by the saga's timeouts and the outbox. librdkafka 2.12
-//! sometimes segfaults a service then (see the README); the supervisor restarts it.
+//! sometimes segfaults a service then (see docs/testing.md); the supervisor restarts it.
 //!
 //! `BRAID_CHAOS_ORDERS` sets the number of orders (default 1,000) and `BRAID_CHAOS_LOGS=<dir>`
 //! keeps every process's log there.
