@@ -10,7 +10,7 @@ pub struct Connections {
     open: Arc<AtomicUsize>,
     /// The same count, for operators.
     gauge: metrics::Gauge,
-    closing: tokio::sync::watch::Sender<bool>,
+    closing: tokio_util::sync::CancellationToken,
 }
 
 /// One counted connection; uncounted when dropped.
@@ -26,7 +26,11 @@ impl Drop for Slot {
 impl Connections {
     /// Connections counted in the gauge `gauge`.
     pub fn new(gauge: &'static str) -> Self {
-        Self { open: Arc::default(), gauge: metrics::gauge!(gauge), closing: tokio::sync::watch::Sender::new(false) }
+        Self {
+            open: Arc::default(),
+            gauge: metrics::gauge!(gauge),
+            closing: tokio_util::sync::CancellationToken::new(),
+        }
     }
 
     /// A slot for one more connection, unless `max` are open.
@@ -44,15 +48,15 @@ impl Connections {
     }
 
     /// Tells a connection when to close (the server is shutting down).
-    pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.closing.subscribe()
+    pub(crate) fn closing(&self) -> tokio_util::sync::CancellationToken {
+        self.closing.clone()
     }
 
     /// Closes every connection (a WebSocket with 1001, going away) and refuses new ones: the
     /// server is shutting down, and upgraded sockets and endless streams would hold up its
     /// graceful drain.
     pub fn close_all(&self) {
-        self.closing.send_replace(true);
+        self.closing.cancel();
     }
 }
 

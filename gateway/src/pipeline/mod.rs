@@ -128,7 +128,7 @@ impl Pipeline {
         // A planning timeout may pass on a quieter machine; everything else is a property of the text.
         let timed_out = matches!(&prepared, Err(e) if e.errors[0].code() == Some(codes::PLANNING_TIMEOUT));
         if !timed_out {
-            self.operations.insert(key, prepared.clone());
+            remember(&self.operations, key, prepared.clone());
         }
         prepared
     }
@@ -218,7 +218,7 @@ impl Pipeline {
         }
         let (document, _) = rewrite::rewrite(&operation.document, &supergraph.types, &supergraph.policies, denied);
         let plan = self.plan(supergraph, &document, operation.requested_name.as_deref())?;
-        self.reduced.insert(key, plan.clone());
+        remember(&self.reduced, key, plan.clone());
         Ok(plan)
     }
 
@@ -264,11 +264,19 @@ impl Pipeline {
                 metrics::histogram!("braid_gateway_planning_seconds").record(started.elapsed().as_secs_f64());
                 tracing::debug!(plan = %serde_json::to_string(&plan).unwrap_or_default(), "planned");
                 let plan = Arc::new(PreparedPlan::new(plan));
-                self.plans.insert(plan_key, plan.clone());
+                remember(&self.plans, plan_key, plan.clone());
                 plan
             }
         })
     }
+}
+
+/// Caches `value` and holds the cache to its bound at once. moka evicts only when its pending
+/// work runs, which a burst of new operations (ten thousand subscribers, each with its own
+/// document) followed by quiet would leave undone: every one of them kept, not the bound.
+fn remember<V: Clone + Send + Sync + 'static>(cache: &Cache<u64, V>, key: u64, value: V) {
+    cache.insert(key, value);
+    cache.run_pending_tasks();
 }
 
 /// The client's error for a failed plan. A timeout surfaces wrapped in several planner errors,
@@ -288,6 +296,36 @@ fn planning_error(error: PlannerError, timed_out: bool, limit_ms: u64) -> Reques
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prepared_operations_are_released_beyond_the_cache_bound() {
+        let sdl =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/supergraph.graphql")).unwrap();
+        let supergraph = crate::Supergraph::parse(&sdl).unwrap();
+        let mut config = GatewayConfig::default();
+        config.traffic.plan_cache_size = 10;
+        let pipeline = Pipeline::new(Arc::new(config));
+        // From two threads at once, as the gateway's workers do.
+        let prepared: Vec<_> = std::thread::scope(|scope| {
+            let halves: Vec<_> = (0..2)
+                .map(|half| {
+                    let (pipeline, supergraph) = (&pipeline, &supergraph);
+                    scope.spawn(move || {
+                        (0..150)
+                            .map(|i| {
+                                let text = format!("subscription {{ orderUpdated(id: \"o{half}-{i}\") {{ status }} }}");
+                                Arc::downgrade(&pipeline.prepare(supergraph, &text, None).unwrap())
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        });
+        let live = prepared.iter().filter(|w| w.strong_count() > 0).count();
+        // Besides the ten cached, one per thread may wait for moka's deferred release.
+        assert!(live <= 12, "{live} of 300 prepared operations still held with a cache of 10");
+    }
 
     #[test]
     fn operation_names_label_the_latency_metric_up_to_a_bound() {

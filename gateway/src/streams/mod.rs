@@ -48,7 +48,7 @@ pub async fn respond(
         let message = "subscriptions over HTTP streams are switched off on this gateway";
         return Err(Unstreamed::Refused(RequestError::new(StatusCode::NOT_ACCEPTABLE, codes::NOT_ACCEPTABLE, message)));
     }
-    if *gateway.streams.closing().borrow() {
+    if gateway.streams.closing().is_cancelled() {
         return Ok(crate::connections::full("the gateway is shutting down"));
     }
     let Some(slot) = gateway.streams.take(config.max_streams) else {
@@ -139,7 +139,7 @@ where
             }
         }
     });
-    let mut closing = gateway.streams.closing();
+    let closing = gateway.streams.closing();
     tokio::spawn(async move {
         let _slot = slot;
         if tx.send(transport.start()).await.is_err() {
@@ -150,7 +150,7 @@ where
         tokio::select! {
             () = produce(gateway, tx) => {}
             // No completion: the client reconnects (over SSE, resuming where it was).
-            _ = closing.wait_for(|closing| *closing) => {}
+            () = closing.cancelled() => {}
             () = done.closed() => {}
         }
         beats.abort();

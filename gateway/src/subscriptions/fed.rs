@@ -31,9 +31,8 @@ static LATENCY: std::sync::LazyLock<metrics::Histogram> =
 
 /// An open subscription fed by events.
 pub struct Fed {
+    /// The subscriber's events (its topic and filter included).
     feed: Feed,
-    topic: String,
-    filter: Filter,
     /// Where this subscriber stands in its topic: sent with each response (the SSE event id)
     /// for the client to resume from.
     position: Cursor,
@@ -41,9 +40,9 @@ pub struct Fed {
     replay: Option<Box<dyn Replay>>,
     /// What the replay reads: events of the feed before these positions came through it.
     replayed: Cursor,
-    query: EventQuery,
+    query: Arc<EventQuery>,
     /// What this subscription shares its answers with (see [`super::shared`]).
-    resolution: Arc<str>,
+    resolution: super::shared::Key,
     /// When the token it was opened with expires (seconds since the Unix epoch).
     expires_at: Option<u64>,
     operation_name: Option<String>,
@@ -103,7 +102,7 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
             return Err(RequestError::new(StatusCode::NOT_FOUND, code, message));
         }
     }
-    let feed = gateway.hub.subscribe(&binding.topic, filter.clone());
+    let feed = gateway.hub.subscribe(&binding.topic, filter);
     let resolution = super::shared::key(
         &query.text,
         operation.requested_name.as_deref(),
@@ -115,12 +114,10 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
         resolution,
         expires_at: identity.expires_at,
         feed,
-        topic: binding.topic.clone(),
-        filter,
         position: Cursor::default(),
         replay: None,
         replayed: Cursor::default(),
-        query,
+        query: gateway.resolutions.query(query),
         operation_name: operation.requested_name.clone(),
         variables,
         last: None,
@@ -173,7 +170,7 @@ impl Fed {
     pub async fn resume(&mut self, gateway: &Gateway, from: Cursor) -> Result<(), RequestError> {
         let bus =
             gateway.events.get().ok_or_else(|| RequestError::bad(codes::SUBSCRIPTION_UNAVAILABLE, "no events"))?;
-        let replay = bus.replay(&self.topic, &from.positions()).await.map_err(|e| {
+        let replay = bus.replay(self.feed.topic(), &from.positions()).await.map_err(|e| {
             RequestError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 codes::SUBSCRIPTION_UNAVAILABLE,
@@ -208,13 +205,13 @@ impl Fed {
                         self.position.pass(delivery.partition, delivery.offset);
                         self.replayed.pass(delivery.partition, delivery.offset);
                         match Event::from_delivery(&delivery) {
-                            Some(event) if self.filter.matches(&event) => return Ok(Arc::new(event)),
+                            Some(event) if self.feed.filter().matches(&event) => return Ok(Arc::new(event)),
                             _ => continue,
                         }
                     }
                     Ok(None) => self.replay = None,
                     Err(e) => {
-                        tracing::warn!(error = %e, topic = %self.topic, "subscriptions: a resume could not read every event");
+                        tracing::warn!(error = %e, topic = %self.feed.topic(), "subscriptions: a resume could not read every event");
                         self.replay = None;
                     }
                 }
@@ -245,7 +242,7 @@ impl Fed {
             let answer = Box::pin(gateway.resolutions.resolve(&event.id, &self.resolution, run));
             let Some(body) = answer.await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };
-            if !visible(&response, self.filter.keys().is_some()) {
+            if !visible(&response, self.feed.filter().keys().is_some()) {
                 continue;
             }
             self.overlay(&mut response, &event);

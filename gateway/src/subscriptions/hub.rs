@@ -7,14 +7,15 @@
 //! `max_skipped` skips in a row the feed ends as [`End::Lagged`], so that the transport closes
 //! it with a clear reason and the client resubscribes.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use braid_kit::events::{Delivery, Envelope};
+use futures::task::AtomicWaker;
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 use super::cursor::Cursor;
 
@@ -110,13 +111,30 @@ pub enum End {
     Closed,
 }
 
+/// A subscriber as the hub holds it, and its queue. The queue is a deque under a lock rather
+/// than a channel: ten thousand idle subscribers then cost no preallocated slots (a tokio
+/// channel's first block is most of a kilobyte).
 struct Entry {
     id: u64,
     filter: Filter,
-    // Shared: one allocation per event however many subscribers, and small channel slots.
-    sender: mpsc::Sender<Arc<Event>>,
-    skipped: Arc<AtomicU64>,
+    // Shared: one allocation per event however many subscribers.
+    queue: Mutex<VecDeque<Arc<Event>>>,
+    waker: AtomicWaker,
+    /// OPEN, or why the feed ended.
+    state: AtomicU8,
+    skipped: AtomicU64,
     skipped_in_a_row: AtomicU64,
+}
+
+const OPEN: u8 = 0;
+const LAGGED: u8 = 1;
+const CLOSED: u8 = 2;
+
+impl Entry {
+    fn end(&self, why: u8) {
+        let _ = self.state.compare_exchange(OPEN, why, Ordering::AcqRel, Ordering::Acquire);
+        self.waker.wake();
+    }
 }
 
 #[derive(Default)]
@@ -137,11 +155,9 @@ pub struct Hub {
 
 /// A subscriber's events; dropping it unsubscribes.
 pub struct Feed {
-    receiver: mpsc::Receiver<Arc<Event>>,
-    skipped: Arc<AtomicU64>,
+    entry: Arc<Entry>,
     hub: Weak<Hub>,
     topic: String,
-    id: u64,
 }
 
 impl Hub {
@@ -158,20 +174,21 @@ impl Hub {
 
     /// Registers a subscriber to the events of `topic` that pass `filter`.
     pub fn subscribe(self: &Arc<Self>, topic: &str, filter: Filter) -> Feed {
-        let (sender, receiver) = mpsc::channel(self.buffer);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let skipped = Arc::new(AtomicU64::new(0));
         let entry = Arc::new(Entry {
             id,
-            filter: filter.clone(),
-            sender,
-            skipped: skipped.clone(),
+            filter,
+            queue: Mutex::default(),
+            waker: AtomicWaker::new(),
+            state: AtomicU8::new(OPEN),
+            skipped: AtomicU64::new(0),
             skipped_in_a_row: AtomicU64::new(0),
         });
+        let feed = Feed { entry: entry.clone(), hub: Arc::downgrade(self), topic: topic.to_string() };
         let mut topics = self.topics.lock().expect("hub lock");
         ACTIVE.increment(1.0);
         let slot = topics.entry(topic.to_string()).or_default();
-        match filter.keys() {
+        match entry.filter.keys() {
             Some(keys) => {
                 for key in keys {
                     slot.by_key.entry(key.clone()).or_default().push(entry.clone());
@@ -179,7 +196,7 @@ impl Hub {
             }
             None => slot.scanned.push(entry),
         }
-        Feed { receiver, skipped, hub: Arc::downgrade(self), topic: topic.to_string(), id }
+        feed
     }
 
     /// The hub starts reading `topic` where it ends now (partitions it has seen no record of
@@ -206,25 +223,26 @@ impl Hub {
             let Some(topic) = topics.get(&event.topic) else { return 0 };
             let by_key = topic.by_key.get(&event.key).into_iter().flatten();
             for entry in by_key.chain(&topic.scanned).filter(|e| e.filter.matches(event)) {
-                match entry.sender.try_send(event.clone()) {
-                    Ok(()) => {
-                        entry.skipped_in_a_row.store(0, Ordering::Relaxed);
-                        delivered += 1;
+                let mut queue = entry.queue.lock().expect("feed lock");
+                if queue.len() < self.buffer {
+                    queue.push_back(event.clone());
+                    drop(queue);
+                    entry.waker.wake();
+                    entry.skipped_in_a_row.store(0, Ordering::Relaxed);
+                    delivered += 1;
+                } else {
+                    skipped += 1;
+                    entry.skipped.fetch_add(1, Ordering::Relaxed);
+                    if entry.skipped_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 > self.max_skipped {
+                        lagging.push(entry.clone());
                     }
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        skipped += 1;
-                        entry.skipped.fetch_add(1, Ordering::Relaxed);
-                        if entry.skipped_in_a_row.fetch_add(1, Ordering::Relaxed) + 1 > self.max_skipped {
-                            lagging.push(entry.id);
-                        }
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => {}
                 }
             }
         }
         SKIPPED.increment(skipped);
-        for id in lagging {
-            self.remove(&event.topic, id);
+        for entry in lagging {
+            self.remove(&event.topic, entry.id);
+            entry.end(LAGGED);
         }
         delivered
     }
@@ -269,12 +287,38 @@ impl Hub {
 }
 
 impl Feed {
+    /// The topic the feed reads.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// Which of the topic's events the feed takes.
+    pub fn filter(&self) -> &Filter {
+        &self.entry.filter
+    }
+
     /// The next event and how many were skipped before it; `Err` when the feed has ended.
     pub async fn next(&mut self) -> Result<(Arc<Event>, u64), End> {
-        match self.receiver.recv().await {
-            Some(event) => Ok((event, self.skipped.swap(0, Ordering::Relaxed))),
-            None if self.hub.upgrade().is_some() => Err(End::Lagged),
-            None => Err(End::Closed),
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+
+    fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Result<(Arc<Event>, u64), End>> {
+        if let Some(next) = self.try_next() {
+            return Poll::Ready(next);
+        }
+        self.entry.waker.register(cx.waker());
+        // Again: an event or the end may have come between the first look and the register.
+        self.try_next().map_or(Poll::Pending, Poll::Ready)
+    }
+
+    fn try_next(&self) -> Option<Result<(Arc<Event>, u64), End>> {
+        if let Some(event) = self.entry.queue.lock().expect("feed lock").pop_front() {
+            return Some(Ok((event, self.entry.skipped.swap(0, Ordering::Relaxed))));
+        }
+        match self.entry.state.load(Ordering::Acquire) {
+            LAGGED => Some(Err(End::Lagged)),
+            CLOSED => Some(Err(End::Closed)),
+            _ => None,
         }
     }
 }
@@ -282,7 +326,19 @@ impl Feed {
 impl Drop for Feed {
     fn drop(&mut self) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.remove(&self.topic, self.id);
+            hub.remove(&self.topic, self.entry.id);
+        }
+    }
+}
+
+impl Drop for Hub {
+    // Feeds end as Closed once they have taken what they hold.
+    fn drop(&mut self) {
+        let topics = self.topics.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for topic in topics.values() {
+            for entry in topic.by_key.values().flatten().chain(&topic.scanned) {
+                entry.end(CLOSED);
+            }
         }
     }
 }
@@ -384,6 +440,24 @@ mod tests {
         assert_eq!(slow.next().await.unwrap().0.data["n"], 6);
         assert_eq!(slow.next().await.unwrap_err(), End::Lagged);
         assert_eq!(hub.subscribers(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_waiting_feed_wakes_for_an_event_and_ends_closed_when_the_hub_goes() {
+        let hub = Hub::new(8, 100);
+        let mut feed = hub.subscribe("t", keys(&["k"]));
+        let waiting = tokio::spawn(async move {
+            let first = feed.next().await.map(|(event, _)| event.data["n"].clone());
+            let second = feed.next().await.map(|(event, _)| event.data["n"].clone());
+            let third = feed.next().await.map(|(event, _)| event.data["n"].clone());
+            (first, second, third)
+        });
+        tokio::task::yield_now().await;
+        hub.publish(event("t", "k", json!({ "n": 1 })));
+        hub.publish(event("t", "k", json!({ "n": 2 })));
+        drop(hub);
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiting).await.unwrap().unwrap();
+        assert_eq!(got, (Ok(json!(1)), Ok(json!(2)), Err(End::Closed)));
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::error::{RequestError, codes};
 pub const KEY_VARIABLE: &str = "__braid_event_key";
 
 /// A subscription operation taken apart: its one root field, and the query per event.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EventQuery {
     /// The subscription field's name (`orderUpdated`).
     pub field: String,

@@ -8,15 +8,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::rewrite::EventQuery;
+
+/// What identical subscriptions share: a digest of their operation, variables and
+/// authorization context (32 bytes per subscriber rather than a copy of all of it; SHA-256,
+/// so that no client can make its context collide with another's).
+pub type Key = [u8; 32];
 
 /// Per-event queries run, shared or not.
 static RUNS: std::sync::LazyLock<metrics::Counter> =
     std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_subscription_resolutions_total"));
 
-/// What identical subscribers share: the answer to one event.
+/// What identical subscribers share: the answer to one event, and their per-event query.
 pub struct Resolutions {
+    /// One copy of each per-event query, however many subscriptions run it (ten thousand
+    /// subscribers to `orderUpdated(id: ...)`, each naming its own order, run one).
+    queries: moka::sync::Cache<EventQuery, Arc<EventQuery>>,
     /// (event id, resolution key) -> the response, or `None` when the query failed.
-    answers: moka::future::Cache<(Arc<str>, Arc<str>), Option<Bytes>>,
+    answers: moka::future::Cache<(Arc<str>, Key), Option<Bytes>>,
     runs: AtomicU64,
 }
 
@@ -26,6 +37,7 @@ const KEPT: Duration = Duration::from_secs(30);
 impl Default for Resolutions {
     fn default() -> Self {
         Self {
+            queries: moka::sync::Cache::new(1_000),
             answers: moka::future::Cache::builder().max_capacity(100_000).time_to_live(KEPT).build(),
             runs: AtomicU64::new(0),
         }
@@ -34,17 +46,22 @@ impl Default for Resolutions {
 
 impl Resolutions {
     /// The answer to `event` for subscribers of `key`: `run`'s, run once for all of them.
-    pub async fn resolve<F>(&self, event: &str, key: &Arc<str>, run: F) -> Option<Bytes>
+    pub async fn resolve<F>(&self, event: &str, key: &Key, run: F) -> Option<Bytes>
     where
         F: Future<Output = Option<Bytes>>,
     {
         self.answers
-            .get_with((Arc::from(event), key.clone()), async {
+            .get_with((Arc::from(event), *key), async {
                 RUNS.increment(1);
                 self.runs.fetch_add(1, Ordering::Relaxed);
                 run.await
             })
             .await
+    }
+
+    /// The one shared copy of `query`.
+    pub fn query(&self, query: EventQuery) -> Arc<EventQuery> {
+        self.queries.get_with_by_ref(&query, || Arc::new(query.clone()))
     }
 
     /// Per-event queries run on this instance (for tests).
@@ -60,18 +77,19 @@ pub fn key(
     variables: &serde_json::Map<String, serde_json::Value>,
     subject: Option<&str>,
     scopes: &std::collections::HashSet<String>,
-) -> Arc<str> {
+) -> Key {
     let mut scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     scopes.sort_unstable();
     let variables = serde_json::to_string(variables).unwrap_or_default();
     // Each part on its own line, the free-form ones last: no two different contexts meet.
-    Arc::from(format!(
+    let text = format!(
         "{}\n{}\n{}\n{}\n{variables}\n{query}",
         subject.map_or(0, str::len),
         subject.unwrap_or(""),
         scopes.join(" "),
         operation.unwrap_or(""),
-    ))
+    );
+    Sha256::digest(text.as_bytes()).into()
 }
 
 #[cfg(test)]

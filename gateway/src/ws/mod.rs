@@ -19,7 +19,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use futures::stream::{AbortHandle, Abortable, SelectAll};
+use tokio_util::sync::CancellationToken;
 
+use crate::connections::Slot;
 use crate::error::{GraphqlError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
 use operation::Sent;
@@ -54,7 +56,7 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         return refusal(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &message);
     }
     let closing = connections.closing();
-    if *closing.borrow() {
+    if closing.is_cancelled() {
         return refusal(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, "the gateway is shutting down");
     }
     let Some(slot) = connections.take(config.max_connections) else {
@@ -71,10 +73,7 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
         .max_frame_size(max_bytes)
         .read_buffer_size(256)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| async move {
-            let _slot = slot;
-            Connection::new(gateway).run(socket, closing).await;
-        })
+        .on_upgrade(move |socket| Connection::new(gateway, socket, slot).run(closing))
 }
 
 /// Longest a frame may wait for the client to take it: a client that stops reading is closed
@@ -96,8 +95,14 @@ enum Wake {
     Keepalive,
 }
 
+/// One client's connection. Kept on the heap, apart from the future that drives it: a value
+/// moved into an async fn is stored in its future again, and ten thousand idle subscribers
+/// would pay for the socket's state twice.
 struct Connection {
     gateway: Arc<Gateway>,
+    socket: WebSocket,
+    /// Counts the connection against `websocket.max_connections` while it lives.
+    _slot: Slot,
     /// Set by `connection_init`: the headers every operation runs with (the token).
     headers: Option<Arc<HeaderMap>>,
     initialised: bool,
@@ -110,21 +115,23 @@ struct Connection {
 }
 
 impl Connection {
-    fn new(gateway: Arc<Gateway>) -> Self {
-        Self {
+    fn new(gateway: Arc<Gateway>, socket: WebSocket, slot: Slot) -> Box<Self> {
+        Box::new(Self {
             gateway,
+            socket,
+            _slot: slot,
             headers: None,
             initialised: false,
             expires_at: None,
             operations: HashMap::new(),
             running: SelectAll::new(),
             generations: 0,
-        }
+        })
     }
 
     /// Reads the client's messages and writes every operation's, on one task, until either
     /// side closes.
-    async fn run(mut self, mut socket: WebSocket, mut closing: tokio::sync::watch::Receiver<bool>) {
+    async fn run(mut self: Box<Self>, closing: CancellationToken) {
         let config = &self.gateway.config.websocket;
         // One timer: `connection_init`'s deadline, then the token's expiry (4408, then 4403).
         let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
@@ -144,12 +151,12 @@ impl Connection {
                     Some(Close::InitTimeout) => (Close::InitTimeout, "connection initialisation timeout".to_string()),
                     _ => (Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()),
                 })),
-                _ = closing.wait_for(|closing| *closing) => {
+                () = closing.cancelled() => {
                     Wake::Close(Some((Close::GoingAway, "the gateway is shutting down".to_string())))
                 }
                 Some(sent) = self.running.next(), if !self.running.is_empty() => Wake::Sent(sent),
                 _ = keepalive.tick(), if self.headers.is_some() => Wake::Keepalive,
-                frame = socket.recv() => Wake::Frame(frame),
+                frame = self.socket.recv() => Wake::Frame(frame),
             };
             let reply = match wake {
                 Wake::Close(close) => break close,
@@ -184,7 +191,8 @@ impl Connection {
                 }
                 Wake::Frame(Some(Ok(_))) => continue, // WebSocket pings and pongs: answered below us
             };
-            if !send(&mut socket, Message::Text(reply.to_text().into())).await {
+            // Boxed: an idle connection's future does not keep room for a write in progress.
+            if !Box::pin(send(&mut self.socket, Message::Text(reply.to_text().into()))).await {
                 break None;
             }
         };
@@ -192,7 +200,7 @@ impl Connection {
         drop(std::mem::take(&mut self.running));
         if let Some((close, reason)) = close {
             let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
-            let _ = send(&mut socket, Message::Close(Some(frame))).await;
+            let _ = send(&mut self.socket, Message::Close(Some(frame))).await;
         }
     }
 

@@ -36,7 +36,8 @@ pub(super) fn messages(
     id: String,
     generation: u64,
 ) -> Messages {
-    let operation = Operation { gateway, headers, id, generation, state: State::Opening(Box::new(request)) };
+    // The operation on the heap apart from the stream's future (see `Operation::step`).
+    let operation = Box::new(Operation { gateway, headers, id, generation, state: State::Opening(Box::new(request)) });
     Box::pin(futures::stream::unfold(operation, Operation::step))
 }
 
@@ -52,14 +53,15 @@ enum State {
     /// Not opened yet: authenticated, validated and authorized on the first poll.
     Opening(Box<GraphqlRequest>),
     /// A subscription, waiting for its next event.
-    Streaming(Box<Live>),
+    Streaming(Live),
     /// The messages that end it, still to send.
     Ending(VecDeque<ServerMessage>),
 }
 
 impl Operation {
-    /// The next message, and the operation to go on with.
-    async fn step(mut self) -> Option<(Sent, Operation)> {
+    /// The next message, and the operation to go on with. Takes the operation boxed: a value
+    /// moved into an async fn is stored in its future twice.
+    async fn step(mut self: Box<Self>) -> Option<(Sent, Box<Operation>)> {
         loop {
             let state = std::mem::replace(&mut self.state, State::Ending(VecDeque::new()));
             match state {
@@ -72,7 +74,7 @@ impl Operation {
                 // Boxed, as the answers in `Live::next`: an idle subscription's stream keeps
                 // only what it waits on.
                 State::Opening(request) => match Box::pin(live::open(&self.gateway, &request, &self.headers)).await {
-                    Ok(Some(live)) => self.state = State::Streaming(Box::new(live)),
+                    Ok(Some(live)) => self.state = State::Streaming(live),
                     Ok(None) => {
                         let ending = Box::pin(execute(&self.gateway, *request, &self.headers, &self.id)).await;
                         self.state = State::Ending(ending.into());
