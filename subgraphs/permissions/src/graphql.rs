@@ -8,6 +8,7 @@ use base64::Engine as _;
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, RequireScope, Viewer};
+use braid_kit::connection::{PageInfo, page_size};
 use braid_kit::error::codes;
 use braid_kit::federation::authenticated;
 use chrono::{DateTime, Utc};
@@ -232,16 +233,6 @@ impl Grant {
     }
 }
 
-/// Where a page of a Relay connection stands (shared by every subgraph's connections).
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 #[derive(SimpleObject)]
 pub struct EmployeeEdge {
     pub cursor: String,
@@ -322,10 +313,8 @@ impl Query {
         #[graphql(default = 20)] first: i32,
         after: Option<String>,
     ) -> Result<EmployeeConnection> {
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ClientError::bad_input("first", format!("first must be between 1 and {MAX_PAGE}")).into());
-        }
-        let page = reader(ctx).page(&filter.unwrap_or_default(), first as u64, after.as_deref()).await?;
+        let first = page_size(first, MAX_PAGE)?;
+        let page = reader(ctx).page(&filter.unwrap_or_default(), first, after.as_deref()).await?;
         Ok(EmployeeConnection(page))
     }
 
