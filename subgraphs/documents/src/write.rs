@@ -11,6 +11,7 @@ use braid_access::{Lookup, Viewer};
 use braid_kit::ClientError;
 use braid_kit::error::codes;
 use braid_kit::events::{Envelope, OutboxSignal, outbox};
+use braid_kit::text;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -61,14 +62,7 @@ pub struct Writer {
 }
 
 fn title(value: &str) -> Result<String, ClientError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ClientError::bad_input("title", "title cannot be empty"));
-    }
-    if value.chars().count() > MAX_TITLE || value.chars().any(char::is_control) {
-        return Err(ClientError::bad_input("title", format!("title is at most {MAX_TITLE} printable characters")));
-    }
-    Ok(value.to_string())
+    text::required(value, "title", MAX_TITLE)
 }
 
 fn body(value: &str) -> Result<(), ClientError> {
@@ -85,10 +79,7 @@ fn body(value: &str) -> Result<(), ClientError> {
 pub fn tags(values: &[String]) -> Result<Vec<String>, ClientError> {
     let mut out: Vec<String> = Vec::new();
     for value in values {
-        let tag = value.trim().to_lowercase();
-        if tag.is_empty() || tag.chars().count() > MAX_TAG || tag.chars().any(char::is_control) {
-            return Err(ClientError::bad_input("tags", format!("a tag is 1 to {MAX_TAG} printable characters")));
-        }
+        let tag = text::required(&value.to_lowercase(), "tags", MAX_TAG)?;
         if !out.contains(&tag) {
             out.push(tag);
         }
