@@ -97,9 +97,7 @@ fn writer<'a>(ctx: &'a Context<'_>) -> &'a Writer {
 
 /// The authenticated viewer, with the token the permission lookups are made with.
 fn viewer(ctx: &Context<'_>) -> Result<braid_access::Viewer> {
-    let viewer = ctx
-        .data_opt::<braid_kit::auth::Viewer>()
-        .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token"))?;
+    let viewer = braid_kit::auth::viewer(ctx)?;
     let id = viewer
         .subject
         .parse::<i64>()

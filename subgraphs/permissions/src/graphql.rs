@@ -7,7 +7,7 @@ use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, Simp
 use base64::Engine as _;
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
-use braid_kit::auth::{Authenticated, RequireScope, Viewer};
+use braid_kit::auth::{Authenticated, RequireScope, viewer};
 use braid_kit::connection::{PageInfo, page_size};
 use braid_kit::error::codes;
 use braid_kit::federation::authenticated;
@@ -63,23 +63,20 @@ fn writer<'a>(ctx: &'a Context<'_>) -> &'a Writer {
 
 /// The authenticated viewer's employee id.
 fn viewer_id(ctx: &Context<'_>) -> Result<i64> {
-    let viewer = ctx
-        .data_opt::<Viewer>()
-        .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token"))?;
-    Ok(viewer
+    Ok(viewer(ctx)?
         .subject
         .parse::<i64>()
         .map_err(|_| ClientError::new(codes::FORBIDDEN, "the token's subject is not an employee"))?)
 }
 
-/// `viewer` if given (admins only), else the authenticated viewer.
-fn acting_for(ctx: &Context<'_>, viewer: Option<&ID>) -> Result<i64> {
+/// The `viewer` argument if given (admins only), else the authenticated viewer.
+fn acting_for(ctx: &Context<'_>, asked: Option<&ID>) -> Result<i64> {
     let me = viewer_id(ctx)?;
-    match viewer {
+    match asked {
         None => Ok(me),
         Some(v) => {
             let v = id(v, "viewer")?;
-            let admin = ctx.data_opt::<Viewer>().is_some_and(|v| v.has_scope("admin"));
+            let admin = viewer(ctx).is_ok_and(|v| v.has_scope("admin"));
             if v != me && !admin {
                 return Err(
                     ClientError::new(codes::FORBIDDEN, "asking for another viewer needs the scope admin").into()
@@ -341,7 +338,7 @@ impl Query {
         #[graphql(default)] all: bool,
     ) -> Result<Vec<Grant>> {
         let employee = if all {
-            if !ctx.data_opt::<Viewer>().is_some_and(|v| v.has_scope("admin")) {
+            if !viewer(ctx).is_ok_and(|v| v.has_scope("admin")) {
                 return Err(ClientError::new(codes::FORBIDDEN, "listing every grant needs the scope admin").into());
             }
             None
