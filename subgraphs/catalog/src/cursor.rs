@@ -1,9 +1,7 @@
 //! Opaque keyset cursors: the sort key and id of the last row of a page.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::connection::{self, invalid_cursor};
 use serde::{Deserialize, Serialize};
 
 use crate::record::ProductRecord;
@@ -47,27 +45,23 @@ impl Cursor {
     }
 
     pub fn encode(&self) -> String {
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).expect("cursors serialize"))
+        connection::encode(self)
     }
 
     /// Decodes a cursor made for `sort`; anything else is `INVALID_CURSOR`.
     pub fn decode(text: &str, sort: ProductSort) -> Result<Self, ClientError> {
-        let invalid = || ClientError::new(codes::INVALID_CURSOR, "the cursor `after` is not one this API returned");
-        if text.len() > 1024 {
-            return Err(invalid());
-        }
-        let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-        let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+        let cursor: Self = connection::decode(text, "after")?;
         let key_fits = matches!(
             (sort, &cursor.key),
             (ProductSort::Name, SortKey::Text(_))
                 | (ProductSort::PriceAsc | ProductSort::PriceDesc, SortKey::Number(_))
         );
         if cursor.sort != sort {
-            return Err(ClientError::new(codes::INVALID_CURSOR, "the cursor was made for another sort order"));
+            let message = "the cursor was made for another sort order".to_string();
+            return Err(ClientError { message, ..invalid_cursor("after") });
         }
         if !key_fits || cursor.id.len() > 64 {
-            return Err(invalid());
+            return Err(invalid_cursor("after"));
         }
         Ok(cursor)
     }
@@ -76,6 +70,7 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use braid_kit::error::codes;
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
@@ -85,5 +80,12 @@ mod tests {
             assert_eq!(Cursor::decode(bad, ProductSort::Name).unwrap_err().code, codes::INVALID_CURSOR, "{bad}");
         }
         assert_eq!(Cursor::decode(&c.encode(), ProductSort::Name).unwrap_err().code, codes::INVALID_CURSOR);
+    }
+
+    #[test]
+    fn the_wire_format_is_unchanged() {
+        // Base64url (no padding) of the position's JSON, as before the kit encoded it.
+        let c = Cursor { sort: ProductSort::Name, key: SortKey::Text("tea".into()), id: "p-1".into() };
+        assert_eq!(c.encode(), "eyJzIjoiTmFtZSIsImsiOiJ0ZWEiLCJpIjoicC0xIn0");
     }
 }

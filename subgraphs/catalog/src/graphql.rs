@@ -6,6 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use braid_kit::ClientError;
 use braid_kit::auth::RequireScope;
+use braid_kit::connection::{PageInfo, page_size};
 use braid_kit::federation::{event, requiresScopes, served_by_gateway};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -184,16 +185,6 @@ impl Inventory {
     }
 }
 
-/// Where a page of a Relay connection stands (shared by every subgraph's connections).
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 pub struct ProductEdge {
     cursor: String,
     node: Product,
@@ -265,12 +256,9 @@ impl Query {
         filter: Option<ProductFilter>,
         #[graphql(default)] sort: Option<ProductSort>,
     ) -> Result<ProductConnection> {
-        let (first, sort) = (first.unwrap_or(20), sort.unwrap_or_default());
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ClientError::bad_input("first", format!("first must be between 1 and {MAX_PAGE}")).into());
-        }
+        let (first, sort) = (page_size(first.unwrap_or(20), MAX_PAGE)?, sort.unwrap_or_default());
         let reader = ctx.data_unchecked::<Reader>();
-        let page = reader.page(&filter.unwrap_or_default(), sort, first as u64, after.as_deref()).await?;
+        let page = reader.page(&filter.unwrap_or_default(), sort, first, after.as_deref()).await?;
         Ok(ProductConnection(page))
     }
 

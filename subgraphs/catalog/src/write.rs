@@ -88,14 +88,7 @@ fn money(input: &MoneyInput, field: &str) -> Result<(i64, String), ClientError> 
 }
 
 fn name(text: &str, field: &str) -> Result<String, ClientError> {
-    let name = text.trim();
-    if name.is_empty() {
-        return Err(ClientError::bad_input(field, "name cannot be empty"));
-    }
-    if name.chars().count() > 200 {
-        return Err(ClientError::bad_input(field, "name is longer than 200 characters"));
-    }
-    Ok(name.to_string())
+    braid_kit::text::required(text, field, 200)
 }
 
 fn description(text: &str) -> Result<String, ClientError> {
@@ -357,5 +350,14 @@ mod tests {
         assert_eq!(cents(d("-0.01"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
         assert_eq!(cents(d("1.001"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
         assert_eq!(cents(d("99999999999999999"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
+    }
+
+    #[test]
+    fn product_names_are_trimmed_one_line_text() {
+        assert_eq!(name("  Teapot ", "name").unwrap(), "Teapot");
+        for bad in ["Tea\u{7}pot", "Tea\npot", "Teapot\u{0}", "   ", &"x".repeat(201)] {
+            let err = name(bad, "name").unwrap_err();
+            assert_eq!((err.code, err.field.as_deref()), (codes::BAD_USER_INPUT, Some("name")), "{bad:?}");
+        }
     }
 }

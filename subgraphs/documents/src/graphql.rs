@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result, Schema, SimpleObje
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, RequireScope};
+use braid_kit::connection::{PageInfo, page_size};
 use braid_kit::error::codes;
 use braid_kit::federation::{authenticated, event, served_by_gateway};
 use chrono::{DateTime, Utc};
@@ -96,9 +97,7 @@ fn writer<'a>(ctx: &'a Context<'_>) -> &'a Writer {
 
 /// The authenticated viewer, with the token the permission lookups are made with.
 fn viewer(ctx: &Context<'_>) -> Result<braid_access::Viewer> {
-    let viewer = ctx
-        .data_opt::<braid_kit::auth::Viewer>()
-        .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token"))?;
+    let viewer = braid_kit::auth::viewer(ctx)?;
     let id = viewer
         .subject
         .parse::<i64>()
@@ -218,16 +217,6 @@ impl Group {
     }
 }
 
-/// Where a page of a Relay connection stands (shared by every subgraph's connections).
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 #[derive(SimpleObject)]
 pub struct DocumentEdge {
     pub cursor: String,
@@ -309,12 +298,10 @@ async fn connection(
     after: Option<String>,
 ) -> Result<DocumentConnection> {
     let viewer = viewer(ctx)?;
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(ClientError::bad_input("first", format!("first is between 1 and {MAX_PAGE}")).into());
-    }
+    let first = page_size(first, MAX_PAGE)?;
     let after_id = after.as_deref().map(cursor::decode).transpose()?;
     let reach = reader(ctx).reach(&viewer).await?;
-    let page = reader(ctx).page(&reach, &filter, first as u64, after_id).await?;
+    let page = reader(ctx).page(&reach, &filter, first, after_id).await?;
     Ok(DocumentConnection { page, after: after_id.is_some(), reach, filter })
 }
 

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use braid_access::{Lookup, Viewer};
 use braid_kit::ClientError;
 use braid_kit::error::codes;
-use braid_kit::events::{Envelope, OutboxSignal, outbox};
+use braid_kit::events::{DomainEvent, Envelope, OutboxSignal, outbox};
+use braid_kit::text;
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
@@ -61,14 +62,7 @@ pub struct Writer {
 }
 
 fn title(value: &str) -> Result<String, ClientError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ClientError::bad_input("title", "title cannot be empty"));
-    }
-    if value.chars().count() > MAX_TITLE || value.chars().any(char::is_control) {
-        return Err(ClientError::bad_input("title", format!("title is at most {MAX_TITLE} printable characters")));
-    }
-    Ok(value.to_string())
+    text::required(value, "title", MAX_TITLE)
 }
 
 fn body(value: &str) -> Result<(), ClientError> {
@@ -85,10 +79,7 @@ fn body(value: &str) -> Result<(), ClientError> {
 pub fn tags(values: &[String]) -> Result<Vec<String>, ClientError> {
     let mut out: Vec<String> = Vec::new();
     for value in values {
-        let tag = value.trim().to_lowercase();
-        if tag.is_empty() || tag.chars().count() > MAX_TAG || tag.chars().any(char::is_control) {
-            return Err(ClientError::bad_input("tags", format!("a tag is 1 to {MAX_TAG} printable characters")));
-        }
+        let tag = text::required(&value.to_lowercase(), "tags", MAX_TAG)?;
         if !out.contains(&tag) {
             out.push(tag);
         }
@@ -111,11 +102,6 @@ fn conflict(id: i64, current: i64, expected: i64) -> ClientError {
 
 fn not_found(id: i64) -> ClientError {
     ClientError::not_found(format!("no document {id}"))
-}
-
-async fn append<E: braid_kit::events::DomainEvent>(txn: &DatabaseTransaction, event: &E) -> Result<(), ClientError> {
-    outbox::append(txn, &Envelope::new(SOURCE, event)).await?;
-    Ok(())
 }
 
 async fn write_tags(txn: &DatabaseTransaction, id: i64, tags: &[String]) -> Result<(), ClientError> {
@@ -141,6 +127,16 @@ async fn count_owner(txn: &DatabaseTransaction, owner: i64, delta: i64) -> Resul
 }
 
 impl Writer {
+    /// Appends `event` to the outbox, commits `txn` and wakes the relay.
+    // Every writer of every subgraph does these three steps; this belongs in
+    // `braid_kit::events::outbox` next to `append`, and lives here until it is there.
+    async fn commit_with<E: DomainEvent>(&self, txn: DatabaseTransaction, event: &E) -> Result<(), ClientError> {
+        outbox::append(&txn, &Envelope::new(SOURCE, event)).await?;
+        txn.commit().await?;
+        self.outbox.committed();
+        Ok(())
+    }
+
     /// May `viewer` edit what `owner` owns? (The owner, or a manager above them.)
     async fn is_editor(&self, viewer: &Viewer, owner: i64) -> Result<bool, ClientError> {
         if viewer.id == owner {
@@ -196,9 +192,7 @@ impl Writer {
         write_tags(&txn, row.id, &tags).await?;
         count_owner(&txn, owner, 1).await?;
         let event = DocumentCreated { document: DocumentSnapshot::from(&row), created_by: viewer.id.to_string() };
-        append(&txn, &event).await?;
-        txn.commit().await?;
-        self.outbox.committed();
+        self.commit_with(txn, &event).await?;
         Ok(row)
     }
 
@@ -259,9 +253,7 @@ impl Writer {
         let updated = document::Entity::find_by_id(id).one(&txn).await?.ok_or_else(|| not_found(id))?;
         let event =
             DocumentUpdated { document: DocumentSnapshot::from(&updated), updated_by: viewer.id.to_string(), changed };
-        append(&txn, &event).await?;
-        txn.commit().await?;
-        self.outbox.committed();
+        self.commit_with(txn, &event).await?;
         Ok(updated)
     }
 
@@ -291,9 +283,7 @@ impl Writer {
             version: current.version,
             deleted_by: viewer.id.to_string(),
         };
-        append(&txn, &event).await?;
-        txn.commit().await?;
-        self.outbox.committed();
+        self.commit_with(txn, &event).await?;
         Ok(())
     }
 
@@ -352,9 +342,7 @@ impl Writer {
             group_id: group.map(|g| g.to_string()),
             shared_by: viewer.id.to_string(),
         };
-        append(&txn, &event).await?;
-        txn.commit().await?;
-        self.outbox.committed();
+        self.commit_with(txn, &event).await?;
         Ok(doc)
     }
 }

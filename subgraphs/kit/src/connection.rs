@@ -23,21 +23,35 @@ const MAX_CURSOR: usize = 1024;
 
 /// Encodes a cursor's position (a sort key and an id, say) as an opaque string.
 pub fn encode<T: Serialize>(position: &T) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(position).expect("cursor positions serialize"))
+    encode_text(&serde_json::to_string(position).expect("cursor positions serialize"))
 }
 
 /// Decodes what [`encode`] made; anything else is `INVALID_CURSOR`, naming `field`.
 pub fn decode<T: DeserializeOwned>(text: &str, field: &str) -> Result<T, ClientError> {
-    let invalid = || ClientError {
+    serde_json::from_str(&decode_text(text, field)?).map_err(|_| invalid_cursor(field))
+}
+
+/// Encodes a position a subgraph spells itself, not as JSON (an older cursor format, say).
+pub fn encode_text(position: &str) -> String {
+    URL_SAFE_NO_PAD.encode(position)
+}
+
+/// Decodes what [`encode_text`] made; anything else is `INVALID_CURSOR`, naming `field`.
+pub fn decode_text(text: &str, field: &str) -> Result<String, ClientError> {
+    if text.len() > MAX_CURSOR {
+        return Err(invalid_cursor(field));
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid_cursor(field))?;
+    String::from_utf8(bytes).map_err(|_| invalid_cursor(field))
+}
+
+/// The `INVALID_CURSOR` error for the cursor argument `field`.
+pub fn invalid_cursor(field: &str) -> ClientError {
+    ClientError {
         code: codes::INVALID_CURSOR,
         message: format!("the cursor `{field}` is not one this API returned"),
         field: Some(field.to_string()),
-    };
-    if text.len() > MAX_CURSOR {
-        return Err(invalid());
     }
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid())
 }
 
 /// Checks a requested page size: `1..=max`, else `BAD_USER_INPUT` naming `first`.
@@ -61,6 +75,16 @@ mod tests {
         for bad in ["", "not base64!", "e30", &"A".repeat(5000)] {
             let err = decode::<(String, String)>(bad, "after").unwrap_err();
             assert_eq!(err.code, codes::INVALID_CURSOR, "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_cursors_round_trip_and_refuse_garbage() {
+        assert_eq!(decode_text(&encode_text("doc:42"), "after").unwrap(), "doc:42");
+        let not_utf8 = URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
+        for bad in ["not base64!", &not_utf8, &"A".repeat(5000)] {
+            let err = decode_text(bad, "after").unwrap_err();
+            assert_eq!((err.code, err.field.as_deref()), (codes::INVALID_CURSOR, Some("after")), "{bad}");
         }
     }
 

@@ -19,6 +19,7 @@ pub mod http;
 pub mod infra;
 pub mod sql;
 pub mod telemetry;
+pub mod text;
 
 pub use config::SubgraphConfig;
 pub use error::{ClientError, KitError};

@@ -84,7 +84,7 @@ fn me<'a>(ctx: &'a Context<'_>) -> Result<&'a str> {
 }
 
 fn reads_all(ctx: &Context<'_>) -> bool {
-    ctx.data_opt::<braid_kit::auth::Viewer>().is_some_and(|v| v.has_scope(READ_ALL))
+    viewer(ctx).is_ok_and(|v| v.has_scope(READ_ALL))
 }
 
 /// An amount of money.
@@ -371,7 +371,7 @@ impl Query {
     /// An order for the gateway: only its buyer (or `orders:read_all`) gets it.
     #[graphql(entity)]
     async fn find_order_by_id(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Order>> {
-        let Some(viewer) = ctx.data_opt::<braid_kit::auth::Viewer>() else { return Ok(None) };
+        let Ok(viewer) = viewer(ctx) else { return Ok(None) };
         let found = ctx.data_unchecked::<Reader>().order(&viewer.subject, &id, reads_all(ctx)).await?;
         Ok(found.map(Order))
     }

@@ -8,6 +8,7 @@ use braid_kit::ClientError;
 use braid_kit::contracts::shipping::Address;
 use braid_kit::error::codes;
 use braid_kit::events::{Envelope, outbox};
+use braid_kit::text;
 use chrono::{SubsecRound, Utc};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter, Statement};
 use sha2::{Digest, Sha256};
@@ -46,20 +47,6 @@ pub struct Placing {
     pub orchestrator: Orchestrator,
 }
 
-fn text(value: &str, field: &str, max: usize) -> Result<String, ClientError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ClientError::bad_input(field, format!("{field} cannot be empty")));
-    }
-    if value.chars().count() > max {
-        return Err(ClientError::bad_input(field, format!("{field} is longer than {max} characters")));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ClientError::bad_input(field, format!("{field} contains control characters")));
-    }
-    Ok(value.to_string())
-}
-
 /// A shipping address, trimmed and checked field by field.
 pub fn address(input: &AddressInput) -> Result<Address, ClientError> {
     let field = |name: &str| format!("shippingAddress.{name}");
@@ -69,14 +56,14 @@ pub fn address(input: &AddressInput) -> Result<Address, ClientError> {
     }
     let line2 = match input.line2.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(l) => Some(text(l, &field("line2"), 200)?),
+        Some(l) => Some(text::required(l, &field("line2"), 200)?),
     };
     Ok(Address {
-        name: text(&input.name, &field("name"), 200)?,
-        line1: text(&input.line1, &field("line1"), 200)?,
+        name: text::required(&input.name, &field("name"), 200)?,
+        line1: text::required(&input.line1, &field("line1"), 200)?,
         line2,
-        city: text(&input.city, &field("city"), 100)?,
-        postal_code: text(&input.postal_code, &field("postalCode"), 20)?,
+        city: text::required(&input.city, &field("city"), 100)?,
+        postal_code: text::required(&input.postal_code, &field("postalCode"), 20)?,
         country,
     })
 }

@@ -7,7 +7,8 @@ use async_graphql::{Context, EmptySubscription, ID, Object, Result, Schema, Simp
 use base64::Engine as _;
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
-use braid_kit::auth::{Authenticated, RequireScope, Viewer};
+use braid_kit::auth::{Authenticated, RequireScope, viewer};
+use braid_kit::connection::{PageInfo, page_size};
 use braid_kit::error::codes;
 use braid_kit::federation::authenticated;
 use chrono::{DateTime, Utc};
@@ -62,23 +63,20 @@ fn writer<'a>(ctx: &'a Context<'_>) -> &'a Writer {
 
 /// The authenticated viewer's employee id.
 fn viewer_id(ctx: &Context<'_>) -> Result<i64> {
-    let viewer = ctx
-        .data_opt::<Viewer>()
-        .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token"))?;
-    Ok(viewer
+    Ok(viewer(ctx)?
         .subject
         .parse::<i64>()
         .map_err(|_| ClientError::new(codes::FORBIDDEN, "the token's subject is not an employee"))?)
 }
 
-/// `viewer` if given (admins only), else the authenticated viewer.
-fn acting_for(ctx: &Context<'_>, viewer: Option<&ID>) -> Result<i64> {
+/// The `viewer` argument if given (admins only), else the authenticated viewer.
+fn acting_for(ctx: &Context<'_>, asked: Option<&ID>) -> Result<i64> {
     let me = viewer_id(ctx)?;
-    match viewer {
+    match asked {
         None => Ok(me),
         Some(v) => {
             let v = id(v, "viewer")?;
-            let admin = ctx.data_opt::<Viewer>().is_some_and(|v| v.has_scope("admin"));
+            let admin = viewer(ctx).is_ok_and(|v| v.has_scope("admin"));
             if v != me && !admin {
                 return Err(
                     ClientError::new(codes::FORBIDDEN, "asking for another viewer needs the scope admin").into()
@@ -232,16 +230,6 @@ impl Grant {
     }
 }
 
-/// Where a page of a Relay connection stands (shared by every subgraph's connections).
-#[derive(SimpleObject)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
-}
-
 #[derive(SimpleObject)]
 pub struct EmployeeEdge {
     pub cursor: String,
@@ -322,10 +310,8 @@ impl Query {
         #[graphql(default = 20)] first: i32,
         after: Option<String>,
     ) -> Result<EmployeeConnection> {
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(ClientError::bad_input("first", format!("first must be between 1 and {MAX_PAGE}")).into());
-        }
-        let page = reader(ctx).page(&filter.unwrap_or_default(), first as u64, after.as_deref()).await?;
+        let first = page_size(first, MAX_PAGE)?;
+        let page = reader(ctx).page(&filter.unwrap_or_default(), first, after.as_deref()).await?;
         Ok(EmployeeConnection(page))
     }
 
@@ -352,7 +338,7 @@ impl Query {
         #[graphql(default)] all: bool,
     ) -> Result<Vec<Grant>> {
         let employee = if all {
-            if !ctx.data_opt::<Viewer>().is_some_and(|v| v.has_scope("admin")) {
+            if !viewer(ctx).is_ok_and(|v| v.has_scope("admin")) {
                 return Err(ClientError::new(codes::FORBIDDEN, "listing every grant needs the scope admin").into());
             }
             None

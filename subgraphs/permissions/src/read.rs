@@ -5,10 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::connection;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -34,17 +32,9 @@ struct Cursor {
     i: i64,
 }
 
+/// The opaque cursor after `e`.
 pub fn encode_cursor(e: &employee::Model) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&Cursor { n: e.name.clone(), i: e.id }).expect("cursors serialize"))
-}
-
-fn decode_cursor(text: &str) -> Result<Cursor, ClientError> {
-    let invalid = || ClientError::new(codes::INVALID_CURSOR, "the cursor `after` is not one this API returned");
-    if text.len() > 1024 {
-        return Err(invalid());
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-    serde_json::from_slice(&bytes).map_err(|_| invalid())
+    connection::encode(&Cursor { n: e.name.clone(), i: e.id })
 }
 
 /// Contains `text`, where `%` and `_` match themselves, not any text.
@@ -100,7 +90,7 @@ impl Reader {
             sea_orm::PaginatorTrait::count(employee::Entity::find().filter(cond.clone()), &self.db).await?;
         let mut query = employee::Entity::find().filter(cond);
         if let Some(after) = after {
-            let c = decode_cursor(after)?;
+            let c: Cursor = connection::decode(after, "after")?;
             query = query.filter(
                 Condition::any()
                     .add(employee::Column::Name.gt(c.n.clone()))

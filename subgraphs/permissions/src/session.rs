@@ -8,6 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use braid_kit::ClientError;
+use braid_kit::backoff::Backoff;
 use braid_kit::config::IssuerConfig;
 use braid_kit::error::codes;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -89,7 +90,13 @@ impl Sessions {
     /// The lockout after `failures` consecutive failures, if any.
     fn lockout(&self, failures: u32) -> Option<DateTime<Utc>> {
         let over = failures.checked_sub(self.config.max_failed_logins.saturating_add(1))?;
-        let secs = self.config.lockout_secs.saturating_mul(1u64 << over.min(20)).min(self.config.max_lockout_secs);
+        // The ceiling, not the jittered delay: lockouts double exactly as configured. A literal,
+        // as `Backoff::new` would raise a `max_lockout_secs` below `lockout_secs` to it.
+        let lockouts = Backoff {
+            base: Duration::from_secs(self.config.lockout_secs),
+            max: Duration::from_secs(self.config.max_lockout_secs),
+        };
+        let secs = lockouts.ceiling(over.saturating_add(1)).as_secs();
         Some(Utc::now() + TimeDelta::seconds(secs as i64))
     }
 

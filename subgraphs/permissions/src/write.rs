@@ -12,6 +12,7 @@ use braid_access::invalidate::Invalidator;
 use braid_kit::ClientError;
 use braid_kit::error::codes;
 use braid_kit::events::{DomainEvent, Envelope, OutboxSignal, outbox};
+use braid_kit::text;
 use chrono::{DateTime, Utc};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::ExprTrait;
@@ -73,19 +74,8 @@ pub fn id(value: &async_graphql::ID, field: &str) -> Result<i64, ClientError> {
     value.parse::<i64>().ok().filter(|v| *v > 0).ok_or_else(|| ClientError::bad_input(field, "not a valid id"))
 }
 
-fn text(value: &str, field: &str, max: usize, required: bool) -> Result<String, ClientError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(ClientError::bad_input(field, format!("{field} cannot be empty")));
-    }
-    if value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(ClientError::bad_input(field, format!("{field} is at most {max} printable characters")));
-    }
-    Ok(value.to_string())
-}
-
 fn email(value: &str) -> Result<String, ClientError> {
-    let value = text(value, "email", 254, true)?.to_lowercase();
+    let value = text::required(value, "email", 254)?.to_lowercase();
     let valid = value.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain.contains('.') && !value.contains(char::is_whitespace)
     });
@@ -187,9 +177,9 @@ impl Writer {
 
     pub async fn create_employee(&self, input: CreateEmployeeInput) -> Result<employee::Model, ClientError> {
         let email = email(&input.email)?;
-        let name = text(&input.name, "name", 200, true)?;
-        let title = text(&input.title, "title", 200, false)?;
-        let department = text(&input.department, "department", 100, false)?;
+        let name = text::required(&input.name, "name", 200)?;
+        let title = text::optional(&input.title, "title", 200)?;
+        let department = text::optional(&input.department, "department", 100)?;
         let scopes = scopes(&input.scopes)?;
         let hash = match &input.password {
             Some(p) => Some(password::hash(p)?),
@@ -249,15 +239,15 @@ impl Writer {
             changed.push("email");
         }
         if let Some(v) = &input.name {
-            row.name = Set(text(v, "name", 200, true)?);
+            row.name = Set(text::required(v, "name", 200)?);
             changed.push("name");
         }
         if let Some(v) = &input.title {
-            row.title = Set(text(v, "title", 200, false)?);
+            row.title = Set(text::optional(v, "title", 200)?);
             changed.push("title");
         }
         if let Some(v) = &input.department {
-            row.department = Set(text(v, "department", 100, false)?);
+            row.department = Set(text::optional(v, "department", 100)?);
             changed.push("department");
         }
         if let Some(v) = &input.scopes {
@@ -365,7 +355,7 @@ impl Writer {
     }
 
     pub async fn create_group(&self, name: &str, members: &[i64]) -> Result<group::Model, ClientError> {
-        let name = text(name, "name", 200, true)?;
+        let name = text::required(name, "name", 200)?;
         let txn = self.begin().await?;
         if group::Entity::find().filter(group::Column::Name.eq(&name)).one(&txn).await?.is_some() {
             return Err(ClientError::new(codes::CONFLICT, format!("a group named {name:?} exists")));
