@@ -63,6 +63,12 @@ say "cargo fmt --check"
 cargo fmt --all --check
 say "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+say "the gateway builds lean: no database driver, no librdkafka (they are kit features)"
+if cargo tree --locked -p braid-gateway -e normal --prefix none | grep -E '^(rdkafka|sqlx|sea-orm) '; then
+  echo "braid-gateway depends on the above" >&2
+  exit 1
+fi
+cargo clippy --locked -p braid-gateway -p braid-kit --all-targets -- -D warnings
 say "cargo test"
 cargo test --workspace --locked
 say "web app: web/dist is what web/ builds"

@@ -124,7 +124,7 @@ impl SubgraphName {
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Demo { listen, data_dir } => crate::demo::run(listen, &data_dir).await,
+            Command::Demo { listen, data_dir } => crate::demo::run(listen, &data_dir, shutdown_signal()).await,
             Command::Subgraph { name, config, listen } => {
                 let mut config = SubgraphConfig::load(config.as_deref())?;
                 if let Some(listen) = listen {

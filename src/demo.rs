@@ -16,7 +16,7 @@ use braid_kit::events::EventBus;
 use braid_kit::events::memory::MemoryBus;
 use braid_kit::{Infra, SubgraphConfig};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// The composed supergraph of the subgraphs the demo runs.
 const SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
@@ -62,18 +62,11 @@ struct Shared {
     permissions: SocketAddr,
 }
 
-fn stopped(stop: &watch::Receiver<bool>) -> impl Future<Output = ()> + Send + 'static {
-    let mut stop = stop.clone();
-    async move {
-        let _ = stop.wait_for(|s| *s).await;
-    }
-}
-
 async fn loopback() -> anyhow::Result<TcpListener> {
     Ok(TcpListener::bind("127.0.0.1:0").await?)
 }
 
-pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
+pub async fn run(listen: SocketAddr, data_dir: &Path, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
     let listeners = Listeners {
         catalog: loopback().await?,
@@ -160,25 +153,25 @@ pub async fn run(listen: SocketAddr, data_dir: &Path) -> anyhow::Result<()> {
     );
     println!("  then, with the header Authorization: Bearer <accessToken>: {{ me {{ name reports {{ name }} }} }}");
 
-    let (stop, stop_rx) = watch::channel(false);
+    let stop = CancellationToken::new();
     let tasks = [
-        tokio::spawn(catalog.serve(listeners.catalog, stopped(&stop_rx))),
-        tokio::spawn(permissions.serve(listeners.permissions, stopped(&stop_rx))),
-        tokio::spawn(documents.serve(listeners.documents, stopped(&stop_rx))),
-        tokio::spawn(orders.serve(listeners.orders, stopped(&stop_rx))),
+        tokio::spawn(catalog.serve(listeners.catalog, stop.clone().cancelled_owned())),
+        tokio::spawn(permissions.serve(listeners.permissions, stop.clone().cancelled_owned())),
+        tokio::spawn(documents.serve(listeners.documents, stop.clone().cancelled_owned())),
+        tokio::spawn(orders.serve(listeners.orders, stop.clone().cancelled_owned())),
     ];
     // Subscriptions: the gateway reads the demo's in-process bus with a group of its own.
-    let events = gateway.consume_events(shared.bus.clone(), stopped(&stop_rx));
+    let events = gateway.consume_events(shared.bus.clone(), stop.clone().cancelled_owned());
     let sockets_closed = {
-        let stopped = stopped(&stop_rx);
+        let stopped = stop.clone().cancelled_owned();
         async move {
             stopped.await;
             gateway.close_connections();
         }
     };
     let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, sockets_closed));
-    crate::cli::shutdown_signal().await;
-    let _ = stop.send(true);
+    shutdown.await;
+    stop.cancel();
     gateway.await?.context("gateway")?;
     events.await?;
     for task in tasks {

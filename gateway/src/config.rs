@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
+use figment::providers::Serialized;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -364,16 +364,7 @@ impl Default for SubscriptionsConfig {
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
-        let mut figment = Figment::from(Serialized::defaults(Self::default()));
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(GatewayError::Config(format!("config file {} does not exist", path.display())));
-            }
-            figment = figment.merge(Toml::file_exact(path));
-        }
-        // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
-        figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
-        let config: Self = figment.extract().map_err(|e| GatewayError::Config(describe(e)))?;
+        let config: Self = braid_kit::config::extract(Figment::from(Serialized::defaults(Self::default())), file)?;
         config.validate()?;
         Ok(config)
     }
@@ -427,18 +418,6 @@ impl GatewayConfig {
     }
 }
 
-/// The figment error as one line naming the key and, when there is one, the file.
-fn describe(error: figment::Error) -> String {
-    let mut text = error.to_string();
-    if !error.path.is_empty() {
-        text = format!("{} (key `{}`)", text, error.path.join("."));
-    }
-    if let Some(source) = error.metadata.as_ref().and_then(|m| m.source.as_ref()) {
-        text = format!("{text} in {source}");
-    }
-    text
-}
-
 /// The JSON Schema of the configuration file.
 pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(GatewayConfig)).unwrap_or_default()
@@ -447,10 +426,12 @@ pub fn json_schema() -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use figment::providers::{Format, Toml};
 
     fn from_toml(text: &str) -> Result<GatewayConfig, GatewayError> {
         let figment = Figment::from(Serialized::defaults(GatewayConfig::default())).merge(Toml::string(text));
-        let config: GatewayConfig = figment.extract().map_err(|e| GatewayError::Config(describe(e)))?;
+        let config: GatewayConfig =
+            figment.extract().map_err(|e| GatewayError::Config(braid_kit::config::describe(e)))?;
         config.validate()?;
         Ok(config)
     }

@@ -13,6 +13,12 @@ pub enum GatewayError {
     Io(#[from] std::io::Error),
 }
 
+impl From<braid_kit::config::ConfigError> for GatewayError {
+    fn from(e: braid_kit::config::ConfigError) -> Self {
+        Self::Config(e.0)
+    }
+}
+
 /// The stable `extensions.code` values.
 pub mod codes {
     pub const BAD_REQUEST: &str = "BAD_REQUEST";

@@ -56,19 +56,10 @@ pub async fn run(
         .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?;
     let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let watcher = hot_reload.then(|| {
-        let mut stop = stop_rx.clone();
-        tokio::spawn(reload::watch(gateway.clone(), path.clone(), async move {
-            let _ = stop.wait_for(|s| *s).await;
-        }))
-    });
-    let pump = bus.map(|bus| {
-        let mut stop = stop_rx.clone();
-        gateway.consume_events(bus, async move {
-            let _ = stop.wait_for(|s| *s).await;
-        })
-    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let watcher =
+        hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
+    let pump = bus.map(|bus| gateway.consume_events(bus, stop.clone().cancelled_owned()));
     let router = server::router(gateway.clone(), metrics);
     let shutdown = async move {
         shutdown.await;
@@ -79,7 +70,7 @@ pub async fn run(
     } else {
         workers::serve(listener, router, workers, shutdown).await
     };
-    let _ = stop_tx.send(true);
+    stop.cancel();
     if let Some(watcher) = watcher {
         let _ = watcher.await;
     }
@@ -93,6 +84,11 @@ pub async fn run(
 fn events_bus(config: &config::EventsConfig) -> Result<Option<Arc<dyn braid_kit::events::EventBus>>, GatewayError> {
     match config.backend {
         config::EventsSource::None => Ok(None),
+        #[cfg(not(feature = "kafka"))]
+        config::EventsSource::Kafka => {
+            Err(GatewayError::Config("events: this build reads no Kafka (build with the feature `kafka`)".into()))
+        }
+        #[cfg(feature = "kafka")]
         config::EventsSource::Kafka => {
             let kafka = braid_kit::config::EventsConfig {
                 backend: braid_kit::config::EventsBackend::Kafka,

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use axum::Router;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 /// An accepted connection on its way to a worker: the std socket and the peer's address.
 type Accepted = (std::net::TcpStream, SocketAddr);
@@ -69,20 +70,17 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let stop = CancellationToken::new();
     let (done_tx, done_rx) = std_mpsc::channel::<io::Result<()>>();
     let mut senders = Vec::with_capacity(workers);
     for index in 0..workers.max(1) {
         let (tx, rx) = mpsc::unbounded_channel();
         senders.push(tx);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-        let (router, mut stop, done) = (router.clone(), stop_rx.clone(), done_tx.clone());
+        let (router, stopped, done) = (router.clone(), stop.clone().cancelled_owned(), done_tx.clone());
         std::thread::Builder::new().name(format!("braid-worker-{index}")).spawn(move || {
             let result = runtime.block_on(async move {
                 tokio::spawn(keep_a_timer_due());
-                let stopped = async move {
-                    let _ = stop.wait_for(|stop| *stop).await;
-                };
                 axum::serve(Handoff { connections: rx, local }, router).with_graceful_shutdown(stopped).await
             });
             let _ = done.send(result);
@@ -92,7 +90,7 @@ pub async fn serve(
     let started = senders.len();
     accept(&listener, &senders, shutdown).await;
     drop(senders);
-    let _ = stop_tx.send(true);
+    stop.cancel();
     // Each worker reports once its connections have drained; wait off the async threads. A
     // worker that panicked reports nothing.
     tokio::task::spawn_blocking(move || {

@@ -11,6 +11,7 @@ pub enum AccessError {
     UnknownViewer(i64),
 }
 
+#[cfg(feature = "db")]
 impl From<sea_orm::DbErr> for AccessError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::Source(e.to_string())

@@ -16,6 +16,7 @@ pub mod directives;
 pub mod error;
 pub mod events;
 pub mod http;
+#[cfg(feature = "db")]
 pub mod invalidate;
 pub mod lookup;
 pub mod source;

@@ -11,7 +11,13 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::error::KitError;
+/// A configuration that cannot be used: what is wrong, naming the key and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Algorithms Braid accepts at all (`auth.algorithms` narrows this further).
+pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"];
 
 /// Everything one subgraph process reads at start.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
@@ -357,29 +363,20 @@ impl Default for ShippingConfig {
 
 impl SubgraphConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, KitError> {
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
         Self::load_from(Figment::from(Serialized::defaults(Self::default())), file)
     }
 
     /// Like [`load`](Self::load) but starting from the given base (for `braid demo`).
-    pub fn load_from(base: Figment, file: Option<&Path>) -> Result<Self, KitError> {
-        let mut figment = base;
-        if let Some(path) = file {
-            if !path.exists() {
-                return Err(KitError::Config(format!("config file {} does not exist", path.display())));
-            }
-            figment = figment.merge(Toml::file_exact(path));
-        }
-        // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
-        figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
-        let config: Self = figment.extract().map_err(|e| KitError::Config(describe(e)))?;
+    pub fn load_from(base: Figment, file: Option<&Path>) -> Result<Self, ConfigError> {
+        let config: Self = extract(base, file)?;
         config.validate()?;
         Ok(config)
     }
 
     /// Checks values that types alone do not.
-    pub fn validate(&self) -> Result<(), KitError> {
-        let bad = |key: &str, why: &str| Err(KitError::Config(format!("{key}: {why}")));
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
         let url = &self.database.url;
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
             return bad("database.url", "must start with postgres://, postgresql:// or sqlite:");
@@ -450,7 +447,7 @@ impl SubgraphConfig {
             return bad("auth.algorithms", "must name at least one algorithm");
         }
         for alg in &self.auth.algorithms {
-            if !crate::auth::SUPPORTED_ALGORITHMS.contains(&alg.as_str()) {
+            if !SUPPORTED_ALGORITHMS.contains(&alg.as_str()) {
                 return bad("auth.algorithms", &format!("unsupported algorithm {alg:?}"));
             }
         }
@@ -459,7 +456,23 @@ impl SubgraphConfig {
 }
 
 /// One line per problem, each naming the key and where its value came from.
-fn describe(error: figment::Error) -> String {
+/// Reads a configuration: `base`, then `file` (which must exist if given), then the
+/// `BRAID_SECTION__KEY` environment variables. The gateway's and every subgraph's loading.
+pub fn extract<T: serde::de::DeserializeOwned>(base: Figment, file: Option<&Path>) -> Result<T, ConfigError> {
+    let mut figment = base;
+    if let Some(path) = file {
+        if !path.exists() {
+            return Err(ConfigError(format!("config file {} does not exist", path.display())));
+        }
+        figment = figment.merge(Toml::file_exact(path));
+    }
+    // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
+    figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
+    figment.extract().map_err(|e| ConfigError(describe(e)))
+}
+
+/// Every problem figment found, each with its key and where the value came from.
+pub fn describe(error: figment::Error) -> String {
     error
         .into_iter()
         .map(|e| {
@@ -487,9 +500,9 @@ pub fn json_schema() -> serde_json::Value {
 mod tests {
     use super::*;
 
-    fn from_toml(text: &str) -> Result<SubgraphConfig, KitError> {
+    fn from_toml(text: &str) -> Result<SubgraphConfig, ConfigError> {
         let figment = Figment::from(Serialized::defaults(SubgraphConfig::default())).merge(Toml::string(text));
-        let config: SubgraphConfig = figment.extract().map_err(|e| KitError::Config(describe(e)))?;
+        let config: SubgraphConfig = figment.extract().map_err(|e| ConfigError(describe(e)))?;
         config.validate()?;
         Ok(config)
     }

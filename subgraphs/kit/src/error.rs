@@ -7,6 +7,7 @@ use async_graphql::ErrorExtensions;
 pub enum KitError {
     #[error("configuration: {0}")]
     Config(String),
+    #[cfg(feature = "db")]
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
     #[error("events: {0}")]
@@ -17,6 +18,12 @@ pub enum KitError {
     Auth(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<crate::config::ConfigError> for KitError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Self::Config(e.0)
+    }
 }
 
 /// An error a client sees: a message and a stable `extensions.code`.
@@ -51,6 +58,7 @@ impl ClientError {
     }
 }
 
+#[cfg(feature = "db")]
 impl From<sea_orm::DbErr> for ClientError {
     fn from(e: sea_orm::DbErr) -> Self {
         Self::internal(&e)

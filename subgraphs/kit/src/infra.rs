@@ -17,7 +17,6 @@ use crate::auth::Verifier;
 use crate::cache::{self, Cache};
 use crate::config::{EventsBackend, SubgraphConfig};
 use crate::error::KitError;
-use crate::events::kafka::KafkaBus;
 use crate::events::memory::MemoryBus;
 use crate::events::{Consumer, EventBus, Handler, OutboxSignal, Relay};
 use crate::http::{self, Probes, RouterParts};
@@ -50,7 +49,12 @@ impl Infra {
             Some(bus) => bus,
             None => match config.events.backend {
                 EventsBackend::Memory => Arc::new(MemoryBus::new()),
-                EventsBackend::Kafka => Arc::new(KafkaBus::new(&config.events)?),
+                #[cfg(feature = "kafka")]
+                EventsBackend::Kafka => Arc::new(crate::events::kafka::KafkaBus::new(&config.events)?),
+                #[cfg(not(feature = "kafka"))]
+                EventsBackend::Kafka => {
+                    return Err(KitError::Config("this build has no Kafka event bus (feature `kafka`)".into()));
+                }
             },
         };
         let cache = cache::from_config(&config.cache).await?;

@@ -11,16 +11,21 @@ pub mod cache;
 pub mod config;
 pub mod connection;
 pub mod contracts;
+#[cfg(feature = "db")]
 pub mod db;
 pub mod error;
 pub mod events;
 pub mod federation;
+#[cfg(feature = "db")]
 pub mod http;
+#[cfg(feature = "db")]
 pub mod infra;
+#[cfg(feature = "db")]
 pub mod sql;
 pub mod telemetry;
 pub mod text;
 
 pub use config::SubgraphConfig;
 pub use error::{ClientError, KitError};
+#[cfg(feature = "db")]
 pub use infra::{Infra, Service};

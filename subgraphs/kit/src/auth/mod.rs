@@ -13,11 +13,8 @@ use serde::Deserialize;
 pub use guard::{Authenticated, RequireScope, viewer};
 pub use jwks::JwksKeys;
 
-use crate::config::AuthConfig;
-use crate::error::KitError;
-
-/// Algorithms Braid accepts at all (configuration narrows this further).
-pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"];
+pub use crate::config::SUPPORTED_ALGORITHMS;
+use crate::config::{AuthConfig, ConfigError};
 
 /// The verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,10 +91,10 @@ pub struct Verifier {
 
 impl Verifier {
     /// `None` when the config names no key source (every request is anonymous).
-    pub fn from_config(config: &AuthConfig) -> Result<Option<Arc<Self>>, KitError> {
+    pub fn from_config(config: &AuthConfig) -> Result<Option<Arc<Self>>, ConfigError> {
         let keys = match (&config.jwks_url, &config.public_key_pem) {
             (Some(_), Some(_)) => {
-                return Err(KitError::Config("auth: set jwks_url or public_key_pem, not both".into()));
+                return Err(ConfigError("auth: set jwks_url or public_key_pem, not both".into()));
             }
             (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(
                 url.clone(),
@@ -105,7 +102,7 @@ impl Verifier {
             ))),
             (None, Some(pem)) => Keys::Static(
                 DecodingKey::from_rsa_pem(pem.as_bytes())
-                    .map_err(|e| KitError::Config(format!("auth.public_key_pem: {e}")))?,
+                    .map_err(|e| ConfigError(format!("auth.public_key_pem: {e}")))?,
             ),
             (None, None) => return Ok(None),
         };
@@ -113,15 +110,15 @@ impl Verifier {
     }
 
     /// A verifier whose keys come from `resolver` (the issuer's own key store, say).
-    pub fn with_resolver(resolver: Arc<dyn KeyResolver>, config: &AuthConfig) -> Result<Arc<Self>, KitError> {
+    pub fn with_resolver(resolver: Arc<dyn KeyResolver>, config: &AuthConfig) -> Result<Arc<Self>, ConfigError> {
         Self::build(Keys::Resolver(resolver), config)
     }
 
-    fn build(keys: Keys, config: &AuthConfig) -> Result<Arc<Self>, KitError> {
+    fn build(keys: Keys, config: &AuthConfig) -> Result<Arc<Self>, ConfigError> {
         let algorithms = config
             .algorithms
             .iter()
-            .map(|a| a.parse::<Algorithm>().map_err(|_| KitError::Config(format!("auth.algorithms: unknown {a:?}"))))
+            .map(|a| a.parse::<Algorithm>().map_err(|_| ConfigError(format!("auth.algorithms: unknown {a:?}"))))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(Self {
             keys,

@@ -4,6 +4,7 @@
 
 mod memory;
 pub mod near;
+#[cfg(feature = "redis")]
 mod redis;
 
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
 pub use redis::RedisCache;
 
 use crate::config::{CacheBackend, CacheConfig};
@@ -104,7 +106,10 @@ impl Cache for NoCache {
 pub async fn from_config(config: &CacheConfig) -> Result<Arc<dyn Cache>, CacheError> {
     Ok(match config.backend {
         CacheBackend::Memory => Arc::new(MemoryCache::new(&config.key_prefix, config.memory_capacity)),
+        #[cfg(feature = "redis")]
         CacheBackend::Redis => Arc::new(RedisCache::connect(&config.url, &config.key_prefix).await?),
+        #[cfg(not(feature = "redis"))]
+        CacheBackend::Redis => return Err(CacheError("this build has no Redis cache (feature `redis`)".into())),
         CacheBackend::None => Arc::new(NoCache),
     })
 }
