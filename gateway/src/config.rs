@@ -14,6 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::GatewayError;
 
+mod subscriptions;
+pub use subscriptions::{EventsConfig, EventsSource, StreamsConfig, SubscriptionsConfig, WebsocketConfig};
+
 /// Everything the gateway reads at start.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -264,103 +267,6 @@ impl Default for WebConfig {
     }
 }
 
-/// Where subscription fields fed by events (`@event`) read the domain events.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct EventsConfig {
-    /// `none`: such fields are refused with SUBSCRIPTION_UNAVAILABLE; `kafka`: read `brokers`.
-    pub backend: EventsSource,
-    /// Kafka bootstrap servers.
-    pub brokers: String,
-    /// The subgraphs' `events.topic_prefix`.
-    pub topic_prefix: String,
-    /// Longest a fetch waits at the broker for records, in ms.
-    pub fetch_wait_ms: u64,
-}
-
-/// Where the gateway reads events from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum EventsSource {
-    None,
-    Kafka,
-}
-
-impl Default for EventsConfig {
-    fn default() -> Self {
-        Self {
-            backend: EventsSource::None,
-            brokers: "127.0.0.1:9092".into(),
-            topic_prefix: String::new(),
-            fetch_wait_ms: 20,
-        }
-    }
-}
-
-/// GraphQL over WebSocket (`graphql-transport-ws`) at `/graphql`.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebsocketConfig {
-    pub enabled: bool,
-    /// How long a new connection may take to send `connection_init`, in milliseconds.
-    pub init_timeout_ms: u64,
-    /// How often the gateway pings an idle client, in milliseconds.
-    pub keepalive_ms: u64,
-    /// Open connections per gateway instance; more are refused with 503 and `Retry-After`.
-    pub max_connections: usize,
-    /// Operations running at once on one connection.
-    pub max_operations: usize,
-    /// Largest frame a client may send, in bytes.
-    pub max_message_bytes: usize,
-}
-
-impl Default for WebsocketConfig {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            init_timeout_ms: 3_000,
-            keepalive_ms: 12_000,
-            max_connections: 10_000,
-            max_operations: 100,
-            max_message_bytes: 1 << 20,
-        }
-    }
-}
-
-/// Subscriptions over HTTP at `/graphql`: GraphQL over Server-Sent Events (`Accept:
-/// text/event-stream`) and multipart (`Accept: multipart/mixed`).
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct StreamsConfig {
-    pub enabled: bool,
-    /// How often an idle stream gets a heartbeat, in milliseconds.
-    pub heartbeat_ms: u64,
-    /// Open streams per gateway instance; more are refused with 503 and `Retry-After`.
-    pub max_streams: usize,
-}
-
-impl Default for StreamsConfig {
-    fn default() -> Self {
-        Self { enabled: true, heartbeat_ms: 5_000, max_streams: 10_000 }
-    }
-}
-
-/// Subscriptions, whatever their transport.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct SubscriptionsConfig {
-    /// Subscriptions being opened (authorized, planned, their entity checked) at once per
-    /// instance; more wait their turn, so that ten thousand clients reconnecting after a
-    /// deploy cost bounded memory and do not stampede the subgraphs.
-    pub max_opening: usize,
-}
-
-impl Default for SubscriptionsConfig {
-    fn default() -> Self {
-        Self { max_opening: 64 }
-    }
-}
-
 impl GatewayConfig {
     /// Reads defaults, then `file` (which must exist if given), then the environment.
     pub fn load(file: Option<&Path>) -> Result<Self, GatewayError> {
@@ -424,63 +330,4 @@ pub fn json_schema() -> serde_json::Value {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use figment::providers::{Format, Toml};
-
-    fn from_toml(text: &str) -> Result<GatewayConfig, GatewayError> {
-        let figment = Figment::from(Serialized::defaults(GatewayConfig::default())).merge(Toml::string(text));
-        let config: GatewayConfig =
-            figment.extract().map_err(|e| GatewayError::Config(braid_kit::config::describe(e)))?;
-        config.validate()?;
-        Ok(config)
-    }
-
-    #[test]
-    fn unknown_key_is_named() {
-        let error = from_toml("[limits]\nmax_dept = 3\n").unwrap_err().to_string();
-        assert!(error.contains("max_dept"), "{error}");
-    }
-
-    #[test]
-    fn subgraph_overrides_parse() {
-        let config =
-            from_toml("[subgraphs.accounts]\nurl = \"http://127.0.0.1:9/graphql\"\ntimeout_ms = 50\n").unwrap();
-        assert_eq!(config.subgraphs["accounts"].timeout_ms, Some(50));
-    }
-
-    #[test]
-    fn a_permission_cache_nobody_can_invalidate_is_refused() {
-        assert_eq!(GatewayConfig::default().access.cache.backend, braid_kit::config::CacheBackend::None);
-        let error = from_toml("[access.cache]\nbackend = \"memory\"\n").unwrap_err().to_string();
-        assert!(error.contains("access.cache.backend"), "{error}");
-        let redis = from_toml("[access.cache]\nbackend = \"redis\"\nkey_prefix = \"p:\"\n").unwrap();
-        assert_eq!(redis.access.cache.key_prefix, "p:");
-    }
-
-    #[test]
-    fn relative_subgraph_url_is_refused() {
-        let error = from_toml("[subgraphs.accounts]\nurl = \"/graphql\"\n").unwrap_err().to_string();
-        assert!(error.contains("subgraphs.accounts.url"), "{error}");
-        let error = from_toml("[subgraphs.accounts]\nsubscription_url = \"http://127.0.0.1:9/ws\"\n").unwrap_err();
-        assert!(error.to_string().contains("subgraphs.accounts.subscription_url"), "{error}");
-        let config = from_toml("[subgraphs.accounts]\nsubscription_url = \"wss://a.example/ws\"\n").unwrap();
-        assert_eq!(config.subgraphs["accounts"].subscription_url.as_deref(), Some("wss://a.example/ws"));
-    }
-
-    #[test]
-    fn schema_lists_every_section() {
-        let schema = json_schema().to_string();
-        for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "web"] {
-            assert!(schema.contains(section), "{section}");
-        }
-    }
-
-    #[test]
-    fn the_web_app_is_on_unless_switched_off() {
-        assert!(GatewayConfig::default().web.enabled);
-        assert!(!from_toml("[web]\nenabled = false\n").unwrap().web.enabled);
-        let error = from_toml("[web]\nenable = false\n").unwrap_err().to_string();
-        assert!(error.contains("web.enable"), "{error}");
-    }
-}
+mod tests;

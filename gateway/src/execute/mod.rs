@@ -2,7 +2,13 @@
 
 pub mod client;
 pub mod entities;
+mod errors;
+mod prepared;
 pub mod tree;
+
+pub(crate) use errors::subgraph_error;
+use errors::{fetch_error, json_path};
+pub use prepared::PreparedPlan;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -11,56 +17,17 @@ use bytes::Bytes;
 use futures::future::{BoxFuture, join_all};
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
-    BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode, QueryPlan,
+    BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode,
 };
 use http::HeaderMap;
-use rustc_hash::FxHashMap;
 use serde_json::Map;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::supergraph::Supergraph;
-use client::{FetchError, SubgraphClient, SubgraphResponse};
+use client::{SubgraphClient, SubgraphResponse};
 use entities::{Representations, Trail, rewrite, trail_path, visit, visit_mut, write_representation};
 use tree::{Arena, Node, Ref, write_str};
-
-/// A plan with each fetch's query text already encoded as a JSON string.
-pub struct PreparedPlan {
-    pub plan: QueryPlan,
-    queries: FxHashMap<i64, String>,
-}
-
-impl PreparedPlan {
-    pub fn new(plan: QueryPlan) -> Self {
-        let mut queries = FxHashMap::default();
-        if let Some(node) = &plan.node {
-            collect_queries(node, &mut queries);
-        }
-        Self { plan, queries }
-    }
-}
-
-fn collect_queries(node: &PlanNode, queries: &mut FxHashMap<i64, String>) {
-    let encode = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    match node {
-        PlanNode::Fetch(f) => {
-            queries.insert(f.id, encode(&f.operation.document_str));
-        }
-        PlanNode::BatchFetch(f) => {
-            queries.insert(f.id, encode(&f.operation.document_str));
-        }
-        PlanNode::Sequence(s) => s.nodes.iter().for_each(|n| collect_queries(n, queries)),
-        PlanNode::Parallel(p) => p.nodes.iter().for_each(|n| collect_queries(n, queries)),
-        PlanNode::Flatten(f) => collect_queries(&f.node, queries),
-        PlanNode::Condition(c) => {
-            c.if_clause.iter().chain(c.else_clause.iter()).for_each(|n| collect_queries(n, queries));
-        }
-        PlanNode::Subscription(s) => {
-            queries.insert(s.primary.id, encode(&s.primary.operation.document_str));
-        }
-        PlanNode::Defer(_) => {}
-    }
-}
 
 /// The merged data and the errors so far.
 #[derive(Default)]
@@ -370,36 +337,3 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 type EntityError<'e> = (&'e Value, Vec<PathSegment>);
 
 static EMPTY: SelectionSet = SelectionSet { items: Vec::new() };
-
-fn fetch_error(service: &str, error: &FetchError) -> GraphqlError {
-    let code = match error {
-        FetchError::Timeout(..) => codes::SUBGRAPH_TIMEOUT,
-        FetchError::Invalid(..) => codes::SUBGRAPH_INVALID_RESPONSE,
-        _ => codes::SUBGRAPH_REQUEST_FAILED,
-    };
-    GraphqlError::new(code, error.to_string()).with_extension("serviceName", service)
-}
-
-fn json_path(path: &[Value]) -> Vec<PathSegment> {
-    path.iter()
-        .filter_map(|p| match p.as_str() {
-            Some(key) => Some(PathSegment::Key(key.to_string())),
-            None => p.as_u64().map(|i| PathSegment::Index(i as usize)),
-        })
-        .collect()
-}
-
-/// A subgraph's error as the client sees it: its message and extensions, the client's path,
-/// the subgraph's name, and a code when the subgraph gave none.
-pub(crate) fn subgraph_error(service: &str, error: &Value, path: Option<Vec<PathSegment>>) -> GraphqlError {
-    use serde_json::Value as Json;
-    let message = error.get("message").and_then(|m| m.as_str()).unwrap_or("subgraph error").to_string();
-    let mut extensions: Map<String, Json> = error
-        .get("extensions")
-        .filter(|e| e.is_object())
-        .and_then(|e| sonic_rs::from_value(e).ok())
-        .unwrap_or_default();
-    extensions.entry("code").or_insert_with(|| Json::String("DOWNSTREAM_SERVICE_ERROR".into()));
-    extensions.insert("serviceName".into(), Json::String(service.to_string()));
-    GraphqlError { message, locations: Vec::new(), path, extensions }
-}

@@ -1,0 +1,56 @@
+use super::*;
+use figment::providers::{Format, Toml};
+
+fn from_toml(text: &str) -> Result<GatewayConfig, GatewayError> {
+    let figment = Figment::from(Serialized::defaults(GatewayConfig::default())).merge(Toml::string(text));
+    let config: GatewayConfig = figment.extract().map_err(|e| GatewayError::Config(braid_kit::config::describe(e)))?;
+    config.validate()?;
+    Ok(config)
+}
+
+#[test]
+fn unknown_key_is_named() {
+    let error = from_toml("[limits]\nmax_dept = 3\n").unwrap_err().to_string();
+    assert!(error.contains("max_dept"), "{error}");
+}
+
+#[test]
+fn subgraph_overrides_parse() {
+    let config = from_toml("[subgraphs.accounts]\nurl = \"http://127.0.0.1:9/graphql\"\ntimeout_ms = 50\n").unwrap();
+    assert_eq!(config.subgraphs["accounts"].timeout_ms, Some(50));
+}
+
+#[test]
+fn a_permission_cache_nobody_can_invalidate_is_refused() {
+    assert_eq!(GatewayConfig::default().access.cache.backend, braid_kit::config::CacheBackend::None);
+    let error = from_toml("[access.cache]\nbackend = \"memory\"\n").unwrap_err().to_string();
+    assert!(error.contains("access.cache.backend"), "{error}");
+    let redis = from_toml("[access.cache]\nbackend = \"redis\"\nkey_prefix = \"p:\"\n").unwrap();
+    assert_eq!(redis.access.cache.key_prefix, "p:");
+}
+
+#[test]
+fn relative_subgraph_url_is_refused() {
+    let error = from_toml("[subgraphs.accounts]\nurl = \"/graphql\"\n").unwrap_err().to_string();
+    assert!(error.contains("subgraphs.accounts.url"), "{error}");
+    let error = from_toml("[subgraphs.accounts]\nsubscription_url = \"http://127.0.0.1:9/ws\"\n").unwrap_err();
+    assert!(error.to_string().contains("subgraphs.accounts.subscription_url"), "{error}");
+    let config = from_toml("[subgraphs.accounts]\nsubscription_url = \"wss://a.example/ws\"\n").unwrap();
+    assert_eq!(config.subgraphs["accounts"].subscription_url.as_deref(), Some("wss://a.example/ws"));
+}
+
+#[test]
+fn schema_lists_every_section() {
+    let schema = json_schema().to_string();
+    for section in ["server", "supergraph", "subgraphs", "limits", "headers", "traffic", "persisted", "web"] {
+        assert!(schema.contains(section), "{section}");
+    }
+}
+
+#[test]
+fn the_web_app_is_on_unless_switched_off() {
+    assert!(GatewayConfig::default().web.enabled);
+    assert!(!from_toml("[web]\nenabled = false\n").unwrap().web.enabled);
+    let error = from_toml("[web]\nenable = false\n").unwrap_err().to_string();
+    assert!(error.contains("web.enable"), "{error}");
+}
