@@ -449,3 +449,77 @@ async fn overlapping_writes_on_sqlite_wait_for_the_lock_instead_of_failing() {
     catalog.stop().await;
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// `/ready` of `base`: its status and which checks failed.
+async fn readiness(base: &str) -> (u16, Vec<String>) {
+    let reply = reqwest::get(format!("{base}/ready")).await.unwrap();
+    let status = reply.status().as_u16();
+    let body: Value = reply.json().await.unwrap_or_default();
+    let failing = body["checks"]
+        .as_object()
+        .map(|checks| checks.iter().filter(|(_, v)| *v != "ok").map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    (status, failing)
+}
+
+/// Waits until `/ready` answers `status` with exactly `failing` failing.
+async fn ready_becomes(base: &str, status: u16, failing: &[&str]) {
+    let what = format!("/ready to answer {status} with {failing:?} failing");
+    eventually(&what, WAIT, || async {
+        let (got, failed) = readiness(base).await;
+        (got == status && failed == failing).then_some(())
+    })
+    .await;
+}
+
+/// A Redis server of the test's own on `port`, to stop and start again.
+fn redis_server(port: u16) -> braid_testkit::service::Service {
+    let mut command = std::process::Command::new("redis-server");
+    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    let redis = braid_testkit::service::Service::spawn("redis", command, false).expect("redis-server starts");
+    let addr = format!("127.0.0.1:{port}");
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(&addr).is_ok() {
+            return redis;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("redis-server did not listen on {addr}");
+}
+
+#[tokio::test]
+async fn ready_answers_503_while_each_dependency_is_down_and_200_again_after() {
+    let env = Env::new().await;
+    let mut tansu = braid_testkit::broker::Tansu::start();
+    let redis_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let redis = redis_server(redis_port);
+    let mut config = support::config(&env.db.url, &tansu.address(), &env.topic_prefix, &env.redis.prefix);
+    config.cache.url = format!("redis://127.0.0.1:{redis_port}");
+    let catalog = Catalog::start(config, 0).await;
+    let base = catalog.base.clone();
+    ready_becomes(&base, 200, &[]).await;
+
+    tansu.stop();
+    ready_becomes(&base, 503, &["broker"]).await;
+    tansu.start_again();
+    ready_becomes(&base, 200, &[]).await;
+
+    redis.stop();
+    ready_becomes(&base, 503, &["cache"]).await;
+    let redis = redis_server(redis_port);
+    ready_becomes(&base, 200, &[]).await;
+
+    // The database refuses connections, and the catalog's are ended.
+    let admin = sea_orm::Database::connect(format!("{}/postgres", braid_testkit::db::server_url())).await.unwrap();
+    let name = &env.db.name;
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await.unwrap();
+    let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
+    admin.execute_unprepared(&terminate).await.unwrap();
+    ready_becomes(&base, 503, &["database"]).await;
+    admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await.unwrap();
+    ready_becomes(&base, 200, &[]).await;
+
+    admin.close().await.ok();
+    catalog.stop().await;
+    redis.stop();
+}
