@@ -523,3 +523,65 @@ async fn ready_answers_503_while_each_dependency_is_down_and_200_again_after() {
     catalog.stop().await;
     redis.stop();
 }
+
+fn product_input(sku: &str) -> Value {
+    json!({
+        "sku": sku, "name": format!("Product {sku}"), "price": { "amount": "9.00", "currency": "EUR" },
+        "categoryId": category_id("office"), "initialStock": 3, "lowStockThreshold": 1
+    })
+}
+
+const RENAME: &str = "mutation($id: ID!, $n: String!) { updateProduct(id: $id, input: { name: $n }) { version } }";
+
+#[tokio::test]
+async fn concurrent_writes_with_one_sku_or_one_version_make_one_winner_and_one_event_each() {
+    let env = Env::new().await;
+    let catalog = Catalog::start(env.config(), 0).await;
+    let (c, db, token) = (&catalog.client, &catalog.infra.db, writer());
+    let rows = || count(db, "SELECT count(*) FROM outbox");
+
+    // What one create and one update write to the outbox on their own.
+    let before = rows().await;
+    let id = create(c, "SOLO-1", "Solo", "5.00", "office", 1).await;
+    let per_create = rows().await - before;
+    let before = rows().await;
+    c.query_as(&token, RENAME, json!({ "id": id, "n": "Solo again" })).await.data();
+    let per_update = rows().await - before;
+    assert!(per_create >= 1 && per_update >= 1, "writes publish events ({per_create}, {per_update})");
+
+    // Two creates with one SKU at once, ten times over: one product each time, one refused.
+    let before = rows().await;
+    for round in 0..10 {
+        let sku = format!("TWIN-{round}");
+        let (a, b) = tokio::join!(
+            c.query_as(&token, CREATE, json!({ "input": product_input(&sku) })),
+            c.query_as(&token, CREATE, json!({ "input": product_input(&sku) })),
+        );
+        let mut codes = [a, b].map(|r| r.body["errors"][0]["extensions"]["code"].as_str().unwrap_or("ok").to_string());
+        codes.sort();
+        assert_eq!(codes, ["CONFLICT", "ok"], "round {round}");
+        let sql = format!("SELECT count(*) FROM products WHERE sku = '{sku}'");
+        assert_eq!(count(db, &sql).await, 1, "round {round}");
+    }
+    assert_eq!(rows().await - before, 10 * per_create, "one create's events per product, none for a refusal");
+
+    // Eight renames of one product at once: each wins or is refused, and the version and the
+    // outbox count exactly the winners.
+    let before = rows().await;
+    let version = |reply: &braid_testkit::client::Reply| reply.body["data"]["updateProduct"]["version"].as_i64();
+    let renames = futures::future::join_all(
+        (0..8).map(|n| c.query_as(&token, RENAME, json!({ "id": id, "n": format!("Renamed {n}") }))),
+    )
+    .await;
+    let won = renames.iter().filter(|r| version(r).is_some()).count() as i64;
+    for refused in renames.iter().filter(|r| version(r).is_none()) {
+        assert_eq!(refused.code(), "CONFLICT", "{}", refused.body);
+    }
+    assert!(won >= 1);
+    let versions: std::collections::HashSet<_> = renames.iter().filter_map(version).collect();
+    assert_eq!(versions.len() as i64, won, "no two winners got the same version");
+    let sql = format!("SELECT version FROM products WHERE id = '{id}'");
+    assert_eq!(count(db, &sql).await, 2 + won, "the version moved once per winner");
+    assert_eq!(rows().await - before, won * per_update, "one update's events per winner");
+    catalog.stop().await;
+}
