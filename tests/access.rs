@@ -159,6 +159,8 @@ struct Stack {
     gateway: GraphqlClient,
     key_pem: String,
     kid: String,
+    /// Stops the permissions subgraph (it is gone: connections refused).
+    stop_permissions: Option<tokio::sync::oneshot::Sender<()>>,
     _db: TestDb,
     _redis: RedisPrefix,
 }
@@ -193,7 +195,10 @@ impl Stack {
         let key = braid_permissions::entity::signing_key::Entity::find().one(&service.infra.db).await.unwrap().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let permissions = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(service.serve(listener, std::future::pending()));
+        let (stop_permissions, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(service.serve(listener, async move {
+            let _ = stopped.await;
+        }));
 
         let metrics = braid_kit::telemetry::prometheus().clone();
         let mut gw = braid_gateway::GatewayConfig::default();
@@ -211,7 +216,9 @@ impl Stack {
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway, metrics);
         tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
-        Self { gateway: GraphqlClient::new(url), key_pem: key.private_pem, kid: key.kid, _db: db, _redis: redis }
+        let gateway = GraphqlClient::new(url);
+        let stop_permissions = Some(stop_permissions);
+        Self { gateway, key_pem: key.private_pem, kid: key.kid, stop_permissions, _db: db, _redis: redis }
     }
 
     /// A token the permissions subgraph could have issued to `employee`.
@@ -594,4 +601,33 @@ async fn objects_shared_with_the_viewer_are_shown_without_an_owner_check() {
         assert_eq!(spoof.code(), "GRAPHQL_VALIDATION_FAILED", "{query}: {}", spoof.body);
         assert!(spoof.body.get("data").is_none(), "{query}: {}", spoof.body);
     }
+}
+
+/// Authorization fails closed: with the permissions subgraph gone, owned objects whose owner
+/// the viewer has not been checked against are nulled with FORBIDDEN, never shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_permissions_subgraph_gone_owned_objects_are_forbidden_not_shown() {
+    let _serial = SERIAL.lock().await;
+    // 1 manages 2 and 3; 2 manages 4.
+    let notes_url = notes::serve(4).await;
+    let mut stack = Stack::start_with(
+        &seed::from_managers(&[None, Some(1), Some(1), Some(2)]),
+        "tests/subgraphs/supergraphs/access.graphql",
+        &[("notes", notes_url)],
+    )
+    .await;
+    let query = "{ notes { id text } }";
+    // Served: the gateway has the issuer's keys, and 3 sees its own note only.
+    let three = stack.gateway.query_as(&stack.token(3, ""), query, json!({})).await;
+    assert_eq!(three.body["data"]["notes"][2], json!({ "id": "n3", "text": "note 3" }), "{}", three.body);
+
+    stack.stop_permissions.take().unwrap().send(()).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // 1 may see every note, but nothing can confirm it now.
+    let one = stack.gateway.query_as(&stack.token(1, ""), query, json!({})).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+    assert_eq!(one.body["data"]["notes"], json!([null, null, null, null]), "{}", one.body);
+    let errors = one.body["errors"].as_array().unwrap_or_else(|| panic!("errors in {}", one.body));
+    assert_eq!(errors.len(), 4, "{}", one.body);
+    assert!(errors.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"), "{}", one.body);
 }
