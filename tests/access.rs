@@ -631,3 +631,32 @@ async fn with_the_permissions_subgraph_gone_owned_objects_are_forbidden_not_show
     assert_eq!(errors.len(), 4, "{}", one.body);
     assert!(errors.iter().all(|e| e["extensions"]["code"] == "FORBIDDEN"), "{}", one.body);
 }
+
+/// A grant with an expiry stops granting when it expires, though its answer was cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expiring_grant_stops_granting_when_it_expires_even_from_the_cache() {
+    let _serial = SERIAL.lock().await;
+    // 1 manages 2 and 3: 2 does not see 3 by the hierarchy.
+    let stack = Stack::start(&seed::from_managers(&[None, Some(1), Some(1)])).await;
+    let two = stack.token(2, "");
+    assert!(!shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await).contains(&3));
+    let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(3);
+    let input = json!({ "granteeEmployeeId": "2", "targetEmployeeId": "3", "expiresAt": expires.to_rfc3339() });
+    stack.admin("mutation($i: GrantInput!) { createGrant(input: $i) { id } }", json!({ "i": input })).await;
+
+    let lookups = "braid_access_source_requests_total";
+    let granted = braid_testkit::eventually("the grant to show 3 to 2", std::time::Duration::from_secs(10), || async {
+        let seen = shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await);
+        seen.contains(&3).then_some(())
+    });
+    granted.await;
+    // Asked again before it expires: the answer comes from the cache.
+    let before = counter(lookups);
+    assert!(shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await).contains(&3));
+    assert_eq!(counter(lookups) - before, 0, "the second answer is cached");
+
+    let left = expires - chrono::Utc::now();
+    tokio::time::sleep(left.to_std().unwrap_or_default() + std::time::Duration::from_millis(500)).await;
+    let after = shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await);
+    assert!(!after.contains(&3), "the expired grant still shows 3 to 2: {after:?}");
+}
