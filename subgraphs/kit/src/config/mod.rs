@@ -1,0 +1,50 @@
+//! Subgraph configuration: a TOML file plus `BRAID_SECTION__KEY` environment overrides.
+//!
+//! Every section denies unknown keys, so a typo stops the process with the key's name rather
+//! than being silently ignored. The JSON Schema comes from these structs ([`json_schema`]).
+//!
+//! Each section has its file (`service`, `events`, `cache`, `auth`, `orders`); `load` reads,
+//! checks and describes a configuration. This module depends on nothing else in the kit.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+mod auth;
+mod cache;
+mod events;
+mod load;
+mod orders;
+mod service;
+#[cfg(test)]
+mod tests;
+
+pub use auth::{AccessConfig, AuthConfig, IssuerConfig};
+pub use cache::{CacheBackend, CacheConfig};
+pub use events::{EventsBackend, EventsConfig};
+pub use load::{describe, extract, json_schema};
+pub use orders::{OrdersConfig, PaymentConfig, ShippingConfig};
+pub use service::{DatabaseConfig, ServerConfig};
+
+/// A configuration that cannot be used: what is wrong, naming the key and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Algorithms Braid accepts at all (`auth.algorithms` narrows this further).
+pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"];
+
+/// Everything one subgraph process reads at start.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubgraphConfig {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    pub events: EventsConfig,
+    pub cache: CacheConfig,
+    pub auth: AuthConfig,
+    pub issuer: IssuerConfig,
+    pub access: AccessConfig,
+    pub orders: OrdersConfig,
+    pub payment: PaymentConfig,
+    pub shipping: ShippingConfig,
+}

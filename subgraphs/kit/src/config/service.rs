@@ -1,0 +1,46 @@
+//! The HTTP listener and the subgraph's own database.
+
+use std::net::SocketAddr;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The HTTP listener and request limits.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    #[schemars(with = "String")]
+    pub listen: SocketAddr,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Per-request time limit, in milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 4001)),
+            max_body_bytes: 2 * 1024 * 1024,
+            request_timeout_ms: 30_000,
+        }
+    }
+}
+
+/// The subgraph's own database.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://...` or `sqlite://path?mode=rwc`.
+    pub url: String,
+    pub max_connections: u32,
+    /// Run pending migrations at start.
+    pub migrate: bool,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://.braid/subgraph.db?mode=rwc".into(), max_connections: 16, migrate: true }
+    }
+}
