@@ -12,12 +12,12 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::answer::{Planned, answer};
-use crate::authz::Authz;
+use crate::authz::{Authz, Identity};
 use crate::config::GatewayConfig;
 use crate::error::{GatewayError, RequestError, codes};
 use crate::execute::client::SubgraphClient;
 use crate::persisted::Persisted;
-use crate::pipeline::{Kind, Pipeline, variables};
+use crate::pipeline::{Kind, Operation, Pipeline, variables};
 use crate::single_flight::SingleFlight;
 use crate::supergraph::Supergraph;
 
@@ -173,39 +173,13 @@ impl Gateway {
         let text = self.persisted.resolve(request.query, request.extensions.as_ref())?;
         let runtime = self.runtime();
         let operation = self.pipeline.prepare(&runtime.supergraph, &text, request.operation_name.as_deref())?;
-        if read_only && operation.kind != Kind::Query {
-            return Err(RequestError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                codes::METHOD_NOT_ALLOWED,
-                "only queries may be sent with GET; send mutations with POST",
-            ));
-        }
-        if operation.kind == Kind::Subscription {
-            return Err(RequestError::new(
-                StatusCode::NOT_ACCEPTABLE,
-                codes::STREAMING_REQUIRED,
-                "a subscription answers with a stream: accept text/event-stream (GraphQL over SSE) or \
-                 multipart/mixed, or open a WebSocket",
-            ));
-        }
+        admit(operation.kind, read_only)?;
         let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &runtime.supergraph.types)?;
         let mut headers = self.subgraph_headers(client_headers);
         if uncached {
             headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         }
-        let policies = &runtime.supergraph.policies;
-        // Marked fields the viewer may not have: out of the plan, null with an error in the response.
-        let mut denied_fields: HashMap<String, HashMap<String, bool>> = HashMap::new();
-        for key in &operation.marked {
-            if let Some(Err(missing_token)) = policies.fields.get(key).map(|r| r.check(&identity.claims)) {
-                // Selected on an interface: the objects the projector sees carry the mark too.
-                let objects =
-                    runtime.supergraph.types.get(&key.0).map(|t| t.possible_types.iter()).into_iter().flatten();
-                for parent in std::iter::once(&key.0).chain(objects) {
-                    denied_fields.entry(parent.clone()).or_default().insert(key.1.clone(), missing_token);
-                }
-            }
-        }
+        let denied_fields = denied_fields(&runtime.supergraph, &operation, &identity);
         let plan = if denied_fields.is_empty() {
             operation.plan.clone()
         } else {
@@ -343,6 +317,47 @@ impl std::io::Write for HashWriter<'_> {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// Whether an operation of `kind` may run as a single response: not a mutation sent with GET,
+/// not a subscription (which answers with a stream).
+fn admit(kind: Kind, read_only: bool) -> Result<(), RequestError> {
+    if read_only && kind != Kind::Query {
+        return Err(RequestError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+        ));
+    }
+    if kind == Kind::Subscription {
+        return Err(RequestError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            codes::STREAMING_REQUIRED,
+            "a subscription answers with a stream: accept text/event-stream (GraphQL over SSE) or \
+             multipart/mixed, or open a WebSocket",
+        ));
+    }
+    Ok(())
+}
+
+/// The marked fields the viewer may not have, by parent type, each with whether a token was
+/// missing: they are taken out of the plan and answer null with an error.
+fn denied_fields(
+    supergraph: &Supergraph,
+    operation: &Operation,
+    identity: &Identity,
+) -> HashMap<String, HashMap<String, bool>> {
+    let mut denied: HashMap<String, HashMap<String, bool>> = HashMap::new();
+    for key in &operation.marked {
+        if let Some(Err(missing_token)) = supergraph.policies.fields.get(key).map(|r| r.check(&identity.claims)) {
+            // Selected on an interface: the objects the projector sees carry the mark too.
+            let objects = supergraph.types.get(&key.0).map(|t| t.possible_types.iter()).into_iter().flatten();
+            for parent in std::iter::once(&key.0).chain(objects) {
+                denied.entry(parent.clone()).or_default().insert(key.1.clone(), missing_token);
+            }
+        }
+    }
+    denied
 }
 
 #[cfg(test)]

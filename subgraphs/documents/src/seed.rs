@@ -7,7 +7,9 @@ use braid_kit::sql::Sql;
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, PaginatorTrait, TransactionTrait,
+};
 
 use crate::entity::document;
 
@@ -133,41 +135,67 @@ pub async fn insert(db: &DatabaseConnection, docs: &[Generated], share_every: us
         sql.push(" RETURNING id");
         let ids = braid_kit::sql::ids(&txn, sql).await?;
         first_id.get_or_insert(ids.iter().copied().min().unwrap_or(0));
-        let mut sql = Sql::new(backend);
-        sql.push("INSERT INTO document_tags (document_id, tag) VALUES ");
-        let mut any = false;
-        for (id, d) in ids.iter().zip(batch) {
-            for tag in &d.tags {
-                if any {
-                    sql.push(", ");
-                }
-                any = true;
-                sql.push("(").bind(*id).push(", ").bind(tag.clone()).push(")");
-            }
-        }
-        if any {
-            txn.execute_raw(sql.build()).await?;
-        }
+        insert_tags(&txn, &ids, batch).await?;
         if share_every > 0 {
-            for (id, d) in ids.iter().zip(batch) {
-                if rng.random_range(0..share_every) == 0 {
-                    let with = owners[rng.random_range(0..owners.len())];
-                    let mut sql = Sql::new(backend);
-                    sql.push("INSERT INTO document_shares (document_id, employee_id, shared_by, created_at) VALUES (")
-                        .bind(*id)
-                        .push(", ")
-                        .bind(with)
-                        .push(", ")
-                        .bind(d.owner)
-                        .push(", ")
-                        .bind(d.created_at)
-                        .push(") ON CONFLICT DO NOTHING");
-                    txn.execute_raw(sql.build()).await?;
-                }
-            }
+            insert_shares(&txn, &ids, batch, &owners, &mut rng, share_every).await?;
         }
         txn.commit().await?;
     }
+    insert_owner_counts(db, counts).await?;
+    Ok(first_id.unwrap_or(0))
+}
+
+/// The tags of a batch of documents (`ids` in the batch's order).
+async fn insert_tags(txn: &DatabaseTransaction, ids: &[i64], batch: &[Generated]) -> Result<(), DbErr> {
+    let mut sql = Sql::new(txn.get_database_backend());
+    sql.push("INSERT INTO document_tags (document_id, tag) VALUES ");
+    let mut any = false;
+    for (id, d) in ids.iter().zip(batch) {
+        for tag in &d.tags {
+            if any {
+                sql.push(", ");
+            }
+            any = true;
+            sql.push("(").bind(*id).push(", ").bind(tag.clone()).push(")");
+        }
+    }
+    if any {
+        txn.execute_raw(sql.build()).await?;
+    }
+    Ok(())
+}
+
+/// Shares about one document in `share_every` of a batch with a random owner.
+async fn insert_shares(
+    txn: &DatabaseTransaction,
+    ids: &[i64],
+    batch: &[Generated],
+    owners: &[i64],
+    rng: &mut StdRng,
+    share_every: usize,
+) -> Result<(), DbErr> {
+    for (id, d) in ids.iter().zip(batch) {
+        if rng.random_range(0..share_every) == 0 {
+            let with = owners[rng.random_range(0..owners.len())];
+            let mut sql = Sql::new(txn.get_database_backend());
+            sql.push("INSERT INTO document_shares (document_id, employee_id, shared_by, created_at) VALUES (")
+                .bind(*id)
+                .push(", ")
+                .bind(with)
+                .push(", ")
+                .bind(d.owner)
+                .push(", ")
+                .bind(d.created_at)
+                .push(") ON CONFLICT DO NOTHING");
+            txn.execute_raw(sql.build()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds each owner's new documents to its count.
+async fn insert_owner_counts(db: &DatabaseConnection, counts: BTreeMap<i64, i64>) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
     let counts: Vec<(i64, i64)> = counts.into_iter().collect();
     let txn = db.begin().await?;
     for batch in counts.chunks(1000) {
@@ -182,8 +210,7 @@ pub async fn insert(db: &DatabaseConnection, docs: &[Generated], share_every: us
         sql.push(" ON CONFLICT (owner_id) DO UPDATE SET documents = document_owners.documents + excluded.documents");
         txn.execute_raw(sql.build()).await?;
     }
-    txn.commit().await?;
-    Ok(first_id.unwrap_or(0))
+    txn.commit().await
 }
 
 /// Seeds the demo's documents once (about 20,000 over employees `1..=employees`); false when
