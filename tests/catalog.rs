@@ -487,21 +487,18 @@ fn redis_server(port: u16) -> braid_testkit::service::Service {
     panic!("redis-server did not listen on {addr}");
 }
 
+/// The database and the cache; the broker's readiness is not tested in this process: librdkafka
+/// can crash its process when a broker it is connected to restarts (confluentinc/librdkafka#5280,
+/// see docs/testing.md), which would take every test of this binary with it.
 #[tokio::test]
-async fn ready_answers_503_while_each_dependency_is_down_and_200_again_after() {
+async fn ready_answers_503_while_the_database_or_the_cache_is_down_and_200_again_after() {
     let env = Env::new().await;
-    let mut tansu = braid_testkit::broker::Tansu::start();
     let redis_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let redis = redis_server(redis_port);
-    let mut config = support::config(&env.db.url, &tansu.address(), &env.topic_prefix, &env.redis.prefix);
+    let mut config = env.config();
     config.cache.url = format!("redis://127.0.0.1:{redis_port}");
     let catalog = Catalog::start(config, 0).await;
     let base = catalog.base.clone();
-    ready_becomes(&base, 200, &[]).await;
-
-    tansu.stop();
-    ready_becomes(&base, 503, &["broker"]).await;
-    tansu.start_again();
     ready_becomes(&base, 200, &[]).await;
 
     redis.stop();
