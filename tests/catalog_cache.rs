@@ -36,7 +36,10 @@ fn misses() -> u64 {
 #[tokio::test]
 async fn the_near_and_shared_caches_serve_hits() {
     let env = Env::new().await;
-    let first = Catalog::start(env.config(), 0).await;
+    // The caches are what is measured: events stay in-process (each instance its own bus).
+    let mut config = env.config();
+    config.events.backend = braid_kit::config::EventsBackend::Memory;
+    let first = Catalog::start(config.clone(), 0).await;
     let input = json!({
         "sku": "HIT-1", "name": "Hit", "price": { "amount": "3.00", "currency": "EUR" },
         "categoryId": category_id("office"), "initialStock": 1, "lowStockThreshold": 1
@@ -57,7 +60,7 @@ async fn the_near_and_shared_caches_serve_hits() {
     assert_eq!((hits("near") - near, hits("shared") - shared, misses() - missed), (1, 0, 0), "then the near cache");
 
     // Another instance on the same Redis: its near cache is empty, the shared one has it.
-    let second = Catalog::start(env.config(), 0).await;
+    let second = Catalog::start(config, 0).await;
     let (near, shared, missed) = (hits("near"), hits("shared"), misses());
     assert_eq!(read(&second).await, "Hit");
     assert_eq!((hits("near") - near, hits("shared") - shared, misses() - missed), (0, 1, 0), "the shared cache");
