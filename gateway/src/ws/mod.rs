@@ -243,7 +243,7 @@ impl Connection {
                         codes::TOO_MANY_OPERATIONS,
                         "this connection runs as many operations as it may; complete one first",
                     );
-                    return Ok(Some(ServerMessage::Error { id, payload: vec![operation::to_value(&error)] }));
+                    return Ok(Some(ServerMessage::error(id, &[error])));
                 }
                 let request = GraphqlRequest {
                     query: payload.query,

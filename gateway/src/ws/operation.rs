@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use futures::Stream;
 use http::HeaderMap;
-use serde_json::Value;
 
 use super::protocol::ServerMessage;
 use crate::error::{GraphqlError, codes};
@@ -100,7 +99,7 @@ impl Operation {
     }
 
     fn error(&self, errors: &[GraphqlError]) -> ServerMessage {
-        ServerMessage::Error { id: self.id.clone(), payload: errors.iter().map(to_value).collect() }
+        ServerMessage::error(self.id.as_str(), errors)
     }
 }
 
@@ -118,14 +117,10 @@ async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap
                 }
                 Err(_) => {
                     let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "the response was not JSON");
-                    vec![ServerMessage::Error { id: id.to_string(), payload: vec![to_value(&error)] }]
+                    vec![ServerMessage::error(id, &[error])]
                 }
             }
         }
-        Err(e) => vec![ServerMessage::Error { id: id.to_string(), payload: e.errors.iter().map(to_value).collect() }],
+        Err(e) => vec![ServerMessage::error(id, &e.errors)],
     }
-}
-
-pub(super) fn to_value(error: &GraphqlError) -> Value {
-    serde_json::to_value(error).unwrap_or(Value::Null)
 }

@@ -106,6 +106,12 @@ pub enum ServerMessage {
 }
 
 impl ServerMessage {
+    /// The `error` that ends operation `id` with `errors`.
+    pub fn error(id: impl Into<String>, errors: &[crate::error::GraphqlError]) -> Self {
+        let payload = errors.iter().map(|e| serde_json::to_value(e).unwrap_or(Value::Null)).collect();
+        ServerMessage::Error { id: id.into(), payload }
+    }
+
     /// The operation the message belongs to, if any.
     pub fn id(&self) -> Option<&str> {
         match self {
