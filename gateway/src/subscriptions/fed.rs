@@ -6,7 +6,6 @@
 //! entity the viewer can no longer see answers NOT_FOUND or FORBIDDEN, and that event is not
 //! delivered.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use braid_kit::events::Replay;
@@ -66,9 +65,9 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
     let query = rewrite::rewrite(&operation.document, name, &binding.lookup, "id")?;
     let argument = binding.argument.as_ref().and_then(|a| rewrite::argument(&operation.document, name, a, &variables));
     let filter = match (&argument, &binding.owner) {
-        (Some(Value::Array(items)), _) => Filter::Keys(items.iter().map(key_text).collect()),
-        (Some(value), _) => Filter::Keys(HashSet::from([key_text(value)])),
-        (None, _) if binding.argument.is_some() => Filter::Keys(HashSet::new()),
+        (Some(Value::Array(items)), _) => Filter::keyed(items.iter().map(key_text)),
+        (Some(value), _) => Filter::keyed([key_text(value)]),
+        (None, _) if binding.argument.is_some() => Filter::keyed([]),
         (None, Some(owner)) => {
             let subject = identity.claims.subject.clone().ok_or_else(|| {
                 RequestError::new(

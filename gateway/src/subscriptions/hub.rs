@@ -67,8 +67,9 @@ impl Event {
 /// Which events of a topic a subscriber wants.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Filter {
-    /// Events of these aggregates.
-    Keys(HashSet<String>),
+    /// Events of these aggregates: sorted, without repeats (see [`Filter::keyed`]). A slice,
+    /// not a set: most name one key, and ten thousand subscribers each pay for its room.
+    Keys(Box<[String]>),
     /// Events whose `data` has `field` equal to `value` (a buyer's own orders).
     Field { field: String, value: Value },
     /// Every event of the topic.
@@ -80,9 +81,17 @@ pub enum Filter {
 }
 
 impl Filter {
+    /// Events of the aggregates `keys`.
+    pub fn keyed(keys: impl IntoIterator<Item = String>) -> Filter {
+        let mut keys: Vec<String> = keys.into_iter().collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Filter::Keys(keys.into_boxed_slice())
+    }
+
     pub fn matches(&self, event: &Event) -> bool {
         match self {
-            Filter::Keys(keys) => keys.contains(&event.key),
+            Filter::Keys(keys) => keys.binary_search(&event.key).is_ok(),
             Filter::Field { field, value } => event.data.get(field) == Some(value),
             Filter::All => true,
             Filter::Flagged { field, within } => {
@@ -93,7 +102,7 @@ impl Filter {
     }
 
     /// The keys that index this filter, when it names keys.
-    pub fn keys(&self) -> Option<&HashSet<String>> {
+    pub fn keys(&self) -> Option<&[String]> {
         match self {
             Filter::Keys(keys) => Some(keys),
             Filter::Flagged { within, .. } | Filter::Kind { within, .. } => within.keys(),
@@ -241,7 +250,7 @@ impl Hub {
         }
         SKIPPED.increment(skipped);
         for entry in lagging {
-            self.remove(&event.topic, entry.id);
+            self.remove(&event.topic, &entry);
             entry.end(LAGGED);
         }
         delivered
@@ -262,21 +271,31 @@ impl Hub {
         self.topics.lock().expect("hub lock").keys().cloned().collect()
     }
 
-    fn remove(&self, topic: &str, id: u64) {
+    /// Unregisters `entry` from `topic`: looked up under its own keys only, so that ten
+    /// thousand subscribers leaving do not each walk every other's.
+    fn remove(&self, topic: &str, entry: &Entry) {
         let mut topics = self.topics.lock().expect("hub lock");
         let Some(slot) = topics.get_mut(topic) else { return };
         let mut found = false;
-        slot.by_key.retain(|_, entries| {
+        let mut unregister = |entries: &mut Vec<Arc<Entry>>| {
             entries.retain(|e| {
-                found |= e.id == id;
-                e.id != id
+                found |= e.id == entry.id;
+                e.id != entry.id
             });
-            !entries.is_empty()
-        });
-        slot.scanned.retain(|e| {
-            found |= e.id == id;
-            e.id != id
-        });
+        };
+        match entry.filter.keys() {
+            Some(keys) => {
+                for key in keys {
+                    if let Some(entries) = slot.by_key.get_mut(key) {
+                        unregister(entries);
+                        if entries.is_empty() {
+                            slot.by_key.remove(key);
+                        }
+                    }
+                }
+            }
+            None => unregister(&mut slot.scanned),
+        }
         if found {
             ACTIVE.decrement(1.0);
         }
@@ -326,7 +345,7 @@ impl Feed {
 impl Drop for Feed {
     fn drop(&mut self) {
         if let Some(hub) = self.hub.upgrade() {
-            hub.remove(&self.topic, self.entry.id);
+            hub.remove(&self.topic, &self.entry);
         }
     }
 }

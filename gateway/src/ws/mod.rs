@@ -10,15 +10,14 @@
 mod operation;
 pub mod protocol;
 
-use std::collections::HashMap;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures::StreamExt;
-use futures::stream::{AbortHandle, Abortable, SelectAll};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Slot;
@@ -80,18 +79,63 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
 /// rather than holding its connection's operations still.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// An operation running on the connection, by id: `generation` tells it from a later one
-/// that reuses its id once it completed.
+/// An operation running on the connection, and its messages still to come.
 struct Running {
-    generation: u64,
-    abort: AbortHandle,
+    id: String,
+    messages: operation::Messages,
+}
+
+/// The connection's times, kept by one timer: until `connection_init`, its deadline; after,
+/// the next keepalive ping and the token's expiry.
+struct Times {
+    close_at: Option<(Instant, Close)>,
+    ping_at: Option<Instant>,
+}
+
+impl Times {
+    fn new(now: Instant, init_timeout: Duration) -> Self {
+        Self { close_at: Some((now + init_timeout, Close::InitTimeout)), ping_at: None }
+    }
+
+    fn awaiting_init(&self) -> bool {
+        matches!(self.close_at, Some((_, Close::InitTimeout)))
+    }
+
+    /// Initialised at `now` with a token that expires at `expires_at` (seconds since the Unix
+    /// epoch).
+    fn initialised(&mut self, now: Instant, expires_at: Option<u64>, keepalive: Duration) {
+        self.close_at = expires_at.map(|at| (now + crate::connections::time_until(at), Close::Forbidden));
+        self.ping_at = Some(now + keepalive);
+    }
+
+    /// When the timer is next due (a day after `now` when nothing is).
+    fn next(&self, now: Instant) -> Instant {
+        let close = self.close_at.map(|(at, _)| at);
+        close.into_iter().chain(self.ping_at).min().unwrap_or(now + Duration::from_secs(86_400))
+    }
+
+    /// The timer fired at `now`: the close it means, or `None` for a ping (the next one set).
+    fn due(&mut self, now: Instant, keepalive: Duration) -> Option<(Close, String)> {
+        match self.close_at {
+            Some((at, Close::InitTimeout)) if at <= now => {
+                Some((Close::InitTimeout, "connection initialisation timeout".to_string()))
+            }
+            Some((at, _)) if at <= now => {
+                Some((Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()))
+            }
+            _ => {
+                self.ping_at = Some(now + keepalive);
+                None
+            }
+        }
+    }
 }
 
 /// What woke the connection.
 enum Wake {
     Close(Option<(Close, String)>),
     Frame(Option<Result<Message, axum::Error>>),
-    Sent(Sent),
+    Sent(ServerMessage),
     Keepalive,
 }
 
@@ -108,10 +152,12 @@ struct Connection {
     initialised: bool,
     /// When the token of `connection_init` expires: the connection closes with 4403 then.
     expires_at: Option<u64>,
-    operations: HashMap<String, Running>,
-    /// Every operation's messages, polled on this connection's one task.
-    running: SelectAll<Abortable<operation::Messages>>,
-    generations: u64,
+    /// Every operation, polled on this connection's one task; dropping one ends it. A few at
+    /// most: a list costs an idle subscriber less than a map or a `SelectAll`.
+    operations: Vec<Running>,
+    /// Where the next poll of the operations starts, so that a busy one does not keep the
+    /// others waiting.
+    turn: usize,
 }
 
 impl Connection {
@@ -123,9 +169,8 @@ impl Connection {
             headers: None,
             initialised: false,
             expires_at: None,
-            operations: HashMap::new(),
-            running: SelectAll::new(),
-            generations: 0,
+            operations: Vec::new(),
+            turn: 0,
         })
     }
 
@@ -133,43 +178,37 @@ impl Connection {
     /// side closes.
     async fn run(mut self: Box<Self>, closing: CancellationToken) {
         let config = &self.gateway.config.websocket;
-        // One timer: `connection_init`'s deadline, then the token's expiry (4408, then 4403).
-        let deadline = tokio::time::sleep(Duration::from_millis(config.init_timeout_ms));
-        tokio::pin!(deadline);
-        let mut deadline_means = Some(Close::InitTimeout);
-        let mut keepalive = tokio::time::interval(Duration::from_millis(config.keepalive_ms));
-        keepalive.reset();
+        let keepalive = Duration::from_millis(config.keepalive_ms);
+        // One timer for the connection's three times (one for each would cost ten thousand
+        // idle subscribers a kilobyte apiece): `connection_init`'s deadline (4408), then the
+        // token's expiry (4403) and the next keepalive ping.
+        let mut times = Times::new(Instant::now(), Duration::from_millis(config.init_timeout_ms));
+        let timer = tokio::time::sleep_until(times.next(Instant::now()));
+        tokio::pin!(timer);
         let close = loop {
-            if self.initialised && deadline_means == Some(Close::InitTimeout) {
-                deadline_means = self.expires_at.map(|at| {
-                    deadline.as_mut().reset(tokio::time::Instant::now() + crate::connections::time_until(at));
-                    Close::Forbidden
-                });
+            if self.initialised && times.awaiting_init() {
+                times.initialised(Instant::now(), self.expires_at, keepalive);
+            }
+            let next = times.next(timer.deadline());
+            if timer.deadline() != next {
+                timer.as_mut().reset(next);
             }
             let wake = tokio::select! {
-                () = &mut deadline, if deadline_means.is_some() => Wake::Close(Some(match deadline_means {
-                    Some(Close::InitTimeout) => (Close::InitTimeout, "connection initialisation timeout".to_string()),
-                    _ => (Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()),
-                })),
+                () = &mut timer => match times.due(Instant::now(), keepalive) {
+                    Some(close) => Wake::Close(Some(close)),
+                    None => Wake::Keepalive,
+                },
                 () = closing.cancelled() => {
                     Wake::Close(Some((Close::GoingAway, "the gateway is shutting down".to_string())))
                 }
-                Some(sent) = self.running.next(), if !self.running.is_empty() => Wake::Sent(sent),
-                _ = keepalive.tick(), if self.headers.is_some() => Wake::Keepalive,
+                message = std::future::poll_fn(|cx| next_message(&mut self.operations, &mut self.turn, cx)),
+                    if !self.operations.is_empty() => Wake::Sent(message),
                 frame = self.socket.recv() => Wake::Frame(frame),
             };
             let reply = match wake {
                 Wake::Close(close) => break close,
                 Wake::Keepalive => ServerMessage::Ping,
-                Wake::Sent(Sent { generation, message, last }) => {
-                    if last
-                        && let Some(id) = message.id()
-                        && self.operations.get(id).is_some_and(|r| r.generation == generation)
-                    {
-                        self.operations.remove(id);
-                    }
-                    message
-                }
+                Wake::Sent(message) => message,
                 Wake::Frame(None | Some(Ok(Message::Close(_)))) => break None,
                 Wake::Frame(Some(Err(e))) => {
                     break too_big(&e).then(|| (Close::TooBig, "the frame is larger than allowed".into()));
@@ -197,10 +236,11 @@ impl Connection {
             }
         };
         // Dropping the streams ends every operation (and its feed) at once.
-        drop(std::mem::take(&mut self.running));
+        drop(std::mem::take(&mut self.operations));
         if let Some((close, reason)) = close {
             let frame = CloseFrame { code: close.code(), reason: fit_close_reason(reason).into() };
-            let _ = send(&mut self.socket, Message::Close(Some(frame))).await;
+            // Boxed: room for the last write is not kept in every idle connection's future.
+            let _ = Box::pin(send(&mut self.socket, Message::Close(Some(frame)))).await;
         }
     }
 
@@ -235,7 +275,7 @@ impl Connection {
                 let Some(headers) = self.headers.clone() else {
                     return Err((Close::Unauthorized, "unauthorized".into()));
                 };
-                if self.operations.contains_key(&id) {
+                if self.operations.iter().any(|r| r.id == id) {
                     return Err((Close::DuplicateId, format!("subscriber for {id} already exists")));
                 }
                 if self.operations.len() >= self.gateway.config.websocket.max_operations {
@@ -251,22 +291,46 @@ impl Connection {
                     variables: payload.variables,
                     extensions: payload.extensions,
                 };
-                self.generations += 1;
-                let generation = self.generations;
-                let messages = operation::messages(self.gateway.clone(), request, headers, id.clone(), generation);
-                let (messages, abort) = futures::stream::abortable(messages);
-                self.running.push(messages);
-                self.operations.insert(id, Running { generation, abort });
+                let messages = operation::messages(self.gateway.clone(), request, headers, id.clone());
+                if self.operations.is_empty() {
+                    self.operations.reserve_exact(1); // a first push would make room for four
+                }
+                self.operations.push(Running { id, messages });
                 Ok(None)
             }
             ClientMessage::Complete { id } => {
-                if let Some(running) = self.operations.remove(&id) {
-                    running.abort.abort();
+                if let Some(at) = self.operations.iter().position(|r| r.id == id) {
+                    drop(self.operations.swap_remove(at));
                 }
                 Ok(None)
             }
         }
     }
+}
+
+/// The next message of any operation, taking them in turn from `turn`; an operation is
+/// dropped with its last message, so its id is free again exactly when its `complete` leaves.
+fn next_message(operations: &mut Vec<Running>, turn: &mut usize, cx: &mut Context<'_>) -> Poll<ServerMessage> {
+    let count = operations.len();
+    for step in 0..count {
+        let at = (*turn + step) % count;
+        match operations[at].messages.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Sent { message, last })) => {
+                if last {
+                    operations.swap_remove(at);
+                }
+                *turn = at + 1;
+                return Poll::Ready(message);
+            }
+            // Every operation's stream ends after its last message, never before.
+            Poll::Ready(None) => {
+                operations.swap_remove(at);
+                return next_message(operations, turn, cx);
+            }
+            Poll::Pending => {}
+        }
+    }
+    Poll::Pending
 }
 
 /// Writes one frame; false when the client is gone or stopped reading.
@@ -295,7 +359,38 @@ fn too_big(error: &axum::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::fit_close_reason;
+    use super::{Close, Duration, Instant, Times, fit_close_reason};
+
+    #[test]
+    fn one_timer_keeps_the_init_deadline_then_the_pings_and_the_token_expiry() {
+        let (second, keepalive) = (Duration::from_secs(1), Duration::from_secs(12));
+        let start = Instant::now();
+        let mut times = Times::new(start, 3 * second);
+        assert!(times.awaiting_init());
+        assert_eq!(times.next(start), start + 3 * second);
+        assert!(matches!(times.due(start + 3 * second, keepalive), Some((Close::InitTimeout, _))));
+
+        // Initialised with a token that expires in 30 s: pings at 12 and 24, then 4403.
+        let mut times = Times::new(start, 3 * second);
+        let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+        times.initialised(start, Some(epoch + 30), keepalive);
+        assert!(!times.awaiting_init());
+        let mut now = start;
+        for _ in 0..2 {
+            assert_eq!(times.next(now), now + keepalive);
+            now += keepalive;
+            assert!(times.due(now, keepalive).is_none(), "a ping");
+        }
+        let expiry = times.next(now);
+        assert!(expiry - now <= 7 * second, "the expiry comes before the third ping: {:?}", expiry - now);
+        assert!(matches!(times.due(expiry, keepalive), Some((Close::Forbidden, _))));
+
+        // A token without expiry: pings only; nothing set before initialisation but its deadline.
+        let mut times = Times::new(start, 3 * second);
+        times.initialised(start, None, keepalive);
+        assert!(times.due(start + keepalive * 10, keepalive).is_none());
+        assert_eq!(times.next(start + keepalive * 10), start + keepalive * 11);
+    }
 
     #[test]
     fn close_reasons_fit_a_control_frame() {

@@ -16,10 +16,8 @@ use crate::gateway::{Gateway, GraphqlRequest};
 use crate::subscriptions::hub::End;
 use crate::subscriptions::live::{self, Live, Next};
 
-/// A message of an operation; `last` when it is the one that ends it. `generation` tells the
-/// operation from a later one that reuses its id.
+/// A message of an operation; `last` when it is the one that ends it.
 pub(super) struct Sent {
-    pub generation: u64,
     pub message: ServerMessage,
     pub last: bool,
 }
@@ -33,10 +31,9 @@ pub(super) fn messages(
     request: GraphqlRequest,
     headers: Arc<HeaderMap>,
     id: String,
-    generation: u64,
 ) -> Messages {
     // The operation on the heap apart from the stream's future (see `Operation::step`).
-    let operation = Box::new(Operation { gateway, headers, id, generation, state: State::Opening(Box::new(request)) });
+    let operation = Box::new(Operation { gateway, headers, id, state: State::Opening(Box::new(request)) });
     Box::pin(futures::stream::unfold(operation, Operation::step))
 }
 
@@ -44,7 +41,6 @@ struct Operation {
     gateway: Arc<Gateway>,
     headers: Arc<HeaderMap>,
     id: String,
-    generation: u64,
     state: State,
 }
 
@@ -68,7 +64,7 @@ impl Operation {
                     let message = ending.pop_front()?;
                     let last = ending.is_empty();
                     self.state = State::Ending(ending);
-                    return Some((Sent { generation: self.generation, message, last }, self));
+                    return Some((Sent { message, last }, self));
                 }
                 // Boxed, as the answers in `Live::next`: an idle subscription's stream keeps
                 // only what it waits on.
@@ -84,7 +80,7 @@ impl Operation {
                     Next::Response { body } => {
                         self.state = State::Streaming(live);
                         let message = ServerMessage::Next { id: self.id.clone(), payload: body };
-                        return Some((Sent { generation: self.generation, message, last: false }, self));
+                        return Some((Sent { message, last: false }, self));
                     }
                     Next::Ended(End::Lagged) => {
                         self.state = State::Ending(VecDeque::from([self.error(&[live::lagged()])]))

@@ -139,7 +139,8 @@ pub fn authorization(payload: Option<&Map<String, Value>>) -> Option<String> {
     let header = payload.iter().find(|(k, _)| k.eq_ignore_ascii_case("authorization")).and_then(|(_, v)| v.as_str());
     match header {
         Some(h) => Some(h.to_string()),
-        None => payload.get("token").and_then(Value::as_str).map(|t| format!("Bearer {t}")),
+        // Exactly as long as it must be: the connection keeps it (as its header) while it lives.
+        None => payload.get("token").and_then(Value::as_str).map(|t| ["Bearer ", t].concat()),
     }
 }
 

@@ -16,7 +16,7 @@ fn event(topic: &str, key: &str, data: Value) -> Event {
 }
 
 fn keys(keys: &[&str]) -> Filter {
-    Filter::Keys(keys.iter().map(|k| k.to_string()).collect())
+    Filter::keyed(keys.iter().map(|k| k.to_string()))
 }
 
 #[tokio::test]
@@ -125,4 +125,22 @@ fn a_kind_filter_keeps_the_events_whose_type_begins_with_it() {
     let keyed = Filter::Kind { prefix: "documents.document.deleted".into(), within: Box::new(keys(&["2"])) };
     assert!(!keyed.matches(&deleted));
     assert_eq!(keyed.keys().map(|k| k.len()), Some(1));
+}
+
+#[tokio::test]
+async fn a_subscriber_leaving_unregisters_it_alone_under_each_of_its_keys() {
+    let hub = Hub::new(8, 100);
+    let twice = hub.subscribe("orders.order", keys(&["2", "1", "2"]));
+    let mut same_key = hub.subscribe("orders.order", keys(&["2"]));
+    let mut other_key = hub.subscribe("orders.order", keys(&["3"]));
+    assert_eq!(hub.publish(event("orders.order", "2", json!({}))), 2, "a repeated key counts once");
+    drop(twice);
+    assert_eq!(hub.subscribers(), 2);
+    assert_eq!(hub.publish(event("orders.order", "1", json!({}))), 0);
+    assert_eq!(hub.publish(event("orders.order", "2", json!({}))), 1);
+    assert_eq!(hub.publish(event("orders.order", "3", json!({}))), 1);
+    assert_eq!(same_key.next().await.unwrap().0.key, "2");
+    assert_eq!(other_key.next().await.unwrap().0.key, "3");
+    drop((same_key, other_key));
+    assert_eq!((hub.subscribers(), hub.topics()), (0, Vec::<String>::new()));
 }
