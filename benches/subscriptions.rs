@@ -118,6 +118,29 @@ fn gateway_pid(port: u16) -> Option<String> {
     })
 }
 
+/// The gateway process (and the wrapper it may run under), killed when dropped: a panic in the
+/// bench does not leave it running. Killed, under a profiler too: no shutdown frees what the
+/// subscribers hold.
+struct Running {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Running {
+    /// The `braid` process's id (not its wrapper's).
+    fn pid(&self) -> u32 {
+        gateway_pid(self.port).and_then(|pid| pid.parse().ok()).unwrap_or(self.child.id())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").args(["-KILL", &self.pid().to_string()]).status();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A gauge or counter from the gateway's `/metrics`.
 async fn metric(http: &reqwest::Client, base: &str, name: &str) -> f64 {
     let text = http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
@@ -210,7 +233,7 @@ async fn main() {
         }
         None => std::process::Command::new(env!("CARGO_BIN_EXE_braid")),
     };
-    let mut gateway = command
+    let child = command
         .args(["gateway", "--config"])
         .arg(dir.join("gateway.toml"))
         .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -218,6 +241,7 @@ async fn main() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .expect("braid gateway starts");
+    let gateway = Running { child, port };
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     for _ in 0..200 {
@@ -226,7 +250,7 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let before = rss_mib(gateway.id());
+    let before = rss_mib(gateway.pid());
 
     // The outbox and its relay.
     let db_test = TestDb::create().await;
@@ -299,17 +323,15 @@ async fn main() {
         started.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_mib(gateway.id());
-    let idle_anonymous = anonymous_mib(gateway.id());
+    let idle = rss_mib(gateway.pid());
+    let idle_anonymous = anonymous_mib(gateway.pid());
     if std::env::var_os("BENCH_IDLE_ONLY").is_some() {
-        let pid = gateway_pid(port).unwrap_or_default();
+        let pid = gateway.pid();
         let files = std::fs::read_dir(format!("/proc/{pid}/fd")).map(Iterator::count).unwrap_or(0);
         println!(
             "  gateway memory: {before:.0} MiB before any subscriber, {idle:.0} MiB with {subscribers} idle subscribers ({idle_anonymous:.0} MiB anonymous), {files} open files"
         );
-        // Killed, under a profiler too: no shutdown frees what the subscribers hold.
-        let _ = std::process::Command::new("kill").args(["-KILL", &pid]).status();
-        let _ = gateway.wait();
+        drop(gateway);
         tansu.stop();
         let _ = std::fs::remove_dir_all(&dir);
         return;
@@ -361,7 +383,7 @@ async fn main() {
         published += batch.len() as u64;
         write(batch).await;
         if published % (rate * 2) < per_tick {
-            peak = peak.max(rss_mib(gateway.id()));
+            peak = peak.max(rss_mib(gateway.pid()));
         }
     }
     let drained = Instant::now();
@@ -383,8 +405,7 @@ async fn main() {
     );
     let _ = stop.send(true);
     let _ = relay.await;
-    let _ = gateway.kill();
-    let _ = gateway.wait();
+    drop(gateway);
     tansu.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
