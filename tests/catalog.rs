@@ -238,6 +238,21 @@ async fn bad_input_gets_a_clear_error_and_nothing_is_written() {
         .await
         .unwrap();
     assert_eq!(strict.status().as_u16(), 400, "validation errors are 400 in application/graphql-response+json");
+    let accepting = |accept: &'static str| {
+        reqwest::Client::new()
+            .post(&catalog.url)
+            .header("accept", accept)
+            .json(&json!({ "query": "{ products(first: 1) { totalCount } }" }))
+            .send()
+    };
+    let html = accepting("text/html").await.unwrap();
+    assert_eq!(html.status().as_u16(), 406, "neither media type accepted");
+    let body: serde_json::Value = html.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_ACCEPTABLE");
+    let refused = accepting("application/graphql-response+json;q=0, application/json").await.unwrap();
+    assert_eq!(refused.status().as_u16(), 200);
+    let content_type = refused.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(content_type.starts_with("application/json"), "q=0 refuses a media type: {content_type}");
 
     assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM products").await, 5);
     assert_eq!(count(&catalog.infra.db, "SELECT count(*) FROM outbox").await, 0, "no event for a refused write");

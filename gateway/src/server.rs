@@ -14,6 +14,7 @@ use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use braid_kit::accept::{Format, GRAPHQL_RESPONSE, JSON, accepted_media};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -22,53 +23,6 @@ use serde_json::{Map, Value};
 use crate::error::{GraphqlError, RequestError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
 use crate::{respond, streams, ws};
-
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
-
-/// The response media type the client accepts.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    /// `application/graphql-response+json`: 4xx for requests refused before execution.
-    GraphqlResponse,
-    /// `application/json`: 200 for any well-formed request (the legacy behaviour).
-    Json,
-}
-
-impl Format {
-    fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let Some(media) = accepted_media(headers) else { return Some(Format::Json) };
-        if media.iter().any(|m| m == GRAPHQL_RESPONSE) {
-            Some(Format::GraphqlResponse)
-        } else {
-            media.iter().any(|m| matches!(m.as_str(), JSON | "application/*" | "*/*")).then_some(Format::Json)
-        }
-    }
-
-    fn content_type(self) -> HeaderValue {
-        match self {
-            Format::GraphqlResponse => HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
-            Format::Json => HeaderValue::from_static("application/json; charset=utf-8"),
-        }
-    }
-}
-
-/// The media types `Accept` names, lowercased and without their parameters, leaving out those
-/// refused with `q=0`; `None` without an `Accept` header.
-fn accepted_media(headers: &HeaderMap) -> Option<Vec<String>> {
-    let accept = headers.get(header::ACCEPT)?.to_str().ok()?;
-    let mut media = Vec::new();
-    for item in accept.split(',') {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let refused =
-            parts.any(|p| matches!(p.trim().replace(' ', "").as_str(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
-        if !refused {
-            media.push(name);
-        }
-    }
-    Some(media)
-}
 
 struct AppState {
     gateway: Arc<Gateway>,

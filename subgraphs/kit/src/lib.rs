@@ -5,6 +5,7 @@
 //! subgraph code runs in `braid demo` (SQLite, in-process events, memory cache) and in a real
 //! deployment (PostgreSQL, Kafka, Redis).
 
+pub mod accept;
 pub mod auth;
 pub mod backoff;
 pub mod cache;

@@ -8,15 +8,13 @@ use async_graphql::{Executor, ServerError};
 use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
-use http::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::json;
 
+use crate::accept::{Format, GRAPHQL_RESPONSE, JSON};
 use crate::auth::Verifier;
 use crate::error::codes;
-
-const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
-const JSON: &str = "application/json";
 
 /// The `/graphql` endpoint of one schema.
 pub struct GraphqlEndpoint<E> {
@@ -56,27 +54,6 @@ impl DocumentCache {
     }
 }
 
-/// Which media type the client asked for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
-    GraphqlResponseJson,
-    Json,
-}
-
-impl Format {
-    fn of(headers: &HeaderMap) -> Self {
-        let accept = headers.get(ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-        if accept.contains(GRAPHQL_RESPONSE_JSON) { Self::GraphqlResponseJson } else { Self::Json }
-    }
-
-    fn content_type(self) -> HeaderValue {
-        match self {
-            Self::GraphqlResponseJson => HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
-            Self::Json => HeaderValue::from_static("application/json; charset=utf-8"),
-        }
-    }
-}
-
 /// A response carrying one error with a stable code.
 pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
@@ -96,7 +73,7 @@ pub(super) async fn post<E: Executor>(
     body: Body,
 ) -> Response {
     let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if !(content_type.starts_with(JSON) || content_type.starts_with(GRAPHQL_RESPONSE_JSON)) {
+    if !(content_type.starts_with(JSON) || content_type.starts_with(GRAPHQL_RESPONSE)) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             codes::UNSUPPORTED_MEDIA_TYPE,
@@ -167,7 +144,13 @@ async fn execute<E: Executor>(
     mut request: async_graphql::Request,
     is_get: bool,
 ) -> Response {
-    let format = Format::of(headers);
+    let Some(format) = Format::from_headers(headers) else {
+        return error_response(
+            StatusCode::NOT_ACCEPTABLE,
+            codes::NOT_ACCEPTABLE,
+            "accept application/graphql-response+json or application/json",
+        );
+    };
     if asks_no_cache(headers) {
         request = request.data(NoCache);
     }
@@ -207,7 +190,7 @@ async fn execute<E: Executor>(
         }
     }
     let status =
-        if request_failed && format == Format::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+        if request_failed && format == Format::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let body = match serde_json::to_vec(&response) {
         Ok(b) => b,
         Err(e) => {
@@ -221,7 +204,7 @@ async fn execute<E: Executor>(
 }
 
 fn request_error(format: Format, code: &str, error: ServerError) -> Response {
-    let status = if format == Format::GraphqlResponseJson { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = if format == Format::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let locations: Vec<_> = error.locations.iter().map(|l| json!({ "line": l.line, "column": l.column })).collect();
     let body = json!({
         "errors": [{ "message": error.message, "locations": locations, "extensions": { "code": code } }]
