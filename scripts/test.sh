@@ -69,6 +69,12 @@ if cargo tree --locked -p braid-gateway -e normal --prefix none | grep -E '^(rdk
   exit 1
 fi
 cargo clippy --locked -p braid-gateway -p braid-kit --all-targets -- -D warnings
+say "no unused dependencies (cargo-machete)"
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  say "installing cargo-machete (once per machine, about 3 minutes)"
+  cargo install --locked cargo-machete
+fi
+cargo machete
 say "cargo test"
 cargo test --workspace --locked
 say "web app: web/dist is what web/ builds"
