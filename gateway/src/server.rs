@@ -322,8 +322,7 @@ fn refusal(format: Format, error: RequestError) -> Response {
 }
 
 fn not_acceptable() -> Response {
-    let error =
-        GraphqlError::new(codes::NOT_ACCEPTABLE, "accept application/graphql-response+json or application/json");
+    let error = GraphqlError::new(codes::NOT_ACCEPTABLE, braid_kit::accept::NOT_ACCEPTABLE);
     (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
 }
 

@@ -9,6 +9,7 @@
 
 mod operation;
 pub mod protocol;
+mod times;
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -25,6 +26,7 @@ use crate::error::{GraphqlError, codes};
 use crate::gateway::{Gateway, GraphqlRequest};
 use operation::Sent;
 use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
+use times::Times;
 
 /// Whether the request asks for a WebSocket in our subprotocol.
 fn offers_subprotocol(headers: &HeaderMap) -> bool {
@@ -85,52 +87,6 @@ struct Running {
     messages: operation::Messages,
 }
 
-/// The connection's times, kept by one timer: until `connection_init`, its deadline; after,
-/// the next keepalive ping and the token's expiry.
-struct Times {
-    close_at: Option<(Instant, Close)>,
-    ping_at: Option<Instant>,
-}
-
-impl Times {
-    fn new(now: Instant, init_timeout: Duration) -> Self {
-        Self { close_at: Some((now + init_timeout, Close::InitTimeout)), ping_at: None }
-    }
-
-    fn awaiting_init(&self) -> bool {
-        matches!(self.close_at, Some((_, Close::InitTimeout)))
-    }
-
-    /// Initialised at `now` with a token that expires at `expires_at` (seconds since the Unix
-    /// epoch).
-    fn initialised(&mut self, now: Instant, expires_at: Option<u64>, keepalive: Duration) {
-        self.close_at = expires_at.map(|at| (now + crate::connections::time_until(at), Close::Forbidden));
-        self.ping_at = Some(now + keepalive);
-    }
-
-    /// When the timer is next due (a day after `now` when nothing is).
-    fn next(&self, now: Instant) -> Instant {
-        let close = self.close_at.map(|(at, _)| at);
-        close.into_iter().chain(self.ping_at).min().unwrap_or(now + Duration::from_secs(86_400))
-    }
-
-    /// The timer fired at `now`: the close it means, or `None` for a ping (the next one set).
-    fn due(&mut self, now: Instant, keepalive: Duration) -> Option<(Close, String)> {
-        match self.close_at {
-            Some((at, Close::InitTimeout)) if at <= now => {
-                Some((Close::InitTimeout, "connection initialisation timeout".to_string()))
-            }
-            Some((at, _)) if at <= now => {
-                Some((Close::Forbidden, "the token has expired; connect again with a fresh one".to_string()))
-            }
-            _ => {
-                self.ping_at = Some(now + keepalive);
-                None
-            }
-        }
-    }
-}
-
 /// What woke the connection.
 enum Wake {
     Close(Option<(Close, String)>),
@@ -179,17 +135,14 @@ impl Connection {
     async fn run(mut self: Box<Self>, closing: CancellationToken) {
         let config = &self.gateway.config.websocket;
         let keepalive = Duration::from_millis(config.keepalive_ms);
-        // One timer for the connection's three times (one for each would cost ten thousand
-        // idle subscribers a kilobyte apiece): `connection_init`'s deadline (4408), then the
-        // token's expiry (4403) and the next keepalive ping.
         let mut times = Times::new(Instant::now(), Duration::from_millis(config.init_timeout_ms));
-        let timer = tokio::time::sleep_until(times.next(Instant::now()));
+        let timer = tokio::time::sleep_until(times.next());
         tokio::pin!(timer);
         let close = loop {
             if self.initialised && times.awaiting_init() {
                 times.initialised(Instant::now(), self.expires_at, keepalive);
             }
-            let next = times.next(timer.deadline());
+            let next = times.next();
             if timer.deadline() != next {
                 timer.as_mut().reset(next);
             }
@@ -359,38 +312,7 @@ fn too_big(error: &axum::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{Close, Duration, Instant, Times, fit_close_reason};
-
-    #[test]
-    fn one_timer_keeps_the_init_deadline_then_the_pings_and_the_token_expiry() {
-        let (second, keepalive) = (Duration::from_secs(1), Duration::from_secs(12));
-        let start = Instant::now();
-        let mut times = Times::new(start, 3 * second);
-        assert!(times.awaiting_init());
-        assert_eq!(times.next(start), start + 3 * second);
-        assert!(matches!(times.due(start + 3 * second, keepalive), Some((Close::InitTimeout, _))));
-
-        // Initialised with a token that expires in 30 s: pings at 12 and 24, then 4403.
-        let mut times = Times::new(start, 3 * second);
-        let epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        times.initialised(start, Some(epoch + 30), keepalive);
-        assert!(!times.awaiting_init());
-        let mut now = start;
-        for _ in 0..2 {
-            assert_eq!(times.next(now), now + keepalive);
-            now += keepalive;
-            assert!(times.due(now, keepalive).is_none(), "a ping");
-        }
-        let expiry = times.next(now);
-        assert!(expiry - now <= 7 * second, "the expiry comes before the third ping: {:?}", expiry - now);
-        assert!(matches!(times.due(expiry, keepalive), Some((Close::Forbidden, _))));
-
-        // A token without expiry: pings only; nothing set before initialisation but its deadline.
-        let mut times = Times::new(start, 3 * second);
-        times.initialised(start, None, keepalive);
-        assert!(times.due(start + keepalive * 10, keepalive).is_none());
-        assert_eq!(times.next(start + keepalive * 10), start + keepalive * 11);
-    }
+    use super::fit_close_reason;
 
     #[test]
     fn close_reasons_fit_a_control_frame() {

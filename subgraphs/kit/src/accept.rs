@@ -9,6 +9,9 @@ pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 /// The legacy media type, still what most clients ask for.
 pub const JSON: &str = "application/json";
 
+/// What a 406 says: the media types a GraphQL response can be written in.
+pub const NOT_ACCEPTABLE: &str = "accept application/graphql-response+json or application/json";
+
 /// The media type a response is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -145,11 +145,7 @@ async fn execute<E: Executor>(
     is_get: bool,
 ) -> Response {
     let Some(format) = Format::from_headers(headers) else {
-        return error_response(
-            StatusCode::NOT_ACCEPTABLE,
-            codes::NOT_ACCEPTABLE,
-            "accept application/graphql-response+json or application/json",
-        );
+        return error_response(StatusCode::NOT_ACCEPTABLE, codes::NOT_ACCEPTABLE, crate::accept::NOT_ACCEPTABLE);
     };
     if asks_no_cache(headers) {
         request = request.data(NoCache);
