@@ -9,7 +9,7 @@ use std::time::Duration;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
-use crate::gateway::Gateway;
+use crate::service::Gateway;
 use crate::supergraph::Supergraph;
 
 /// Watches `path` until `shutdown` resolves.

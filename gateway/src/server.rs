@@ -21,7 +21,8 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, RequestError, codes};
-use crate::gateway::{Gateway, GraphqlRequest};
+use crate::request::GraphqlRequest;
+use crate::service::Gateway;
 use crate::{respond, streams, ws};
 
 struct AppState {
@@ -242,7 +243,7 @@ async fn run(
     headers: &HeaderMap,
     read_only: bool,
 ) -> Response {
-    let result = state.gateway.execute(request, headers, read_only).await;
+    let result = crate::request::execute(&state.gateway, request, headers, read_only).await;
     static OK: LazyLock<metrics::Counter> =
         LazyLock::new(|| metrics::counter!("braid_gateway_requests_total", "outcome" => "ok"));
     static REFUSED: LazyLock<metrics::Counter> =

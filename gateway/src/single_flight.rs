@@ -22,15 +22,11 @@ impl<T> Default for SingleFlight<T> {
     }
 }
 
+#[cfg(test)]
 impl<T> SingleFlight<T> {
-    /// How many keys have work in flight.
-    pub fn len(&self) -> usize {
-        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).len()
-    }
-
     /// Whether no work is in flight.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn is_empty(&self) -> bool {
+        self.in_flight.lock().unwrap_or_else(|p| p.into_inner()).is_empty()
     }
 }
 

@@ -10,9 +10,9 @@ use graphql_tools::validation::validate::ValidationPlan;
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::utils::parsing::safe_parse_schema;
 
-use crate::authz::Policies;
 use crate::error::GatewayError;
 use crate::introspection::Introspection;
+use crate::policy::Policies;
 use crate::types::TypeIndex;
 
 /// Everything derived from one supergraph SDL. Requests hold an `Arc` of the one they started on,

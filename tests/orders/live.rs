@@ -37,7 +37,7 @@ async fn next(socket: &mut Socket) -> (String, Value) {
 
 /// A gateway instance in front of the stack, reading its topics with a group of its own.
 struct Gateway {
-    gateway: std::sync::Arc<braid_gateway::gateway::Gateway>,
+    gateway: std::sync::Arc<braid_gateway::Gateway>,
     addr: std::net::SocketAddr,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     pump: tokio::task::JoinHandle<()>,

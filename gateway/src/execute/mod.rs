@@ -1,16 +1,15 @@
-//! Stage 5: run a query plan against the subgraphs and merge their answers into one tree.
+//! Stage: execute. Run a query plan against the subgraphs and merge their answers into one tree.
 
 pub mod client;
 pub mod entities;
+mod entity_fetch;
 mod errors;
-mod prepared;
+pub mod headers;
 pub mod tree;
 
 pub(crate) use errors::subgraph_error;
 use errors::{fetch_error, json_path};
-pub use prepared::PreparedPlan;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -23,11 +22,12 @@ use http::HeaderMap;
 use serde_json::Map;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
-use crate::error::{GraphqlError, PathSegment, codes};
+use crate::error::{GraphqlError, codes};
+use crate::plan::PreparedPlan;
 use crate::supergraph::Supergraph;
 use client::{SubgraphClient, SubgraphResponse};
-use entities::{Representations, Trail, rewrite, trail_path, visit, visit_mut, write_representation};
-use tree::{Arena, Node, Ref, write_str};
+use entities::rewrite;
+use tree::{Arena, Node, write_str};
 
 /// The merged data and the errors so far.
 #[derive(Default)]
@@ -204,116 +204,6 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         }
     }
 
-    async fn entity_fetch(
-        &'a self,
-        service: &'a str,
-        id: i64,
-        usages: Option<&'a std::collections::BTreeSet<String>>,
-        jobs: Vec<EntityJob<'a>>,
-    ) {
-        // Collect: per job, the distinct representations and, per visited entity, which one it is.
-        let mut collected = Vec::with_capacity(jobs.len());
-        {
-            let state = self.lock();
-            let root = Ref::from(&state.data);
-            for job in &jobs {
-                let mut reps = Representations::default();
-                let mut slots: Vec<Option<usize>> = Vec::new();
-                let types = &self.supergraph.all_types;
-                let mut text = Vec::with_capacity(64);
-                for path in &job.paths {
-                    visit(root, path.as_slice(), &mut Vec::new(), &mut |entity, _| {
-                        text.clear();
-                        let rep = write_representation(entity, job.requires, types, &mut text).then(|| {
-                            // Rewrites (rare: `@interfaceObject`) apply to a decoded copy.
-                            if let Some(rewrites) = job.input_rewrites
-                                && let Ok(mut rep) = sonic_rs::from_slice::<Value>(&text)
-                            {
-                                rewrite(&mut rep, rewrites, types);
-                                return reps.add(&rep);
-                            }
-                            reps.add_text(&text)
-                        });
-                        slots.push(rep);
-                    });
-                }
-                collected.push((reps, slots));
-            }
-        }
-        if collected.iter().all(|(reps, _)| reps.is_empty()) {
-            return;
-        }
-        let mut slots_by_job = Vec::with_capacity(collected.len());
-        let mut extra: Vec<(&str, Vec<u8>)> = Vec::with_capacity(collected.len());
-        for (job, (reps, slots)) in jobs.iter().zip(collected) {
-            extra.push((job.variable, reps.finish()));
-            slots_by_job.push(slots);
-        }
-        let body = self.body(id, usages, &extra);
-        let response = self.send(service, body).await;
-
-        let mut state = self.lock();
-        let (data, errors) = match response {
-            Ok(response) => (response.data(), response.errors()),
-            Err(error) => {
-                state.errors.push(error);
-                return;
-            }
-        };
-        // Errors by (response key, representation index), re-pathed below to every entity using it.
-        let mut by_entity: HashMap<(&str, usize), Vec<EntityError<'_>>> = HashMap::new();
-        for error in errors {
-            let path = error.get("path").and_then(|p| p.as_array());
-            match path.map(|p| p.as_slice()) {
-                Some([key, n, rest @ ..]) if key.is_str() && n.as_u64().is_some() => {
-                    let key = key.as_str().unwrap_or("");
-                    let key = jobs.iter().map(|j| j.response_key).find(|k| *k == key).unwrap_or("");
-                    by_entity
-                        .entry((key, n.as_u64().unwrap_or(0) as usize))
-                        .or_default()
-                        .push((error, json_path(rest)));
-                }
-                _ => state.errors.push(subgraph_error(service, error, None)),
-            }
-        }
-        let state = &mut *state;
-        let mut new_errors = Vec::new();
-        for (job, slots) in jobs.iter().zip(slots_by_job) {
-            let answers: &'r [Value] = match data.and_then(|d| d.get(job.response_key)) {
-                Some(list) if list.is_array() => {
-                    let list = match job.output_rewrites {
-                        Some(rewrites) => self.rewritten(list, rewrites),
-                        None => list,
-                    };
-                    list.as_array().map(|a| a.as_slice()).unwrap_or_default()
-                }
-                _ => &[],
-            };
-            let mut slot = 0usize;
-            for path in &job.paths {
-                visit_mut(&mut state.data, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
-                    let Some(Some(index)) = slots.get(slot).copied() else {
-                        slot += 1;
-                        return;
-                    };
-                    slot += 1;
-                    // Every entity with this representation merges the same answer, uncopied.
-                    if let Some(answer) = answers.get(index).and_then(|a| a.as_object()) {
-                        entity.merge(answer, &self.supergraph.types);
-                    }
-                    if let Some(errors) = by_entity.get(&(job.response_key, index)) {
-                        for (error, rest) in errors {
-                            let mut path = trail_path(trail);
-                            path.extend(rest.iter().cloned());
-                            new_errors.push(subgraph_error(service, error, Some(path)));
-                        }
-                    }
-                });
-            }
-        }
-        state.errors.extend(new_errors);
-    }
-
     /// A rewritten copy of a shared answer (rare: `@interfaceObject`), kept in the arena.
     fn rewritten(&self, value: &Value, rewrites: &[FetchRewrite]) -> &'r Value {
         let mut copy = value.clone();
@@ -332,8 +222,5 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         Ok(self.arena.response(shared))
     }
 }
-
-/// A subgraph error about one representation, with the rest of its path below the entity.
-type EntityError<'e> = (&'e Value, Vec<PathSegment>);
 
 static EMPTY: SelectionSet = SelectionSet { items: Vec::new() };

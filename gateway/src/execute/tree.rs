@@ -343,10 +343,6 @@ impl<'a> ListRef<'a> {
         }
     }
 
-    pub fn is_empty(self) -> bool {
-        self.len() == 0
-    }
-
     pub fn get(self, index: usize) -> Option<Ref<'a>> {
         match self {
             ListRef::Node(items) => items.get(index).map(Ref::from),

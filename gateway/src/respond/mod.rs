@@ -1,17 +1,16 @@
-//! Stage 6: the response body: the projected data and every error, as JSON.
+//! Stage: respond. The response body: the projected data and every error, as JSON.
 
 pub mod project;
-pub mod shape;
 
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use crate::authz::Verdict;
+use crate::authorize::Verdict;
 use crate::error::GraphqlError;
 use crate::execute::tree::{Node, Ref};
 use crate::introspection::Introspection;
+use crate::plan::shape::Shape;
 use project::Projector;
-use shape::Shape;
 
 /// `{"data": ..., "errors": [...]}` for an executed operation.
 pub fn body(

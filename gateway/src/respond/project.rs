@@ -5,11 +5,14 @@
 use serde_json::{Map, Value};
 use sonic_rs::JsonContainerTrait;
 
-use crate::authz::{OWNER_KEY, OwnedBy, Verdict, is_shared, owner_id};
+use crate::authorize::Verdict;
+use crate::authorize::owners::{is_shared, owner_id};
 use crate::error::{GraphqlError, PathSegment, codes};
 use crate::execute::tree::{Cursor, ObjRef, Ref, write_str, write_value};
 use crate::introspection::Introspection;
-use crate::respond::shape::{Argument, FieldKind, FieldShape, Shape};
+use crate::plan::rewrite::OWNER_KEY;
+use crate::plan::shape::{Argument, FieldKind, FieldShape, Shape};
+use crate::policy::OwnedBy;
 use crate::types::{Type, named};
 
 /// A null that must travel up to the nearest nullable position.

@@ -22,10 +22,12 @@ use tokio::sync::mpsc;
 
 use crate::connections::{Slot, time_until};
 use crate::error::{GraphqlError, RequestError, codes};
-use crate::gateway::{Gateway, GraphqlRequest};
+use crate::request::GraphqlRequest;
+use crate::service::Gateway;
+use crate::subscriptions::Next;
 use crate::subscriptions::cursor::Cursor;
 use crate::subscriptions::hub::End;
-use crate::subscriptions::live::{self, Live, Next};
+use crate::subscriptions::live::{self, Live};
 
 /// A request the caller answers as an ordinary response instead.
 pub enum Unstreamed {
@@ -68,7 +70,7 @@ pub async fn respond(
             }))
         }
         (Transport::Sse, Ok(None)) => {
-            let result = gateway.execute(request, headers, read_only).await;
+            let result = crate::request::execute(&gateway, request, headers, read_only).await;
             Ok(stream(gateway.clone(), transport, slot, move |_, tx| async move {
                 let frame = match result.map(|body| RawValue::from_string(String::from_utf8_lossy(&body).into_owned()))
                 {

@@ -5,18 +5,19 @@
 use std::sync::Arc;
 
 use http::{HeaderMap, StatusCode};
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 use super::cursor::Cursor;
 use super::fed::{self, Fed};
-use super::hub::End;
 use super::passthrough::{self, Passthrough};
 use super::rewrite;
-use crate::authz::Identity;
+use super::{Next, Opened};
+use crate::authenticate::Identity;
+use crate::authorize;
 use crate::error::{GraphqlError, RequestError, codes};
-use crate::gateway::{Gateway, GraphqlRequest};
-use crate::pipeline::{Kind, Operation, variables};
+use crate::prepare::{Kind, Operation};
+use crate::request::GraphqlRequest;
+use crate::service::Gateway;
+use crate::variables;
 
 /// An open subscription.
 pub enum Live {
@@ -26,29 +27,6 @@ pub enum Live {
     Passthrough(Box<Passthrough>),
 }
 
-/// What the next event gave.
-pub enum Next {
-    /// A response to send (events the slow client skipped before it are counted in its
-    /// `extensions.skippedEvents`).
-    Response { body: Box<RawValue> },
-    /// The feed ended.
-    Ended(End),
-    /// The subgraph serving the subscription completed it.
-    Complete,
-    /// The subgraph serving the subscription failed, or could not be reached.
-    Failed(Vec<GraphqlError>),
-}
-
-/// A subscription as checked when it opens, before its source is chosen.
-pub(super) struct Opened<'a> {
-    pub operation: Arc<Operation>,
-    pub identity: Identity,
-    pub variables: Map<String, Value>,
-    /// The root field's name.
-    pub field: String,
-    pub headers: &'a HeaderMap,
-}
-
 /// Opens the subscription `request` as the client of `headers`; `Ok(None)` when the operation
 /// is not a subscription (it runs as a query or mutation).
 pub async fn open(
@@ -56,11 +34,11 @@ pub async fn open(
     request: &GraphqlRequest,
     headers: &HeaderMap,
 ) -> Result<Option<Live>, RequestError> {
-    let identity = gateway.authz.authenticate(headers).await?;
+    let identity = gateway.authenticator.identity(headers).await?;
     let text = gateway.persisted.resolve(request.query.clone(), request.extensions.as_ref())?;
     let runtime = gateway.runtime();
     let supergraph = &runtime.supergraph;
-    let operation = gateway.pipeline.prepare(supergraph, &text, request.operation_name.as_deref())?;
+    let operation = gateway.operations.prepare(supergraph, &text, request.operation_name.as_deref())?;
     if operation.kind != Kind::Subscription {
         return Ok(None);
     }
@@ -80,32 +58,14 @@ pub async fn open(
 /// it on its source.
 async fn open_subscription(
     gateway: &Gateway,
-    runtime: Arc<crate::gateway::Runtime>,
+    runtime: Arc<crate::service::Runtime>,
     operation: Arc<Operation>,
     identity: Identity,
     request: &GraphqlRequest,
     headers: &HeaderMap,
 ) -> Result<Live, RequestError> {
     let supergraph = &runtime.supergraph;
-    // A subscription that selects a field the viewer may not have is refused as a whole: its
-    // events would all be partial.
-    for key in &operation.marked {
-        if let Some(Err(missing_token)) = supergraph.policies.fields.get(key).map(|r| r.check(&identity.claims)) {
-            return Err(if missing_token {
-                RequestError::new(
-                    StatusCode::UNAUTHORIZED,
-                    codes::UNAUTHENTICATED,
-                    format!("{}.{} needs a bearer token", key.0, key.1),
-                )
-            } else {
-                RequestError::new(
-                    StatusCode::FORBIDDEN,
-                    codes::FORBIDDEN,
-                    format!("{}.{} needs a scope the token does not have", key.0, key.1),
-                )
-            });
-        }
-    }
+    authorize::whole(supergraph, &operation, &identity)?;
     let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &supergraph.types)?;
     let field = rewrite::root_field_name(&operation.document, operation.requested_name.as_deref())?;
     let binding = supergraph.events.get(&field).cloned();

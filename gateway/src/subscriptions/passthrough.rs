@@ -3,7 +3,6 @@
 //! and each event the subgraph sends stands in for that fetch while the rest of the plan
 //! resolves the fields other subgraphs own, as the subscriber, as in a query.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use hive_router_query_planner::planner::plan_nodes::{FetchNode, PlanNode};
@@ -12,14 +11,14 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::fed::DELIVERED;
-use super::live::{Next, Opened};
 use super::upstream::{Upstream, Upstreamed};
-use crate::answer::{Planned, answer};
-use crate::authz::Identity;
+use super::{Next, Opened};
+use crate::authenticate::Identity;
 use crate::error::{GraphqlError, RequestError, codes};
 use crate::execute::client::SubgraphResponse;
-use crate::gateway::{Gateway, Runtime};
-use crate::pipeline::Operation;
+use crate::prepare::Operation;
+use crate::request::{Planned, answer};
+use crate::service::{Gateway, Runtime};
 
 /// An open subscription on the subgraph that serves it.
 pub struct Passthrough {
@@ -50,7 +49,7 @@ pub(super) async fn open(
             format!("the subgraph {service} is not known to this gateway"),
         )
     })?;
-    let subgraph_headers = gateway.subgraph_headers(headers);
+    let subgraph_headers = crate::request::subgraph_headers(gateway, headers, false);
     let used: Map<String, Value> = primary
         .variable_usages
         .iter()
@@ -99,11 +98,11 @@ impl Passthrough {
             variables: &self.variables,
             headers: &self.headers,
             identity: &self.identity,
-            denied_fields: HashMap::new(),
+            denied: Default::default(),
             event: Some(event),
         };
         // Boxed: a subscriber waits far longer than it answers (see `Fed::next`).
-        let body = Box::pin(answer(&gateway.authz, planned)).await;
+        let body = Box::pin(answer(&gateway.owners, planned)).await;
         match RawValue::from_string(String::from_utf8_lossy(&body).into_owned()) {
             Ok(body) => {
                 DELIVERED.increment(1);

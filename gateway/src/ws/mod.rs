@@ -23,7 +23,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::connections::Slot;
 use crate::error::{GraphqlError, codes};
-use crate::gateway::{Gateway, GraphqlRequest};
+use crate::request::GraphqlRequest;
+use crate::service::Gateway;
 use operation::Sent;
 use protocol::{ClientMessage, Close, SUBPROTOCOL, ServerMessage};
 use times::Times;

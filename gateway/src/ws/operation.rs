@@ -12,9 +12,11 @@ use http::HeaderMap;
 
 use super::protocol::ServerMessage;
 use crate::error::{GraphqlError, codes};
-use crate::gateway::{Gateway, GraphqlRequest};
+use crate::request::GraphqlRequest;
+use crate::service::Gateway;
+use crate::subscriptions::Next;
 use crate::subscriptions::hub::End;
-use crate::subscriptions::live::{self, Live, Next};
+use crate::subscriptions::live::{self, Live};
 
 /// A message of an operation; `last` when it is the one that ends it.
 pub(super) struct Sent {
@@ -101,7 +103,7 @@ impl Operation {
 
 /// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
 async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
-    match gateway.execute(request, headers, false).await {
+    match crate::request::execute(gateway, request, headers, false).await {
         Ok(body) => {
             let text = String::from_utf8_lossy(&body).into_owned();
             match serde_json::value::RawValue::from_string(text) {

@@ -112,16 +112,6 @@ impl ServerMessage {
         ServerMessage::Error { id: id.into(), payload }
     }
 
-    /// The operation the message belongs to, if any.
-    pub fn id(&self) -> Option<&str> {
-        match self {
-            ServerMessage::Next { id, .. } | ServerMessage::Error { id, .. } | ServerMessage::Complete { id } => {
-                Some(id)
-            }
-            ServerMessage::ConnectionAck | ServerMessage::Ping | ServerMessage::Pong { .. } => None,
-        }
-    }
-
     pub fn to_text(&self) -> String {
         serde_json::to_string(self).expect("protocol messages serialize")
     }

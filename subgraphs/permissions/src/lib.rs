@@ -5,6 +5,9 @@
 //! [`visibility`], which is also the [`braid_access::Source`] behind cached lookups. Every
 //! change publishes its event with the viewers it affected ([`write`]).
 
+// Functions over 80 lines (clippy.toml) are split into named steps.
+#![warn(clippy::too_many_lines)]
+
 pub mod entity;
 pub mod graphql;
 pub mod hierarchy;

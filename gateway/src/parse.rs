@@ -1,7 +1,7 @@
-//! Stage 1: parse the operation text, after cheap checks that keep hostile text away from the
-//! recursive parser.
+//! Stage: parse the operation text, after cheap checks that keep hostile text away from the
+//! recursive parser, and pick the operation to run.
 
-use graphql_tools::static_graphql::query::Document;
+use graphql_tools::static_graphql::query::{Definition, Document, OperationDefinition};
 use hive_router_query_planner::utils::parsing::safe_parse_operation_with_token_limit;
 
 use crate::config::LimitsConfig;
@@ -69,6 +69,43 @@ fn nesting(text: &str) -> usize {
         i += 1;
     }
     deepest
+}
+
+/// The operation named `name`, or the only one when no name is given.
+pub fn select_operation<'d>(
+    document: &'d Document,
+    name: Option<&str>,
+) -> Result<&'d OperationDefinition, RequestError> {
+    let mut operations = document.definitions.iter().filter_map(|d| match d {
+        Definition::Operation(o) => Some(o),
+        _ => None,
+    });
+    match name {
+        Some(name) => operations.find(|o| operation_name(o) == Some(name)).ok_or_else(|| {
+            RequestError::bad(codes::OPERATION_NOT_FOUND, format!("unknown operation named \"{name}\""))
+        }),
+        None => {
+            let first = operations
+                .next()
+                .ok_or_else(|| RequestError::bad(codes::OPERATION_NOT_FOUND, "the document contains no operation"))?;
+            if operations.next().is_some() {
+                return Err(RequestError::bad(
+                    codes::OPERATION_NOT_FOUND,
+                    "the document contains several operations: operationName is required",
+                ));
+            }
+            Ok(first)
+        }
+    }
+}
+
+pub fn operation_name(operation: &OperationDefinition) -> Option<&str> {
+    match operation {
+        OperationDefinition::SelectionSet(_) => None,
+        OperationDefinition::Query(q) => q.name.as_deref(),
+        OperationDefinition::Mutation(m) => m.name.as_deref(),
+        OperationDefinition::Subscription(s) => s.name.as_deref(),
+    }
 }
 
 #[cfg(test)]

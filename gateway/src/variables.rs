@@ -1,11 +1,11 @@
-//! Stage 4b: coerce the request's variables to the operation's variable types (input coercion
+//! Stage: coerce the request's variables to the operation's variable types (input coercion
 //! rules of the specification), with defaults applied and a clear error per bad value.
 
 use graphql_tools::static_graphql::query::VariableDefinition;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphqlError, RequestError, codes};
-use crate::respond::shape::literal;
+use crate::plan::shape::literal;
 use crate::types::{Kind, Type, TypeIndex};
 
 /// The coerced variables, or every coercion error.

@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap;
 /// A plan with each fetch's query text already encoded as a JSON string.
 pub struct PreparedPlan {
     pub plan: QueryPlan,
-    pub(super) queries: FxHashMap<i64, String>,
+    pub(crate) queries: FxHashMap<i64, String>,
 }
 
 impl PreparedPlan {

@@ -1,4 +1,4 @@
-//! Stage 2: depth, alias and root-field limits, checked before validation so that a hostile
+//! Stage: depth, alias and root-field limits, checked before validation so that a hostile
 //! operation never reaches the quadratic validation rules.
 
 use std::collections::HashMap;

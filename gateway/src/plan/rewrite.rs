@@ -10,7 +10,7 @@ use graphql_tools::static_graphql::query::{
     Definition, Document, Field, InlineFragment, Selection, SelectionSet, TypeCondition,
 };
 
-use super::policy::{OwnedBy, Policies};
+use crate::policy::{OwnedBy, Policies};
 use crate::types::{Kind, TypeIndex, named};
 
 /// The response key owner ids are fetched under.
@@ -178,65 +178,6 @@ pub fn rewrite(
         }
     }
     (document, rewriter.injected.get())
-}
-
-/// The marked fields an operation selects anywhere, with the type they are selected on.
-pub fn marked_fields(document: &Document, types: &TypeIndex, policies: &Policies) -> Vec<(String, String)> {
-    let mut found = HashSet::new();
-    collect(document, types, policies, &mut found);
-    let mut found: Vec<(String, String)> = found.into_iter().collect();
-    found.sort();
-    found
-}
-
-fn collect(document: &Document, types: &TypeIndex, policies: &Policies, found: &mut HashSet<(String, String)>) {
-    fn walk(
-        set: &SelectionSet,
-        parent: &str,
-        types: &TypeIndex,
-        policies: &Policies,
-        found: &mut HashSet<(String, String)>,
-    ) {
-        for item in &set.items {
-            match item {
-                Selection::Field(f) => {
-                    let key = (parent.to_string(), f.name.clone());
-                    if policies.fields.contains_key(&key) {
-                        found.insert(key);
-                    }
-                    if let Some(def) = types.field(parent, &f.name) {
-                        walk(&f.selection_set, named(&def.field_type), types, policies, found);
-                    }
-                }
-                Selection::InlineFragment(fragment) => {
-                    let on = match &fragment.type_condition {
-                        Some(TypeCondition::On(t)) => t.as_str(),
-                        None => parent,
-                    };
-                    walk(&fragment.selection_set, on, types, policies, found);
-                }
-                Selection::FragmentSpread(_) => {}
-            }
-        }
-    }
-    use graphql_tools::static_graphql::query::OperationDefinition as Op;
-    for definition in &document.definitions {
-        match definition {
-            Definition::Operation(op) => {
-                let (set, root) = match op {
-                    Op::SelectionSet(s) => (s, types.query.as_str()),
-                    Op::Query(q) => (&q.selection_set, types.query.as_str()),
-                    Op::Mutation(m) => (&m.selection_set, types.mutation.as_deref().unwrap_or("")),
-                    Op::Subscription(s) => (&s.selection_set, types.subscription.as_deref().unwrap_or("")),
-                };
-                walk(set, root, types, policies, found);
-            }
-            Definition::Fragment(fragment) => {
-                let TypeCondition::On(on) = &fragment.type_condition;
-                walk(&fragment.selection_set, on, types, policies, found);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

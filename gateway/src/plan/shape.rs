@@ -62,7 +62,7 @@ impl Shape {
 
 /// Compiles the operation's root selection set (on `root`).
 pub fn compile(document: &Document, selection_set: &SelectionSet, root: &str, types: &TypeIndex) -> Shape {
-    let compiler = Compiler { fragments: crate::pipeline::limits::fragments(document), types };
+    let compiler = Compiler { fragments: crate::limits::fragments(document), types };
     compiler.shape(&[selection_set], root)
 }
 

@@ -1,0 +1,121 @@
+//! The headers sent with every subgraph fetch of a request: those the config propagates from
+//! the client, and a W3C `traceparent` that continues the client's trace.
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::config::GatewayConfig;
+use crate::error::GatewayError;
+
+/// Which client headers go to the subgraphs.
+pub struct Propagate {
+    names: Vec<HeaderName>,
+}
+
+impl Propagate {
+    /// From `headers` in the config.
+    pub fn new(config: &GatewayConfig) -> Result<Self, GatewayError> {
+        let mut names = Vec::new();
+        if config.headers.forward_authorization {
+            names.push(http::header::AUTHORIZATION);
+        }
+        for name in &config.headers.propagate {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| GatewayError::Config(format!("headers.propagate: invalid header name {name}")))?;
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        Ok(Self { names })
+    }
+
+    /// The headers every subgraph fetch of a request from `client` carries.
+    pub fn headers(&self, client: &HeaderMap) -> HeaderMap {
+        let mut headers = HeaderMap::with_capacity(self.names.len() + 1);
+        for name in &self.names {
+            for value in client.get_all(name) {
+                headers.append(name.clone(), value.clone());
+            }
+        }
+        headers.insert(HeaderName::from_static("traceparent"), traceparent(client.get("traceparent")));
+        headers
+    }
+}
+
+/// A W3C `traceparent` for the subgraph fetches: the client's trace with a new span id, or a
+/// new trace when the client sent none (or an invalid one). Written into a fixed buffer: it is
+/// made once per request.
+fn traceparent(incoming: Option<&HeaderValue>) -> HeaderValue {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    fn write_hex(out: &mut [u8], mut value: u128) {
+        for byte in out.iter_mut().rev() {
+            *byte = HEX[(value & 0xf) as usize];
+            value >>= 4;
+        }
+    }
+    // version-trace(32)-parent(16)-flags(2)
+    let mut out = *b"00-00000000000000000000000000000000-0000000000000000-01";
+    match incoming.map(|v| v.as_bytes().trim_ascii()).filter(|v| valid_traceparent(v)) {
+        Some(client) => {
+            out[3..35].copy_from_slice(&client[3..35]);
+            out[3..35].make_ascii_lowercase();
+            out[53..55].copy_from_slice(&client[53..55]);
+        }
+        None => write_hex(&mut out[3..35], rand::random::<u128>() | 1),
+    }
+    write_hex(&mut out[36..52], u128::from(rand::random::<u64>() | 1));
+    HeaderValue::from_bytes(&out)
+        .unwrap_or(HeaderValue::from_static("00-00000000000000000000000000000001-0000000000000001-01"))
+}
+
+/// `version-trace-parent-flags` with the lengths and hex digits the W3C format asks for, a
+/// version other than `ff` and a trace id other than zero.
+fn valid_traceparent(v: &[u8]) -> bool {
+    let hex = |range: std::ops::Range<usize>| v[range].iter().all(u8::is_ascii_hexdigit);
+    v.len() == 55
+        && v[2] == b'-'
+        && v[35] == b'-'
+        && v[52] == b'-'
+        && hex(0..2)
+        && hex(3..35)
+        && hex(36..52)
+        && hex(53..55)
+        && !v[0..2].eq_ignore_ascii_case(b"ff")
+        && v[3..35].iter().any(|&b| b != b'0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traceparent_keeps_the_clients_trace() {
+        let incoming = HeaderValue::from_static("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-00");
+        let out = traceparent(Some(&incoming));
+        let out = out.to_str().unwrap();
+        assert!(out.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{out}");
+        assert!(out.ends_with("-00"), "the client's flags are kept: {out}");
+        assert!(!out.contains("00f067aa0ba902b7"), "a new span id: {out}");
+        assert!(valid_traceparent(out.as_bytes()), "{out}");
+    }
+
+    #[test]
+    fn traceparent_starts_a_trace_when_the_clients_is_invalid() {
+        let invalid = [
+            "garbage",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7-01",
+        ];
+        for text in invalid {
+            let out = traceparent(Some(&HeaderValue::from_static(text)));
+            let out = out.to_str().unwrap().to_string();
+            assert!(valid_traceparent(out.as_bytes()), "{text} -> {out}");
+            assert!(!out.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{text} -> {out}");
+            assert!(out.ends_with("-01"), "{text} -> {out}");
+        }
+        let (a, b) = (traceparent(None), traceparent(None));
+        assert_ne!(a, b, "each request its own trace");
+    }
+}

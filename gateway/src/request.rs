@@ -1,0 +1,224 @@
+//! One request through the stages, in the order it meets them: [`Gateway::run`] reads as that
+//! list. [`answer`] is its tail (execute, authorize the owners, respond), shared with the events
+//! of subscriptions that subgraphs serve themselves.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::{Map, Value};
+
+use crate::authenticate::Identity;
+use crate::authorize::owners::Owners;
+use crate::authorize::{self, Authorized, DeniedFields};
+use crate::error::{RequestError, codes};
+use crate::execute::client::SubgraphResponse;
+use crate::execute::tree::Arena;
+use crate::execute::{Execution, Outcome};
+use crate::plan::PreparedPlan;
+use crate::prepare::{Kind, Operation};
+use crate::respond;
+use crate::service::{Gateway, Runtime};
+use crate::variables;
+
+/// A GraphQL request as the client sent it.
+#[derive(Debug, Default, Clone)]
+pub struct GraphqlRequest {
+    pub query: Option<String>,
+    pub operation_name: Option<String>,
+    pub variables: Option<Map<String, Value>>,
+    pub extensions: Option<Map<String, Value>>,
+}
+
+/// Runs one request and answers its response body. `read_only` is true for GET, where
+/// only queries may run.
+pub(crate) async fn execute(
+    gateway: &Gateway,
+    request: GraphqlRequest,
+    client_headers: &HeaderMap,
+    read_only: bool,
+) -> Result<Bytes, RequestError> {
+    run(gateway, request, client_headers, read_only, false).await
+}
+
+/// Runs the query that answers an event for a subscriber: as [`execute`], with
+/// `Cache-Control: no-cache` to the subgraphs, whose caches the same event may not have
+/// reached yet.
+pub(crate) async fn execute_for_event(
+    gateway: &Gateway,
+    request: GraphqlRequest,
+    client_headers: &HeaderMap,
+) -> Result<Bytes, RequestError> {
+    run(gateway, request, client_headers, true, true).await
+}
+
+/// Runs one request: the stages in order. `read_only` is true for GET, where only queries
+/// may run; `uncached` asks the subgraphs not to answer from their caches.
+async fn run(
+    gateway: &Gateway,
+    request: GraphqlRequest,
+    client_headers: &HeaderMap,
+    read_only: bool,
+    uncached: bool,
+) -> Result<Bytes, RequestError> {
+    let started = Instant::now();
+    let identity = gateway.authenticator.identity(client_headers).await?;
+    let text = gateway.persisted.resolve(request.query, request.extensions.as_ref())?;
+    let runtime = gateway.runtime();
+    let supergraph = &runtime.supergraph;
+    let operation = gateway.operations.prepare(supergraph, &text, request.operation_name.as_deref())?;
+    admit(operation.kind, read_only)?;
+    let Authorized { plan, denied } = authorize::fields(&gateway.operations.plans, supergraph, &operation, &identity)?;
+    let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &supergraph.types)?;
+    let headers = subgraph_headers(gateway, client_headers, uncached);
+    let shared = shares_in_flight(gateway, operation.kind)
+        .then(|| request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers));
+    let (owners, planned_operation) = (gateway.owners.clone(), operation.clone());
+    let run = async move {
+        let planned = Planned {
+            runtime: &runtime,
+            operation: &planned_operation,
+            plan: &plan,
+            variables: &variables,
+            headers: &headers,
+            identity: &identity,
+            denied,
+            event: None,
+        };
+        answer(&owners, planned).await
+    };
+    let body = match shared {
+        Some(key) => once(gateway, key, run).await,
+        None => run.await,
+    };
+    operation.latency.record(started.elapsed().as_secs_f64());
+    Ok(body)
+}
+
+/// The headers every subgraph fetch of a request from `client` carries.
+pub(crate) fn subgraph_headers(gateway: &Gateway, client: &HeaderMap, uncached: bool) -> HeaderMap {
+    let mut headers = gateway.propagate.headers(client);
+    if uncached {
+        headers.insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    headers
+}
+
+/// Whether identical requests of `kind` in flight share one execution: queries, when
+/// `traffic.dedupe_client_requests` is on.
+fn shares_in_flight(gateway: &Gateway, kind: Kind) -> bool {
+    gateway.config.traffic.dedupe_client_requests && kind == Kind::Query
+}
+
+/// Runs `run`, or joins the identical request (`key`) already in flight.
+async fn once(gateway: &Gateway, key: u64, run: impl Future<Output = Bytes> + Send + 'static) -> Bytes {
+    let (body, joined) = gateway.in_flight.run(key, || run.boxed()).await;
+    if joined {
+        JOINED.increment(1);
+    }
+    body
+}
+/// An operation ready to execute, as one viewer.
+pub(crate) struct Planned<'a> {
+    pub runtime: &'a Runtime,
+    pub operation: &'a Operation,
+    /// The operation's plan, or a plan without the fields the viewer may not have.
+    pub plan: &'a PreparedPlan,
+    pub variables: &'a Map<String, Value>,
+    /// Headers sent to every subgraph.
+    pub headers: &'a HeaderMap,
+    pub identity: &'a Identity,
+    /// Marked fields the viewer may not have: null with an error in the response.
+    pub denied: DeniedFields,
+    /// A subscription's event from the subgraph that serves it (see [`Execution::event`]).
+    pub event: Option<Arc<SubgraphResponse>>,
+}
+
+/// The last stages for a planned operation: execute the plan, check the owners of what it
+/// found (`@ownedBy`), and write the response body.
+pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
+    let Planned { runtime, operation, plan, variables, headers, identity, denied, event } = planned;
+    let supergraph = &runtime.supergraph;
+    let arena = Arena::default();
+    let execution = Execution {
+        arena: &arena,
+        supergraph,
+        client: &runtime.client,
+        plan,
+        variables,
+        headers,
+        may_dedupe: operation.kind == Kind::Query,
+        event,
+        state: Mutex::new(Outcome::default()),
+    };
+    let outcome = execution.run().await;
+    let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
+    respond::body(
+        &outcome.data,
+        &operation.shape,
+        &operation.root,
+        variables,
+        &supergraph.introspection,
+        &verdict,
+        outcome.errors,
+    )
+}
+
+/// Client requests that joined an identical one in flight; registered on first use.
+static JOINED: std::sync::LazyLock<metrics::Counter> =
+    std::sync::LazyLock::new(|| metrics::counter!("braid_gateway_requests_deduplicated_total"));
+
+fn request_key(text: &str, name: Option<&str>, variables: Option<&Map<String, Value>>, headers: &HeaderMap) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(text.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(name.unwrap_or("").as_bytes());
+    hasher.update(&[0]);
+    if let Some(variables) = variables {
+        // Written straight into the hasher: no copy of the variables.
+        serde_json::to_writer(HashWriter(&mut hasher), variables).ok();
+    }
+    for (key, value) in headers {
+        if key != "traceparent" {
+            hasher.update(key.as_str().as_bytes());
+            hasher.update(value.as_bytes());
+        }
+    }
+    hasher.digest()
+}
+
+struct HashWriter<'h>(&'h mut xxhash_rust::xxh3::Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether an operation of `kind` may run as a single response: not a mutation sent with GET,
+/// not a subscription (which answers with a stream).
+fn admit(kind: Kind, read_only: bool) -> Result<(), RequestError> {
+    if read_only && kind != Kind::Query {
+        return Err(RequestError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            codes::METHOD_NOT_ALLOWED,
+            "only queries may be sent with GET; send mutations with POST",
+        ));
+    }
+    if kind == Kind::Subscription {
+        return Err(RequestError::new(
+            StatusCode::NOT_ACCEPTABLE,
+            codes::STREAMING_REQUIRED,
+            "a subscription answers with a stream: accept text/event-stream (GraphQL over SSE) or \
+             multipart/mixed, or open a WebSocket",
+        ));
+    }
+    Ok(())
+}

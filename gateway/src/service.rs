@@ -1,0 +1,133 @@
+//! The gateway's state: the current schema and its subgraph connections, the caches the stages
+//! keep, and the connections open on this instance. [`crate::request`] runs a request through it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use braid_access::cache::AccessCache;
+use bytes::Bytes;
+use http::HeaderMap;
+
+use crate::authenticate::Authenticator;
+use crate::authorize::owners::Owners;
+use crate::config::GatewayConfig;
+use crate::error::{GatewayError, RequestError};
+use crate::execute::client::SubgraphClient;
+use crate::execute::headers::Propagate;
+use crate::persisted::Persisted;
+use crate::prepare::Operations;
+use crate::single_flight::SingleFlight;
+use crate::supergraph::Supergraph;
+
+/// The schema and the subgraph connections that go with it; swapped as one on reload.
+pub struct Runtime {
+    pub supergraph: Arc<Supergraph>,
+    pub client: SubgraphClient,
+}
+
+/// The gateway service.
+pub struct Gateway {
+    pub config: Arc<GatewayConfig>,
+    runtime: ArcSwap<Runtime>,
+    pub(crate) authenticator: Authenticator,
+    pub(crate) persisted: Persisted,
+    /// Prepared operations and their plans.
+    pub(crate) operations: Operations,
+    /// Permission lookups for `@ownedBy`.
+    pub(crate) owners: Arc<Owners>,
+    pub(crate) propagate: Propagate,
+    /// Client requests in flight, by what makes two identical.
+    pub(crate) in_flight: SingleFlight<Bytes>,
+    /// GraphQL over WebSocket connections open on this instance.
+    pub sockets: crate::connections::Connections,
+    /// Event streams (SSE, multipart) open on this instance.
+    pub streams: crate::connections::Connections,
+    /// The subscribers to events on this instance.
+    pub hub: Arc<crate::subscriptions::hub::Hub>,
+    /// Answers to events shared by identical subscriptions.
+    pub resolutions: crate::subscriptions::shared::Resolutions,
+    /// Turns to open a subscription (`subscriptions.max_opening`).
+    pub(crate) opening: tokio::sync::Semaphore,
+    /// Where events are read from (see [`Gateway::consume_events`]); without, event-bound
+    /// subscription fields are refused rather than left silent.
+    pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
+}
+
+impl Gateway {
+    /// A gateway over `supergraph`; permission answers are cached in `cache`. Install the
+    /// process's metrics recorder before this.
+    pub fn new(
+        config: GatewayConfig,
+        supergraph: Supergraph,
+        cache: Arc<dyn braid_kit::cache::Cache>,
+    ) -> Result<Arc<Self>, GatewayError> {
+        let cache = AccessCache::new(cache, Duration::from_secs(config.access.cache.ttl_secs));
+        let authenticator = Authenticator::new(&config, cache.clone())?;
+        let owners = Arc::new(Owners::new(&config, &supergraph.endpoints, cache));
+        let propagate = Propagate::new(&config)?;
+        let config = Arc::new(config);
+        let client = SubgraphClient::new(&supergraph.endpoints, &config).map_err(GatewayError::Config)?;
+        Ok(Arc::new(Self {
+            authenticator,
+            persisted: Persisted::new(&config.persisted)?,
+            operations: Operations::new(config.clone()),
+            owners,
+            runtime: ArcSwap::from_pointee(Runtime { supergraph: Arc::new(supergraph), client }),
+            propagate,
+            in_flight: SingleFlight::default(),
+            opening: tokio::sync::Semaphore::new(config.subscriptions.max_opening),
+            config,
+            sockets: crate::connections::Connections::new("braid_gateway_websocket_connections"),
+            streams: crate::connections::Connections::new("braid_gateway_stream_connections"),
+            hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
+            resolutions: crate::subscriptions::shared::Resolutions::default(),
+            events: std::sync::OnceLock::new(),
+        }))
+    }
+
+    /// The schema and connections requests start on now.
+    pub fn runtime(&self) -> Arc<Runtime> {
+        self.runtime.load_full()
+    }
+
+    /// Swaps in a new schema; requests already running finish on the old one.
+    pub fn replace_supergraph(&self, supergraph: Supergraph) -> Result<(), GatewayError> {
+        let client = SubgraphClient::new(&supergraph.endpoints, &self.config).map_err(GatewayError::Config)?;
+        self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
+        Ok(())
+    }
+
+    /// Ends every WebSocket and event stream, and refuses new ones (the server is shutting down).
+    pub fn close_connections(&self) {
+        self.sockets.close_all();
+        self.streams.close_all();
+    }
+
+    /// Feeds the event-bound subscription fields from `bus`, reading with a consumer group of
+    /// this instance's own from the latest offsets, until `shutdown` resolves.
+    pub fn consume_events(
+        &self,
+        bus: Arc<dyn braid_kit::events::EventBus>,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut topics: Vec<String> = self.runtime().supergraph.events.values().map(|b| b.topic.clone()).collect();
+        topics.sort();
+        topics.dedup();
+        let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
+        let _ = self.events.set(bus.clone());
+        let pump = crate::subscriptions::pump::pump(self.hub.clone(), bus, group, topics, shutdown);
+        tokio::spawn(pump)
+    }
+
+    /// Verifies the bearer token in `headers`, if any (a WebSocket's `connection_init`);
+    /// answers when the token expires (seconds since the Unix epoch).
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Option<u64>, RequestError> {
+        self.authenticator.identity(headers).await.map(|identity| identity.expires_at)
+    }
+}
+
+/// Events a subscriber's feed holds before further ones are skipped.
+const SUBSCRIBER_BUFFER: usize = 64;
+/// Events skipped in a row after which a subscriber's feed ends.
+const SUBSCRIBER_MAX_SKIPPED: u64 = 256;
