@@ -69,6 +69,12 @@ if cargo tree --locked -p braid-gateway -e normal --prefix none | grep -E '^(rdk
   exit 1
 fi
 cargo clippy --locked -p braid-gateway -p braid-kit --all-targets -- -D warnings
+say "no source file of the gateway or a subgraph over 400 lines (functions: clippy's too_many_lines)"
+long=$(find gateway/src subgraphs/*/src -name '*.rs' -exec wc -l {} + | awk '$2 != "total" && $1 > 400')
+if [ -n "$long" ]; then
+  echo "$long" >&2
+  exit 1
+fi
 say "no unused dependencies (cargo-machete)"
 if ! command -v cargo-machete >/dev/null 2>&1; then
   say "installing cargo-machete (once per machine, about 3 minutes)"
