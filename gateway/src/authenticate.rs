@@ -9,7 +9,7 @@ use braid_kit::auth::Verifier;
 use http::{HeaderMap, StatusCode};
 
 use crate::config::GatewayConfig;
-use crate::error::{GatewayError, RequestError, codes};
+use crate::error::{Code, GatewayError, RequestError};
 use crate::policy::Claims;
 
 /// Who sent a request.
@@ -41,7 +41,7 @@ impl Authenticator {
     pub async fn identity(&self, headers: &HeaderMap) -> Result<Identity, RequestError> {
         let Some(header) = headers.get(http::header::AUTHORIZATION) else { return Ok(Identity::default()) };
         let Some(verifier) = &self.verifier else { return Ok(Identity::default()) };
-        let refused = |message: String| RequestError::new(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, message);
+        let refused = |message: String| RequestError::new(StatusCode::UNAUTHORIZED, Code::InvalidToken, message);
         let header = header.to_str().map_err(|_| refused("the Authorization header is not text".into()))?;
         let token = braid_kit::auth::bearer(header).map_err(|e| refused(e.to_string()))?;
         let viewer = verifier.verify(token).await.map_err(|e| refused(e.to_string()))?;

@@ -71,7 +71,7 @@ pub(crate) fn time_until(at: u64) -> std::time::Duration {
 pub(crate) fn full(message: &str) -> axum::response::Response {
     use axum::http::{HeaderValue, StatusCode, header};
     use axum::response::IntoResponse;
-    let error = crate::error::GraphqlError::new(crate::error::codes::TOO_MANY_CONNECTIONS, message);
+    let error = crate::error::GraphqlError::new(crate::error::Code::TooManyConnections, message);
     let body = serde_json::json!({ "errors": [error] });
     let mut response = (
         StatusCode::SERVICE_UNAVAILABLE,

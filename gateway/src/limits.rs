@@ -8,7 +8,7 @@ use graphql_tools::static_graphql::query::{
 };
 
 use crate::config::LimitsConfig;
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 
 /// Checks the operation that will run (`operation`) against the limits, fragments expanded.
 pub fn check(document: &Document, operation: &OperationDefinition, limits: &LimitsConfig) -> Result<(), RequestError> {
@@ -26,7 +26,7 @@ pub fn check(document: &Document, operation: &OperationDefinition, limits: &Limi
     let root_fields = walk.count_root_fields(selection_set, limits.max_root_fields);
     if root_fields > limits.max_root_fields {
         return Err(RequestError::bad(
-            codes::MAX_ROOT_FIELDS_EXCEEDED,
+            Code::MaxRootFieldsExceeded,
             format!("the operation selects more than the maximum of {} root fields", limits.max_root_fields),
         ));
     }
@@ -95,7 +95,7 @@ impl<'a> Walk<'a> {
             self.visits += 1;
             if self.visits > self.budget {
                 return Err(RequestError::bad(
-                    codes::MAX_TOKENS_EXCEEDED,
+                    Code::MaxTokensExceeded,
                     "the operation expands to too many selections (fragments spread too often)",
                 ));
             }
@@ -105,7 +105,7 @@ impl<'a> Walk<'a> {
                         self.aliases += 1;
                         if self.aliases > limits.max_aliases {
                             return Err(RequestError::bad(
-                                codes::MAX_ALIASES_EXCEEDED,
+                                Code::MaxAliasesExceeded,
                                 format!("the operation uses more than the maximum of {} aliases", limits.max_aliases),
                             ));
                         }
@@ -113,7 +113,7 @@ impl<'a> Walk<'a> {
                     if !field.selection_set.items.is_empty() {
                         if depth + 1 > limits.max_depth {
                             return Err(RequestError::bad(
-                                codes::MAX_DEPTH_EXCEEDED,
+                                Code::MaxDepthExceeded,
                                 format!(
                                     "the operation is nested deeper than the maximum depth of {}",
                                     limits.max_depth
@@ -168,14 +168,17 @@ mod tests {
         let limits = LimitsConfig { max_depth: 3, ..LimitsConfig::default() };
         assert!(run("{ a { b { c } } }", &limits).is_ok());
         let deep = "{ a { ...F } } fragment F on A { b { c { d } } }";
-        assert_eq!(code(run(deep, &limits)).as_deref(), Some(codes::MAX_DEPTH_EXCEEDED));
+        assert_eq!(code(run(deep, &limits)).as_deref(), Some(Code::MaxDepthExceeded.as_str()));
     }
 
     #[test]
     fn aliases_and_root_fields_are_counted() {
         let limits = LimitsConfig { max_aliases: 2, max_root_fields: 3, ..LimitsConfig::default() };
-        assert_eq!(code(run("{ a: x b: x c: x }", &limits)).as_deref(), Some(codes::MAX_ALIASES_EXCEEDED));
-        assert_eq!(code(run("{ a b c ... on Q { d } }", &limits)).as_deref(), Some(codes::MAX_ROOT_FIELDS_EXCEEDED));
+        assert_eq!(code(run("{ a: x b: x c: x }", &limits)).as_deref(), Some(Code::MaxAliasesExceeded.as_str()));
+        assert_eq!(
+            code(run("{ a b c ... on Q { d } }", &limits)).as_deref(),
+            Some(Code::MaxRootFieldsExceeded.as_str())
+        );
     }
 
     #[test]
@@ -187,6 +190,6 @@ mod tests {
             bomb.push_str(&format!(" fragment F{i} on Q {{ ...F{n} ...F{n} }}", n = i + 1));
         }
         bomb.push_str(" fragment F30 on Q { x }");
-        assert_eq!(code(run(&bomb, &limits)).as_deref(), Some(codes::MAX_TOKENS_EXCEEDED));
+        assert_eq!(code(run(&bomb, &limits)).as_deref(), Some(Code::MaxTokensExceeded.as_str()));
     }
 }

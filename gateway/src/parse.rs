@@ -5,7 +5,7 @@ use graphql_tools::static_graphql::query::{Definition, Document, OperationDefini
 use hive_router_query_planner::utils::parsing::safe_parse_operation_with_token_limit;
 
 use crate::config::LimitsConfig;
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 
 /// Parses `text`, refusing nesting deeper than the depth limit allows before the parser sees it.
 pub fn parse(text: &str, limits: &LimitsConfig) -> Result<Document, RequestError> {
@@ -13,7 +13,7 @@ pub fn parse(text: &str, limits: &LimitsConfig) -> Result<Document, RequestError
     let allowed = limits.max_depth + 16;
     if nesting(text) > allowed {
         return Err(RequestError::bad(
-            codes::MAX_DEPTH_EXCEEDED,
+            Code::MaxDepthExceeded,
             format!("the operation is nested deeper than the maximum depth of {}", limits.max_depth),
         ));
     }
@@ -21,16 +21,16 @@ pub fn parse(text: &str, limits: &LimitsConfig) -> Result<Document, RequestError
         let message = error.to_string();
         if message.contains("Recursion limit exceeded") {
             RequestError::bad(
-                codes::MAX_DEPTH_EXCEEDED,
+                Code::MaxDepthExceeded,
                 format!("the operation is nested deeper than the maximum depth of {}", limits.max_depth),
             )
         } else if message.contains("Token limit exceeded") {
             RequestError::bad(
-                codes::MAX_TOKENS_EXCEEDED,
+                Code::MaxTokensExceeded,
                 format!("the operation has more than the maximum of {} tokens", limits.max_tokens),
             )
         } else {
-            RequestError::bad(codes::GRAPHQL_PARSE_FAILED, format!("syntax error: {}", message.trim()))
+            RequestError::bad(Code::GraphqlParseFailed, format!("syntax error: {}", message.trim()))
         }
     })
 }
@@ -81,16 +81,16 @@ pub fn select_operation<'d>(
         _ => None,
     });
     match name {
-        Some(name) => operations.find(|o| operation_name(o) == Some(name)).ok_or_else(|| {
-            RequestError::bad(codes::OPERATION_NOT_FOUND, format!("unknown operation named \"{name}\""))
-        }),
+        Some(name) => operations
+            .find(|o| operation_name(o) == Some(name))
+            .ok_or_else(|| RequestError::bad(Code::OperationNotFound, format!("unknown operation named \"{name}\""))),
         None => {
             let first = operations
                 .next()
-                .ok_or_else(|| RequestError::bad(codes::OPERATION_NOT_FOUND, "the document contains no operation"))?;
+                .ok_or_else(|| RequestError::bad(Code::OperationNotFound, "the document contains no operation"))?;
             if operations.next().is_some() {
                 return Err(RequestError::bad(
-                    codes::OPERATION_NOT_FOUND,
+                    Code::OperationNotFound,
                     "the document contains several operations: operationName is required",
                 ));
             }
@@ -123,13 +123,13 @@ mod tests {
     fn deep_text_is_refused_before_parsing() {
         let text = format!("{}{}", "{a".repeat(10_000), "}".repeat(10_000));
         let error = parse(&text, &LimitsConfig::default()).unwrap_err();
-        assert_eq!(error.errors[0].code(), Some(codes::MAX_DEPTH_EXCEEDED));
+        assert_eq!(error.errors[0].code(), Some(Code::MaxDepthExceeded.as_str()));
     }
 
     #[test]
     fn token_limit_is_its_own_code() {
         let limits = LimitsConfig { max_tokens: 10, ..LimitsConfig::default() };
         let error = parse("{ a b c d e f g h i j k l m n }", &limits).unwrap_err();
-        assert_eq!(error.errors[0].code(), Some(codes::MAX_TOKENS_EXCEEDED));
+        assert_eq!(error.errors[0].code(), Some(Code::MaxTokensExceeded.as_str()));
     }
 }

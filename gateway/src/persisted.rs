@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::{PersistedConfig, PersistedMode};
-use crate::error::{GatewayError, RequestError, codes};
+use crate::error::{Code, GatewayError, RequestError};
 
 /// Resolves the operation text of a request from its `query` and `extensions.persistedQuery`.
 pub struct Persisted {
@@ -36,21 +36,22 @@ impl Persisted {
         let hash = persisted_hash(extensions)?;
         match self.mode {
             PersistedMode::Allowlist => {
-                let text = match (query, hash) {
-                    (Some(text), _) => text,
-                    (None, Some(hash)) => {
-                        return self.allowlist.get(&hash).cloned().ok_or_else(|| {
-                            RequestError::bad(codes::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
-                        });
-                    }
-                    (None, None) => return Err(missing_query()),
-                };
+                let text =
+                    match (query, hash) {
+                        (Some(text), _) => text,
+                        (None, Some(hash)) => {
+                            return self.allowlist.get(&hash).cloned().ok_or_else(|| {
+                                RequestError::bad(Code::PersistedQueryNotFound, "PersistedQueryNotFound")
+                            });
+                        }
+                        (None, None) => return Err(missing_query()),
+                    };
                 if self.allowlist.contains_key(&sha256_hex(&text)) {
                     Ok(text)
                 } else {
                     Err(RequestError::new(
                         http::StatusCode::FORBIDDEN,
-                        codes::OPERATION_NOT_ALLOWED,
+                        Code::OperationNotAllowed,
                         "this gateway serves registered operations only, and this one is not registered",
                     ))
                 }
@@ -60,25 +61,22 @@ impl Persisted {
                 (None, None) => Err(missing_query()),
                 (query, Some(hash)) => {
                     let Some(apq) = &self.apq else {
-                        return Err(RequestError::bad(
-                            codes::PERSISTED_QUERY_NOT_SUPPORTED,
-                            "PersistedQueryNotSupported",
-                        ));
+                        return Err(RequestError::bad(Code::PersistedQueryNotSupported, "PersistedQueryNotSupported"));
                     };
                     match query {
                         Some(text) => {
                             if sha256_hex(&text) != hash {
                                 return Err(RequestError::bad(
-                                    codes::PERSISTED_QUERY_HASH_MISMATCH,
+                                    Code::PersistedQueryHashMismatch,
                                     "the sha256Hash does not match the query",
                                 ));
                             }
                             apq.insert(hash, text.clone());
                             Ok(text)
                         }
-                        None => apq.get(&hash).ok_or_else(|| {
-                            RequestError::bad(codes::PERSISTED_QUERY_NOT_FOUND, "PersistedQueryNotFound")
-                        }),
+                        None => apq
+                            .get(&hash)
+                            .ok_or_else(|| RequestError::bad(Code::PersistedQueryNotFound, "PersistedQueryNotFound")),
                     }
                 }
             },
@@ -87,7 +85,7 @@ impl Persisted {
 }
 
 fn missing_query() -> RequestError {
-    RequestError::bad(codes::BAD_REQUEST, "the request has no query")
+    RequestError::bad(Code::BadRequest, "the request has no query")
 }
 
 /// `extensions.persistedQuery.sha256Hash` (version 1), lowercased.
@@ -100,7 +98,7 @@ fn persisted_hash(extensions: Option<&Map<String, Value>>) -> Result<Option<Stri
             Ok(Some(hash.to_ascii_lowercase()))
         }
         _ => Err(RequestError::bad(
-            codes::BAD_REQUEST,
+            Code::BadRequest,
             "extensions.persistedQuery must be {\"version\": 1, \"sha256Hash\": <64 hex digits>}",
         )),
     }
@@ -160,10 +158,10 @@ mod tests {
         let query = "{ __typename }";
         let hash = sha256_hex(query);
         let miss = persisted.resolve(None, Some(&ext(&hash))).unwrap_err();
-        assert_eq!(miss.errors[0].code(), Some(codes::PERSISTED_QUERY_NOT_FOUND));
+        assert_eq!(miss.errors[0].code(), Some(Code::PersistedQueryNotFound.as_str()));
         assert_eq!(persisted.resolve(Some(query.into()), Some(&ext(&hash))).unwrap(), query);
         assert_eq!(persisted.resolve(None, Some(&ext(&hash))).unwrap(), query);
         let wrong = persisted.resolve(Some("{ a }".into()), Some(&ext(&hash))).unwrap_err();
-        assert_eq!(wrong.errors[0].code(), Some(codes::PERSISTED_QUERY_HASH_MISMATCH));
+        assert_eq!(wrong.errors[0].code(), Some(Code::PersistedQueryHashMismatch.as_str()));
     }
 }

@@ -9,7 +9,7 @@ use graphql_tools::static_graphql::query::{Document, OperationDefinition, Variab
 use moka::sync::Cache;
 
 use crate::config::GatewayConfig;
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 use crate::plan::shape::{Shape, compile};
 use crate::plan::{FieldKey, Plans, PreparedPlan, remember};
 use crate::supergraph::Supergraph;
@@ -111,7 +111,7 @@ impl Operations {
         }
         let prepared = self.prepare_uncached(supergraph, text, name, key);
         // A planning timeout may pass on a quieter machine; everything else is a property of the text.
-        let timed_out = matches!(&prepared, Err(e) if e.errors[0].code() == Some(codes::PLANNING_TIMEOUT));
+        let timed_out = matches!(&prepared, Err(e) if e.errors[0].code() == Some(Code::PlanningTimeout.as_str()));
         if !timed_out {
             remember(&self.operations, key, prepared.clone());
         }

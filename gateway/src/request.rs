@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::authenticate::Identity;
 use crate::authorize::owners::Owners;
 use crate::authorize::{self, Authorized, DeniedFields};
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 use crate::execute::client::SubgraphResponse;
 use crate::execute::tree::Arena;
 use crate::execute::{Execution, Outcome};
@@ -208,14 +208,14 @@ fn admit(kind: Kind, read_only: bool) -> Result<(), RequestError> {
     if read_only && kind != Kind::Query {
         return Err(RequestError::new(
             StatusCode::METHOD_NOT_ALLOWED,
-            codes::METHOD_NOT_ALLOWED,
+            Code::MethodNotAllowed,
             "only queries may be sent with GET; send mutations with POST",
         ));
     }
     if kind == Kind::Subscription {
         return Err(RequestError::new(
             StatusCode::NOT_ACCEPTABLE,
-            codes::STREAMING_REQUIRED,
+            Code::StreamingRequired,
             "a subscription answers with a stream: accept text/event-stream (GraphQL over SSE) or \
              multipart/mixed, or open a WebSocket",
         ));

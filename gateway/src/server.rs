@@ -20,7 +20,7 @@ use http_body_util::{BodyExt, Limited};
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{Map, Value};
 
-use crate::error::{GraphqlError, RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
 use crate::{respond, streams, ws};
@@ -134,7 +134,7 @@ async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
 async fn method_not_allowed() -> Response {
     let mut response = refusal(
         Format::Json,
-        RequestError::new(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "use GET or POST"),
+        RequestError::new(StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, "use GET or POST"),
     );
     response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
     response
@@ -154,7 +154,7 @@ async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             format,
             RequestError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                codes::UNSUPPORTED_MEDIA_TYPE,
+                Code::UnsupportedMediaType,
                 "send the request as application/json",
             ),
         );
@@ -167,12 +167,12 @@ async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
                 format,
                 RequestError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    codes::PAYLOAD_TOO_LARGE,
+                    Code::PayloadTooLarge,
                     format!("the request body is larger than the maximum of {limit} bytes"),
                 ),
             );
         }
-        Err(_) => return refusal(format, RequestError::bad(codes::BAD_REQUEST, "the request body could not be read")),
+        Err(_) => return refusal(format, RequestError::bad(Code::BadRequest, "the request body could not be read")),
     };
     let request = match request_from_json(&bytes) {
         Ok(request) => request,
@@ -202,7 +202,7 @@ async fn graphql_get(
     let parse_object = |name: &str| -> Result<Option<Map<String, Value>>, RequestError> {
         let value = params.get(name).map(|text| serde_json::from_str::<Value>(text)).transpose();
         let value =
-            value.map_err(|_| RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a JSON object")))?;
+            value.map_err(|_| RequestError::bad(Code::BadRequest, format!("`{name}` must be a JSON object")))?;
         object_member(value, name)
     };
     let request = match (parse_object("variables"), parse_object("extensions")) {
@@ -271,25 +271,24 @@ struct PostBody {
 
 /// Decodes a POST body, checking each member's type.
 fn request_from_json(bytes: &Bytes) -> Result<GraphqlRequest, RequestError> {
-    let not_json = |e: serde_json::Error| {
-        RequestError::bad(codes::BAD_REQUEST, format!("the request body is not valid JSON: {e}"))
-    };
+    let not_json =
+        |e: serde_json::Error| RequestError::bad(Code::BadRequest, format!("the request body is not valid JSON: {e}"));
     // A struct also decodes from a JSON array; only an object is a request.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(not_json)?;
-        return Err(RequestError::bad(codes::BAD_REQUEST, "the request body must be a JSON object"));
+        return Err(RequestError::bad(Code::BadRequest, "the request body must be a JSON object"));
     }
     let body: PostBody = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         // Valid JSON that is no request, such as a member given twice.
         serde_json::error::Category::Data => {
-            RequestError::bad(codes::BAD_REQUEST, format!("the request body is not a GraphQL request: {e}"))
+            RequestError::bad(Code::BadRequest, format!("the request body is not a GraphQL request: {e}"))
         }
         _ => not_json(e),
     })?;
     let string = |value: Option<Value>, name: &str| match value {
         Some(Value::String(s)) => Ok(Some(s)),
         None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be a string"))),
+        Some(_) => Err(RequestError::bad(Code::BadRequest, format!("`{name}` must be a string"))),
     };
     Ok(GraphqlRequest {
         query: string(body.query, "query")?,
@@ -304,7 +303,7 @@ fn object_member(value: Option<Value>, name: &str) -> Result<Option<Map<String, 
     match value {
         Some(Value::Object(map)) => Ok(Some(map)),
         None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(RequestError::bad(codes::BAD_REQUEST, format!("`{name}` must be an object"))),
+        Some(_) => Err(RequestError::bad(Code::BadRequest, format!("`{name}` must be an object"))),
     }
 }
 
@@ -312,7 +311,7 @@ fn object_member(value: Option<Value>, name: &str) -> Result<Option<Map<String, 
 /// (parse, validation, variables) keep status 200, as the specification's legacy mode asks.
 fn refusal(format: Format, error: RequestError) -> Response {
     let document_error = error.status == StatusCode::BAD_REQUEST
-        && error.errors.first().and_then(GraphqlError::code) != Some(codes::BAD_REQUEST);
+        && error.errors.first().and_then(GraphqlError::code) != Some(Code::BadRequest.as_str());
     let status = if format == Format::Json && document_error { StatusCode::OK } else { error.status };
     let mut response =
         (status, [(header::CONTENT_TYPE, format.content_type())], respond::errors_only(&error.errors)).into_response();
@@ -323,12 +322,12 @@ fn refusal(format: Format, error: RequestError) -> Response {
 }
 
 fn not_acceptable() -> Response {
-    let error = GraphqlError::new(codes::NOT_ACCEPTABLE, braid_kit::accept::NOT_ACCEPTABLE);
+    let error = GraphqlError::new(Code::NotAcceptable, braid_kit::accept::NOT_ACCEPTABLE);
     (StatusCode::NOT_ACCEPTABLE, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "internal error");
+    let error = GraphqlError::new(Code::InternalServerError, "internal error");
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
 }
 

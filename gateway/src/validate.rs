@@ -3,7 +3,7 @@
 use graphql_tools::static_graphql::query::Document;
 use graphql_tools::validation::validate::validate;
 
-use crate::error::{GraphqlError, Location, RequestError, codes};
+use crate::error::{Code, GraphqlError, Location, RequestError};
 use crate::plan::rewrite;
 use crate::plan::shape::Shape;
 use crate::supergraph::Supergraph;
@@ -14,13 +14,13 @@ pub fn check(supergraph: &Supergraph, document: &Document) -> Result<(), Request
     let mut errors: Vec<GraphqlError> = validate(&supergraph.public, document, &supergraph.validation)
         .into_iter()
         .map(|e| {
-            GraphqlError::new(codes::GRAPHQL_VALIDATION_FAILED, e.message)
+            GraphqlError::new(Code::GraphqlValidationFailed, e.message)
                 .with_locations(e.locations.iter().map(|p| Location { line: p.line, column: p.column }).collect())
         })
         .collect();
     errors.extend(rewrite::reserved_keys(document).into_iter().map(|f| {
         let key = f.alias.as_deref().unwrap_or(&f.name);
-        GraphqlError::new(codes::GRAPHQL_VALIDATION_FAILED, format!("the response key \"{key}\" is reserved"))
+        GraphqlError::new(Code::GraphqlValidationFailed, format!("the response key \"{key}\" is reserved"))
             .with_locations(vec![Location { line: f.position.line, column: f.position.column }])
     }));
     if errors.is_empty() {
@@ -34,7 +34,7 @@ pub fn check(supergraph: &Supergraph, document: &Document) -> Result<(), Request
 pub fn introspection(shape: &Shape, root: &str, enabled: bool) -> Result<(), RequestError> {
     let introspects = shape.fields_for(Some(root)).iter().any(|f| f.name == "__schema" || f.name == "__type");
     if introspects && !enabled {
-        return Err(RequestError::bad(codes::INTROSPECTION_DISABLED, "introspection is disabled on this gateway"));
+        return Err(RequestError::bad(Code::IntrospectionDisabled, "introspection is disabled on this gateway"));
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use graphql_tools::static_graphql::query::VariableDefinition;
 use serde_json::{Map, Value};
 
-use crate::error::{GraphqlError, RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::plan::shape::literal;
 use crate::types::{Kind, Type, TypeIndex};
 
@@ -42,7 +42,7 @@ pub fn coerce(
     } else {
         Err(RequestError {
             status: http::StatusCode::BAD_REQUEST,
-            errors: errors.into_iter().map(|m| GraphqlError::new(codes::BAD_USER_INPUT, m)).collect(),
+            errors: errors.into_iter().map(|m| GraphqlError::new(Code::BadUserInput, m)).collect(),
         })
     }
 }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use http::StatusCode;
 
 use crate::authenticate::Identity;
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 use crate::execute::tree::Node;
 use crate::plan::{FieldKey, Plans, PreparedPlan};
 use crate::policy::OwnedBy;
@@ -55,13 +55,13 @@ pub fn whole(supergraph: &Supergraph, operation: &Operation, identity: &Identity
             return Err(if missing_token {
                 RequestError::new(
                     StatusCode::UNAUTHORIZED,
-                    codes::UNAUTHENTICATED,
+                    Code::Unauthenticated,
                     format!("{}.{} needs a bearer token", key.0, key.1),
                 )
             } else {
                 RequestError::new(
                     StatusCode::FORBIDDEN,
-                    codes::FORBIDDEN,
+                    Code::Forbidden,
                     format!("{}.{} needs a scope the token does not have", key.0, key.1),
                 )
             });

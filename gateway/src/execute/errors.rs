@@ -4,13 +4,13 @@ use serde_json::Map;
 use sonic_rs::{JsonValueTrait, Value};
 
 use super::client::FetchError;
-use crate::error::{GraphqlError, PathSegment, codes};
+use crate::error::{Code, GraphqlError, PathSegment};
 
 pub(super) fn fetch_error(service: &str, error: &FetchError) -> GraphqlError {
     let code = match error {
-        FetchError::Timeout(..) => codes::SUBGRAPH_TIMEOUT,
-        FetchError::Invalid(..) => codes::SUBGRAPH_INVALID_RESPONSE,
-        _ => codes::SUBGRAPH_REQUEST_FAILED,
+        FetchError::Timeout(..) => Code::SubgraphTimeout,
+        FetchError::Invalid(..) => Code::SubgraphInvalidResponse,
+        _ => Code::SubgraphRequestFailed,
     };
     GraphqlError::new(code, error.to_string()).with_extension("serviceName", service)
 }

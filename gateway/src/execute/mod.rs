@@ -22,7 +22,7 @@ use http::HeaderMap;
 use serde_json::Map;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
-use crate::error::{GraphqlError, codes};
+use crate::error::{Code, GraphqlError};
 use crate::plan::PreparedPlan;
 use crate::supergraph::Supergraph;
 use client::{SubgraphClient, SubgraphResponse};
@@ -116,14 +116,14 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                 PlanNode::Subscription(subscription) => {
                     let event = self.event.clone().map(|event| self.arena.response(event));
                     let event = event.ok_or_else(|| {
-                        GraphqlError::new(codes::BAD_REQUEST, "subscriptions are not served over this endpoint")
+                        GraphqlError::new(Code::BadRequest, "subscriptions are not served over this endpoint")
                     });
                     self.merge_root(&subscription.primary, event);
                 }
                 PlanNode::Defer(_) => {
                     self.lock()
                         .errors
-                        .push(GraphqlError::new(codes::BAD_REQUEST, "@defer is not served by this gateway"));
+                        .push(GraphqlError::new(Code::BadRequest, "@defer is not served by this gateway"));
                 }
             }
         })

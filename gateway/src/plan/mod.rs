@@ -23,7 +23,7 @@ use hive_router_query_planner::utils::cancellation::CancellationToken;
 use moka::sync::Cache;
 
 use crate::config::LimitsConfig;
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 use crate::supergraph::Supergraph;
 
 /// A (parent type, field) pair the viewer may not have.
@@ -96,7 +96,7 @@ impl Plans {
         name: Option<&str>,
     ) -> Result<Arc<PreparedPlan>, RequestError> {
         let mut normalized = normalize_operation(&supergraph.planner.supergraph, document, name).map_err(|e| {
-            RequestError::bad(codes::GRAPHQL_VALIDATION_FAILED, format!("the operation cannot be normalized: {e}"))
+            RequestError::bad(Code::GraphqlValidationFailed, format!("the operation cannot be normalized: {e}"))
         })?;
         // `__schema`, `__type` and `__typename` at the root are answered here, not by subgraphs.
         normalized
@@ -147,10 +147,10 @@ fn planning_error(error: PlannerError, timed_out: bool, limit_ms: u64) -> Reques
     let cancelled = matches!(error, PlannerError::CancellationError(_));
     if timed_out || cancelled {
         return RequestError::bad(
-            codes::PLANNING_TIMEOUT,
+            Code::PlanningTimeout,
             format!("planning the operation took longer than the maximum of {limit_ms} ms"),
         );
     }
     tracing::warn!(%error, "query planning failed");
-    RequestError::bad(codes::QUERY_PLANNING_FAILED, format!("the operation could not be planned: {error}"))
+    RequestError::bad(Code::QueryPlanningFailed, format!("the operation could not be planned: {error}"))
 }

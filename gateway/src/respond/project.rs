@@ -7,7 +7,7 @@ use sonic_rs::JsonContainerTrait;
 
 use crate::authorize::Verdict;
 use crate::authorize::owners::{is_shared, owner_id};
-use crate::error::{GraphqlError, PathSegment, codes};
+use crate::error::{Code, GraphqlError, PathSegment};
 use crate::execute::tree::{Cursor, ObjRef, Ref, write_str, write_value};
 use crate::introspection::Introspection;
 use crate::plan::rewrite::OWNER_KEY;
@@ -106,18 +106,18 @@ impl<'a> Projector<'a> {
     }
 
     /// Why the viewer may not have this field, if they may not.
-    fn refusal(&self, object: ObjRef<'_>, field: &FieldShape) -> Option<&'static str> {
+    fn refusal(&self, object: ObjRef<'_>, field: &FieldShape) -> Option<Code> {
         let v = self.verdict;
         if !v.fields.is_empty()
             && let Some(missing_token) = v.fields.get(&field.parent).and_then(|f| f.get(&field.name))
         {
-            return Some(if *missing_token { codes::UNAUTHENTICATED } else { codes::FORBIDDEN });
+            return Some(if *missing_token { Code::Unauthenticated } else { Code::Forbidden });
         }
         if let Some(owned) = v.owned_fields
             && let Some(mark) = owned.get(&field.parent).and_then(|f| f.get(&field.name))
             && !self.may_see(mark, object)
         {
-            return Some(codes::FORBIDDEN);
+            return Some(Code::Forbidden);
         }
         None
     }
@@ -137,10 +137,10 @@ impl<'a> Projector<'a> {
 
     /// A field or object the viewer may not see: an error at its path, and a null (which travels
     /// up from a non-null position like any field error).
-    fn refuse(&mut self, code: &'static str, field: &FieldShape) -> Result<(), Bubble> {
+    fn refuse(&mut self, code: Code, field: &FieldShape) -> Result<(), Bubble> {
         let path = self.current_path();
         let message = match code {
-            codes::UNAUTHENTICATED => format!("{}.{} needs an authenticated request", field.parent, field.name),
+            Code::Unauthenticated => format!("{}.{} needs an authenticated request", field.parent, field.name),
             _ => format!("not allowed to see {}.{} here", field.parent, field.name),
         };
         self.errors.push(GraphqlError::new(code, message).with_path(path));
@@ -232,7 +232,7 @@ impl<'a> Projector<'a> {
                 {
                     let path = self.current_path();
                     let message = format!("not allowed to see this {type_name}");
-                    self.errors.push(GraphqlError::new(codes::FORBIDDEN, message).with_path(path));
+                    self.errors.push(GraphqlError::new(Code::Forbidden, message).with_path(path));
                     return Err(Bubble);
                 }
                 self.object(object, shape.fields_for(runtime))
@@ -260,7 +260,7 @@ impl<'a> Projector<'a> {
         let path = self.current_path();
         self.errors.push(
             GraphqlError::new(
-                codes::SUBGRAPH_INVALID_RESPONSE,
+                Code::SubgraphInvalidResponse,
                 format!("invalid value for {}.{}: expected {expected}", field.parent, field.name),
             )
             .with_path(path),
@@ -275,7 +275,7 @@ impl<'a> Projector<'a> {
         }
         self.errors.push(
             GraphqlError::new(
-                codes::NON_NULL_VIOLATION,
+                Code::NonNullViolation,
                 format!("Cannot return null for non-nullable field {}.{}.", field.parent, field.name),
             )
             .with_path(path),

@@ -3,7 +3,7 @@ use super::*;
 fn read(body: &str) -> Result<GraphqlRequest, String> {
     request_from_json(&Bytes::copy_from_slice(body.as_bytes())).map_err(|e| {
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
-        assert_eq!(e.errors[0].code(), Some(codes::BAD_REQUEST));
+        assert_eq!(e.errors[0].code(), Some(Code::BadRequest.as_str()));
         e.errors[0].message.clone()
     })
 }

@@ -106,6 +106,7 @@ fn part(json: &str) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Code;
 
     fn text(bytes: Bytes) -> String {
         String::from_utf8(bytes.to_vec()).unwrap()
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(text(sse.next(&body, Some("0:4"))), "event: next\nid: 0:4\ndata: {\"data\":{\"a\":1}}\n\n");
         assert_eq!(text(sse.next(&body, None)), "event: next\ndata: {\"data\":{\"a\":1}}\n\n");
         assert_eq!(text(sse.complete()), "event: complete\ndata: \n\n");
-        let error = GraphqlError::new("SUBSCRIBER_LAGGED", "behind");
+        let error = GraphqlError::new(Code::SubscriberLagged, "behind");
         let frame = text(sse.errors(&[error]));
         assert!(frame.starts_with("event: next\ndata: {\"errors\":[{\"message\":\"behind\""), "{frame}");
     }

@@ -21,7 +21,7 @@ use serde_json::value::RawValue;
 use tokio::sync::mpsc;
 
 use crate::connections::{Slot, time_until};
-use crate::error::{GraphqlError, RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
 use crate::subscriptions::Next;
@@ -48,7 +48,7 @@ pub async fn respond(
     let config = &gateway.config.streams;
     if !config.enabled {
         let message = "subscriptions over HTTP streams are switched off on this gateway";
-        return Err(Unstreamed::Refused(RequestError::new(StatusCode::NOT_ACCEPTABLE, codes::NOT_ACCEPTABLE, message)));
+        return Err(Unstreamed::Refused(RequestError::new(StatusCode::NOT_ACCEPTABLE, Code::NotAcceptable, message)));
     }
     if gateway.streams.closing().is_cancelled() {
         return Ok(crate::connections::full("the gateway is shutting down"));
@@ -70,12 +70,12 @@ pub async fn respond(
             }))
         }
         (Transport::Sse, Ok(None)) => {
-            let result = crate::request::execute(&gateway, request, headers, read_only).await;
+            let result = crate::request::execute(gateway, request, headers, read_only).await;
             Ok(stream(gateway.clone(), transport, slot, move |_, tx| async move {
                 let frame = match result.map(|body| RawValue::from_string(String::from_utf8_lossy(&body).into_owned()))
                 {
                     Ok(Ok(body)) => transport.next(&body, None),
-                    Ok(Err(_)) => transport.errors(&[GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "not JSON")]),
+                    Ok(Err(_)) => transport.errors(&[GraphqlError::new(Code::InternalServerError, "not JSON")]),
                     Err(e) => transport.errors(&e.errors),
                 };
                 let _ = tx.send(frame).await;
@@ -96,7 +96,7 @@ fn resume_from(transport: Transport, headers: &HeaderMap) -> Result<Option<Curso
     let Some(value) = headers.get("last-event-id").filter(|_| transport == Transport::Sse) else { return Ok(None) };
     let parsed = value.to_str().ok().and_then(Cursor::parse);
     parsed.map(Some).ok_or_else(|| {
-        RequestError::bad(codes::INVALID_LAST_EVENT_ID, "Last-Event-ID is not the id of an event this gateway sent")
+        RequestError::bad(Code::InvalidLastEventId, "Last-Event-ID is not the id of an event this gateway sent")
     })
 }
 
@@ -183,7 +183,7 @@ async fn run(
         let next = tokio::select! {
             () = &mut expiry => {
                 // No completion: the client reconnects with a fresh token.
-                let error = GraphqlError::new(codes::TOKEN_EXPIRED, "the token has expired; subscribe again with a fresh one");
+                let error = GraphqlError::new(Code::TokenExpired, "the token has expired; subscribe again with a fresh one");
                 let _ = tx.send(transport.errors(&[error])).await;
                 return;
             }

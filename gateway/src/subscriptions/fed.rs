@@ -18,7 +18,7 @@ use super::cursor::Cursor;
 use super::hub::{End, Event, Feed, Filter};
 use super::rewrite::{self, EventQuery, KEY_VARIABLE};
 use super::{Next, Opened};
-use crate::error::{RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
 
@@ -58,7 +58,7 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
     let Opened { operation, identity, variables, field, headers } = opened;
     if gateway.events.get().is_none() {
         return Err(RequestError::bad(
-            codes::SUBSCRIPTION_UNAVAILABLE,
+            Code::SubscriptionUnavailable,
             format!("Subscription.{field} is fed by events, and this gateway reads none (see the [events] section)"),
         ));
     }
@@ -73,7 +73,7 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
             let subject = identity.claims.subject.clone().ok_or_else(|| {
                 RequestError::new(
                     StatusCode::UNAUTHORIZED,
-                    codes::UNAUTHENTICATED,
+                    Code::Unauthenticated,
                     format!("Subscription.{field} needs a bearer token"),
                 )
             })?;
@@ -99,7 +99,9 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
             let first = response.get("errors").and_then(|e| e.get(0));
             let code = first.and_then(|e| e.pointer("/extensions/code")).and_then(Value::as_str).unwrap_or("NOT_FOUND");
             let message = first.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("not found");
-            return Err(RequestError::new(StatusCode::NOT_FOUND, code, message));
+            // The subgraph's own code is kept: it said why.
+            let error = GraphqlError::new(Code::NotFound, message).with_extension("code", code);
+            return Err(RequestError { status: StatusCode::NOT_FOUND, errors: vec![error] });
         }
     }
     let feed = gateway.hub.subscribe(&binding.topic, filter);
@@ -168,12 +170,11 @@ impl Fed {
     /// instance): the events since are read again from the broker, as far as it still holds
     /// them, then the feed follows on without repeating any.
     pub async fn resume(&mut self, gateway: &Gateway, from: Cursor) -> Result<(), RequestError> {
-        let bus =
-            gateway.events.get().ok_or_else(|| RequestError::bad(codes::SUBSCRIPTION_UNAVAILABLE, "no events"))?;
+        let bus = gateway.events.get().ok_or_else(|| RequestError::bad(Code::SubscriptionUnavailable, "no events"))?;
         let replay = bus.replay(self.feed.topic(), &from.positions()).await.map_err(|e| {
             RequestError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                codes::SUBSCRIPTION_UNAVAILABLE,
+                Code::SubscriptionUnavailable,
                 format!("the events to resume from cannot be read now: {e}"),
             )
         })?;

@@ -13,7 +13,7 @@ use super::rewrite;
 use super::{Next, Opened};
 use crate::authenticate::Identity;
 use crate::authorize;
-use crate::error::{GraphqlError, RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::prepare::{Kind, Operation};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
@@ -47,7 +47,7 @@ pub async fn open(
     let _turn = gateway.opening.acquire().await.map_err(|_| {
         RequestError::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            codes::SUBSCRIPTION_UNAVAILABLE,
+            Code::SubscriptionUnavailable,
             "the gateway is shutting down",
         )
     })?;
@@ -115,7 +115,7 @@ impl Live {
 /// The error that ends a subscription whose feed ended as [`End::Lagged`].
 pub fn lagged() -> GraphqlError {
     GraphqlError::new(
-        codes::SUBSCRIBER_LAGGED,
+        Code::SubscriberLagged,
         "this subscription fell too far behind its events and was ended; subscribe again",
     )
 }

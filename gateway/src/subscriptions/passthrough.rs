@@ -14,7 +14,7 @@ use super::fed::DELIVERED;
 use super::upstream::{Upstream, Upstreamed};
 use super::{Next, Opened};
 use crate::authenticate::Identity;
-use crate::error::{GraphqlError, RequestError, codes};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::execute::client::SubgraphResponse;
 use crate::prepare::Operation;
 use crate::request::{Planned, answer};
@@ -40,14 +40,11 @@ pub(super) async fn open(
 ) -> Result<Passthrough, RequestError> {
     let Opened { operation, identity, variables, field, headers } = opened;
     let primary = operation.plan.plan.node.as_ref().and_then(subscription_fetch).ok_or_else(|| {
-        RequestError::bad(codes::SUBSCRIPTION_UNAVAILABLE, format!("Subscription.{field} is served by no subgraph"))
+        RequestError::bad(Code::SubscriptionUnavailable, format!("Subscription.{field} is served by no subgraph"))
     })?;
     let service = primary.service_name.as_str();
     let (url, timeout) = runtime.client.subscription_endpoint(service).ok_or_else(|| {
-        RequestError::bad(
-            codes::SUBSCRIPTION_UNAVAILABLE,
-            format!("the subgraph {service} is not known to this gateway"),
-        )
+        RequestError::bad(Code::SubscriptionUnavailable, format!("the subgraph {service} is not known to this gateway"))
     })?;
     let subgraph_headers = crate::request::subgraph_headers(gateway, headers, false);
     let used: Map<String, Value> = primary
@@ -85,9 +82,8 @@ impl Passthrough {
             Ok(event) => Arc::new(event),
             Err(e) => {
                 let service = self.upstream.service();
-                let error =
-                    GraphqlError::new(codes::SUBGRAPH_INVALID_RESPONSE, format!("an event from {service}: {e}"))
-                        .with_extension("serviceName", service);
+                let error = GraphqlError::new(Code::SubgraphInvalidResponse, format!("an event from {service}: {e}"))
+                    .with_extension("serviceName", service);
                 return Next::Failed(vec![error]);
             }
         };
@@ -108,7 +104,7 @@ impl Passthrough {
                 DELIVERED.increment(1);
                 Next::Response { body }
             }
-            Err(e) => Next::Failed(vec![GraphqlError::new(codes::INTERNAL_SERVER_ERROR, e.to_string())]),
+            Err(e) => Next::Failed(vec![GraphqlError::new(Code::InternalServerError, e.to_string())]),
         }
     }
 

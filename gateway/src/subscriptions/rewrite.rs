@@ -15,7 +15,7 @@ use graphql_tools::static_graphql::query::{
 };
 use serde_json::{Map, Value as Json};
 
-use crate::error::{RequestError, codes};
+use crate::error::{Code, RequestError};
 
 /// The variable that carries the event's key into the lookup.
 pub const KEY_VARIABLE: &str = "__braid_event_key";
@@ -44,7 +44,7 @@ pub fn rewrite(
     key_argument: &str,
 ) -> Result<EventQuery, RequestError> {
     let subscription = subscription(document, operation_name)
-        .ok_or_else(|| RequestError::bad(codes::BAD_REQUEST, "the operation is not a subscription"))?;
+        .ok_or_else(|| RequestError::bad(Code::BadRequest, "the operation is not a subscription"))?;
     let field = root_field(&subscription.selection_set)?;
     let lookup_field = Field {
         position: field.position,
@@ -114,7 +114,7 @@ fn subscription<'d>(document: &'d Document, operation_name: Option<&str>) -> Opt
 /// The name of the field the subscription `operation_name` of `document` selects.
 pub fn root_field_name(document: &Document, operation_name: Option<&str>) -> Result<String, RequestError> {
     let subscription = subscription(document, operation_name)
-        .ok_or_else(|| RequestError::bad(codes::BAD_REQUEST, "the operation is not a subscription"))?;
+        .ok_or_else(|| RequestError::bad(Code::BadRequest, "the operation is not a subscription"))?;
     Ok(root_field(&subscription.selection_set)?.name.clone())
 }
 
@@ -132,7 +132,7 @@ fn root_field(selection_set: &SelectionSet) -> Result<&Field, RequestError> {
     match fields.as_slice() {
         [field] if only_fields && selection_set.items.len() == 1 => Ok(field),
         _ => Err(RequestError::bad(
-            codes::GRAPHQL_VALIDATION_FAILED,
+            Code::GraphqlValidationFailed,
             "a subscription selects exactly one root field, written out (not through a fragment)",
         )),
     }
@@ -262,7 +262,7 @@ mod tests {
             "subscription { __typename orderUpdated(id: 1) { id } }",
         ] {
             let error = rewrite(&parse(text), None, "order", "id").unwrap_err();
-            assert_eq!(error.errors[0].extensions["code"], codes::GRAPHQL_VALIDATION_FAILED, "{text}");
+            assert_eq!(error.errors[0].extensions["code"], Code::GraphqlValidationFailed.as_str(), "{text}");
         }
     }
 

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-use crate::error::{GraphqlError, codes};
+use crate::error::{Code, GraphqlError};
 use crate::execute::subgraph_error;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -82,7 +82,7 @@ impl Upstream {
         };
         let socket = tokio::time::timeout(timeout, handshake).await.map_err(|_| {
             GraphqlError::new(
-                codes::SUBGRAPH_TIMEOUT,
+                Code::SubgraphTimeout,
                 format!("the subgraph did not accept the subscription within {} ms", timeout.as_millis()),
             )
             .with_extension("serviceName", service.as_str())
@@ -131,7 +131,7 @@ impl Upstream {
 
 /// Why the subscription could not go on, naming the subgraph.
 fn request_failed(service: &str, message: String) -> GraphqlError {
-    GraphqlError::new(codes::SUBGRAPH_REQUEST_FAILED, message).with_extension("serviceName", service)
+    GraphqlError::new(Code::SubgraphRequestFailed, message).with_extension("serviceName", service)
 }
 
 async fn send(socket: &mut Socket, message: Value) -> Result<(), String> {

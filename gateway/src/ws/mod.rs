@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::connections::Slot;
-use crate::error::{GraphqlError, codes};
+use crate::error::{Code, GraphqlError};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
 use operation::Sent;
@@ -39,7 +39,7 @@ fn offers_subprotocol(headers: &HeaderMap) -> bool {
         .any(|p| p.trim() == SUBPROTOCOL)
 }
 
-fn refusal(status: StatusCode, code: &str, message: &str) -> Response {
+fn refusal(status: StatusCode, code: Code, message: &str) -> Response {
     let body = serde_json::json!({ "errors": [GraphqlError::new(code, message)] });
     (status, [(header::CONTENT_TYPE, "application/json; charset=utf-8")], body.to_string()).into_response()
 }
@@ -50,16 +50,16 @@ pub fn upgrade(gateway: Arc<Gateway>, ws: WebSocketUpgrade, headers: &HeaderMap)
     let config = &gateway.config.websocket;
     let connections = &gateway.sockets;
     if !config.enabled {
-        return refusal(StatusCode::NOT_FOUND, codes::BAD_REQUEST, "GraphQL over WebSocket is switched off");
+        return refusal(StatusCode::NOT_FOUND, Code::BadRequest, "GraphQL over WebSocket is switched off");
     }
     if !offers_subprotocol(headers) {
         let message =
             format!("WebSocket connections to /graphql speak {SUBPROTOCOL}; ask for it in Sec-WebSocket-Protocol");
-        return refusal(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &message);
+        return refusal(StatusCode::BAD_REQUEST, Code::BadRequest, &message);
     }
     let closing = connections.closing();
     if closing.is_cancelled() {
-        return refusal(StatusCode::SERVICE_UNAVAILABLE, codes::BAD_REQUEST, "the gateway is shutting down");
+        return refusal(StatusCode::SERVICE_UNAVAILABLE, Code::BadRequest, "the gateway is shutting down");
     }
     let Some(slot) = connections.take(config.max_connections) else {
         return crate::connections::full(
@@ -234,7 +234,7 @@ impl Connection {
                 }
                 if self.operations.len() >= self.gateway.config.websocket.max_operations {
                     let error = GraphqlError::new(
-                        codes::TOO_MANY_OPERATIONS,
+                        Code::TooManyOperations,
                         "this connection runs as many operations as it may; complete one first",
                     );
                     return Ok(Some(ServerMessage::error(id, &[error])));

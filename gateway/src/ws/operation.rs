@@ -11,7 +11,7 @@ use futures::Stream;
 use http::HeaderMap;
 
 use super::protocol::ServerMessage;
-use crate::error::{GraphqlError, codes};
+use crate::error::{Code, GraphqlError};
 use crate::request::GraphqlRequest;
 use crate::service::Gateway;
 use crate::subscriptions::Next;
@@ -114,7 +114,7 @@ async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap
                     ]
                 }
                 Err(_) => {
-                    let error = GraphqlError::new(codes::INTERNAL_SERVER_ERROR, "the response was not JSON");
+                    let error = GraphqlError::new(Code::InternalServerError, "the response was not JSON");
                     vec![ServerMessage::error(id, &[error])]
                 }
             }

@@ -70,16 +70,16 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use braid_kit::error::codes;
+    use braid_kit::error::Code;
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
         let c = Cursor { sort: ProductSort::PriceDesc, key: SortKey::Number(1299), id: "abc".into() };
         assert_eq!(Cursor::decode(&c.encode(), ProductSort::PriceDesc).unwrap(), c);
         for bad in ["", "not base64!", "e30", &"A".repeat(5000)] {
-            assert_eq!(Cursor::decode(bad, ProductSort::Name).unwrap_err().code, codes::INVALID_CURSOR, "{bad}");
+            assert_eq!(Cursor::decode(bad, ProductSort::Name).unwrap_err().code, Code::InvalidCursor, "{bad}");
         }
-        assert_eq!(Cursor::decode(&c.encode(), ProductSort::Name).unwrap_err().code, codes::INVALID_CURSOR);
+        assert_eq!(Cursor::decode(&c.encode(), ProductSort::Name).unwrap_err().code, Code::InvalidCursor);
     }
 
     #[test]

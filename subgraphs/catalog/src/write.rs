@@ -2,7 +2,7 @@
 //! one transaction, so an event exists exactly when its change was committed.
 
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::events::{DomainEvent, Envelope, OutboxSignal, outbox};
 use chrono::Utc;
 use rust_decimal::Decimal;
@@ -165,7 +165,7 @@ async fn bump(
         .exec(txn)
         .await?;
     if result.rows_affected == 0 {
-        return Err(ClientError::new(codes::CONFLICT, "the product changed concurrently; retry"));
+        return Err(ClientError::new(Code::Conflict, "the product changed concurrently; retry"));
     }
     Ok(())
 }
@@ -189,7 +189,7 @@ impl Writer {
         require_category(&txn, input.category_id.as_str(), "categoryId").await?;
         let taken = product::Entity::find().filter(product::Column::Sku.eq(&sku)).one(&txn).await?;
         if taken.is_some() {
-            return Err(ClientError::new(codes::CONFLICT, format!("the SKU {sku:?} is taken")));
+            return Err(ClientError::new(Code::Conflict, format!("the SKU {sku:?} is taken")));
         }
         let id = uuid::Uuid::now_v7().to_string();
         let now = Utc::now();
@@ -210,7 +210,7 @@ impl Writer {
         product::Entity::insert(row).exec_without_returning(&txn).await.map_err(|e| {
             // Two creates racing for one SKU: the unique index decides.
             if e.to_string().to_lowercase().contains("unique") {
-                ClientError::new(codes::CONFLICT, format!("the SKU {sku:?} is taken"))
+                ClientError::new(Code::Conflict, format!("the SKU {sku:?} is taken"))
             } else {
                 ClientError::internal(&e)
             }
@@ -347,9 +347,9 @@ mod tests {
         assert_eq!(cents(d("12.99"), "p").unwrap(), 1299);
         assert_eq!(cents(d("0"), "p").unwrap(), 0);
         assert_eq!(cents(d("7.10"), "p").unwrap(), 710);
-        assert_eq!(cents(d("-0.01"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
-        assert_eq!(cents(d("1.001"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
-        assert_eq!(cents(d("99999999999999999"), "p").unwrap_err().code, codes::BAD_USER_INPUT);
+        assert_eq!(cents(d("-0.01"), "p").unwrap_err().code, Code::BadUserInput);
+        assert_eq!(cents(d("1.001"), "p").unwrap_err().code, Code::BadUserInput);
+        assert_eq!(cents(d("99999999999999999"), "p").unwrap_err().code, Code::BadUserInput);
     }
 
     #[test]
@@ -357,7 +357,7 @@ mod tests {
         assert_eq!(name("  Teapot ", "name").unwrap(), "Teapot");
         for bad in ["Tea\u{7}pot", "Tea\npot", "Teapot\u{0}", "   ", &"x".repeat(201)] {
             let err = name(bad, "name").unwrap_err();
-            assert_eq!((err.code, err.field.as_deref()), (codes::BAD_USER_INPUT, Some("name")), "{bad:?}");
+            assert_eq!((err.code, err.field.as_deref()), (Code::BadUserInput, Some("name")), "{bad:?}");
         }
     }
 }

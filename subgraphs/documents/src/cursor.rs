@@ -25,7 +25,7 @@ pub fn decode(text: &str) -> Result<i64, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use braid_kit::error::codes;
+    use braid_kit::error::Code;
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
@@ -33,7 +33,7 @@ mod tests {
         assert_eq!(encode(42), "ZG9jOjQy", "the wire format is unchanged");
         let [zero, word, other] = ["doc:0", "doc:x", "product:1"].map(connection::encode_text);
         for bad in ["", "not base64!", "e30", &"A".repeat(500), &zero, &word, &other] {
-            assert_eq!(decode(bad).unwrap_err().code, codes::INVALID_CURSOR, "{bad}");
+            assert_eq!(decode(bad).unwrap_err().code, Code::InvalidCursor, "{bad}");
         }
     }
 }

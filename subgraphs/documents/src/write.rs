@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use braid_access::{Lookup, Viewer};
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::events::{DomainEvent, Envelope, OutboxSignal, outbox};
 use braid_kit::text;
 use chrono::Utc;
@@ -92,7 +92,7 @@ pub fn tags(values: &[String]) -> Result<Vec<String>, ClientError> {
 
 fn conflict(id: i64, current: i64, expected: i64) -> ClientError {
     ClientError {
-        code: codes::CONFLICT,
+        code: Code::Conflict,
         message: format!(
             "document {id} is at version {current}, not {expected}: reload it and apply your change again"
         ),
@@ -156,7 +156,7 @@ impl Writer {
         // Seeing the owner (the visible set) or having it shared: may read, not edit.
         let reach = crate::read::reach(&self.db, &self.access, viewer).await?;
         if reach.admits(doc.id, doc.owner_id) {
-            Err(ClientError::new(codes::FORBIDDEN, "only the owner and their managers may change this document"))
+            Err(ClientError::new(Code::Forbidden, "only the owner and their managers may change this document"))
         } else {
             Err(not_found(id))
         }
@@ -169,7 +169,7 @@ impl Writer {
         let owner = input.owner_id.unwrap_or(viewer.id);
         if !self.is_editor(viewer, owner).await? {
             return Err(ClientError {
-                code: codes::FORBIDDEN,
+                code: Code::Forbidden,
                 message: "documents can be created for yourself or for someone below you".into(),
                 field: Some("ownerId".into()),
             });
@@ -271,7 +271,7 @@ impl Writer {
         share::Entity::delete_many().filter(share::Column::DocumentId.eq(id)).exec(&txn).await?;
         if delete.exec(&txn).await?.rows_affected == 0 {
             return Err(ClientError {
-                code: codes::CONFLICT,
+                code: Code::Conflict,
                 message: format!("document {id} is at version {}, not the one expected", current.version),
                 field: Some("expectedVersion".into()),
             });

@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ClientError, codes};
+use crate::error::{ClientError, Code};
 
 /// Where a page of a Relay connection stands (shared by every subgraph's connections).
 #[derive(async_graphql::SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
@@ -48,7 +48,7 @@ pub fn decode_text(text: &str, field: &str) -> Result<String, ClientError> {
 /// The `INVALID_CURSOR` error for the cursor argument `field`.
 pub fn invalid_cursor(field: &str) -> ClientError {
     ClientError {
-        code: codes::INVALID_CURSOR,
+        code: Code::InvalidCursor,
         message: format!("the cursor `{field}` is not one this API returned"),
         field: Some(field.to_string()),
     }
@@ -74,7 +74,7 @@ mod tests {
         assert_eq!(decode::<(String, String)>(&text, "after").unwrap(), position);
         for bad in ["", "not base64!", "e30", &"A".repeat(5000)] {
             let err = decode::<(String, String)>(bad, "after").unwrap_err();
-            assert_eq!(err.code, codes::INVALID_CURSOR, "{bad}");
+            assert_eq!(err.code, Code::InvalidCursor, "{bad}");
         }
     }
 
@@ -84,7 +84,7 @@ mod tests {
         let not_utf8 = URL_SAFE_NO_PAD.encode([0xff, 0xfe]);
         for bad in ["not base64!", &not_utf8, &"A".repeat(5000)] {
             let err = decode_text(bad, "after").unwrap_err();
-            assert_eq!((err.code, err.field.as_deref()), (codes::INVALID_CURSOR, Some("after")), "{bad}");
+            assert_eq!((err.code, err.field.as_deref()), (Code::InvalidCursor, Some("after")), "{bad}");
         }
     }
 
@@ -92,7 +92,7 @@ mod tests {
     fn page_sizes_are_bounded() {
         assert_eq!(page_size(20, 100).unwrap(), 20);
         for bad in [0, -1, 101] {
-            assert_eq!(page_size(bad, 100).unwrap_err().code, codes::BAD_USER_INPUT);
+            assert_eq!(page_size(bad, 100).unwrap_err().code, Code::BadUserInput);
         }
     }
 }

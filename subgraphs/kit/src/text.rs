@@ -31,9 +31,9 @@ pub fn optional(value: &str, field: &str, max: usize) -> Result<String, ClientEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::codes;
+    use crate::error::Code;
 
-    fn refused(result: Result<String, ClientError>) -> (String, &'static str) {
+    fn refused(result: Result<String, ClientError>) -> (String, Code) {
         let err = result.unwrap_err();
         (err.field.unwrap_or_default(), err.code)
     }
@@ -43,17 +43,17 @@ mod tests {
         assert_eq!(required("  Ada Lovelace \t", "name", 200).unwrap(), "Ada Lovelace");
         assert_eq!(required(&"é".repeat(5), "name", 5).unwrap(), "é".repeat(5));
         assert_eq!(optional("   ", "title", 10).unwrap(), "");
-        assert_eq!(refused(required(&"é".repeat(6), "name", 5)), ("name".into(), codes::BAD_USER_INPUT));
+        assert_eq!(refused(required(&"é".repeat(6), "name", 5)), ("name".into(), Code::BadUserInput));
     }
 
     #[test]
     fn empty_or_control_characters_are_refused_naming_the_field() {
         for bad in ["", "   ", "\n\t"] {
-            assert_eq!(refused(required(bad, "title", 10)), ("title".into(), codes::BAD_USER_INPUT), "{bad:?}");
+            assert_eq!(refused(required(bad, "title", 10)), ("title".into(), Code::BadUserInput), "{bad:?}");
         }
         for bad in ["a\nb", "a\u{0}b", "bell\u{7}", "del\u{7f}", "c1\u{85}x"] {
-            assert_eq!(refused(required(bad, "name", 200)), ("name".into(), codes::BAD_USER_INPUT), "{bad:?}");
-            assert_eq!(refused(optional(bad, "line2", 200)), ("line2".into(), codes::BAD_USER_INPUT), "{bad:?}");
+            assert_eq!(refused(required(bad, "name", 200)), ("name".into(), Code::BadUserInput), "{bad:?}");
+            assert_eq!(refused(optional(bad, "line2", 200)), ("line2".into(), Code::BadUserInput), "{bad:?}");
         }
     }
 }

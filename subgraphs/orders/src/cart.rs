@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::events::{Envelope, OutboxSignal, outbox};
 use chrono::{SubsecRound, Utc};
 use sea_orm::ActiveValue::Set;
@@ -42,7 +42,7 @@ pub fn quantity(value: i64) -> Result<i64, ClientError> {
 /// A product id as clients send it: short, no control characters.
 pub fn product_id(id: &str) -> Result<&str, ClientError> {
     if id.is_empty() || id.len() > 64 || id.chars().any(char::is_control) {
-        return Err(ClientError::new(codes::PRODUCT_NOT_FOUND, format!("no product with id {id:?}")));
+        return Err(ClientError::new(Code::ProductNotFound, format!("no product with id {id:?}")));
     }
     Ok(id)
 }
@@ -61,7 +61,7 @@ impl Carts {
     async fn product(&self, id: &str) -> Result<ProductInfo, ClientError> {
         let id = product_id(id)?;
         let mut found = self.catalog.products(&[id.to_string()]).await?;
-        found.remove(id).ok_or_else(|| ClientError::new(codes::PRODUCT_NOT_FOUND, format!("no product with id {id:?}")))
+        found.remove(id).ok_or_else(|| ClientError::new(Code::ProductNotFound, format!("no product with id {id:?}")))
     }
 
     /// Adds `amount` units of a product in stock; emits `orders.cart.product_added.v1`.
@@ -149,5 +149,5 @@ pub fn in_stock(info: &ProductInfo, wanted: i64) -> Result<(), ClientError> {
     } else {
         format!("only {} of {} are available", info.available, info.name)
     };
-    Err(ClientError { code: codes::OUT_OF_STOCK, message, field: Some("quantity".into()) })
+    Err(ClientError { code: Code::OutOfStock, message, field: Some("quantity".into()) })
 }

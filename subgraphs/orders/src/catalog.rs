@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
@@ -78,7 +78,7 @@ struct Inventory {
 
 fn unavailable(cause: &dyn std::fmt::Display) -> ClientError {
     tracing::warn!(error = %cause, "catalog call failed");
-    ClientError::new(codes::CATALOG_UNAVAILABLE, "the catalog cannot be reached; try again")
+    ClientError::new(Code::CatalogUnavailable, "the catalog cannot be reached; try again")
 }
 
 #[async_trait]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use braid_kit::ClientError;
 use braid_kit::contracts::shipping::Address;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::events::{Envelope, outbox};
 use braid_kit::text;
 use chrono::{SubsecRound, Utc};
@@ -99,12 +99,12 @@ impl Placing {
                 return Ok(existing);
             }
             return Err(ClientError::new(
-                codes::IDEMPOTENCY_KEY_REUSED,
+                Code::IdempotencyKeyReused,
                 "this idempotency key was used for another order; use a new key per checkout",
             ));
         }
         if cart.is_empty() {
-            return Err(ClientError::new(codes::EMPTY_CART, "the cart is empty"));
+            return Err(ClientError::new(Code::EmptyCart, "the cart is empty"));
         }
         let lines = self.priced(&cart).await?;
         let currency = lines[0].currency.clone();
@@ -161,7 +161,7 @@ impl Placing {
         let mut lines = Vec::with_capacity(cart.len());
         for line in cart {
             let info = products.get(&line.product_id).ok_or_else(|| ClientError {
-                code: codes::PRODUCT_NOT_FOUND,
+                code: Code::ProductNotFound,
                 message: format!("product {:?} in the cart no longer exists; remove it", line.product_id),
                 field: Some("cart".into()),
             })?;
@@ -176,7 +176,7 @@ impl Placing {
             });
         }
         if lines.iter().any(|l| l.currency != lines[0].currency) {
-            return Err(ClientError::new(codes::MIXED_CURRENCIES, "the cart holds products in different currencies"));
+            return Err(ClientError::new(Code::MixedCurrencies, "the cart holds products in different currencies"));
         }
         Ok(lines)
     }

@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use braid_kit::ClientError;
 use braid_kit::backoff::Backoff;
 use braid_kit::config::IssuerConfig;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use chrono::{DateTime, TimeDelta, Utc};
 use jsonwebtoken::{Algorithm, Header};
 use rand::RngCore;
@@ -61,16 +61,16 @@ pub struct Sessions {
 }
 
 fn invalid_credentials() -> ClientError {
-    ClientError::new(codes::INVALID_CREDENTIALS, "the email or the password is wrong")
+    ClientError::new(Code::InvalidCredentials, "the email or the password is wrong")
 }
 
 fn locked(until: DateTime<Utc>) -> ClientError {
     let secs = (until - Utc::now()).num_seconds().max(1);
-    ClientError::new(codes::TOO_MANY_ATTEMPTS, format!("too many failed logins: try again in {secs} s"))
+    ClientError::new(Code::TooManyAttempts, format!("too many failed logins: try again in {secs} s"))
 }
 
 fn invalid_refresh() -> ClientError {
-    ClientError::new(codes::INVALID_REFRESH_TOKEN, "the refresh token is invalid, expired or already used")
+    ClientError::new(Code::InvalidRefreshToken, "the refresh token is invalid, expired or already used")
 }
 
 /// SHA-256 hex of a refresh token (what the database keeps).

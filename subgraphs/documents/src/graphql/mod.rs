@@ -6,7 +6,7 @@
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Result, Schema};
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 
 use crate::read::{BodyLoader, Reader, ShareLoader};
 use crate::write::Writer;
@@ -68,7 +68,7 @@ fn viewer(ctx: &Context<'_>) -> Result<braid_access::Viewer> {
     let id = viewer
         .subject
         .parse::<i64>()
-        .map_err(|_| ClientError::new(codes::FORBIDDEN, "the token's subject is not an employee"))?;
+        .map_err(|_| ClientError::new(Code::Forbidden, "the token's subject is not an employee"))?;
     Ok(braid_access::Viewer::with_token(id, viewer.token.clone()))
 }
 

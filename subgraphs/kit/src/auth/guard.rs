@@ -3,7 +3,7 @@
 use async_graphql::{Context, Guard, Result};
 
 use super::Viewer;
-use crate::error::{ClientError, codes};
+use crate::error::{ClientError, Code};
 
 /// Allows any verified viewer.
 pub struct Authenticated;
@@ -23,7 +23,7 @@ impl Guard for RequireScope {
         if viewer.has_scope(self.0) {
             Ok(())
         } else {
-            Err(ClientError::new(codes::FORBIDDEN, format!("this operation needs the scope {}", self.0)).into())
+            Err(ClientError::new(Code::Forbidden, format!("this operation needs the scope {}", self.0)).into())
         }
     }
 }
@@ -31,5 +31,5 @@ impl Guard for RequireScope {
 /// The verified viewer of this request, or `UNAUTHENTICATED`.
 pub fn viewer<'a>(ctx: &'a Context<'_>) -> Result<&'a Viewer> {
     ctx.data_opt::<Viewer>()
-        .ok_or_else(|| ClientError::new(codes::UNAUTHENTICATED, "this operation needs a bearer token").into())
+        .ok_or_else(|| ClientError::new(Code::Unauthenticated, "this operation needs a bearer token").into())
 }

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use crate::accept::{Format, GRAPHQL_RESPONSE, JSON};
 use crate::auth::Verifier;
-use crate::error::codes;
+use crate::error::Code;
 
 /// The `/graphql` endpoint of one schema.
 pub struct GraphqlEndpoint<E> {
@@ -55,7 +55,7 @@ impl DocumentCache {
 }
 
 /// A response carrying one error with a stable code.
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
+pub fn error_response(status: StatusCode, code: Code, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
@@ -64,7 +64,7 @@ pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response
 
 pub(super) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("request handler panicked");
-    error_response(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error")
+    error_response(StatusCode::INTERNAL_SERVER_ERROR, Code::InternalServerError, "internal error")
 }
 
 pub(super) async fn post<E: Executor>(
@@ -76,7 +76,7 @@ pub(super) async fn post<E: Executor>(
     if !(content_type.starts_with(JSON) || content_type.starts_with(GRAPHQL_RESPONSE)) {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            codes::UNSUPPORTED_MEDIA_TYPE,
+            Code::UnsupportedMediaType,
             "POST bodies must be application/json",
         );
     }
@@ -93,7 +93,7 @@ pub(super) async fn post<E: Executor>(
         Err(e) => {
             return error_response(
                 StatusCode::BAD_REQUEST,
-                codes::BAD_REQUEST,
+                Code::BadRequest,
                 &format!("the body is not a GraphQL request: {e}"),
             );
         }
@@ -109,7 +109,7 @@ pub(super) async fn get<E: Executor>(
     let request = match async_graphql::http::parse_query_string(query.as_deref().unwrap_or("")) {
         Ok(r) => r,
         Err(e) => {
-            return error_response(StatusCode::BAD_REQUEST, codes::BAD_REQUEST, &format!("bad query string: {e}"));
+            return error_response(StatusCode::BAD_REQUEST, Code::BadRequest, &format!("bad query string: {e}"));
         }
     };
     execute(&endpoint, &headers, request, true).await
@@ -118,7 +118,7 @@ pub(super) async fn get<E: Executor>(
 fn too_large(limit: usize) -> Response {
     error_response(
         StatusCode::PAYLOAD_TOO_LARGE,
-        codes::PAYLOAD_TOO_LARGE,
+        Code::PayloadTooLarge,
         &format!("the request body is larger than {limit} bytes"),
     )
 }
@@ -145,7 +145,7 @@ async fn execute<E: Executor>(
     is_get: bool,
 ) -> Response {
     let Some(format) = Format::from_headers(headers) else {
-        return error_response(StatusCode::NOT_ACCEPTABLE, codes::NOT_ACCEPTABLE, crate::accept::NOT_ACCEPTABLE);
+        return error_response(StatusCode::NOT_ACCEPTABLE, Code::NotAcceptable, crate::accept::NOT_ACCEPTABLE);
     };
     if asks_no_cache(headers) {
         request = request.data(NoCache);
@@ -157,7 +157,7 @@ async fn execute<E: Executor>(
         match verifier.verify_header(header).await {
             Ok(viewer) => request = request.data(viewer),
             Err(e) => {
-                let mut response = error_response(StatusCode::UNAUTHORIZED, codes::INVALID_TOKEN, &e.to_string());
+                let mut response = error_response(StatusCode::UNAUTHORIZED, Code::InvalidToken, &e.to_string());
                 response.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
                 return response;
             }
@@ -165,12 +165,12 @@ async fn execute<E: Executor>(
     }
     let operation_name = request.operation_name.clone();
     if let Err(e) = endpoint.documents.parse(&mut request) {
-        return request_error(format, codes::PARSE_FAILED, e);
+        return request_error(format, Code::GraphqlParseFailed, e);
     }
     // Parsed just above, so this reads the attached document.
     if is_get && request.parsed_query().is_ok_and(|d| is_mutation(&d.operations, operation_name.as_deref())) {
         let mut response =
-            error_response(StatusCode::METHOD_NOT_ALLOWED, codes::METHOD_NOT_ALLOWED, "mutations need POST");
+            error_response(StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed, "mutations need POST");
         response.headers_mut().insert(http::header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
@@ -181,7 +181,7 @@ async fn execute<E: Executor>(
         for error in &mut response.errors {
             let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
             if !has_code {
-                error.extensions.get_or_insert_with(Default::default).set("code", codes::VALIDATION_FAILED);
+                error.extensions.get_or_insert_with(Default::default).set("code", Code::GraphqlValidationFailed);
             }
         }
     }
@@ -191,7 +191,7 @@ async fn execute<E: Executor>(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "response serialization failed");
-            return error_response(StatusCode::INTERNAL_SERVER_ERROR, codes::INTERNAL, "internal error");
+            return error_response(StatusCode::INTERNAL_SERVER_ERROR, Code::InternalServerError, "internal error");
         }
     };
     let mut http_response = (status, body).into_response();
@@ -199,7 +199,7 @@ async fn execute<E: Executor>(
     http_response
 }
 
-fn request_error(format: Format, code: &str, error: ServerError) -> Response {
+fn request_error(format: Format, code: Code, error: ServerError) -> Response {
     let status = if format == Format::GraphqlResponse { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let locations: Vec<_> = error.locations.iter().map(|l| json!({ "line": l.line, "column": l.column })).collect();
     let body = json!({

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Object, Result};
 use braid_kit::auth::Authenticated;
-use braid_kit::error::{ClientError, codes};
+use braid_kit::error::{ClientError, Code};
 use braid_kit::federation::authenticated;
 
 use super::{Cart, Order, me, not_found, reads_all};
@@ -70,12 +70,12 @@ impl Mutation {
                 }
                 Ok(None) => return Err(not_found(&id).into()),
                 Err(ApplyError::Refused(refused)) => {
-                    return Err(ClientError::new(codes::ORDER_NOT_CANCELLABLE, refused.to_string()).into());
+                    return Err(ClientError::new(Code::OrderNotCancellable, refused.to_string()).into());
                 }
                 Err(ApplyError::Conflict) => txn.rollback().await.map_err(ClientError::from)?,
                 Err(e) => return Err(ClientError::internal(&e).into()),
             }
         }
-        Err(ClientError::new(codes::CONFLICT, "the order is changing; try again").into())
+        Err(ClientError::new(Code::Conflict, "the order is changing; try again").into())
     }
 }

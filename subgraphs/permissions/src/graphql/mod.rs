@@ -8,7 +8,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, EmptySubscription, ID, Result, Schema};
 use braid_kit::ClientError;
 use braid_kit::auth::viewer;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 
 use crate::keys::KeyStore;
 use crate::read::{EmployeeLoader, Reader};
@@ -70,7 +70,7 @@ fn viewer_id(ctx: &Context<'_>) -> Result<i64> {
     Ok(viewer(ctx)?
         .subject
         .parse::<i64>()
-        .map_err(|_| ClientError::new(codes::FORBIDDEN, "the token's subject is not an employee"))?)
+        .map_err(|_| ClientError::new(Code::Forbidden, "the token's subject is not an employee"))?)
 }
 
 /// The `viewer` argument if given (admins only), else the authenticated viewer.
@@ -82,9 +82,7 @@ fn acting_for(ctx: &Context<'_>, asked: Option<&ID>) -> Result<i64> {
             let v = id(v, "viewer")?;
             let admin = viewer(ctx).is_ok_and(|v| v.has_scope("admin"));
             if v != me && !admin {
-                return Err(
-                    ClientError::new(codes::FORBIDDEN, "asking for another viewer needs the scope admin").into()
-                );
+                return Err(ClientError::new(Code::Forbidden, "asking for another viewer needs the scope admin").into());
             }
             Ok(v)
         }

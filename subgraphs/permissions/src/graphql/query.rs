@@ -6,7 +6,7 @@ use base64::Engine as _;
 use braid_kit::ClientError;
 use braid_kit::auth::{Authenticated, viewer};
 use braid_kit::connection::page_size;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::federation::authenticated;
 use chrono::Utc;
 
@@ -72,7 +72,7 @@ impl Query {
     ) -> Result<Vec<Grant>> {
         let employee = if all {
             if !viewer(ctx).is_ok_and(|v| v.has_scope("admin")) {
-                return Err(ClientError::new(codes::FORBIDDEN, "listing every grant needs the scope admin").into());
+                return Err(ClientError::new(Code::Forbidden, "listing every grant needs the scope admin").into());
             }
             None
         } else {

@@ -4,7 +4,7 @@ use braid_access::events::{
     EmployeeCreated, EmployeeDeleted, EmployeeMoved, EmployeeSnapshot, EmployeeUpdated, Visibility,
 };
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::text;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -88,7 +88,7 @@ pub fn snapshot(e: &employee::Model) -> EmployeeSnapshot {
 async fn email_taken(txn: &DatabaseTransaction, email: &str, except: Option<i64>) -> Result<(), ClientError> {
     let found = employee::Entity::find().filter(employee::Column::Email.eq(email)).one(txn).await?;
     match found {
-        Some(e) if Some(e.id) != except => Err(ClientError::new(codes::CONFLICT, format!("{email} is already taken"))),
+        Some(e) if Some(e.id) != except => Err(ClientError::new(Code::Conflict, format!("{email} is already taken"))),
         _ => Ok(()),
     }
 }
@@ -206,7 +206,7 @@ impl Writer {
         let txn = self.begin().await?;
         load_employee(&txn, employee_id, "id").await?;
         if !hierarchy::descendants(&txn, employee_id, Some(1)).await?.is_empty() {
-            return Err(ClientError::new(codes::CONFLICT, "this employee has reports: move them first"));
+            return Err(ClientError::new(Code::Conflict, "this employee has reports: move them first"));
         }
         let visibility = Visibility::of(visibility::viewers_of(&txn, &[employee_id]).await?);
         grant::Entity::delete_many()

@@ -2,7 +2,7 @@
 
 use braid_access::events::{GroupChange, GroupChanged, Visibility};
 use braid_kit::ClientError;
-use braid_kit::error::codes;
+use braid_kit::error::Code;
 use braid_kit::text;
 use chrono::Utc;
 use sea_orm::ActiveValue::{NotSet, Set};
@@ -18,7 +18,7 @@ impl Writer {
         let name = text::required(name, "name", 200)?;
         let txn = self.begin().await?;
         if group::Entity::find().filter(group::Column::Name.eq(&name)).one(&txn).await?.is_some() {
-            return Err(ClientError::new(codes::CONFLICT, format!("a group named {name:?} exists")));
+            return Err(ClientError::new(Code::Conflict, format!("a group named {name:?} exists")));
         }
         let row = group::ActiveModel { id: NotSet, name: Set(name), created_at: Set(Utc::now()) }.insert(&txn).await?;
         append(
