@@ -160,7 +160,7 @@ async fn main() {
         seed_documents(url, &org, docs)
     })
     .await;
-    let stack = gateway::Stack::on(&permissions_url, &documents_url, None).await;
+    let stack = gateway::Stack::on(&permissions_url, &documents_url, None, gateway::Events::Memory).await;
     println!("org: {employees} employees (five reports each); {docs} documents (1 in 100 shared)");
 
     let mut children: HashMap<i64, Vec<i64>> = HashMap::new();

@@ -18,11 +18,23 @@ use serde_json::{Value, json};
 
 const ISSUER: &str = "https://braid.local/";
 
+/// Where the subgraphs' events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Events {
+    /// Each service's own in-process bus.
+    Memory,
+    /// The shared Kafka-protocol broker (tansu), under topics of this stack's own.
+    Kafka,
+}
+
 pub struct Stack {
     pub gateway: GraphqlClient,
     /// The gateway's `/graphql`.
     pub url: String,
     pub documents_db: DatabaseConnection,
+    pub permissions_db: DatabaseConnection,
+    /// The stack's topic prefix on the shared broker, with [`Events::Kafka`].
+    pub topic_prefix: Option<String>,
     /// The permission answers every service of the stack caches (to void them: cold runs).
     pub access: AccessCache,
     key_pem: String,
@@ -35,11 +47,17 @@ fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
 
-fn config(db: &str, redis: &RedisPrefix) -> SubgraphConfig {
+fn config(db: &str, redis: &RedisPrefix, topic_prefix: Option<&str>) -> SubgraphConfig {
     let mut config = SubgraphConfig::default();
     config.database.url = db.to_string();
     config.database.max_connections = 8;
     config.events.backend = EventsBackend::Memory;
+    if let Some(prefix) = topic_prefix {
+        config.events.backend = EventsBackend::Kafka;
+        config.events.brokers = braid_testkit::broker::shared();
+        config.events.topic_prefix = prefix.to_string();
+        config.events.relay_interval_ms = 50;
+    }
     config.cache.backend = CacheBackend::Redis;
     config.cache.url = redis_prefix::url();
     config.cache.key_prefix = redis.prefix.clone();
@@ -57,18 +75,24 @@ impl Stack {
     /// `org` in the permissions subgraph (employee 1 is an admin), no documents yet; fresh
     /// databases, dropped with the stack.
     pub async fn start(org: &[Seeded]) -> Self {
+        Self::start_with(org, Events::Memory).await
+    }
+
+    /// As [`Stack::start`], the events going where `events` says.
+    pub async fn start_with(org: &[Seeded], events: Events) -> Self {
         let dbs = vec![TestDb::create().await, TestDb::create().await];
-        let mut stack = Self::on(&dbs[0].url, &dbs[1].url, Some(org)).await;
+        let mut stack = Self::on(&dbs[0].url, &dbs[1].url, Some(org), events).await;
         stack._dbs = dbs;
         stack
     }
 
     /// The stack on existing databases (migrated if needed), seeding `org` when given.
-    pub async fn on(permissions_db: &str, documents_db: &str, org: Option<&[Seeded]>) -> Self {
+    pub async fn on(permissions_db: &str, documents_db: &str, org: Option<&[Seeded]>, events: Events) -> Self {
         let redis = RedisPrefix::new();
+        let topic_prefix = (events == Events::Kafka).then(braid_testkit::broker::topic_prefix);
         let shared: Arc<dyn Cache> = Arc::new(RedisCache::connect(&redis_prefix::url(), &redis.prefix).await.unwrap());
         let access = AccessCache::new(shared, Duration::from_secs(300));
-        let permissions_config = config(permissions_db, &redis);
+        let permissions_config = config(permissions_db, &redis, topic_prefix.as_deref());
         let cache_config = permissions_config.cache.clone();
         let infra = Infra::connect(braid_permissions::NAME, permissions_config, None).await.unwrap();
         let permissions = braid_permissions::service(infra).await.unwrap();
@@ -81,10 +105,11 @@ impl Stack {
             .await
             .unwrap()
             .expect("the permissions service made its signing key");
+        let permissions_db = permissions.infra.db.clone();
         let permissions = serve(permissions).await;
         let jwks = format!("{permissions}/.well-known/jwks.json");
 
-        let mut documents_config = config(documents_db, &redis);
+        let mut documents_config = config(documents_db, &redis, topic_prefix.as_deref());
         documents_config.access.permissions_url = Some(format!("{permissions}/graphql"));
         documents_config.auth.jwks_url = Some(jwks.clone());
         documents_config.auth.issuer = Some(ISSUER.into());
@@ -114,6 +139,8 @@ impl Stack {
             gateway: GraphqlClient::new(url.clone()),
             url,
             documents_db: db,
+            permissions_db,
+            topic_prefix,
             access,
             key_pem: key.private_pem,
             kid: key.kid,

@@ -10,6 +10,7 @@ mod stack;
 
 mod api;
 mod gateway;
+mod kafka;
 mod live;
 mod property;
 
