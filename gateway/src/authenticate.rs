@@ -33,7 +33,7 @@ pub struct Authenticator {
 impl Authenticator {
     /// From `auth` in the config.
     pub fn new(config: &GatewayConfig, cache: AccessCache) -> Result<Self, GatewayError> {
-        let verifier = Verifier::from_config(&config.auth).map_err(|e| GatewayError::Config(e.to_string()))?;
+        let verifier = Verifier::from_config(&config.auth)?;
         Ok(Self { verifier, cache })
     }
 

@@ -5,18 +5,42 @@ use serde::Serialize;
 /// Internal errors of the gateway process; never shown to clients as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
+    /// A setting is missing, out of range or inconsistent with another.
     #[error("configuration: {0}")]
     Config(String),
+    /// The configuration file or the environment could not be read into the settings.
+    #[error("configuration: {0}")]
+    Settings(#[from] braid_kit::config::ConfigError),
+    #[error("access.cache: {0}")]
+    Cache(#[from] braid_kit::cache::CacheError),
+    #[error("events: {0}")]
+    Events(#[from] braid_kit::events::BusError),
+    #[error("headers.propagate: invalid header name {name}")]
+    HeaderName { name: String, source: http::header::InvalidHeaderName },
+    #[error("subgraph {name}: URL {url}: {source}")]
+    SubgraphUrl { name: String, url: String, source: http::uri::InvalidUri },
+    #[error("allowlist {}: {source}", path.display())]
+    Allowlist { path: std::path::PathBuf, source: AllowlistError },
+    #[error("cannot read the supergraph {}: {source}", path.display())]
+    SupergraphFile { path: std::path::PathBuf, source: std::io::Error },
+    /// The supergraph SDL does not parse or is not a valid supergraph.
     #[error("supergraph: {0}")]
     Supergraph(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
 }
 
-impl From<braid_kit::config::ConfigError> for GatewayError {
-    fn from(e: braid_kit::config::ConfigError) -> Self {
-        Self::Config(e.0)
-    }
+/// Why an allowlist file was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AllowlistError {
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Shape(&'static str),
+    #[error("the hash {0} does not match its operation")]
+    HashMismatch(String),
 }
 
 pub use braid_kit::error::Code;

@@ -70,9 +70,7 @@ pub async fn run(
     let supergraph = load(&path)?;
     let hot_reload = config.supergraph.hot_reload;
     let (workers, work_stealing) = (workers::count(config.server.workers), config.server.work_stealing);
-    let cache = braid_kit::cache::from_config(&config.access.cache)
-        .await
-        .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?;
+    let cache = braid_kit::cache::from_config(&config.access.cache).await?;
     let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
     let stop = tokio_util::sync::CancellationToken::new();
@@ -116,8 +114,7 @@ fn events_bus(config: &config::EventsConfig) -> Result<Option<Arc<dyn braid_kit:
                 fetch_wait_ms: config.fetch_wait_ms,
                 ..Default::default()
             };
-            let bus = braid_kit::events::kafka::KafkaBus::new(&kafka)
-                .map_err(|e| GatewayError::Config(format!("events: {e}")))?;
+            let bus = braid_kit::events::kafka::KafkaBus::new(&kafka)?;
             Ok(Some(Arc::new(bus)))
         }
     }
@@ -126,7 +123,7 @@ fn events_bus(config: &config::EventsConfig) -> Result<Option<Arc<dyn braid_kit:
 /// Reads and parses a supergraph file.
 pub fn load(path: &Path) -> Result<Supergraph, GatewayError> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| GatewayError::Supergraph(format!("cannot read {}: {e}", path.display())))?;
+        .map_err(|source| GatewayError::SupergraphFile { path: path.to_path_buf(), source })?;
     Supergraph::parse(&text)
 }
 
@@ -139,9 +136,7 @@ pub async fn gateway_from_sdl(
 ) -> Result<Arc<Gateway>, GatewayError> {
     let cache = match cache {
         Some(cache) => cache,
-        None => braid_kit::cache::from_config(&config.access.cache)
-            .await
-            .map_err(|e| GatewayError::Config(format!("access.cache: {e}")))?,
+        None => braid_kit::cache::from_config(&config.access.cache).await?,
     };
     Gateway::new(config, Supergraph::parse(sdl)?, cache)
 }

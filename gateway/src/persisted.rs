@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::config::{PersistedConfig, PersistedMode};
-use crate::error::{Code, GatewayError, RequestError};
+use crate::error::{AllowlistError, Code, GatewayError, RequestError};
 
 /// Resolves the operation text of a request from its `query` and `extensions.persistedQuery`.
 pub struct Persisted {
@@ -110,35 +110,29 @@ pub fn sha256_hex(text: &str) -> String {
 
 /// An allowlist file: `{"<sha256>": "<operation>", ...}` or `["<operation>", ...]`.
 fn load_allowlist(path: &Path) -> Result<HashMap<String, String>, GatewayError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| GatewayError::Config(format!("allowlist {}: {e}", path.display())))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| GatewayError::Config(format!("allowlist {}: {e}", path.display())))?;
+    read_allowlist(path).map_err(|source| GatewayError::Allowlist { path: path.to_path_buf(), source })
+}
+
+fn read_allowlist(path: &Path) -> Result<HashMap<String, String>, AllowlistError> {
+    let value: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
     let mut map = HashMap::new();
     match value {
         Value::Array(items) => {
             for item in items {
-                let Value::String(text) = item else {
-                    return Err(GatewayError::Config(format!("allowlist {}: entries must be strings", path.display())));
-                };
+                let Value::String(text) = item else { return Err(AllowlistError::Shape("entries must be strings")) };
                 map.insert(sha256_hex(&text), text);
             }
         }
         Value::Object(entries) => {
             for (hash, text) in entries {
-                let Value::String(text) = text else {
-                    return Err(GatewayError::Config(format!("allowlist {}: values must be strings", path.display())));
-                };
+                let Value::String(text) = text else { return Err(AllowlistError::Shape("values must be strings")) };
                 if sha256_hex(&text) != hash.to_ascii_lowercase() {
-                    return Err(GatewayError::Config(format!(
-                        "allowlist {}: the hash {hash} does not match its operation",
-                        path.display()
-                    )));
+                    return Err(AllowlistError::HashMismatch(hash));
                 }
                 map.insert(hash.to_ascii_lowercase(), text);
             }
         }
-        _ => return Err(GatewayError::Config(format!("allowlist {}: expected an object or an array", path.display()))),
+        _ => return Err(AllowlistError::Shape("expected an object or an array")),
     }
     Ok(map)
 }
@@ -163,5 +157,20 @@ mod tests {
         assert_eq!(persisted.resolve(None, Some(&ext(&hash))).unwrap(), query);
         let wrong = persisted.resolve(Some("{ a }".into()), Some(&ext(&hash))).unwrap_err();
         assert_eq!(wrong.errors[0].code(), Some(Code::PersistedQueryHashMismatch.as_str()));
+    }
+
+    #[test]
+    fn a_bad_allowlist_is_refused_with_its_path_and_the_reason() {
+        let path = std::env::temp_dir().join(format!("braid-allowlist-{}.json", std::process::id()));
+        std::fs::write(&path, r#"{"00": "{ a }"}"#).unwrap();
+        let error = load_allowlist(&path).unwrap_err();
+        assert!(matches!(&error, GatewayError::Allowlist { source: AllowlistError::HashMismatch(h), .. } if h == "00"));
+        assert!(error.to_string().contains(&path.display().to_string()), "{error}");
+        std::fs::write(&path, "[1]").unwrap();
+        assert!(matches!(load_allowlist(&path), Err(GatewayError::Allowlist { source: AllowlistError::Shape(_), .. })));
+        std::fs::write(&path, "not json").unwrap();
+        assert!(matches!(load_allowlist(&path), Err(GatewayError::Allowlist { source: AllowlistError::Json(_), .. })));
+        std::fs::remove_file(&path).unwrap();
+        assert!(matches!(load_allowlist(&path), Err(GatewayError::Allowlist { source: AllowlistError::Read(_), .. })));
     }
 }

@@ -67,7 +67,7 @@ impl Gateway {
         let owners = Arc::new(Owners::new(&config, &supergraph.endpoints, cache));
         let propagate = Propagate::new(&config)?;
         let config = Arc::new(config);
-        let client = SubgraphClient::new(&supergraph.endpoints, &config).map_err(GatewayError::Config)?;
+        let client = SubgraphClient::new(&supergraph.endpoints, &config)?;
         Ok(Arc::new(Self {
             authenticator,
             persisted: Persisted::new(&config.persisted)?,
@@ -93,7 +93,7 @@ impl Gateway {
 
     /// Swaps in a new schema; requests already running finish on the old one.
     pub fn replace_supergraph(&self, supergraph: Supergraph) -> Result<(), GatewayError> {
-        let client = SubgraphClient::new(&supergraph.endpoints, &self.config).map_err(GatewayError::Config)?;
+        let client = SubgraphClient::new(&supergraph.endpoints, &self.config)?;
         self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
         Ok(())
     }

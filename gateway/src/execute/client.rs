@@ -15,6 +15,7 @@ use hyper_util::rt::TokioExecutor;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 use crate::config::GatewayConfig;
+use crate::error::GatewayError;
 use crate::single_flight::SingleFlight;
 
 /// Why a subgraph fetch produced no response body.
@@ -111,12 +112,16 @@ pub struct SubgraphClient {
 
 impl SubgraphClient {
     /// A client for the subgraphs `endpoints` names, with the URL and timeout overrides of `config`.
-    pub fn new(endpoints: &HashMap<String, String>, config: &GatewayConfig) -> Result<Self, String> {
+    pub fn new(endpoints: &HashMap<String, String>, config: &GatewayConfig) -> Result<Self, GatewayError> {
         let mut map = HashMap::new();
         for (name, url) in endpoints {
             let overrides = config.subgraphs.get(name);
             let url = overrides.and_then(|o| o.url.clone()).unwrap_or_else(|| url.clone());
-            let uri = url.parse::<http::Uri>().map_err(|e| format!("subgraph '{name}' URL {url}: {e}"))?;
+            let uri = url.parse::<http::Uri>().map_err(|source| GatewayError::SubgraphUrl {
+                name: name.clone(),
+                url: url.clone(),
+                source,
+            })?;
             let timeout_ms = overrides.and_then(|o| o.timeout_ms).unwrap_or(config.traffic.subgraph_timeout_ms);
             let host = host_header(&uri);
             let subscriptions =

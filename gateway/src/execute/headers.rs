@@ -20,7 +20,7 @@ impl Propagate {
         }
         for name in &config.headers.propagate {
             let name = HeaderName::try_from(name.as_str())
-                .map_err(|_| GatewayError::Config(format!("headers.propagate: invalid header name {name}")))?;
+                .map_err(|source| GatewayError::HeaderName { name: name.clone(), source })?;
             if !names.contains(&name) {
                 names.push(name);
             }

@@ -5,8 +5,12 @@ use async_graphql::ErrorExtensions;
 /// Internal errors of the runtime; never shown to clients as they are.
 #[derive(Debug, thiserror::Error)]
 pub enum KitError {
+    /// A setting is missing or inconsistent with another.
     #[error("configuration: {0}")]
     Config(String),
+    /// The configuration could not be read into the settings.
+    #[error("configuration: {0}")]
+    Settings(#[from] crate::config::ConfigError),
     #[cfg(feature = "db")]
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
@@ -14,16 +18,8 @@ pub enum KitError {
     Events(#[from] crate::events::BusError),
     #[error("cache: {0}")]
     Cache(#[from] crate::cache::CacheError),
-    #[error("auth: {0}")]
-    Auth(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
-}
-
-impl From<crate::config::ConfigError> for KitError {
-    fn from(e: crate::config::ConfigError) -> Self {
-        Self::Config(e.0)
-    }
 }
 
 /// An error a client sees: a message and a stable `extensions.code`.
