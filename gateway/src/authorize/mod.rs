@@ -50,24 +50,20 @@ pub fn fields(
 /// Refuses `operation` as a whole when it selects a field the viewer may not have: for a
 /// subscription, whose events would all be partial.
 pub fn whole(supergraph: &Supergraph, operation: &Operation, identity: &Identity) -> Result<(), RequestError> {
-    for key in &operation.marked {
-        if let Some(Err(missing_token)) = supergraph.policies.fields.get(key).map(|r| r.check(&identity.claims)) {
-            return Err(if missing_token {
-                RequestError::new(
-                    StatusCode::UNAUTHORIZED,
-                    Code::Unauthenticated,
-                    format!("{}.{} needs a bearer token", key.0, key.1),
-                )
-            } else {
-                RequestError::new(
-                    StatusCode::FORBIDDEN,
-                    Code::Forbidden,
-                    format!("{}.{} needs a scope the token does not have", key.0, key.1),
-                )
-            });
-        }
-    }
-    Ok(())
+    let Some((key, missing_token)) = refused(supergraph, operation, identity).next() else { return Ok(()) };
+    Err(if missing_token {
+        RequestError::new(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            format!("{}.{} needs a bearer token", key.0, key.1),
+        )
+    } else {
+        RequestError::new(
+            StatusCode::FORBIDDEN,
+            Code::Forbidden,
+            format!("{}.{} needs a scope the token does not have", key.0, key.1),
+        )
+    })
 }
 
 /// After execution: what the projector enforces on `data`, the owners it holds checked.
@@ -94,16 +90,27 @@ pub async fn verdict<'s>(
 /// The marked fields the viewer may not have.
 fn denied_fields(supergraph: &Supergraph, operation: &Operation, identity: &Identity) -> DeniedFields {
     let mut denied = DeniedFields::new();
-    for key in &operation.marked {
-        if let Some(Err(missing_token)) = supergraph.policies.fields.get(key).map(|r| r.check(&identity.claims)) {
-            // Selected on an interface: the objects the projector sees carry the mark too.
-            let objects = supergraph.types.get(&key.0).map(|t| t.possible_types.iter()).into_iter().flatten();
-            for parent in std::iter::once(&key.0).chain(objects) {
-                denied.entry(parent.clone()).or_default().insert(key.1.clone(), missing_token);
-            }
+    for (key, missing_token) in refused(supergraph, operation, identity) {
+        // Selected on an interface: the objects the projector sees carry the mark too.
+        let objects = supergraph.types.get(&key.0).map(|t| t.possible_types.iter()).into_iter().flatten();
+        for parent in std::iter::once(&key.0).chain(objects) {
+            denied.entry(parent.clone()).or_default().insert(key.1.clone(), missing_token);
         }
     }
     denied
+}
+
+/// Each marked field of `operation` whose requirement `identity` does not meet, with whether a
+/// token was missing (else a scope).
+fn refused<'o>(
+    supergraph: &'o Supergraph,
+    operation: &'o Operation,
+    identity: &'o Identity,
+) -> impl Iterator<Item = (&'o FieldKey, bool)> {
+    operation.marked.iter().filter_map(|key| match supergraph.policies.fields.get(key)?.check(&identity.claims) {
+        Ok(()) => None,
+        Err(missing_token) => Some((key, missing_token)),
+    })
 }
 
 /// What the projector enforces for one response.
