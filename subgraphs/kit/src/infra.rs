@@ -97,7 +97,8 @@ impl Service {
 
 impl Service {
     /// Serves until `shutdown` resolves; then stops accepting, finishes in-flight requests,
-    /// lets the relay publish what was committed and the consumers finish their event.
+    /// lets the consumers finish their event and the loops their round, and only then lets
+    /// the relay publish what all of them committed.
     pub async fn serve(
         self,
         listener: TcpListener,
@@ -109,10 +110,13 @@ impl Service {
             shutdown.await;
             trigger.cancel();
         });
-        let mut tasks = JoinSet::new();
+        // The relay stops last: a request or an event finishing after the signal commits
+        // outbox rows too, and they must leave before the process does.
+        let relay_stop = CancellationToken::new();
         let infra = &self.infra;
         let relay = Relay::new(infra.db.clone(), infra.bus.clone(), infra.outbox.clone(), &infra.config.events);
-        tasks.spawn(relay.run(token.clone().cancelled_owned()));
+        let relay = tokio::spawn(relay.run(relay_stop.clone().cancelled_owned()));
+        let mut tasks = JoinSet::new();
         for handler in &self.handlers {
             let consumer = Consumer::new(infra.db.clone(), infra.bus.clone(), handler.clone(), &infra.config.events);
             tasks.spawn(consumer.run(token.clone().cancelled_owned()));
@@ -123,6 +127,8 @@ impl Service {
         let served = axum::serve(listener, self.router).with_graceful_shutdown(token.clone().cancelled_owned()).await;
         token.cancel();
         while tasks.join_next().await.is_some() {}
+        relay_stop.cancel();
+        let _ = relay.await;
         served.map_err(KitError::Io)
     }
 }

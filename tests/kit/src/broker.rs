@@ -27,13 +27,21 @@ fn tansu_bin() -> String {
 /// A tansu broker of this test's own, on a port of its own (memory storage).
 pub struct Tansu {
     pub port: u16,
+    /// The port clients are told to connect to, when it is not `port` (a proxy's).
+    advertised: u16,
     child: Option<Child>,
 }
 
 impl Tansu {
     pub fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
-        let mut broker = Self { port, child: None };
+        let port = free_port();
+        Self::start_advertising(port, port)
+    }
+
+    /// A broker on `port` that tells its clients to connect to `advertised` instead (a
+    /// [`crate::proxy::CutProxy`] forwarding to `port`, so that every connection goes through it).
+    pub fn start_advertising(port: u16, advertised: u16) -> Self {
+        let mut broker = Self { port, advertised, child: None };
         broker.start_again();
         broker
     }
@@ -54,9 +62,10 @@ impl Tansu {
     /// Starts it again on the same port.
     pub fn start_again(&mut self) {
         let url = format!("tcp://127.0.0.1:{}", self.port);
+        let advertised = format!("tcp://127.0.0.1:{}", self.advertised);
         let child = Command::new(tansu_bin())
             .args(["broker", "--storage-engine", "memory://tansu/", "--listener-url", &url])
-            .args(["--advertised-listener-url", &url])
+            .args(["--advertised-listener-url", &advertised])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -73,6 +82,11 @@ impl Drop for Tansu {
             let _ = child.wait();
         }
     }
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
 fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {

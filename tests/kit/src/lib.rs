@@ -1,6 +1,6 @@
 //! Builders for Braid's end-to-end tests and benchmarks: a PostgreSQL database per test, a
 //! Redis key prefix per test, Kafka topic prefixes and tansu brokers, signed tokens, a GraphQL
-//! client, child processes and a load generator.
+//! client, child processes, a TCP proxy to cut and a load generator.
 //!
 //! Every resource is unique to its test and removed when its guard drops, so tests run in
 //! parallel and leave nothing behind.
@@ -11,6 +11,7 @@ pub mod db;
 pub mod jwt;
 pub mod load;
 pub mod process;
+pub mod proxy;
 pub mod redis_prefix;
 pub mod service;
 pub mod stream;

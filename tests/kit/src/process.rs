@@ -42,7 +42,19 @@ impl BraidProcess {
         self.child.wait().expect("wait for braid")
     }
 
-    fn signal_term(&mut self) {
+    /// Waits for the process to exit (after [`BraidProcess::signal_term`]).
+    pub fn wait(mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait for braid")
+    }
+
+    /// SIGKILL: no draining, no goodbye.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and returns at once (the process drains while the caller goes on).
+    pub fn signal_term(&mut self) {
         let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
     }
 }
