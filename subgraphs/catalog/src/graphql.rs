@@ -6,7 +6,7 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, ID, Object, Result, Schema, SimpleObject};
 use braid_kit::ClientError;
 use braid_kit::auth::RequireScope;
-use braid_kit::connection::{PageInfo, page_size};
+use braid_kit::connection::{self, Connection, Counted, page_size};
 use braid_kit::federation::{event, requiresScopes, served_by_gateway};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
@@ -185,45 +185,14 @@ impl Inventory {
     }
 }
 
-pub struct ProductEdge {
-    cursor: String,
-    node: Product,
-}
-
-#[Object]
-impl ProductEdge {
-    async fn cursor(&self) -> &str {
-        &self.cursor
-    }
-    async fn node(&self) -> &Product {
-        &self.node
-    }
-}
-
 /// A page of products (Relay connection).
-pub struct ProductConnection(Page);
+pub type ProductConnection = Connection<Product>;
 
-#[Object]
-impl ProductConnection {
-    async fn edges(&self) -> Vec<ProductEdge> {
-        self.0
-            .items
-            .iter()
-            .map(|p| ProductEdge { cursor: Cursor::after(self.0.sort, p).encode(), node: Product(p.clone()) })
-            .collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        let cursor = |p: Option<&Arc<ProductRecord>>| p.map(|p| Cursor::after(self.0.sort, p).encode());
-        PageInfo {
-            has_next_page: self.0.has_next_page,
-            has_previous_page: self.0.has_previous_page,
-            start_cursor: cursor(self.0.items.first()),
-            end_cursor: cursor(self.0.items.last()),
-        }
-    }
-    /// Products matching the filter, over all pages.
-    async fn total_count(&self) -> u64 {
-        self.0.total_count
+impl From<Page> for ProductConnection {
+    fn from(page: Page) -> Self {
+        let sort = page.sort;
+        let nodes = page.items.into_iter().map(|p| (Cursor::after(sort, &p).encode(), Product(p)));
+        connection::page(nodes, page.has_previous_page, page.has_next_page, Counted(page.total_count))
     }
 }
 
@@ -259,7 +228,7 @@ impl Query {
         let (first, sort) = (page_size(first.unwrap_or(20), MAX_PAGE)?, sort.unwrap_or_default());
         let reader = ctx.data_unchecked::<Reader>();
         let page = reader.page(&filter.unwrap_or_default(), sort, first, after.as_deref()).await?;
-        Ok(ProductConnection(page))
+        Ok(page.into())
     }
 
     /// Every category, by name.

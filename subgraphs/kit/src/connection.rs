@@ -1,6 +1,8 @@
-//! Relay-style connections every subgraph shares: `PageInfo`, page-size checks and opaque
-//! keyset cursors.
+//! Relay-style connections every subgraph shares: one page type on async-graphql's
+//! `connection` module, page-size checks and opaque keyset cursors.
 
+use async_graphql::connection::{self as relay, Edge};
+use async_graphql::{Context, Object, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
@@ -8,14 +10,48 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{ClientError, Code};
 
-/// Where a page of a Relay connection stands (shared by every subgraph's connections).
-#[derive(async_graphql::SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
-#[graphql(shareable)]
-pub struct PageInfo {
-    pub has_next_page: bool,
-    pub has_previous_page: bool,
-    pub start_cursor: Option<String>,
-    pub end_cursor: Option<String>,
+/// A page of `N`: `{N}Connection` with `edges` (`{N}Edge`: `cursor`, `node`), `nodes`,
+/// `pageInfo` (async-graphql's shareable `PageInfo`) and the fields of `T` (`totalCount`).
+pub type Connection<N, T = Counted> = relay::Connection<String, N, T>;
+
+/// Builds a page from its nodes with their cursors; `T` says how many match over all pages.
+pub fn page<N: OutputType, T: async_graphql::ObjectType>(
+    nodes: impl IntoIterator<Item = (String, N)>,
+    has_previous_page: bool,
+    has_next_page: bool,
+    total: T,
+) -> Connection<N, T> {
+    let mut page = Connection::with_additional_fields(has_previous_page, has_next_page, total);
+    page.edges.extend(nodes.into_iter().map(|(cursor, node)| Edge::new(cursor, node)));
+    page
+}
+
+/// `totalCount` known when the page was read.
+pub struct Counted(pub u64);
+
+#[Object]
+impl Counted {
+    /// How many match over all pages.
+    async fn total_count(&self) -> u64 {
+        self.0
+    }
+}
+
+/// `totalCount` counted only when a client asks for it.
+pub struct Uncounted<C>(pub C);
+
+/// What an [`Uncounted`] page counts with.
+pub trait Count: Send + Sync + 'static {
+    /// How many match over all pages.
+    fn count(&self, ctx: &Context<'_>) -> impl Future<Output = async_graphql::Result<u64>> + Send;
+}
+
+#[Object]
+impl<C: Count> Uncounted<C> {
+    /// How many match over all pages (counted only when asked for).
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.0.count(ctx).await
+    }
 }
 
 /// Cursors longer than this were not made by us.

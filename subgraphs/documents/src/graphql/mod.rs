@@ -19,7 +19,7 @@ mod types;
 pub use mutation::{CreateDocumentInput, Mutation, UpdateDocumentInput};
 pub use query::{DocumentFilter, Query};
 pub use subscription::Subscription;
-pub use types::{Document, DocumentConnection, DocumentEdge, DocumentShare, Employee, Group};
+pub use types::{Document, DocumentConnection, DocumentShare, Employee, Group};
 
 pub type DocumentsSchema = Schema<Query, Mutation, Subscription>;
 

@@ -2,10 +2,10 @@
 //! permissions subgraph owns.
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result};
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
-use braid_kit::connection::{PageInfo, page_size};
+use braid_kit::connection::{self, Connection, Count, Uncounted, page_size};
 use chrono::{DateTime, Utc};
 
 use super::{MAX_PAGE, reader, viewer};
@@ -13,7 +13,7 @@ use crate::cursor;
 use crate::entity::share;
 use crate::read::{BodyLoader, ShareLoader};
 use crate::record::Summary;
-use crate::visible::{Filter, Page, Reach};
+use crate::visible::{Filter, Reach};
 
 /// A corporate document. Seen by its owner, everyone above the owner, those granted the
 /// owner's documents, and those it is shared with (directly or through a group).
@@ -119,43 +119,18 @@ impl Group {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct DocumentEdge {
-    pub cursor: String,
-    pub node: Document,
-}
+/// A page of documents (Relay connection); its `totalCount` is counted only when asked for.
+pub type DocumentConnection = Connection<Document, Uncounted<Matching>>;
 
-/// A page of documents (Relay connection).
-pub struct DocumentConnection {
-    page: Page,
-    after: bool,
+/// What a page's `totalCount` counts: the visible documents matching the filter.
+pub struct Matching {
     /// What the viewer may see, read once for the page and its count.
     reach: Reach,
     filter: Filter,
 }
 
-#[Object]
-impl DocumentConnection {
-    async fn edges(&self) -> Vec<DocumentEdge> {
-        self.page
-            .rows
-            .iter()
-            .map(|d| DocumentEdge { cursor: cursor::encode(d.id), node: Document(d.clone()) })
-            .collect()
-    }
-    async fn nodes(&self) -> Vec<Document> {
-        self.page.rows.iter().cloned().map(Document).collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.page.has_next,
-            has_previous_page: self.after,
-            start_cursor: self.page.rows.first().map(|d| cursor::encode(d.id)),
-            end_cursor: self.page.rows.last().map(|d| cursor::encode(d.id)),
-        }
-    }
-    /// Visible documents matching the filter, over all pages (counted only when asked for).
-    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+impl Count for Matching {
+    async fn count(&self, ctx: &Context<'_>) -> Result<u64> {
         Ok(reader(ctx).count(&self.reach, &self.filter).await?)
     }
 }
@@ -171,5 +146,6 @@ pub(super) async fn connection(
     let after_id = after.as_deref().map(cursor::decode).transpose()?;
     let reach = reader(ctx).reach(&viewer).await?;
     let page = reader(ctx).page(&reach, &filter, first, after_id).await?;
-    Ok(DocumentConnection { page, after: after_id.is_some(), reach, filter })
+    let nodes = page.rows.into_iter().map(|d| (cursor::encode(d.id), Document(d)));
+    Ok(connection::page(nodes, after_id.is_some(), page.has_next, Uncounted(Matching { reach, filter })))
 }

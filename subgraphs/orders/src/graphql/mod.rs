@@ -21,8 +21,7 @@ pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::Subscription;
 pub use types::{
-    Address, Cart, CartLine, Employee, Money, Order, OrderConnection, OrderEdge, OrderLine, Product, Shipment,
-    ShipmentStatus,
+    Address, Cart, CartLine, Employee, Money, Order, OrderConnection, OrderLine, Product, Shipment, ShipmentStatus,
 };
 
 pub type OrdersSchema = Schema<Query, Mutation, Subscription>;

@@ -2,7 +2,7 @@
 //! subgraphs own.
 
 use async_graphql::{Enum, ID, Object, SimpleObject};
-use braid_kit::connection::{self, PageInfo};
+use braid_kit::connection::{self, Connection, Counted};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -208,34 +208,12 @@ fn cancellable(order: &OrderView) -> bool {
         && !order.timeline.iter().any(|e| e.step == "shipment.create" || e.step == "order.cancel")
 }
 
-#[derive(SimpleObject)]
-pub struct OrderEdge {
-    pub cursor: String,
-    pub node: Order,
-}
-
 /// A page of orders (Relay connection), newest first.
-#[derive(SimpleObject)]
-pub struct OrderConnection {
-    pub edges: Vec<OrderEdge>,
-    pub page_info: PageInfo,
-    /// Orders matching the filter, over all pages.
-    pub total_count: u64,
-}
+pub type OrderConnection = Connection<Order>;
 
 impl From<Page> for OrderConnection {
     fn from(page: Page) -> Self {
-        let edges: Vec<OrderEdge> = page
-            .orders
-            .into_iter()
-            .map(|o| OrderEdge { cursor: connection::encode(&Position::of(&o)), node: Order(o) })
-            .collect();
-        let page_info = PageInfo {
-            has_next_page: page.has_next_page,
-            has_previous_page: page.has_previous_page,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
-        Self { edges, page_info, total_count: page.total_count }
+        let nodes = page.orders.into_iter().map(|o| (connection::encode(&Position::of(&o)), Order(o)));
+        connection::page(nodes, page.has_previous_page, page.has_next_page, Counted(page.total_count))
     }
 }

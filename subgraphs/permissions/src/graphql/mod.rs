@@ -21,7 +21,7 @@ mod types;
 
 pub use mutation::Mutation;
 pub use query::Query;
-pub use types::{Employee, EmployeeConnection, EmployeeEdge, Grant, Group, VisibilityAnswer, VisibleEmployees};
+pub use types::{Employee, EmployeeConnection, Grant, Group, VisibilityAnswer, VisibleEmployees};
 
 pub type PermissionsSchema = Schema<Query, Mutation, EmptySubscription>;
 

@@ -45,7 +45,7 @@ impl Query {
     ) -> Result<EmployeeConnection> {
         let first = page_size(first, MAX_PAGE)?;
         let page = reader(ctx).page(&filter.unwrap_or_default(), first, after.as_deref()).await?;
-        Ok(EmployeeConnection(page))
+        Ok(page.into())
     }
 
     #[graphql(guard = "Authenticated", directive = authenticated::apply())]

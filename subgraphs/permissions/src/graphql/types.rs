@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use braid_access::directives::ownedBy;
 use braid_kit::ClientError;
-use braid_kit::connection::PageInfo;
+use braid_kit::connection::{self, Connection, Counted};
 use chrono::{DateTime, Utc};
 
 use super::{MAX_REPORTS, load, reader};
@@ -151,35 +151,13 @@ impl Grant {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct EmployeeEdge {
-    pub cursor: String,
-    pub node: Employee,
-}
-
 /// A page of employees (Relay connection).
-pub struct EmployeeConnection(pub(super) Page);
+pub type EmployeeConnection = Connection<Employee>;
 
-#[Object]
-impl EmployeeConnection {
-    async fn edges(&self) -> Vec<EmployeeEdge> {
-        self.0
-            .items
-            .iter()
-            .map(|e| EmployeeEdge { cursor: encode_cursor(e), node: Employee(Arc::new(e.clone())) })
-            .collect()
-    }
-    async fn page_info(&self) -> PageInfo {
-        PageInfo {
-            has_next_page: self.0.has_next_page,
-            has_previous_page: self.0.has_previous_page,
-            start_cursor: self.0.items.first().map(encode_cursor),
-            end_cursor: self.0.items.last().map(encode_cursor),
-        }
-    }
-    /// Employees matching the filter, over all pages.
-    async fn total_count(&self) -> u64 {
-        self.0.total_count
+impl From<Page> for EmployeeConnection {
+    fn from(page: Page) -> Self {
+        let nodes = page.items.into_iter().map(|e| (encode_cursor(&e), Employee(Arc::new(e))));
+        connection::page(nodes, page.has_previous_page, page.has_next_page, Counted(page.total_count))
     }
 }
 
