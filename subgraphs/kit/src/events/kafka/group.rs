@@ -11,6 +11,7 @@ use rdkafka::consumer::{CommitMode, Consumer as _, StreamConsumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::resume::{Resume, Verdict};
 use super::{delivery, other, unavailable};
 use crate::events::bus::{BusError, Delivery, Subscription};
 
@@ -71,6 +72,10 @@ pub(super) struct KafkaSubscription {
     checking: Option<tokio::task::JoinHandle<Seen>>,
     /// Positions past a partition's end at the last check.
     past_the_end: HashSet<(String, i32, i64)>,
+    /// Where each partition resumes, and gaps the broker left there.
+    resume: Resume,
+    /// A record received and not yet judged by `resume`.
+    pending: Option<Delivery>,
 }
 
 /// Where this member stands past a partition's end. Seen twice at the same position, the
@@ -140,6 +145,8 @@ impl KafkaSubscription {
             next_check: Instant::now() + CHECK_EVERY,
             checking: None,
             past_the_end: HashSet::new(),
+            resume: Resume::default(),
+            pending: None,
         })
     }
 
@@ -162,6 +169,24 @@ impl KafkaSubscription {
                 (past_the_end(&consumer), waiting_elsewhere(&consumer, &topics))
             }));
         }
+    }
+
+    /// The next record the broker hands out, whatever its offset.
+    async fn next_record(&mut self) -> Result<Delivery, BusError> {
+        let m = loop {
+            // On a clock rather than when idle: a member busy with its own partitions must
+            // still notice the ones nobody reads.
+            self.watch();
+            let wake = match self.checking {
+                Some(_) => Instant::now() + CHECK_POLL,
+                None => self.next_check,
+            };
+            let deadline = tokio::time::Instant::from_std(wake);
+            if let Ok(m) = tokio::time::timeout_at(deadline, self.consumer.recv()).await {
+                break m.map_err(unavailable)?;
+            }
+        };
+        Ok(delivery(&m, &self.prefix))
     }
 
     /// Joins the group anew when the broker lost the log (committed offsets went with it, so
@@ -194,6 +219,8 @@ impl KafkaSubscription {
         self.past_the_end.clear();
         match self.plan.join() {
             Ok(fresh) => {
+                self.resume = Resume::default();
+                self.pending = None;
                 let old = std::mem::replace(&mut self.consumer, Arc::new(fresh));
                 // Closing a consumer leaves the group, which waits on the broker: off the async threads.
                 tokio::task::spawn_blocking(move || drop(old));
@@ -206,20 +233,24 @@ impl KafkaSubscription {
 #[async_trait]
 impl Subscription for KafkaSubscription {
     async fn recv(&mut self) -> Result<Delivery, BusError> {
-        let m = loop {
-            // On a clock rather than when idle: a member busy with its own partitions must
-            // still notice the ones nobody reads.
-            self.watch();
-            let wake = match self.checking {
-                Some(_) => Instant::now() + CHECK_POLL,
-                None => self.next_check,
+        loop {
+            // Kept here until judged: the judging may wait on the broker, and a consumer that
+            // drops `recv` for other work then must find the record again on the next call.
+            let record = match self.pending.take() {
+                Some(record) => self.pending.insert(record),
+                None => {
+                    let record = self.next_record().await?;
+                    self.pending.insert(record)
+                }
             };
-            let deadline = tokio::time::Instant::from_std(wake);
-            if let Ok(m) = tokio::time::timeout_at(deadline, self.consumer.recv()).await {
-                break m.map_err(unavailable)?;
+            let (topic, partition, offset) =
+                (format!("{}{}", self.prefix, record.topic), record.partition, record.offset);
+            let verdict = self.resume.admit(&self.consumer, &topic, partition, offset).await;
+            let record = self.pending.take().expect("kept until judged");
+            if verdict == Verdict::Deliver {
+                return Ok(record);
             }
-        };
-        Ok(delivery(&m, &self.prefix))
+        }
     }
 
     async fn ack(&mut self, delivery: &Delivery) -> Result<(), BusError> {

@@ -4,6 +4,7 @@
 
 mod group;
 mod replay;
+mod resume;
 
 use std::collections::HashSet;
 use std::time::Duration;
