@@ -3,7 +3,7 @@ use figment::providers::{Format, Toml};
 
 fn from_toml(text: &str) -> Result<GatewayConfig, GatewayError> {
     let figment = Figment::from(Serialized::defaults(GatewayConfig::default())).merge(Toml::string(text));
-    let config: GatewayConfig = figment.extract().map_err(|e| GatewayError::Config(braid_kit::config::describe(e)))?;
+    let config: GatewayConfig = figment.extract().map_err(|e| GatewayError::Config(braid_kit::config::describe(&e)))?;
     config.validate()?;
     Ok(config)
 }

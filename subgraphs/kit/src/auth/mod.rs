@@ -94,7 +94,7 @@ impl Verifier {
     pub fn from_config(config: &AuthConfig) -> Result<Option<Arc<Self>>, ConfigError> {
         let keys = match (&config.jwks_url, &config.public_key_pem) {
             (Some(_), Some(_)) => {
-                return Err(ConfigError("auth: set jwks_url or public_key_pem, not both".into()));
+                return Err(ConfigError::invalid("auth", "set jwks_url or public_key_pem, not both"));
             }
             (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(
                 url.clone(),
@@ -102,7 +102,7 @@ impl Verifier {
             ))),
             (None, Some(pem)) => Keys::Static(
                 DecodingKey::from_rsa_pem(pem.as_bytes())
-                    .map_err(|e| ConfigError(format!("auth.public_key_pem: {e}")))?,
+                    .map_err(|e| ConfigError::invalid("auth.public_key_pem", e.to_string()))?,
             ),
             (None, None) => return Ok(None),
         };
@@ -118,7 +118,9 @@ impl Verifier {
         let algorithms = config
             .algorithms
             .iter()
-            .map(|a| a.parse::<Algorithm>().map_err(|_| ConfigError(format!("auth.algorithms: unknown {a:?}"))))
+            .map(|a| {
+                a.parse::<Algorithm>().map_err(|_| ConfigError::invalid("auth.algorithms", format!("unknown {a:?}")))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Arc::new(Self {
             keys,

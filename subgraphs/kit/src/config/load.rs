@@ -23,7 +23,7 @@ impl SubgraphConfig {
 
     /// Checks values that types alone do not.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |key: &str, why: &str| Err(ConfigError(format!("{key}: {why}")));
+        let bad = |key: &'static str, why: &str| Err(ConfigError::invalid(key, why));
         let url = &self.database.url;
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite:")) {
             return bad("database.url", "must start with postgres://, postgresql:// or sqlite:");
@@ -102,25 +102,25 @@ impl SubgraphConfig {
     }
 }
 
-/// One line per problem, each naming the key and where its value came from.
 /// Reads a configuration: `base`, then `file` (which must exist if given), then the
 /// `BRAID_SECTION__KEY` environment variables. The gateway's and every subgraph's loading.
 pub fn extract<T: serde::de::DeserializeOwned>(base: Figment, file: Option<&Path>) -> Result<T, ConfigError> {
     let mut figment = base;
     if let Some(path) = file {
         if !path.exists() {
-            return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            return Err(ConfigError::MissingFile(path.to_path_buf()));
         }
         figment = figment.merge(Toml::file_exact(path));
     }
     // Only `BRAID_SECTION__KEY` variables are configuration; other BRAID_* names are not.
     figment = figment.merge(Env::prefixed("BRAID_").filter(|k| k.as_str().contains("__")).split("__"));
-    figment.extract().map_err(|e| ConfigError(describe(e)))
+    figment.extract().map_err(ConfigError::Parse)
 }
 
 /// Every problem figment found, each with its key and where the value came from.
-pub fn describe(error: figment::Error) -> String {
+pub fn describe(error: &figment::Error) -> String {
     error
+        .clone()
         .into_iter()
         .map(|e| {
             let key = if e.path.is_empty() { String::from("(top level)") } else { e.path.join(".") };

@@ -26,9 +26,26 @@ pub use orders::{OrdersConfig, PaymentConfig, ShippingConfig};
 pub use service::{DatabaseConfig, ServerConfig};
 
 /// A configuration that cannot be used: what is wrong, naming the key and where it came from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration: {0}")]
-pub struct ConfigError(pub String);
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The defaults, file and environment do not make settings (unknown keys, wrong types):
+    /// every problem, each with its key and where its value came from.
+    #[error("configuration: {}", describe(.0))]
+    Parse(figment::Error),
+    /// A config file was named that does not exist.
+    #[error("configuration: config file {} does not exist", .0.display())]
+    MissingFile(std::path::PathBuf),
+    /// A setting whose value cannot work.
+    #[error("configuration: {key}: {why}")]
+    Invalid { key: &'static str, why: String },
+}
+
+impl ConfigError {
+    /// `key` has a value that cannot work, for the reason `why`.
+    pub fn invalid(key: &'static str, why: impl Into<String>) -> Self {
+        Self::Invalid { key, why: why.into() }
+    }
+}
 
 /// Algorithms Braid accepts at all (`auth.algorithms` narrows this further).
 pub const SUPPORTED_ALGORITHMS: &[&str] = &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"];

@@ -5,7 +5,7 @@ use super::*;
 
 fn from_toml(text: &str) -> Result<SubgraphConfig, ConfigError> {
     let figment = Figment::from(Serialized::defaults(SubgraphConfig::default())).merge(Toml::string(text));
-    let config: SubgraphConfig = figment.extract().map_err(|e| ConfigError(describe(e)))?;
+    let config: SubgraphConfig = figment.extract().map_err(ConfigError::Parse)?;
     config.validate()?;
     Ok(config)
 }
