@@ -7,7 +7,7 @@ use std::time::Duration;
 use braid_catalog::invalidate::NearInvalidator;
 use braid_catalog::seed::category_id;
 use braid_kit::events::Envelope;
-use braid_testkit::client::GraphqlClient;
+use braid_testkit::client::{GraphqlClient, ready_becomes};
 use braid_testkit::{eventually, jwt};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
@@ -465,28 +465,6 @@ async fn overlapping_writes_on_sqlite_wait_for_the_lock_instead_of_failing() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// `/ready` of `base`: its status and which checks failed.
-async fn readiness(base: &str) -> (u16, Vec<String>) {
-    let reply = reqwest::get(format!("{base}/ready")).await.unwrap();
-    let status = reply.status().as_u16();
-    let body: Value = reply.json().await.unwrap_or_default();
-    let failing = body["checks"]
-        .as_object()
-        .map(|checks| checks.iter().filter(|(_, v)| *v != "ok").map(|(k, _)| k.clone()).collect())
-        .unwrap_or_default();
-    (status, failing)
-}
-
-/// Waits until `/ready` answers `status` with exactly `failing` failing.
-async fn ready_becomes(base: &str, status: u16, failing: &[&str]) {
-    let what = format!("/ready to answer {status} with {failing:?} failing");
-    eventually(&what, WAIT, || async {
-        let (got, failed) = readiness(base).await;
-        (got == status && failed == failing).then_some(())
-    })
-    .await;
-}
-
 /// A Redis server of the test's own on `port`, to stop and start again.
 fn redis_server(port: u16) -> braid_testkit::service::Service {
     let mut command = std::process::Command::new("redis-server");
@@ -514,12 +492,12 @@ async fn ready_answers_503_while_the_database_or_the_cache_is_down_and_200_again
     config.cache.url = format!("redis://127.0.0.1:{redis_port}");
     let catalog = Catalog::start(config, 0).await;
     let base = catalog.base.clone();
-    ready_becomes(&base, 200, &[]).await;
+    ready_becomes(&base, 200, &[], WAIT).await;
 
     redis.stop();
-    ready_becomes(&base, 503, &["cache"]).await;
+    ready_becomes(&base, 503, &["cache"], WAIT).await;
     let redis = redis_server(redis_port);
-    ready_becomes(&base, 200, &[]).await;
+    ready_becomes(&base, 200, &[], WAIT).await;
 
     // The database refuses connections, and the catalog's are ended.
     let admin = sea_orm::Database::connect(format!("{}/postgres", braid_testkit::db::server_url())).await.unwrap();
@@ -527,9 +505,9 @@ async fn ready_answers_503_while_the_database_or_the_cache_is_down_and_200_again
     admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await.unwrap();
     let terminate = format!("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'");
     admin.execute_unprepared(&terminate).await.unwrap();
-    ready_becomes(&base, 503, &["database"]).await;
+    ready_becomes(&base, 503, &["database"], WAIT).await;
     admin.execute_unprepared(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await.unwrap();
-    ready_becomes(&base, 200, &[]).await;
+    ready_becomes(&base, 200, &[], WAIT).await;
 
     admin.close().await.ok();
     catalog.stop().await;

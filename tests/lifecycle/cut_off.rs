@@ -4,11 +4,10 @@
 //! leaders alike), while the broker itself keeps running. The database and the cache are
 //! tested the same way in `tests/catalog.rs`.
 
-use std::time::Duration;
-
-use braid_testkit::broker::{Tansu, free_port};
+use braid_testkit::broker::Tansu;
+use braid_testkit::client::ready_becomes;
+use braid_testkit::process::free_port;
 use braid_testkit::proxy::CutProxy;
-use serde_json::Value;
 
 use super::{Setup, WAIT};
 
@@ -19,30 +18,10 @@ async fn ready_answers_503_while_the_broker_is_cut_off_and_200_again_after() {
     let _broker = Tansu::start_advertising(port, proxy.port);
     let setup = Setup::new(&proxy.address()).await;
     let (_catalog, base) = setup.start();
-    ready_becomes(&base, 200, &[]).await;
+    ready_becomes(&base, 200, &[], WAIT).await;
 
     proxy.cut();
-    ready_becomes(&base, 503, &["broker"]).await;
+    ready_becomes(&base, 503, &["broker"], WAIT).await;
     proxy.restore();
-    ready_becomes(&base, 200, &[]).await;
-}
-
-/// Waits until `/ready` answers `status` with exactly `failing` failing.
-async fn ready_becomes(base: &str, status: u16, failing: &[&str]) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mut last = None;
-    while tokio::time::Instant::now() < deadline {
-        let reply = reqwest::get(format!("{base}/ready")).await.unwrap();
-        let code = reply.status().as_u16();
-        let body: Value = reply.json().await.unwrap();
-        let checks = body["checks"].as_object().cloned().unwrap_or_default();
-        let mut failed: Vec<&str> = checks.iter().filter(|(_, v)| *v != "ok").map(|(k, _)| k.as_str()).collect();
-        failed.sort_unstable();
-        if code == status && failed == failing {
-            return;
-        }
-        last = Some((code, body));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("/ready did not answer {status} with {failing:?} failing; last: {last:?}");
+    ready_becomes(&base, 200, &[], WAIT).await;
 }

@@ -9,6 +9,7 @@ mod terminated;
 
 use std::time::Duration;
 
+use braid_testkit::client::GraphqlClient;
 use braid_testkit::process::{BraidProcess, free_addr};
 use braid_testkit::{db::TestDb, jwt, redis_prefix, redis_prefix::RedisPrefix};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
@@ -73,7 +74,7 @@ fn bus(setup: &Setup) -> braid_kit::events::kafka::KafkaBus {
 
 const CREATE: &str = "mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }";
 
-/// The `createProduct` input for `sku`.
+/// The `createProduct` variables for `sku`.
 fn product(sku: &str, stock: i64) -> Value {
     json!({ "input": {
         "sku": sku, "name": format!("Product {sku}"), "price": { "amount": "9.00", "currency": "EUR" },
@@ -83,23 +84,11 @@ fn product(sku: &str, stock: i64) -> Value {
 
 /// Creates `n` products with `stock` units each; returns their ids.
 async fn products(base: &str, n: usize, stock: i64) -> Vec<String> {
-    let (http, token) = (reqwest::Client::new(), jwt::token("admin", &["catalog:write"]));
+    let (client, token) = (GraphqlClient::new(format!("{base}/graphql")), jwt::token("admin", &["catalog:write"]));
     let mut ids = Vec::new();
     for i in 0..n {
-        let body = json!({ "query": CREATE, "variables": product(&format!("SKU-{i}"), stock) });
-        let reply: Value = http
-            .post(format!("{base}/graphql"))
-            .bearer_auth(&token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        ids.push(
-            reply["data"]["createProduct"]["id"].as_str().unwrap_or_else(|| panic!("a product: {reply}")).to_string(),
-        );
+        let reply = client.query_as(&token, CREATE, product(&format!("SKU-{i}"), stock)).await;
+        ids.push(reply.data()["createProduct"]["id"].as_str().expect("a product").to_string());
     }
     ids
 }

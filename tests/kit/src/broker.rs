@@ -1,7 +1,6 @@
 //! Kafka-protocol brokers for tests: the shared one the test command starts, and private
 //! tansu processes that a test may stop and start again.
 
-use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -34,7 +33,7 @@ pub struct Tansu {
 
 impl Tansu {
     pub fn start() -> Self {
-        let port = free_port();
+        let port = crate::process::free_port();
         Self::start_advertising(port, port)
     }
 
@@ -82,11 +81,6 @@ impl Drop for Tansu {
             let _ = child.wait();
         }
     }
-}
-
-/// A loopback port free at the time of asking.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
 
 fn wait_for(mut ok: impl FnMut() -> bool, what: &str) {

@@ -72,3 +72,26 @@ impl GraphqlClient {
         Reply { status, body }
     }
 }
+
+/// `/ready` of the service at `base`: its status and which checks failed, by name.
+pub async fn readiness(base: &str) -> (u16, Vec<String>) {
+    let reply = reqwest::get(format!("{base}/ready")).await.expect("/ready answers");
+    let status = reply.status().as_u16();
+    let body: Value = reply.json().await.unwrap_or_default();
+    let mut failing: Vec<String> = body["checks"]
+        .as_object()
+        .map(|checks| checks.iter().filter(|(_, v)| *v != "ok").map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    failing.sort_unstable();
+    (status, failing)
+}
+
+/// Waits until `/ready` of `base` answers `status` with exactly `failing` (sorted) failing.
+pub async fn ready_becomes(base: &str, status: u16, failing: &[&str], timeout: std::time::Duration) {
+    let what = format!("/ready to answer {status} with {failing:?} failing");
+    crate::eventually(&what, timeout, || async {
+        let (got, failed) = readiness(base).await;
+        (got == status && failed == failing).then_some(())
+    })
+    .await;
+}

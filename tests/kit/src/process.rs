@@ -67,6 +67,10 @@ impl Drop for BraidProcess {
 
 /// A free loopback address.
 pub fn free_addr() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-    listener.local_addr().expect("local addr").to_string()
+    format!("127.0.0.1:{}", free_port())
+}
+
+/// A loopback port free at the time of asking.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
 }
