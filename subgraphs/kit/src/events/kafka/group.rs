@@ -243,9 +243,8 @@ impl Subscription for KafkaSubscription {
                     self.pending.insert(record)
                 }
             };
-            let (topic, partition, offset) =
-                (format!("{}{}", self.prefix, record.topic), record.partition, record.offset);
-            let verdict = self.resume.admit(&self.consumer, &topic, partition, offset).await;
+            let verdict =
+                self.resume.admit(&self.consumer, &self.prefix, &record.topic, record.partition, record.offset).await;
             let record = self.pending.take().expect("kept until judged");
             if verdict == Verdict::Deliver {
                 return Ok(record);

@@ -37,22 +37,32 @@ struct Rewind {
     below: bool,
 }
 
-/// Per partition of one group member: the offset expected next, and gaps under repair.
+/// Per partition of one group member: the offset expected next, and gaps under repair. A
+/// partition under repair has no expected offset.
 #[derive(Default)]
 pub(super) struct Resume {
-    next: HashMap<(String, i32), i64>,
+    /// topic -> partition -> offset: looked up by `&str`, so a record in order costs no allocation.
+    next: HashMap<String, HashMap<i32, i64>>,
     rewinding: HashMap<(String, i32), Rewind>,
 }
 
 impl Resume {
-    /// Whether to hand on the record at `offset` of `topic` (the broker's name) and `partition`.
+    /// Whether to hand on the record at `offset` of `topic` and `partition`; `prefix` and
+    /// `topic` make the broker's name of the topic.
     pub(super) async fn admit(
         &mut self,
         consumer: &Arc<StreamConsumer>,
+        prefix: &str,
         topic: &str,
         partition: i32,
         offset: i64,
     ) -> Verdict {
+        if let Some(next) = self.next.get_mut(topic).and_then(|partitions| partitions.get_mut(&partition))
+            && *next == offset
+        {
+            *next = offset + 1;
+            return Verdict::Deliver;
+        }
         let key = (topic.to_string(), partition);
         if let Some(rewind) = self.rewinding.get_mut(&key) {
             if offset < rewind.start {
@@ -62,38 +72,42 @@ impl Resume {
             // Reached from below (offsets may have holes): in order from here on.
             if offset == rewind.start || rewind.below {
                 self.rewinding.remove(&key);
-                self.next.insert(key, offset + 1);
+                self.expect(topic, partition, offset + 1);
                 return Verdict::Deliver;
             }
             // Past the start again (or a record fetched before the seek): further back.
             let back = rewind.back.saturating_mul(4);
             let start = rewind.start;
-            seek_back(consumer, topic, partition, start, back).await;
+            seek_back(consumer, &format!("{prefix}{topic}"), partition, start, back).await;
             self.rewinding.insert(key, Rewind { start, back, below: false });
             return Verdict::Skip;
         }
-        if self.next.get(&key) == Some(&offset) {
-            self.next.insert(key, offset + 1);
-            return Verdict::Deliver;
-        }
-        match committed(consumer, topic, partition).await {
+        let broker_topic = format!("{prefix}{topic}");
+        match committed(consumer, &broker_topic, partition).await {
             Some(start) if offset > start => {
                 tracing::warn!(
-                    topic,
+                    topic = broker_topic,
                     partition,
                     offset,
                     start,
                     "the broker skipped records after the committed offset; reading again from before it"
                 );
-                seek_back(consumer, topic, partition, start, FIRST_BACK).await;
+                seek_back(consumer, &broker_topic, partition, start, FIRST_BACK).await;
+                if let Some(partitions) = self.next.get_mut(topic) {
+                    partitions.remove(&partition);
+                }
                 self.rewinding.insert(key, Rewind { start, back: FIRST_BACK, below: false });
                 Verdict::Skip
             }
             _ => {
-                self.next.insert(key, offset + 1);
+                self.expect(topic, partition, offset + 1);
                 Verdict::Deliver
             }
         }
+    }
+
+    fn expect(&mut self, topic: &str, partition: i32, offset: i64) {
+        self.next.entry(topic.to_string()).or_default().insert(partition, offset);
     }
 }
 
