@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use braid_testkit::client::GraphqlClient;
 use braid_testkit::process::{BraidProcess, free_addr};
@@ -216,6 +217,38 @@ async fn gateway_serves_a_supergraph_with_env_overrides_and_stops_on_sigterm() {
     let reply = client.query("{ topProducts { reviews { author { name } } } }", json!({})).await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "MAX_DEPTH_EXCEEDED", "{:?}", reply.body);
     assert!(gateway.terminate().success(), "SIGTERM is a clean shutdown");
+}
+
+#[tokio::test]
+async fn on_sigterm_the_gateway_frees_its_port_at_once_and_finishes_what_is_in_flight() {
+    use braid_test_subgraphs::{Options, Subgraph, Supergraph};
+    // products answers after 1.5 s, so a query is in flight when the signal comes.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let products = listener.local_addr().unwrap();
+    let options = Options { delay: Some(Duration::from_millis(1500)), ..Options::default() };
+    tokio::spawn(braid_test_subgraphs::serve(Subgraph::Products, listener, options, std::future::pending()));
+    let sdl = Supergraph::Demo.sdl().replace("127.0.0.1:4002", &products.to_string());
+    let dir = std::env::temp_dir().join(braid_testkit::unique("braid-gateway-stop-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let supergraph = dir.join("supergraph.graphql");
+    std::fs::write(&supergraph, sdl).unwrap();
+    let addr = free_addr();
+    let args = ["gateway", "--supergraph", supergraph.to_str().unwrap(), "--listen", &addr];
+    let mut gateway = BraidProcess::start(Path::new(BRAID), &args, &[], &addr);
+    let client = GraphqlClient::new(format!("http://{addr}/graphql"));
+    let in_flight = tokio::spawn(async move { client.query("{ topProducts(first: 1) { upc } }", json!({})).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    gateway.signal_term();
+    // A new instance could bind the port while this one still drains.
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while std::net::TcpListener::bind(&addr).is_err() {
+        assert!(Instant::now() < deadline, "the port is still held a second after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!in_flight.is_finished(), "the query was answered before the port was free");
+    assert_eq!(in_flight.await.unwrap().data(), &json!({"topProducts": [{"upc": "1"}]}));
+    assert!(gateway.wait().success(), "SIGTERM is a clean shutdown");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]

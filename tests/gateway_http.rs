@@ -227,6 +227,10 @@ async fn probes_and_metrics() {
     ] {
         assert!(metrics.contains(needle), "{needle} missing from /metrics");
     }
+    // Once shutdown begins, neither probe counts this instance as serving.
+    federation.gateway.close_connections();
+    assert_eq!(federation.get_text("/health").await, (503, r#"{"status":"stopping"}"#.to_string()));
+    assert_eq!(federation.get_text("/ready").await.0, 503);
 }
 
 #[tokio::test]

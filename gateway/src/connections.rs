@@ -58,6 +58,11 @@ impl Connections {
     pub fn close_all(&self) {
         self.closing.cancel();
     }
+
+    /// Whether [`Connections::close_all`] was called.
+    pub fn is_closing(&self) -> bool {
+        self.closing.is_cancelled()
+    }
 }
 
 /// Time left until `at` (seconds since the Unix epoch, as a token's `exp`); zero when it has

@@ -36,7 +36,7 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
     let timeout = Duration::from_millis(gateway.config.server.request_timeout_ms);
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post).fallback(method_not_allowed))
-        .route("/health", get(|| async { ([(header::CONTENT_TYPE, JSON)], "{\"status\":\"ok\"}") }))
+        .route("/health", get(health))
         .route("/ready", get(ready))
         .route("/metrics", get(render_metrics));
     if graphiql {
@@ -121,7 +121,25 @@ fn web_file(path: &str) -> Response {
     response
 }
 
+/// 200 while this instance serves `/graphql`; 503 once it is shutting down, on connections
+/// still open while it drains (closed after the answer), so a probe never counts a stopping
+/// instance as one that serves.
+async fn health(State(state): State<Arc<AppState>>) -> Response {
+    if state.gateway.stopping() {
+        return stopping();
+    }
+    ([(header::CONTENT_TYPE, JSON)], "{\"status\":\"ok\"}").into_response()
+}
+
+fn stopping() -> Response {
+    let headers = [(header::CONTENT_TYPE, JSON), (header::CONNECTION, "close")];
+    (StatusCode::SERVICE_UNAVAILABLE, headers, "{\"status\":\"stopping\"}").into_response()
+}
+
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    if state.gateway.stopping() {
+        return stopping();
+    }
     let runtime = state.gateway.runtime();
     let body = serde_json::json!({ "status": "ready", "subgraphs": runtime.supergraph.endpoints.len() });
     ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()

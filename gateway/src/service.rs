@@ -104,6 +104,11 @@ impl Gateway {
         self.streams.close_all();
     }
 
+    /// Whether shutdown has begun: the port is closed and what is in flight drains.
+    pub fn stopping(&self) -> bool {
+        self.sockets.is_closing()
+    }
+
     /// Feeds the event-bound subscription fields from `bus`, reading with a consumer group of
     /// this instance's own from the latest offsets, until `shutdown` resolves.
     pub fn consume_events(

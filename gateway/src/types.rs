@@ -1,6 +1,7 @@
 //! An index of the public schema's types, for projection, variable coercion and introspection.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use graphql_tools::static_graphql::schema::{self, Definition, Document, TypeDefinition};
 
@@ -27,7 +28,7 @@ pub struct TypeInfo {
     /// Input fields by name (input objects).
     pub input_fields: HashMap<String, schema::InputValue>,
     /// Enum values.
-    pub enum_values: HashSet<String>,
+    pub enum_values: Arc<HashSet<String>>,
     /// Object types this abstract type may resolve to (itself for objects).
     pub possible_types: HashSet<String>,
 }
@@ -108,7 +109,7 @@ impl TypeInfo {
             definition: definition.clone(),
             fields: HashMap::new(),
             input_fields: HashMap::new(),
-            enum_values: HashSet::new(),
+            enum_values: Arc::default(),
             possible_types: HashSet::new(),
         };
         match definition {
@@ -125,7 +126,7 @@ impl TypeInfo {
             TypeDefinition::Union(_) => info.kind = Kind::Union,
             TypeDefinition::Enum(e) => {
                 info.kind = Kind::Enum;
-                info.enum_values = e.values.iter().map(|v| v.name.clone()).collect();
+                info.enum_values = Arc::new(e.values.iter().map(|v| v.name.clone()).collect());
             }
             TypeDefinition::InputObject(i) => {
                 info.kind = Kind::InputObject;

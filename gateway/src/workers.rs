@@ -89,6 +89,8 @@ pub async fn serve(
     drop(done_tx);
     let started = senders.len();
     accept(&listener, &senders, shutdown).await;
+    // The port is free at once: a new instance may bind it while this one drains.
+    drop(listener);
     drop(senders);
     stop.cancel();
     // Each worker reports once its connections have drained; wait off the async threads. A
@@ -187,13 +189,15 @@ mod tests {
         names.sort();
         assert_eq!(names, ["braid-worker-0", "braid-worker-0", "braid-worker-1", "braid-worker-1"]);
 
-        // A request in flight when shutdown begins is still answered; then the port closes.
+        // The port closes as soon as shutdown begins; a request in flight is still answered.
         let in_flight = tokio::spawn(get_once(addr));
         tokio::time::sleep(Duration::from_millis(100)).await;
         stop_tx.send(()).unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!in_flight.is_finished());
+        assert!(TcpStream::connect(addr).await.is_err(), "the port is still open while draining");
         assert_eq!(in_flight.await.unwrap().unwrap(), "braid-worker-0");
         server.await.unwrap().unwrap();
-        assert!(TcpStream::connect(addr).await.is_err());
     }
 
     #[test]

@@ -153,15 +153,19 @@ fn write_fields<'s>(
     for item in &selection.items {
         match item {
             SelectionItem::Field(field) => {
-                let Some(value) = entity.get(field.selection_identifier()) else { return false };
-                if written.contains(&field.name.as_str()) {
+                // A field the planner had to alias in an earlier fetch (the same field with other
+                // arguments) comes as `key: alias`, parsed as alias `key` of a field named
+                // `alias`: read at the name, sent under the key the subgraph asked for.
+                let Some(value) = entity.get(&field.name) else { return false };
+                let key = field.selection_identifier();
+                if written.contains(&key) {
                     continue;
                 }
                 if !written.is_empty() {
                     out.push(b',');
                 }
-                written.push(&field.name);
-                write_str(&field.name, out);
+                written.push(key);
+                write_str(key, out);
                 out.push(b':');
                 if field.selections.items.is_empty() {
                     value.write_json(out);
@@ -187,6 +191,16 @@ fn write_value(value: Ref<'_>, selection: &SelectionSet, types: &TypeIndex, out:
     if let Some(object) = value.object() {
         out.push(b'{');
         let mut written = Vec::new();
+        // An object in an abstract position (its selection has type conditions) is sent with
+        // its type, or the subgraph could not tell which fragment's fields it holds.
+        if let Some(typename) = object.typename()
+            && selection.items.iter().any(|item| matches!(item, SelectionItem::InlineFragment(_)))
+        {
+            write_str("__typename", out);
+            out.push(b':');
+            write_str(typename, out);
+            written.push("__typename");
+        }
         if !write_fields(object, selection, types, out, &mut written) {
             return false;
         }

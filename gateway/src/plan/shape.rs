@@ -2,7 +2,7 @@
 //! per runtime type, in the client's order with aliases, fragments collected and merged (the
 //! specification's CollectFields). Compiled once per operation and cached with its plan.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use graphql_tools::static_graphql::query::{self, Document, FragmentDefinition, Selection, SelectionSet};
@@ -26,8 +26,41 @@ pub enum Argument {
 #[derive(Debug)]
 pub enum FieldKind {
     Typename,
-    Leaf,
+    Leaf(Leaf),
     Composite(Shape),
+}
+
+/// The values a leaf position may hold in the public schema. A subgraph's answer outside them
+/// (an `@inaccessible` enum value, one the supergraph does not have, a string for an `Int`) is
+/// never passed on.
+#[derive(Debug)]
+pub enum Leaf {
+    Int,
+    Float,
+    String,
+    Boolean,
+    /// A string; an integer is written as one.
+    Id,
+    /// The enum's public values.
+    Enum(Arc<HashSet<String>>),
+    /// A custom scalar: any JSON value.
+    Custom,
+}
+
+impl Leaf {
+    fn of(name: &str, types: &TypeIndex) -> Self {
+        match name {
+            "Int" => Leaf::Int,
+            "Float" => Leaf::Float,
+            "String" => Leaf::String,
+            "Boolean" => Leaf::Boolean,
+            "ID" => Leaf::Id,
+            _ => match types.get(name) {
+                Some(info) if info.kind == Kind::Enum => Leaf::Enum(info.enum_values.clone()),
+                _ => Leaf::Custom,
+            },
+        }
+    }
 }
 
 /// One response key of an object.
@@ -178,7 +211,7 @@ impl<'a> Compiler<'a> {
             let sets: Vec<&'a SelectionSet> = group.occurrences.iter().map(|(f, _)| &f.selection_set).collect();
             FieldKind::Composite(self.shape(&sets, named(&ty)))
         } else {
-            FieldKind::Leaf
+            FieldKind::Leaf(Leaf::of(named(&ty), self.types))
         };
         let arguments = if first.name.starts_with("__") || runtime.starts_with("__") {
             first.arguments.iter().map(|(name, value)| (name.clone(), argument(value))).collect()

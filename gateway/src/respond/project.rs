@@ -3,7 +3,7 @@
 //! non-null position nulls the nearest nullable parent, with one error at its path).
 
 use serde_json::{Map, Value};
-use sonic_rs::JsonContainerTrait;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 use crate::authorize::Verdict;
 use crate::authorize::owners::{is_shared, owner_id};
@@ -11,7 +11,7 @@ use crate::error::{Code, GraphqlError, PathSegment};
 use crate::execute::tree::{Cursor, ObjRef, Ref, write_str, write_value};
 use crate::introspection::Introspection;
 use crate::plan::rewrite::OWNER_KEY;
-use crate::plan::shape::{Argument, FieldKind, FieldShape, Shape};
+use crate::plan::shape::{Argument, FieldKind, FieldShape, Leaf, Shape};
 use crate::policy::OwnedBy;
 use crate::types::{Type, named};
 
@@ -237,12 +237,45 @@ impl<'a> Projector<'a> {
                 }
                 self.object(object, shape.fields_for(runtime))
             }
-            _ => {
+            (_, FieldKind::Leaf(leaf)) => {
+                let Some(value) = value.leaf() else { return self.invalid(field, "a leaf value") };
+                self.leaf(value, leaf, field)
+            }
+            (_, FieldKind::Typename) => {
                 let Some(value) = value.leaf() else { return self.invalid(field, "a leaf value") };
                 write_value(value, &mut self.out);
                 Ok(())
             }
         }
+    }
+
+    /// Writes a leaf value the public schema can represent; anything else is an error and a
+    /// null (an enum value it does not have never reaches the client).
+    fn leaf(&mut self, value: &sonic_rs::Value, leaf: &Leaf, field: &FieldShape) -> Result<(), Bubble> {
+        let fits = match leaf {
+            Leaf::Int => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),
+            Leaf::Float => value.is_number(),
+            Leaf::String => value.is_str(),
+            Leaf::Boolean => value.is_boolean(),
+            Leaf::Id if value.is_i64() || value.is_u64() => {
+                self.out.push(b'"');
+                write_value(value, &mut self.out);
+                self.out.push(b'"');
+                return Ok(());
+            }
+            Leaf::Id => value.is_str(),
+            Leaf::Enum(values) => value.as_str().is_some_and(|v| values.contains(v)),
+            Leaf::Custom => true,
+        };
+        if !fits {
+            let expected = match leaf {
+                Leaf::Enum(_) => format!("a value of the enum {}", named(&field.ty)),
+                _ => format!("a value of type {}", named(&field.ty)),
+            };
+            return self.invalid(field, &expected);
+        }
+        write_value(value, &mut self.out);
+        Ok(())
     }
 
     /// Introspection's `includeDeprecated: false` (the default) hides deprecated elements.

@@ -15,8 +15,8 @@ use std::{
 };
 
 use async_graphql::{
-    Any, Context, ContextSelectionSet, Error, ObjectType, OutputType, Positioned, QueryPathSegment, Request,
-    ServerError, ServerResult, Value, parser::types::Field, registry::Registry, resolver_utils::ContainerType,
+    Any, Context, ContextSelectionSet, Error, ErrorExtensions, ObjectType, OutputType, Positioned, QueryPathSegment,
+    Request, ServerError, ServerResult, Value, parser::types::Field, registry::Registry, resolver_utils::ContainerType,
     resolver_utils::resolve_container,
 };
 
@@ -108,6 +108,12 @@ fn representation_index(ctx: &Context<'_>, params: &Value) -> ServerResult<usize
         }
     };
     Ok(positions.get_mut(&params.to_string()).and_then(VecDeque::pop_front).unwrap_or(0))
+}
+
+/// The error of a resolver whose `@requires` input is not in the representation (a gateway bug).
+pub(crate) fn missing_required(what: &str) -> Error {
+    Error::new(format!("`{what}` is missing from the representation"))
+        .extend_with(|_, e| e.set("code", "MISSING_REQUIRED_FIELDS"))
 }
 
 /// A nullable field that fails: records `error` at the field's path and answers null.

@@ -1,7 +1,7 @@
 //! Federation test subgraphs with deterministic in-memory data, for the gateway's tests and
 //! benchmarks.
 //!
-//! Two supergraphs (composed files in `tests/subgraphs/supergraphs/`, see `schema/compose.mjs`):
+//! Three supergraphs (composed files in `tests/subgraphs/supergraphs/`, see `schema/compose.mjs`):
 //!
 //! - **demo**, the classic Apollo federation demo: [`Subgraph::Accounts`], [`Subgraph::Products`],
 //!   [`Subgraph::Inventory`], [`Subgraph::Reviews`]. Its data grows with [`Options::scale`];
@@ -11,6 +11,9 @@
 //!   [`Subgraph::Films`] (entity interface), [`Subgraph::Ratings`] (`@interfaceObject`),
 //!   [`Subgraph::Pricing`] (`@override`, `@requires` with arguments), [`Subgraph::People`]
 //!   (nested key).
+//! - **corner**, what gateways get wrong beyond the usual shapes: [`Subgraph::Posts`] (an enum with
+//!   an `@inaccessible` value that the data holds), [`Subgraph::Digest`] (`@requires` with
+//!   arguments, the same field with two arguments, inline fragments on a union and an interface).
 //!
 //! ```no_run
 //! use braid_test_subgraphs::{Options, Subgraph};
@@ -34,6 +37,7 @@
 //! path, and an `_entities` item whose non-null field fails is null on its own, with the error at
 //! `["_entities", <index>, <field>]`.
 
+mod corner;
 mod demo;
 mod edge;
 mod entities;
@@ -82,6 +86,11 @@ pub enum Subgraph {
     Pricing,
     /// edge: `Organization`, `Member @key(fields: "id organization { id }")`.
     People,
+    /// corner: `Post @key(fields: "id")`, `comments(limit)`, a union, an interface and
+    /// `visibility` with an `@inaccessible` value.
+    Posts,
+    /// corner: `Post` fields that `@requires` arguments and inline fragments.
+    Digest,
 }
 
 impl Subgraph {
@@ -97,6 +106,8 @@ impl Subgraph {
         Subgraph::Ratings,
         Subgraph::Pricing,
         Subgraph::People,
+        Subgraph::Posts,
+        Subgraph::Digest,
     ];
 
     /// The name in the supergraph (`join__Graph` is its upper case) and on the command line.
@@ -112,10 +123,13 @@ impl Subgraph {
             Subgraph::Ratings => "ratings",
             Subgraph::Pricing => "pricing",
             Subgraph::People => "people",
+            Subgraph::Posts => "posts",
+            Subgraph::Digest => "digest",
         }
     }
 
-    /// The port of its URL in the committed supergraphs: demo 4001-4004, edge 4011-4016.
+    /// The port of its URL in the committed supergraphs: demo 4001-4004, edge 4011-4016,
+    /// corner 4031-4032.
     pub fn default_port(self) -> u16 {
         match self {
             Subgraph::Accounts => 4001,
@@ -128,6 +142,8 @@ impl Subgraph {
             Subgraph::Ratings => 4014,
             Subgraph::Pricing => 4015,
             Subgraph::People => 4016,
+            Subgraph::Posts => 4031,
+            Subgraph::Digest => 4032,
         }
     }
 
@@ -135,6 +151,7 @@ impl Subgraph {
     pub fn supergraph(self) -> Supergraph {
         match self {
             Subgraph::Accounts | Subgraph::Products | Subgraph::Inventory | Subgraph::Reviews => Supergraph::Demo,
+            Subgraph::Posts | Subgraph::Digest => Supergraph::Corner,
             _ => Supergraph::Edge,
         }
     }
@@ -154,6 +171,8 @@ impl Subgraph {
             Subgraph::Ratings => edge::ratings::schema().sdl_with_options(options),
             Subgraph::Pricing => edge::pricing::schema().sdl_with_options(options),
             Subgraph::People => edge::people::schema().sdl_with_options(options),
+            Subgraph::Posts => corner::posts::schema().sdl_with_options(options),
+            Subgraph::Digest => corner::digest::schema().sdl_with_options(options),
         }
     }
 
@@ -173,6 +192,8 @@ impl Subgraph {
             Subgraph::Ratings => http::router(edge::ratings::schema(), delay),
             Subgraph::Pricing => http::router(edge::pricing::schema(), delay),
             Subgraph::People => http::router(edge::people::schema(), delay),
+            Subgraph::Posts => http::router(corner::posts::schema(), delay),
+            Subgraph::Digest => http::router(corner::digest::schema(), delay),
         }
     }
 }
@@ -201,15 +222,18 @@ pub enum Supergraph {
     Demo,
     /// shelf, books, films, ratings, pricing, people: `supergraphs/edge.graphql`.
     Edge,
+    /// posts, digest: `supergraphs/corner.graphql`.
+    Corner,
 }
 
 impl Supergraph {
-    pub const ALL: &[Supergraph] = &[Supergraph::Demo, Supergraph::Edge];
+    pub const ALL: &[Supergraph] = &[Supergraph::Demo, Supergraph::Edge, Supergraph::Corner];
 
     pub fn name(self) -> &'static str {
         match self {
             Supergraph::Demo => "demo",
             Supergraph::Edge => "edge",
+            Supergraph::Corner => "corner",
         }
     }
 
@@ -217,7 +241,8 @@ impl Supergraph {
     pub fn subgraphs(self) -> &'static [Subgraph] {
         match self {
             Supergraph::Demo => &Subgraph::ALL[..4],
-            Supergraph::Edge => &Subgraph::ALL[4..],
+            Supergraph::Edge => &Subgraph::ALL[4..10],
+            Supergraph::Corner => &Subgraph::ALL[10..],
         }
     }
 
@@ -226,6 +251,7 @@ impl Supergraph {
         match self {
             Supergraph::Demo => include_str!("../supergraphs/demo.graphql"),
             Supergraph::Edge => include_str!("../supergraphs/edge.graphql"),
+            Supergraph::Corner => include_str!("../supergraphs/corner.graphql"),
         }
     }
 

@@ -3,7 +3,7 @@
 //! ```text
 //! test-subgraphs [--scale N] [--delay-ms MS] [--workers N] SUBGRAPH...
 //!   SUBGRAPH: name=host:port (port 0 picks a free one), name (its default port),
-//!             demo, edge or all (every subgraph of the set on its default port)
+//!             demo, edge, corner or all (every subgraph of the set on its default port)
 //! ```
 //!
 //! Prints `<name> http://<address>/graphql` for each once it listens, then `ready`.
@@ -18,8 +18,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const USAGE: &str = "usage: test-subgraphs [--scale N] [--delay-ms MS] [--workers N] SUBGRAPH...
   SUBGRAPH: name=host:port (port 0 picks a free one), name (its default port),
-            demo, edge or all (every subgraph of the set on its default port)
-  subgraphs: accounts products inventory reviews (demo), shelf books films ratings pricing people (edge)";
+            demo, edge, corner or all (every subgraph of the set on its default port)
+  subgraphs: accounts products inventory reviews (demo), shelf books films ratings pricing people (edge),
+             posts digest (corner)";
 
 #[derive(Debug)]
 struct Args {
@@ -51,7 +52,10 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--workers" => parsed.workers = Some(usize::try_from(number("--workers")?).unwrap_or(1).max(1)),
             "all" => parsed.serve.extend(Subgraph::ALL.iter().map(|&s| (s, default_address(s)))),
             "demo" => parsed.serve.extend(Supergraph::Demo.subgraphs().iter().map(|&s| (s, default_address(s)))),
-            "edge" => parsed.serve.extend(Supergraph::Edge.subgraphs().iter().map(|&s| (s, default_address(s)))),
+            "edge" | "corner" => {
+                let set = if arg == "edge" { Supergraph::Edge } else { Supergraph::Corner };
+                parsed.serve.extend(set.subgraphs().iter().map(|&s| (s, default_address(s))));
+            }
             _ if arg.starts_with('-') => return Err(format!("unknown option `{arg}`")),
             _ => {
                 let (name, address) = match arg.split_once('=') {

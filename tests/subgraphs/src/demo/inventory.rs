@@ -8,7 +8,7 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Error, ErrorExtensions, Object, Result, Schema};
 
 use super::data::{DemoData, ProductRow};
-use crate::entities::{Federated, null_entity, null_with_error};
+use crate::entities::{Federated, missing_required, null_entity, null_with_error};
 
 pub(crate) type InventorySchema = Schema<Federated<Query>, EmptyMutation, EmptySubscription>;
 
@@ -82,11 +82,7 @@ impl Product {
         match (self.price, self.weight) {
             (Some(price), _) if price > 1000 => Some(0),
             (Some(_), Some(weight)) => Some(weight / 2),
-            _ => {
-                let error = Error::new("shippingEstimate needs `price` and `weight` in the representation")
-                    .extend_with(|_, e| e.set("code", "MISSING_REQUIRED_FIELDS"));
-                null_with_error(ctx, error)
-            }
+            _ => null_with_error(ctx, missing_required("price` or `weight")),
         }
     }
 

@@ -2,10 +2,10 @@
 //! shipping with `@requires`: `shippingCost` takes arguments and requires `pages`;
 //! `carbonGrams` requires `weight(unit: KILOGRAM)`, a field that itself takes arguments.
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, Enum, Error, ErrorExtensions, ID, Object, Schema};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, Enum, ID, Object, Schema};
 
 use super::{books::WeightUnit, data::book_by_id};
-use crate::entities::{Federated, null_entity};
+use crate::entities::{Federated, missing_required, null_entity};
 
 pub(crate) type PricingSchema = Schema<Federated<Query>, EmptyMutation, EmptySubscription>;
 
@@ -39,11 +39,6 @@ pub(crate) struct Book {
     weight: Option<f64>,
 }
 
-fn missing(field: &str) -> Error {
-    Error::new(format!("`{field}` is missing from the representation"))
-        .extend_with(|_, e| e.set("code", "MISSING_REQUIRED_FIELDS"))
-}
-
 #[Object]
 impl Book {
     async fn id(&self) -> &ID {
@@ -59,7 +54,7 @@ impl Book {
     // Owned by books; answered from the representation when present.
     #[graphql(external)]
     async fn pages(&self) -> async_graphql::Result<i32> {
-        self.pages.ok_or_else(|| missing("pages"))
+        self.pages.ok_or_else(|| missing_required("pages"))
     }
 
     // Owned by books; answered from the representation (in kilograms) when present.
@@ -68,7 +63,7 @@ impl Book {
         &self,
         #[graphql(default_with = "WeightUnit::Gram")] unit: WeightUnit,
     ) -> async_graphql::Result<f64> {
-        let kilograms = self.weight.ok_or_else(|| missing("weight"))?;
+        let kilograms = self.weight.ok_or_else(|| missing_required("weight"))?;
         Ok(if unit == WeightUnit::Gram { kilograms * 1000.0 } else { kilograms })
     }
 
@@ -80,7 +75,7 @@ impl Book {
         #[graphql(default_with = "Zone::Domestic")] zone: Zone,
         #[graphql(default = false)] express: bool,
     ) -> async_graphql::Result<i32> {
-        let Some(pages) = self.pages else { return null_entity(ctx, missing("pages")) };
+        let Some(pages) = self.pages else { return null_entity(ctx, missing_required("pages")) };
         let base = match zone {
             Zone::Domestic => 300,
             Zone::Eu => 800,
@@ -93,7 +88,7 @@ impl Book {
     /// Grams of CO2 for shipping it: 2 kg per kg.
     #[graphql(requires = "weight(unit: KILOGRAM)")]
     async fn carbon_grams(&self, ctx: &Context<'_>) -> async_graphql::Result<i32> {
-        let Some(kilograms) = self.weight else { return null_entity(ctx, missing("weight")) };
+        let Some(kilograms) = self.weight else { return null_entity(ctx, missing_required("weight")) };
         Ok((kilograms * 2000.0).round() as i32)
     }
 }

@@ -1,7 +1,10 @@
 //! The gateway against the federation test subgraphs: every query shape returns exactly the
 //! expected data and errors, including when a subgraph fails, is slow or is down.
 
+#[path = "../federation/mod.rs"]
 mod federation;
+
+mod corner;
 
 use std::time::Duration;
 
