@@ -127,6 +127,8 @@ pub async fn run(listen: SocketAddr, data_dir: &Path, shutdown: impl Future<Outp
     gateway_config.auth.jwks_url = auth.jwks_url.clone();
     gateway_config.auth.issuer = auth.issuer.clone();
     gateway_config.auth.audience = auth.audience.clone();
+    // Budgets per client in this process: the demo has no Redis to share them through.
+    gateway_config.rate_limit.backend = braid_gateway::config::RateLimitBackend::Memory;
     for (name, sub) in [
         (braid_catalog::NAME, shared.catalog),
         (braid_documents::NAME, listeners.documents.local_addr()?),

@@ -279,6 +279,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
     let config = braid_gateway::GatewayConfig::load(Some(&path)).expect("example config loads");
     assert_eq!(config.subgraphs["catalog"].timeout_ms, Some(5000));
     assert_eq!(config.access.cache.backend, braid_kit::config::CacheBackend::Redis);
+    assert_eq!(config.rate_limit.operations["CreateProduct"].capacity, 10);
     let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for section in [
@@ -292,6 +293,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
         "introspection",
         "auth",
         "access",
+        "rate_limit",
     ] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::GatewayError;
 
+mod rate_limit;
 mod subscriptions;
+pub use rate_limit::{Bucket, RateLimitBackend, RateLimitConfig};
 pub use subscriptions::{EventsConfig, EventsSource, StreamsConfig, SubscriptionsConfig, WebsocketConfig};
 
 /// Everything the gateway reads at start.
@@ -39,6 +41,7 @@ pub struct GatewayConfig {
     /// Bearer token verification (the same keys as a subgraph's `[auth]`).
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
+    pub rate_limit: RateLimitConfig,
 }
 
 /// Permission lookups for `@ownedBy` objects.
@@ -317,6 +320,7 @@ impl GatewayConfig {
                 "access.cache.backend = \"memory\" would never see the permissions subgraph's invalidations: use \"redis\" (its Redis and key_prefix) or \"none\"".into(),
             ));
         }
+        self.rate_limit.validate()?;
         if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
             return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
         }

@@ -106,11 +106,18 @@ impl GraphqlError {
 pub struct RequestError {
     pub status: http::StatusCode,
     pub errors: Vec<GraphqlError>,
+    /// The client's budget, when the request was refused for spending it.
+    pub quota: Option<crate::rate_limit::Quota>,
 }
 
 impl RequestError {
     pub fn new(status: http::StatusCode, code: Code, message: impl Into<String>) -> Self {
-        Self { status, errors: vec![GraphqlError::new(code, message)] }
+        Self::with_errors(status, vec![GraphqlError::new(code, message)])
+    }
+
+    /// A refusal with these errors.
+    pub fn with_errors(status: http::StatusCode, errors: Vec<GraphqlError>) -> Self {
+        Self { status, errors, quota: None }
     }
 
     /// A client error about the GraphQL document or variables (400 with the GraphQL media type).

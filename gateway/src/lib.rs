@@ -1,7 +1,7 @@
 //! The Braid federation gateway.
 //!
 //! A request meets the stages in this order, each its own module: [`authenticate`],
-//! [`persisted`] operations, [`parse`], [`limits`], [`validate`], [`plan`], [`authorize`],
+//! [`persisted`] operations, [`parse`], [`limits`], [`validate`], [`plan`], [`authorize`], [`rate_limit`],
 //! [`variables`] (coercion), [`execute`] and [`respond`]. [`request`] drives them (its
 //! `Gateway::run` reads as that list); [`prepare`] caches what parse to plan make of a text.
 //! Around them: [`server`] is the HTTP edge, [`ws`] GraphQL over WebSocket, [`streams`] SSE and
@@ -19,6 +19,7 @@ mod limits;
 mod validate;
 mod plan;
 mod authorize;
+mod rate_limit;
 mod variables;
 mod execute;
 mod respond;
@@ -73,6 +74,7 @@ pub async fn run(
     let cache = braid_kit::cache::from_config(&config.access.cache).await?;
     let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
+    gateway.start_rate_limit().await?;
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher =
         hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
@@ -138,5 +140,7 @@ pub async fn gateway_from_sdl(
         Some(cache) => cache,
         None => braid_kit::cache::from_config(&config.access.cache).await?,
     };
-    Gateway::new(config, Supergraph::parse(sdl)?, cache)
+    let gateway = Gateway::new(config, Supergraph::parse(sdl)?, cache)?;
+    gateway.start_rate_limit().await?;
+    Ok(gateway)
 }

@@ -37,6 +37,8 @@ pub struct Operation {
     pub document: Arc<Document>,
     /// The operation name the client asked for.
     pub requested_name: Option<String>,
+    /// The operation's name, asked for or not (rate limits per operation go by it).
+    pub name: Option<String>,
     /// Fields carrying `@authenticated` or `@requiresScopes` that the operation selects.
     pub marked: Vec<(String, String)>,
     /// Whether the plan fetches owner ids (`@ownedBy`): only then are responses searched for them.
@@ -148,6 +150,7 @@ impl Operations {
             latency,
             document: Arc::new(document),
             requested_name: requested,
+            name,
             marked,
             owned,
             key,

@@ -2,6 +2,7 @@
 //! list. [`answer`] is its tail (execute, authorize the owners, respond), shared with the events
 //! of subscriptions that subgraphs serve themselves.
 
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -19,6 +20,7 @@ use crate::execute::tree::Arena;
 use crate::execute::{Execution, Outcome};
 use crate::plan::PreparedPlan;
 use crate::prepare::{Kind, Operation};
+use crate::rate_limit::{Client, Quota};
 use crate::respond;
 use crate::service::{Gateway, Runtime};
 use crate::variables;
@@ -32,15 +34,31 @@ pub struct GraphqlRequest {
     pub extensions: Option<Map<String, Value>>,
 }
 
-/// Runs one request and answers its response body. `read_only` is true for GET, where
-/// only queries may run.
+/// Where a request came from and how it may run.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Origin {
+    /// GET, where only queries may run.
+    pub read_only: bool,
+    /// The client's address, for its rate limit when it sent no token.
+    pub peer: Option<IpAddr>,
+    /// Asks the subgraphs not to answer from their caches.
+    pub uncached: bool,
+}
+
+/// A response body, and the client's budget when rate limits apply.
+pub(crate) struct Answer {
+    pub body: Bytes,
+    pub quota: Option<Quota>,
+}
+
+/// Runs one request and answers its response body.
 pub(crate) async fn execute(
     gateway: &Gateway,
     request: GraphqlRequest,
     client_headers: &HeaderMap,
-    read_only: bool,
-) -> Result<Bytes, RequestError> {
-    run(gateway, request, client_headers, read_only, false).await
+    origin: Origin,
+) -> Result<Answer, RequestError> {
+    run(gateway, request, client_headers, origin).await
 }
 
 /// Runs the query that answers an event for a subscriber: as [`execute`], with
@@ -51,28 +69,28 @@ pub(crate) async fn execute_for_event(
     request: GraphqlRequest,
     client_headers: &HeaderMap,
 ) -> Result<Bytes, RequestError> {
-    run(gateway, request, client_headers, true, true).await
+    let origin = Origin { read_only: true, peer: None, uncached: true };
+    Ok(run(gateway, request, client_headers, origin).await?.body)
 }
 
-/// Runs one request: the stages in order. `read_only` is true for GET, where only queries
-/// may run; `uncached` asks the subgraphs not to answer from their caches.
+/// Runs one request: the stages in order.
 async fn run(
     gateway: &Gateway,
     request: GraphqlRequest,
     client_headers: &HeaderMap,
-    read_only: bool,
-    uncached: bool,
-) -> Result<Bytes, RequestError> {
+    origin: Origin,
+) -> Result<Answer, RequestError> {
     let started = Instant::now();
     let identity = gateway.authenticator.identity(client_headers).await?;
     let text = gateway.persisted.resolve(request.query, request.extensions.as_ref())?;
     let runtime = gateway.runtime();
     let supergraph = &runtime.supergraph;
     let operation = gateway.operations.prepare(supergraph, &text, request.operation_name.as_deref())?;
-    admit(operation.kind, read_only)?;
+    admit(operation.kind, origin.read_only)?;
     let Authorized { plan, denied } = authorize::fields(&gateway.operations.plans, supergraph, &operation, &identity)?;
+    let quota = rate_limit(gateway, &identity, origin.peer, &operation, &plan).await?;
     let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &supergraph.types)?;
-    let headers = subgraph_headers(gateway, client_headers, uncached);
+    let headers = subgraph_headers(gateway, client_headers, origin.uncached);
     let shared = shares_in_flight(gateway, operation.kind)
         .then(|| request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers));
     let (owners, planned_operation) = (gateway.owners.clone(), operation.clone());
@@ -94,7 +112,25 @@ async fn run(
         None => run.await,
     };
     operation.latency.record(started.elapsed().as_secs_f64());
-    Ok(body)
+    Ok(Answer { body, quota })
+}
+
+/// Takes the request's tokens from its client's buckets, when rate limits are on: by the
+/// token's subject, else by the address (a request with neither is not limited).
+async fn rate_limit(
+    gateway: &Gateway,
+    identity: &Identity,
+    peer: Option<IpAddr>,
+    operation: &Operation,
+    plan: &PreparedPlan,
+) -> Result<Option<Quota>, RequestError> {
+    let Some(limiter) = gateway.rate_limit.get() else { return Ok(None) };
+    let client = match (identity.claims.subject.as_deref(), peer) {
+        (Some(subject), _) => Client::Subject(subject),
+        (None, Some(address)) => Client::Address(address),
+        (None, None) => return Ok(None),
+    };
+    limiter.admit(&client, operation.name.as_deref(), &plan.subgraphs).await
 }
 
 /// The headers every subgraph fetch of a request from `client` carries.

@@ -4,16 +4,19 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
+use axum::extract::connect_info::Connected;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::IncomingStream;
+use axum::{Extension, Router};
 use braid_kit::accept::{Format, GRAPHQL_RESPONSE, JSON, accepted_media};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
@@ -21,7 +24,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::{Map, Value};
 
 use crate::error::{Code, GraphqlError, RequestError};
-use crate::request::GraphqlRequest;
+use crate::request::{GraphqlRequest, Origin};
 use crate::service::Gateway;
 use crate::{respond, streams, ws};
 
@@ -46,7 +49,7 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
             .route("/graphiql/graphiql.css", get(|| async { asset("text/css; charset=utf-8", GRAPHIQL_CSS) }));
     }
     if gateway.config.web.enabled {
-        router = router.fallback(get(|uri: Uri| async move { web_file(uri.path()) }));
+        router = router.fallback(get(|uri: Uri| async move { web::web_file(uri.path()) }));
     }
     router
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::GATEWAY_TIMEOUT, timeout))
@@ -60,7 +63,9 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<PeerAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 const GRAPHIQL_HTML: &[u8] = include_bytes!("../graphiql/dist/index.html");
@@ -69,56 +74,6 @@ const GRAPHIQL_CSS: &[u8] = include_bytes!("../graphiql/dist/graphiql.css");
 
 fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
-}
-
-/// The web app's built files (`web/dist`), embedded by `build.rs`.
-mod web {
-    include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
-}
-
-/// A file of the web app. Vite names what it builds under `/assets/` by content hash, so those
-/// are cached for a year; the rest (`index.html` above all) is revalidated on every load. A path
-/// with no file extension is one of the app's own routes and gets `index.html`; the app routes
-/// on the client.
-fn web_file(path: &str) -> Response {
-    let path = if path == "/" { "/index.html" } else { path };
-    let find = |path: &str| {
-        let index = web::WEB_ASSETS.binary_search_by(|(url, _)| (*url).cmp(path)).ok()?;
-        Some(web::WEB_ASSETS[index])
-    };
-    let last_segment = path.rsplit('/').next().unwrap_or("");
-    let client_route = !last_segment.contains('.')
-        && !["/assets/", "/graphql/", "/graphiql/"].iter().any(|prefix| path.starts_with(prefix));
-    let Some((file, body)) = find(path).or_else(|| if client_route { find("/index.html") } else { None }) else {
-        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "not found\n")
-            .into_response();
-    };
-    let content_type = match file.rsplit_once('.').map_or("", |(_, extension)| extension) {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "ico" => "image/x-icon",
-        "json" | "map" => "application/json",
-        "webmanifest" => "application/manifest+json",
-        "woff2" => "font/woff2",
-        "txt" => "text/plain; charset=utf-8",
-        _ => "application/octet-stream",
-    };
-    let cache = if file.starts_with("/assets/") { "public, max-age=31536000, immutable" } else { "no-cache" };
-    let mut response = ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)], body).into_response();
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if file == "/index.html" {
-        response.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'self'; \
-                 form-action 'self'; frame-ancestors 'none'",
-            ),
-        );
-    }
-    response
 }
 
 /// 200 while this instance serves `/graphql`; 503 once it is shutting down, on connections
@@ -158,7 +113,24 @@ async fn method_not_allowed() -> Response {
     response
 }
 
-async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
+/// The address a connection comes from, as the listeners record it for each request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PeerAddr(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+/// The client's address, where the listener recorded it.
+type Peer = Option<Extension<ConnectInfo<PeerAddr>>>;
+
+fn origin(peer: Peer, read_only: bool) -> Origin {
+    Origin { read_only, peer: peer.map(|Extension(ConnectInfo(PeerAddr(address)))| address.ip()), uncached: false }
+}
+
+async fn graphql_post(State(state): State<Arc<AppState>>, peer: Peer, headers: HeaderMap, body: Body) -> Response {
     let transport = accepted_media(&headers).and_then(|media| streams::Transport::from_accepted(&media));
     let format = match Format::from_headers(&headers) {
         Some(format) => format,
@@ -197,14 +169,15 @@ async fn graphql_post(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(error) => return refusal(format, error),
     };
     match transport {
-        Some(transport) => stream(&state, transport, format, request, &headers, false).await,
-        None => run(&state, format, request, &headers, false).await,
+        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, false)).await,
+        None => run(&state, format, request, &headers, origin(peer, false)).await,
     }
 }
 
 async fn graphql_get(
     State(state): State<Arc<AppState>>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    peer: Peer,
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
@@ -233,8 +206,8 @@ async fn graphql_get(
         (Err(e), _) | (_, Err(e)) => return refusal(format, e),
     };
     match transport {
-        Some(transport) => stream(&state, transport, format, request, &headers, true).await,
-        None => run(&state, format, request, &headers, true).await,
+        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, true)).await,
+        None => run(&state, format, request, &headers, origin(peer, true)).await,
     }
 }
 
@@ -245,11 +218,11 @@ async fn stream(
     format: Format,
     request: GraphqlRequest,
     headers: &HeaderMap,
-    read_only: bool,
+    origin: Origin,
 ) -> Response {
-    match streams::respond(&state.gateway, transport, request, headers, read_only).await {
+    match streams::respond(&state.gateway, transport, request, headers, origin).await {
         Ok(response) => response,
-        Err(streams::Unstreamed::NotSubscription(request)) => run(state, format, request, headers, read_only).await,
+        Err(streams::Unstreamed::NotSubscription(request)) => run(state, format, request, headers, origin).await,
         Err(streams::Unstreamed::Refused(error)) => refusal(format, error),
     }
 }
@@ -259,16 +232,23 @@ async fn run(
     format: Format,
     request: GraphqlRequest,
     headers: &HeaderMap,
-    read_only: bool,
+    origin: Origin,
 ) -> Response {
-    let result = crate::request::execute(&state.gateway, request, headers, read_only).await;
+    let result = crate::request::execute(&state.gateway, request, headers, origin).await;
     static OK: LazyLock<metrics::Counter> =
         LazyLock::new(|| metrics::counter!("braid_gateway_requests_total", "outcome" => "ok"));
     static REFUSED: LazyLock<metrics::Counter> =
         LazyLock::new(|| metrics::counter!("braid_gateway_requests_total", "outcome" => "refused"));
     if result.is_ok() { &OK } else { &REFUSED }.increment(1);
     match result {
-        Ok(body) => (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], body).into_response(),
+        Ok(answer) => {
+            let mut response =
+                (StatusCode::OK, [(header::CONTENT_TYPE, format.content_type())], answer.body).into_response();
+            if let Some(quota) = answer.quota {
+                quota.write_headers(response.headers_mut());
+            }
+            response
+        }
         Err(error) => refusal(format, error),
     }
 }
@@ -336,6 +316,9 @@ fn refusal(format: Format, error: RequestError) -> Response {
     if error.status == StatusCode::METHOD_NOT_ALLOWED {
         response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
     }
+    if let Some(quota) = error.quota {
+        quota.write_headers(response.headers_mut());
+    }
     response
 }
 
@@ -348,6 +331,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let error = GraphqlError::new(Code::InternalServerError, "internal error");
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
 }
+
+mod web;
 
 #[cfg(test)]
 mod tests;

@@ -52,6 +52,8 @@ pub struct Gateway {
     /// Where events are read from (see [`Gateway::consume_events`]); without, event-bound
     /// subscription fields are refused rather than left silent.
     pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
+    /// Request budgets per client (`rate_limit`); unset when they are off.
+    pub(crate) rate_limit: std::sync::OnceLock<crate::rate_limit::RateLimiter>,
 }
 
 impl Gateway {
@@ -83,7 +85,16 @@ impl Gateway {
             hub: crate::subscriptions::hub::Hub::new(SUBSCRIBER_BUFFER, SUBSCRIBER_MAX_SKIPPED),
             resolutions: crate::subscriptions::shared::Resolutions::default(),
             events: std::sync::OnceLock::new(),
+            rate_limit: std::sync::OnceLock::new(),
         }))
+    }
+
+    /// Connects the store of the request budgets `rate_limit` configures, if any.
+    pub async fn start_rate_limit(&self) -> Result<(), GatewayError> {
+        if let Some(limiter) = crate::rate_limit::RateLimiter::from_config(&self.config.rate_limit).await? {
+            let _ = self.rate_limit.set(limiter);
+        }
+        Ok(())
     }
 
     /// The schema and connections requests start on now.

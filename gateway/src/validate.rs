@@ -26,7 +26,7 @@ pub fn check(supergraph: &Supergraph, document: &Document) -> Result<(), Request
     if errors.is_empty() {
         return Ok(());
     }
-    Err(RequestError { status: http::StatusCode::BAD_REQUEST, errors })
+    Err(RequestError::with_errors(http::StatusCode::BAD_REQUEST, errors))
 }
 
 /// Refuses an operation that selects `__schema` or `__type` at its root when introspection

@@ -40,10 +40,8 @@ pub fn coerce(
     if errors.is_empty() {
         Ok(coerced)
     } else {
-        Err(RequestError {
-            status: http::StatusCode::BAD_REQUEST,
-            errors: errors.into_iter().map(|m| GraphqlError::new(Code::BadUserInput, m)).collect(),
-        })
+        let errors = errors.into_iter().map(|m| GraphqlError::new(Code::BadUserInput, m)).collect();
+        Err(RequestError::with_errors(http::StatusCode::BAD_REQUEST, errors))
     }
 }
 

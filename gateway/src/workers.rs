@@ -13,9 +13,13 @@ use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::connect_info::Connected;
+use axum::serve::IncomingStream;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
+
+use crate::server::PeerAddr;
 
 /// An accepted connection on its way to a worker: the std socket and the peer's address.
 type Accepted = (std::net::TcpStream, SocketAddr);
@@ -25,6 +29,12 @@ type Accepted = (std::net::TcpStream, SocketAddr);
 struct Handoff {
     connections: mpsc::UnboundedReceiver<Accepted>,
     local: SocketAddr,
+}
+
+impl Connected<IncomingStream<'_, Handoff>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, Handoff>) -> Self {
+        Self(*stream.remote_addr())
+    }
 }
 
 impl axum::serve::Listener for Handoff {
@@ -81,7 +91,8 @@ pub async fn serve(
         std::thread::Builder::new().name(format!("braid-worker-{index}")).spawn(move || {
             let result = runtime.block_on(async move {
                 tokio::spawn(keep_a_timer_due());
-                axum::serve(Handoff { connections: rx, local }, router).with_graceful_shutdown(stopped).await
+                let service = router.into_make_service_with_connect_info::<PeerAddr>();
+                axum::serve(Handoff { connections: rx, local }, service).with_graceful_shutdown(stopped).await
             });
             let _ = done.send(result);
         })?;

@@ -54,3 +54,21 @@ fn the_web_app_is_on_unless_switched_off() {
     let error = from_toml("[web]\nenable = false\n").unwrap_err().to_string();
     assert!(error.contains("web.enable"), "{error}");
 }
+
+#[test]
+fn rate_limits_are_off_unless_asked_and_every_bucket_must_hold_and_refill() {
+    assert_eq!(GatewayConfig::default().rate_limit.backend, RateLimitBackend::None);
+    let config = from_toml(
+        "[rate_limit]\nbackend = \"memory\"\n[rate_limit.operations.Checkout]\ncapacity = 2\nper_second = 0.1\n",
+    )
+    .unwrap();
+    assert_eq!(config.rate_limit.operations["Checkout"], Bucket { capacity: 2, per_second: 0.1 });
+    let error = from_toml("[rate_limit.subgraphs.orders]\ncapacity = 0\nper_second = 1.0\n").unwrap_err().to_string();
+    assert!(error.contains("rate_limit.subgraphs.orders.capacity"), "{error}");
+    let error = from_toml("[rate_limit.client]\ncapacity = 5\nper_second = -1.0\n").unwrap_err().to_string();
+    assert!(error.contains("rate_limit.client.per_second"), "{error}");
+    // A bucket given in part keeps the default of the rest.
+    assert_eq!(from_toml("[rate_limit.client]\ncapacity = 5\n").unwrap().rate_limit.client.per_second, 100.0);
+    let error = from_toml("[rate_limit]\nbackend = \"disk\"\n").unwrap_err().to_string();
+    assert!(error.contains("rate_limit.backend"), "{error}");
+}

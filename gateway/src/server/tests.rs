@@ -47,30 +47,30 @@ fn header(response: &Response, name: header::HeaderName) -> &str {
 
 #[test]
 fn the_web_app_is_served_with_client_routes_falling_back_to_index_html() {
-    let index = web_file("/");
+    let index = web::web_file("/");
     assert_eq!(index.status(), StatusCode::OK);
     assert_eq!(header(&index, header::CONTENT_TYPE), "text/html; charset=utf-8");
     assert_eq!(header(&index, header::CACHE_CONTROL), "no-cache");
     assert!(header(&index, header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"));
     for route in ["/index.html", "/catalog", "/documents/42/edit", "/people/"] {
-        let response = web_file(route);
+        let response = web::web_file(route);
         assert_eq!(response.status(), StatusCode::OK, "{route}");
         assert_eq!(header(&response, header::CONTENT_TYPE), "text/html; charset=utf-8", "{route}");
     }
     for missing in ["/assets/missing", "/assets/index-00000000.js", "/nothing.png", "/graphql/ws", "/graphiql/x"] {
-        assert_eq!(web_file(missing).status(), StatusCode::NOT_FOUND, "{missing}");
+        assert_eq!(web::web_file(missing).status(), StatusCode::NOT_FOUND, "{missing}");
     }
 }
 
 #[test]
 fn hashed_web_assets_are_cached_for_a_year_with_their_content_type() {
-    let script = web::WEB_ASSETS.iter().find(|(url, _)| url.starts_with("/assets/") && url.ends_with(".js"));
+    let script = web::assets::WEB_ASSETS.iter().find(|(url, _)| url.starts_with("/assets/") && url.ends_with(".js"));
     let (url, body) = script.expect("web/dist holds the built app (npm run build in web/)");
-    let response = web_file(url);
+    let response = web::web_file(url);
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, header::CONTENT_TYPE), "text/javascript; charset=utf-8");
     assert_eq!(header(&response, header::CACHE_CONTROL), "public, max-age=31536000, immutable");
     assert_eq!(header(&response, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
     assert!(!body.is_empty());
-    assert!(web::WEB_ASSETS.iter().any(|(url, _)| url.starts_with("/assets/") && url.ends_with(".css")));
+    assert!(web::assets::WEB_ASSETS.iter().any(|(url, _)| url.starts_with("/assets/") && url.ends_with(".css")));
 }

@@ -37,13 +37,13 @@ pub enum Unstreamed {
     Refused(RequestError),
 }
 
-/// Answers `request` in `transport`; `read_only` for GET, where no mutation runs.
+/// Answers `request` in `transport`; `origin.read_only` for GET, where no mutation runs.
 pub async fn respond(
     gateway: &Arc<Gateway>,
     transport: Transport,
     request: GraphqlRequest,
     headers: &HeaderMap,
-    read_only: bool,
+    origin: crate::request::Origin,
 ) -> Result<Response, Unstreamed> {
     let config = &gateway.config.streams;
     if !config.enabled {
@@ -70,9 +70,10 @@ pub async fn respond(
             }))
         }
         (Transport::Sse, Ok(None)) => {
-            let result = crate::request::execute(gateway, request, headers, read_only).await;
+            let result = crate::request::execute(gateway, request, headers, origin).await;
             Ok(stream(gateway.clone(), transport, slot, move |_, tx| async move {
-                let frame = match result.map(|body| RawValue::from_string(String::from_utf8_lossy(&body).into_owned()))
+                let frame = match result
+                    .map(|answer| RawValue::from_string(String::from_utf8_lossy(&answer.body).into_owned()))
                 {
                     Ok(Ok(body)) => transport.next(&body, None),
                     Ok(Err(_)) => transport.errors(&[GraphqlError::new(Code::InternalServerError, "not JSON")]),

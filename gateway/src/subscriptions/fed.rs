@@ -101,7 +101,7 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
             let message = first.and_then(|e| e.get("message")).and_then(Value::as_str).unwrap_or("not found");
             // The subgraph's own code is kept: it said why.
             let error = GraphqlError::new(Code::NotFound, message).with_extension("code", code);
-            return Err(RequestError { status: StatusCode::NOT_FOUND, errors: vec![error] });
+            return Err(RequestError::with_errors(StatusCode::NOT_FOUND, vec![error]));
         }
     }
     let feed = gateway.hub.subscribe(&binding.topic, filter);

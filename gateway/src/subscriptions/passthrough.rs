@@ -57,7 +57,7 @@ pub(super) async fn open(
     let max = gateway.config.websocket.max_message_bytes;
     let upstream = Upstream::open(service, url, &subgraph_headers, document, &used, timeout, max)
         .await
-        .map_err(|error| RequestError { status: StatusCode::BAD_GATEWAY, errors: vec![error] })?;
+        .map_err(|error| RequestError::with_errors(StatusCode::BAD_GATEWAY, vec![error]))?;
     Ok(Passthrough { upstream, runtime, operation, variables, headers: subgraph_headers, identity })
 }
 

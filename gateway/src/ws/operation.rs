@@ -103,9 +103,10 @@ impl Operation {
 
 /// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
 async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
-    match crate::request::execute(gateway, request, headers, false).await {
-        Ok(body) => {
-            let text = String::from_utf8_lossy(&body).into_owned();
+    // A socket's operations are bounded by `websocket.max_operations`, not by rate limits.
+    match crate::request::execute(gateway, request, headers, crate::request::Origin::default()).await {
+        Ok(answer) => {
+            let text = String::from_utf8_lossy(&answer.body).into_owned();
             match serde_json::value::RawValue::from_string(text) {
                 Ok(payload) => {
                     vec![
