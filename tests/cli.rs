@@ -280,6 +280,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
     assert_eq!(config.subgraphs["catalog"].timeout_ms, Some(5000));
     assert_eq!(config.access.cache.backend, braid_kit::config::CacheBackend::Redis);
     assert_eq!(config.rate_limit.operations["CreateProduct"].capacity, 10);
+    assert_eq!(config.cost.mode, braid_gateway::config::CostMode::Enforce);
     let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for section in [
@@ -294,6 +295,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
         "auth",
         "access",
         "rate_limit",
+        "cost",
     ] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }

@@ -14,8 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::GatewayError;
 
+mod cost;
 mod rate_limit;
 mod subscriptions;
+pub use cost::{CostConfig, CostMode};
 pub use rate_limit::{Bucket, RateLimitBackend, RateLimitConfig};
 pub use subscriptions::{EventsConfig, EventsSource, StreamsConfig, SubscriptionsConfig, WebsocketConfig};
 
@@ -42,6 +44,7 @@ pub struct GatewayConfig {
     pub auth: braid_kit::config::AuthConfig,
     pub access: AccessConfig,
     pub rate_limit: RateLimitConfig,
+    pub cost: CostConfig,
 }
 
 /// Permission lookups for `@ownedBy` objects.

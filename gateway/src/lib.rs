@@ -2,7 +2,7 @@
 //!
 //! A request meets the stages in this order, each its own module: [`authenticate`],
 //! [`persisted`] operations, [`parse`], [`limits`], [`validate`], [`plan`], [`authorize`], [`rate_limit`],
-//! [`variables`] (coercion), [`execute`] and [`respond`]. [`request`] drives them (its
+//! [`variables`] (coercion), [`cost`], [`execute`] and [`respond`]. [`request`] drives them (its
 //! `Gateway::run` reads as that list); [`prepare`] caches what parse to plan make of a text.
 //! Around them: [`server`] is the HTTP edge, [`ws`] GraphQL over WebSocket, [`streams`] SSE and
 //! multipart, [`subscriptions`] what they stream.
@@ -20,6 +20,7 @@ mod validate;
 mod plan;
 mod authorize;
 mod rate_limit;
+mod cost;
 mod variables;
 mod execute;
 mod respond;

@@ -14,9 +14,11 @@ use serde_json::{Map, Value};
 use crate::authenticate::Identity;
 use crate::authorize::owners::Owners;
 use crate::authorize::{self, Authorized, DeniedFields};
+use crate::cost::{self, Costing, Estimate};
 use crate::error::{Code, RequestError};
 use crate::execute::client::SubgraphResponse;
 use crate::execute::tree::Arena;
+use crate::execute::tree::Ref;
 use crate::execute::{Execution, Outcome};
 use crate::plan::PreparedPlan;
 use crate::prepare::{Kind, Operation};
@@ -90,6 +92,7 @@ async fn run(
     let Authorized { plan, denied } = authorize::fields(&gateway.operations.plans, supergraph, &operation, &identity)?;
     let quota = rate_limit(gateway, &identity, origin.peer, &operation, &plan).await?;
     let variables = variables::coerce(&operation.variables, request.variables.as_ref(), &supergraph.types)?;
+    let cost = estimate_cost(gateway, supergraph, &operation, &variables, request.extensions.as_ref())?;
     let headers = subgraph_headers(gateway, client_headers, origin.uncached);
     let shared = shares_in_flight(gateway, operation.kind)
         .then(|| request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers));
@@ -104,6 +107,7 @@ async fn run(
             identity: &identity,
             denied,
             event: None,
+            cost,
         };
         answer(&owners, planned).await
     };
@@ -170,12 +174,14 @@ pub(crate) struct Planned<'a> {
     pub denied: DeniedFields,
     /// A subscription's event from the subgraph that serves it (see [`Execution::event`]).
     pub event: Option<Arc<SubgraphResponse>>,
+    /// The estimated cost, when costs are counted.
+    pub cost: Option<Estimate>,
 }
 
 /// The last stages for a planned operation: execute the plan, check the owners of what it
 /// found (`@ownedBy`), and write the response body.
 pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
-    let Planned { runtime, operation, plan, variables, headers, identity, denied, event } = planned;
+    let Planned { runtime, operation, plan, variables, headers, identity, denied, event, cost } = planned;
     let supergraph = &runtime.supergraph;
     let arena = Arena::default();
     let execution = Execution {
@@ -191,15 +197,43 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
     };
     let outcome = execution.run().await;
     let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
+    let extensions = cost.filter(|c| c.report).map(|estimate| {
+        let costing = costing(runtime, variables, estimate.list_size);
+        let mutation = operation.kind == Kind::Mutation;
+        let actual = Ref::from(&outcome.data)
+            .object()
+            .map_or(0.0, |data| costing.actual(&operation.shape, &operation.root, data, mutation));
+        serde_json::json!({"cost": {"estimated": estimate.estimated, "actual": actual, "max": estimate.max}})
+    });
     respond::body(
         &outcome.data,
-        &operation.shape,
-        &operation.root,
+        (&operation.shape, &operation.root),
         variables,
         &supergraph.introspection,
         &verdict,
         outcome.errors,
+        extensions.as_ref(),
     )
+}
+
+/// How costs are counted for a request with these variables.
+fn costing<'a>(runtime: &'a Runtime, variables: &'a Map<String, Value>, list_size: f64) -> Costing<'a> {
+    Costing { model: &runtime.supergraph.cost, types: &runtime.supergraph.types, variables, list_size }
+}
+
+/// The operation's estimated cost when `cost.mode` counts costs; refused above `cost.max`.
+fn estimate_cost(
+    gateway: &Gateway,
+    supergraph: &crate::supergraph::Supergraph,
+    operation: &Operation,
+    variables: &Map<String, Value>,
+    extensions: Option<&Map<String, Value>>,
+) -> Result<Option<Estimate>, RequestError> {
+    let config = &gateway.config.cost;
+    let list_size = f64::from(config.list_size);
+    let costing = Costing { model: &supergraph.cost, types: &supergraph.types, variables, list_size };
+    let shape = (&operation.shape, operation.root.as_str(), operation.kind == Kind::Mutation);
+    cost::check(config, &costing, shape, extensions)
 }
 
 /// Client requests that joined an identical one in flight; registered on first use.

@@ -32,6 +32,8 @@ pub struct Supergraph {
     pub id: u64,
     /// `@authenticated`, `@requiresScopes` and `@ownedBy` marks.
     pub policies: Policies,
+    /// `@cost` and `@listSize` marks, for demand control.
+    pub cost: crate::cost::model::CostModel,
     /// Subscription fields fed by events (`@event`), by field name.
     pub events: HashMap<String, crate::subscriptions::binding::Binding>,
 }
@@ -63,6 +65,7 @@ impl Supergraph {
             planner,
             public,
             types,
+            cost: crate::cost::model::CostModel::new(&all_types),
             all_types,
             validation: default_rules_validation_plan(),
             endpoints,

@@ -5,6 +5,7 @@
 mod federation;
 
 mod corner;
+mod cost;
 mod rate_limit;
 
 use std::time::Duration;

@@ -16,7 +16,8 @@ pub struct Condition {
     pub when: bool,
 }
 
-/// An argument kept for fields the gateway resolves itself (introspection).
+/// An argument as written: for fields the gateway resolves itself (introspection) and for
+/// the cost of list fields (`@listSize` slicing arguments).
 #[derive(Debug, Clone)]
 pub enum Argument {
     Literal(serde_json::Value),
@@ -213,11 +214,7 @@ impl<'a> Compiler<'a> {
         } else {
             FieldKind::Leaf(Leaf::of(named(&ty), self.types))
         };
-        let arguments = if first.name.starts_with("__") || runtime.starts_with("__") {
-            first.arguments.iter().map(|(name, value)| (name.clone(), argument(value))).collect()
-        } else {
-            Vec::new()
-        };
+        let arguments = first.arguments.iter().map(|(name, value)| (name.clone(), argument(value))).collect();
         Some(FieldShape { key, name: first.name.clone(), parent: runtime.to_string(), ty, kind, conditions, arguments })
     }
 }

@@ -12,15 +12,16 @@ use crate::introspection::Introspection;
 use crate::plan::shape::Shape;
 use project::Projector;
 
-/// `{"data": ..., "errors": [...]}` for an executed operation.
+/// `{"data": ..., "errors": [...], "extensions": ...}` for an executed operation whose root
+/// selection is `shape` on the type `root`.
 pub fn body(
     data: &Node<'_>,
-    shape: &Shape,
-    root: &str,
+    (shape, root): (&Shape, &str),
     variables: &Map<String, Value>,
     introspection: &Introspection,
     verdict: &Verdict<'_>,
     mut errors: Vec<GraphqlError>,
+    extensions: Option<&Value>,
 ) -> Bytes {
     let projector = Projector::new(variables, introspection, verdict, &mut errors);
     let projected = match Ref::from(data).object() {
@@ -33,6 +34,10 @@ pub fn body(
     if !errors.is_empty() {
         out.extend_from_slice(b",\"errors\":");
         serde_json::to_writer(&mut out, &errors).ok();
+    }
+    if let Some(extensions) = extensions {
+        out.extend_from_slice(b",\"extensions\":");
+        serde_json::to_writer(&mut out, extensions).ok();
     }
     out.push(b'}');
     Bytes::from(out)

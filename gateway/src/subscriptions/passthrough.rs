@@ -96,6 +96,7 @@ impl Passthrough {
             identity: &self.identity,
             denied: Default::default(),
             event: Some(event),
+            cost: None,
         };
         // Boxed: a subscriber waits far longer than it answers (see `Fed::next`).
         let body = Box::pin(answer(&gateway.owners, planned)).await;

@@ -128,6 +128,7 @@ codes! {
     InternalServerError = "INTERNAL_SERVER_ERROR", "something failed inside; the cause is logged, never shown";
     TooManyConnections = "TOO_MANY_CONNECTIONS", "the instance holds as many connections as it may";
     TooManyOperations = "TOO_MANY_OPERATIONS", "the connection runs as many operations as it may";
+    CostEstimatedTooExpensive = "COST_ESTIMATED_TOO_EXPENSIVE", "the operation's estimated cost is above the gateway's `cost.max`";
     RateLimited = "RATE_LIMITED", "the client spent its request budget; retry after `Retry-After` seconds";
     SubscriberLagged = "SUBSCRIBER_LAGGED", "the subscriber fell too far behind its events";
     SubscriptionUnavailable = "SUBSCRIPTION_UNAVAILABLE", "the subscription has no source the gateway can read";
