@@ -21,6 +21,7 @@ mod plan;
 mod authorize;
 mod rate_limit;
 mod cost;
+mod defer;
 mod variables;
 mod execute;
 mod respond;

@@ -13,7 +13,7 @@ use crate::error::{Code, RequestError};
 use crate::plan::shape::{Shape, compile};
 use crate::plan::{FieldKey, Plans, PreparedPlan, remember};
 use crate::supergraph::Supergraph;
-use crate::{limits, parse, policy, validate};
+use crate::{defer, limits, parse, policy, validate};
 
 /// What kind of root operation runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,6 +132,9 @@ impl Operations {
         let operation = parse::select_operation(&document, name)?;
         limits::check(&document, operation, limits)?;
         validate::check(supergraph, &document)?;
+        // Deferred fragments are answered with the rest: the planner sees none.
+        let document = defer::inline(document);
+        let operation = parse::select_operation(&document, name)?;
         let (kind, root, variables) = root(supergraph, operation);
         let shape = compile(&document, limits::selection_set(operation), &root, &supergraph.types);
         validate::introspection(&shape, &root, self.config.introspection.enabled)?;

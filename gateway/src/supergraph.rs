@@ -53,7 +53,8 @@ impl Supergraph {
         }))
         .map_err(|panic| GatewayError::Supergraph(format!("invalid supergraph: {}", panic_message(&panic))))?
         .map_err(|e| GatewayError::Supergraph(format!("invalid supergraph: {e}")))?;
-        let public = planner.consumer_schema.document.clone();
+        let mut public = planner.consumer_schema.document.clone();
+        crate::defer::declare(Arc::make_mut(&mut public));
         let types = TypeIndex::new(&public);
         let all_types = TypeIndex::new(&document);
         let endpoints = planner.supergraph.subgraph_endpoint_map.clone();

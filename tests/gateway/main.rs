@@ -6,6 +6,7 @@ mod federation;
 
 mod corner;
 mod cost;
+mod defer;
 mod rate_limit;
 
 use std::time::Duration;
