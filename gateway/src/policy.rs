@@ -113,7 +113,8 @@ fn owned_by(directives: &[Directive]) -> Option<OwnedBy> {
     Some(OwnedBy { field: argument("field")?, unless: argument("unless") })
 }
 
-fn type_directives(definition: &TypeDefinition) -> &[Directive] {
+/// The directives applied to a type definition.
+pub(crate) fn type_directives(definition: &TypeDefinition) -> &[Directive] {
     match definition {
         TypeDefinition::Scalar(t) => &t.directives,
         TypeDefinition::Object(t) => &t.directives,

@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use graphql_tools::static_graphql::schema::{Directive, TypeDefinition, Value};
+use graphql_tools::static_graphql::schema::{Directive, Value};
 
+use crate::policy::type_directives;
 use crate::types::TypeIndex;
 
 /// How many items a list field holds, for the estimate.
@@ -118,15 +119,4 @@ fn list_size(directives: &[Directive]) -> Option<ListSize> {
         slicing: strings(argument(directive, "slicingArguments")),
         sized_fields: strings(argument(directive, "sizedFields")),
     })
-}
-
-fn type_directives(definition: &TypeDefinition) -> &[Directive] {
-    match definition {
-        TypeDefinition::Object(o) => &o.directives,
-        TypeDefinition::Scalar(s) => &s.directives,
-        TypeDefinition::Enum(e) => &e.directives,
-        TypeDefinition::Interface(i) => &i.directives,
-        TypeDefinition::Union(u) => &u.directives,
-        TypeDefinition::InputObject(i) => &i.directives,
-    }
 }
