@@ -209,13 +209,22 @@ async fn gateway_serves_a_supergraph_with_env_overrides_and_stops_on_sigterm() {
     let addr = free_addr();
     let supergraph = braid_testkit::repo_root().join("tests/subgraphs/supergraphs/demo.graphql");
     let args = ["gateway", "--supergraph", supergraph.to_str().unwrap(), "--listen", &addr];
-    let env = [("BRAID_LIMITS__MAX_DEPTH", "2".to_string())];
+    // A budget of two requests per client, by address (the thread-per-core listener's).
+    let env = [
+        ("BRAID_LIMITS__MAX_DEPTH", "2".to_string()),
+        ("BRAID_RATE_LIMIT__BACKEND", "memory".to_string()),
+        ("BRAID_RATE_LIMIT__CLIENT__CAPACITY", "2".to_string()),
+        ("BRAID_RATE_LIMIT__CLIENT__PER_SECOND", "0.01".to_string()),
+    ];
     let gateway = BraidProcess::start(Path::new(BRAID), &args, &env, &addr);
     let client = GraphqlClient::new(format!("http://{addr}/graphql"));
     let reply = client.query("{ __typename }", json!({})).await;
     assert_eq!(reply.data(), &json!({"__typename": "Query"}));
     let reply = client.query("{ topProducts { reviews { author { name } } } }", json!({})).await;
     assert_eq!(reply.body["errors"][0]["extensions"]["code"], "MAX_DEPTH_EXCEEDED", "{:?}", reply.body);
+    assert_eq!(client.query("{ __typename }", json!({})).await.status, 200);
+    let reply = client.query("{ __typename }", json!({})).await;
+    assert_eq!((reply.status, reply.code()), (429, "RATE_LIMITED"), "{:?}", reply.body);
     assert!(gateway.terminate().success(), "SIGTERM is a clean shutdown");
 }
 

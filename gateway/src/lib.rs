@@ -82,6 +82,8 @@ pub async fn run(
         hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
     let pump = bus.map(|bus| gateway.consume_events(bus, stop.clone().cancelled_owned()));
     let router = server::router(gateway.clone(), metrics);
+    // Only rate limits read the client's address; without them requests skip recording it.
+    let peers = gateway.config.rate_limit.backend != config::RateLimitBackend::None;
     let shutdown = async move {
         shutdown.await;
         gateway.close_connections();
@@ -89,7 +91,7 @@ pub async fn run(
     let result = if work_stealing {
         server::serve(listener, router, shutdown).await
     } else {
-        workers::serve(listener, router, workers, shutdown).await
+        workers::serve(listener, router, (workers, peers), shutdown).await
     };
     stop.cancel();
     if let Some(watcher) = watcher {

@@ -72,11 +72,12 @@ pub fn count(configured: usize) -> usize {
 }
 
 /// Serves `router` on `listener` with `workers` threads until `shutdown` resolves, then lets
-/// requests in flight finish on every worker.
+/// requests in flight finish on every worker. With `peers`, each request carries its client's
+/// address ([`PeerAddr`], for rate limits); without, requests skip that extension's cost.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    workers: usize,
+    (workers, peers): (usize, bool),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let local = listener.local_addr()?;
@@ -91,8 +92,13 @@ pub async fn serve(
         std::thread::Builder::new().name(format!("braid-worker-{index}")).spawn(move || {
             let result = runtime.block_on(async move {
                 tokio::spawn(keep_a_timer_due());
-                let service = router.into_make_service_with_connect_info::<PeerAddr>();
-                axum::serve(Handoff { connections: rx, local }, service).with_graceful_shutdown(stopped).await
+                let handoff = Handoff { connections: rx, local };
+                if peers {
+                    let service = router.into_make_service_with_connect_info::<PeerAddr>();
+                    axum::serve(handoff, service).with_graceful_shutdown(stopped).await
+                } else {
+                    axum::serve(handoff, router).with_graceful_shutdown(stopped).await
+                }
             });
             let _ = done.send(result);
         })?;
@@ -191,7 +197,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router, 2, async {
+        let server = tokio::spawn(serve(listener, router, (2, true), async {
             let _ = stop_rx.await;
         }));
 
