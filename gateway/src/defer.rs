@@ -3,7 +3,7 @@
 //! place, which the incremental delivery proposal allows a server to do. The fragments are
 //! inlined before planning, so no subgraph ever sees the directive.
 
-use graphql_tools::static_graphql::query::{Definition, Document, OperationDefinition, Selection, SelectionSet};
+use graphql_tools::static_graphql::query::{Definition, Document, Selection, SelectionSet};
 use graphql_tools::static_graphql::schema;
 
 /// The directive as the incremental delivery proposal defines it, for validation and
@@ -26,20 +26,11 @@ pub fn declare(public: &mut schema::Document) {
 pub fn inline(mut document: Document) -> Document {
     for definition in &mut document.definitions {
         match definition {
-            Definition::Operation(operation) => strip(selection_set(operation)),
+            Definition::Operation(operation) => strip(crate::limits::selection_set_mut(operation)),
             Definition::Fragment(fragment) => strip(&mut fragment.selection_set),
         }
     }
     document
-}
-
-fn selection_set(operation: &mut OperationDefinition) -> &mut SelectionSet {
-    match operation {
-        OperationDefinition::SelectionSet(s) => s,
-        OperationDefinition::Query(q) => &mut q.selection_set,
-        OperationDefinition::Mutation(m) => &mut m.selection_set,
-        OperationDefinition::Subscription(s) => &mut s.selection_set,
-    }
 }
 
 fn strip(set: &mut SelectionSet) {

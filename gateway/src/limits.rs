@@ -45,6 +45,16 @@ pub fn fragments(document: &Document) -> HashMap<&str, &FragmentDefinition> {
         .collect()
 }
 
+/// [`selection_set`], to edit.
+pub fn selection_set_mut(operation: &mut OperationDefinition) -> &mut SelectionSet {
+    match operation {
+        OperationDefinition::SelectionSet(s) => s,
+        OperationDefinition::Query(q) => &mut q.selection_set,
+        OperationDefinition::Mutation(m) => &mut m.selection_set,
+        OperationDefinition::Subscription(s) => &mut s.selection_set,
+    }
+}
+
 /// The selection set of any kind of operation.
 pub fn selection_set(operation: &OperationDefinition) -> &SelectionSet {
     match operation {

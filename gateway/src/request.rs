@@ -25,6 +25,7 @@ use crate::prepare::{Kind, Operation};
 use crate::rate_limit::{Client, Quota};
 use crate::respond;
 use crate::service::{Gateway, Runtime};
+use crate::supergraph::Supergraph;
 use crate::variables;
 
 /// A GraphQL request as the client sent it.
@@ -198,7 +199,7 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
     let outcome = execution.run().await;
     let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
     let extensions = cost.filter(|c| c.report).map(|estimate| {
-        let costing = costing(runtime, variables, estimate.list_size);
+        let costing = costing(supergraph, variables, estimate.list_size);
         let mutation = operation.kind == Kind::Mutation;
         let actual = Ref::from(&outcome.data)
             .object()
@@ -217,21 +218,20 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
 }
 
 /// How costs are counted for a request with these variables.
-fn costing<'a>(runtime: &'a Runtime, variables: &'a Map<String, Value>, list_size: f64) -> Costing<'a> {
-    Costing { model: &runtime.supergraph.cost, types: &runtime.supergraph.types, variables, list_size }
+fn costing<'a>(supergraph: &'a Supergraph, variables: &'a Map<String, Value>, list_size: f64) -> Costing<'a> {
+    Costing { model: &supergraph.cost, types: &supergraph.types, variables, list_size }
 }
 
 /// The operation's estimated cost when `cost.mode` counts costs; refused above `cost.max`.
 fn estimate_cost(
     gateway: &Gateway,
-    supergraph: &crate::supergraph::Supergraph,
+    supergraph: &Supergraph,
     operation: &Operation,
     variables: &Map<String, Value>,
     extensions: Option<&Map<String, Value>>,
 ) -> Result<Option<Estimate>, RequestError> {
     let config = &gateway.config.cost;
-    let list_size = f64::from(config.list_size);
-    let costing = Costing { model: &supergraph.cost, types: &supergraph.types, variables, list_size };
+    let costing = costing(supergraph, variables, f64::from(config.list_size));
     let shape = (&operation.shape, operation.root.as_str(), operation.kind == Kind::Mutation);
     cost::check(config, &costing, shape, extensions)
 }

@@ -11,7 +11,7 @@ pub mod model;
 use serde_json::{Map, Value};
 
 use crate::config::{CostConfig, CostMode};
-use crate::error::{Code, RequestError};
+use crate::error::{Code, GraphqlError, RequestError};
 use crate::execute::tree::{ObjRef, Ref};
 use crate::plan::shape::{Argument, FieldKind, FieldShape, Shape};
 use crate::types::{Type, TypeIndex, named};
@@ -52,10 +52,10 @@ pub fn check(
     let estimated = costing.operation(shape, root, mutation);
     if config.mode == CostMode::Enforce && estimated > config.max as f64 {
         let message = format!("the operation's estimated cost {estimated} is above the maximum of {}", config.max);
-        let mut error = RequestError::bad(Code::CostEstimatedTooExpensive, message);
-        error.errors[0] =
-            error.errors[0].clone().with_extension("cost", estimated).with_extension("maxCost", config.max);
-        return Err(error);
+        let error = GraphqlError::new(Code::CostEstimatedTooExpensive, message)
+            .with_extension("cost", estimated)
+            .with_extension("maxCost", config.max);
+        return Err(RequestError::with_errors(http::StatusCode::BAD_REQUEST, vec![error]));
     }
     let report = extensions.and_then(|e| e.get("cost")).and_then(Value::as_bool).unwrap_or(false);
     Ok(Some(Estimate { estimated, max: config.max, report, list_size: costing.list_size }))
@@ -139,8 +139,7 @@ impl Costing<'_> {
                 }
             }
         };
-        let given =
-            list.slicing.iter().filter_map(value).fold(None, |max: Option<f64>, v| Some(max.map_or(v, |m| m.max(v))));
+        let given = list.slicing.iter().filter_map(value).reduce(f64::max);
         given.or(list.assumed)
     }
 

@@ -32,8 +32,8 @@ pub struct FieldCost {
 /// Every cost mark of a supergraph.
 #[derive(Debug, Default)]
 pub struct CostModel {
-    /// By (type, field).
-    fields: HashMap<(String, String), FieldCost>,
+    /// By type, then field: looked up by `&str`, so counting allocates nothing.
+    fields: HashMap<String, HashMap<String, FieldCost>>,
     /// `@cost` on object, scalar and enum types: the weight of a field returning one.
     types: HashMap<String, f64>,
 }
@@ -57,7 +57,7 @@ impl CostModel {
                         .collect(),
                 };
                 if marks != FieldCost::default() {
-                    model.fields.insert((name.clone(), field_name.clone()), marks);
+                    model.fields.entry(name.clone()).or_default().insert(field_name.clone(), marks);
                 }
             }
         }
@@ -65,10 +65,7 @@ impl CostModel {
     }
 
     pub fn field(&self, parent: &str, field: &str) -> Option<&FieldCost> {
-        if self.fields.is_empty() {
-            return None;
-        }
-        self.fields.get(&(parent.to_string(), field.to_string()))
+        self.fields.get(parent)?.get(field)
     }
 
     pub fn type_weight(&self, name: &str) -> Option<f64> {

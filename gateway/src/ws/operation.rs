@@ -103,7 +103,8 @@ impl Operation {
 
 /// A query or mutation: its response as one `next`, then `complete`; or the request's errors.
 async fn execute(gateway: &Gateway, request: GraphqlRequest, headers: &HeaderMap, id: &str) -> Vec<ServerMessage> {
-    // A socket's operations are bounded by `websocket.max_operations`, not by rate limits.
+    // No address here: an operation with a token spends its subject's budget; one without is
+    // bounded by `websocket.max_operations` and `max_connections` only.
     match crate::request::execute(gateway, request, headers, crate::request::Origin::default()).await {
         Ok(answer) => {
             let text = String::from_utf8_lossy(&answer.body).into_owned();
