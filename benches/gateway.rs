@@ -205,14 +205,7 @@ fn subgraphs_alive(subgraphs: &mut Service) {
 
 /// The demo supergraph with every `@join__graph` URL replaced by the running subgraph's.
 fn supergraph_for(urls: &BTreeMap<String, String>) -> String {
-    let mut sdl = Supergraph::Demo.sdl().to_string();
-    for (name, url) in urls {
-        let marker = format!("@join__graph(name: \"{name}\", url: \"");
-        let start = sdl.find(&marker).unwrap_or_else(|| panic!("supergraph has no graph {name}")) + marker.len();
-        let end = start + sdl[start..].find('"').expect("closing quote");
-        sdl.replace_range(start..end, url);
-    }
-    sdl
+    Supergraph::Demo.sdl_with_urls(urls.iter().map(|(name, url)| (name.as_str(), url.as_str())))
 }
 
 fn start_braid(supergraph: &Path, dedupe: bool) -> Result<Gateway, String> {

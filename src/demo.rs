@@ -129,6 +129,8 @@ pub async fn run(listen: SocketAddr, data_dir: &Path, shutdown: impl Future<Outp
     gateway_config.auth.audience = auth.audience.clone();
     // Budgets per client in this process: the demo has no Redis to share them through.
     gateway_config.rate_limit.backend = braid_gateway::config::RateLimitBackend::Memory;
+    // Catalog answers kept in this process, evicted by the catalog's events on the in-process bus.
+    gateway_config.entity_cache.backend = braid_gateway::config::EntityCacheBackend::Memory;
     for (name, sub) in [
         (braid_catalog::NAME, shared.catalog),
         (braid_documents::NAME, listeners.documents.local_addr()?),
@@ -162,7 +164,8 @@ pub async fn run(listen: SocketAddr, data_dir: &Path, shutdown: impl Future<Outp
         tokio::spawn(documents.serve(listeners.documents, stop.clone().cancelled_owned())),
         tokio::spawn(orders.serve(listeners.orders, stop.clone().cancelled_owned())),
     ];
-    // Subscriptions: the gateway reads the demo's in-process bus with a group of its own.
+    // Subscriptions and the entity cache: the gateway reads the demo's in-process bus with a
+    // group of its own.
     let events = gateway.consume_events(shared.bus.clone(), stop.clone().cancelled_owned());
     let sockets_closed = {
         let stopped = stop.clone().cancelled_owned();

@@ -290,6 +290,8 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
     assert_eq!(config.access.cache.backend, braid_kit::config::CacheBackend::Redis);
     assert_eq!(config.rate_limit.operations["CreateProduct"].capacity, 10);
     assert_eq!(config.cost.mode, braid_gateway::config::CostMode::Enforce);
+    assert_eq!(config.entity_cache.backend, braid_gateway::config::EntityCacheBackend::Redis);
+    assert_eq!(config.entity_cache.type_events["permissions.grant"], ["Document", "Employee"]);
     let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for section in [
@@ -305,6 +307,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
         "access",
         "rate_limit",
         "cost",
+        "entity_cache",
     ] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }

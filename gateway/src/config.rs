@@ -15,9 +15,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::GatewayError;
 
 mod cost;
+mod entity_cache;
 mod rate_limit;
 mod subscriptions;
 pub use cost::{CostConfig, CostMode};
+pub use entity_cache::{EntityCacheBackend, EntityCacheConfig, InvalidationConfig, SubgraphCache};
 pub use rate_limit::{Bucket, RateLimitBackend, RateLimitConfig};
 pub use subscriptions::{EventsConfig, EventsSource, StreamsConfig, SubscriptionsConfig, WebsocketConfig};
 
@@ -45,6 +47,7 @@ pub struct GatewayConfig {
     pub access: AccessConfig,
     pub rate_limit: RateLimitConfig,
     pub cost: CostConfig,
+    pub entity_cache: EntityCacheConfig,
 }
 
 /// Permission lookups for `@ownedBy` objects.
@@ -324,6 +327,7 @@ impl GatewayConfig {
             ));
         }
         self.rate_limit.validate()?;
+        self.entity_cache.validate()?;
         if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
             return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
         }

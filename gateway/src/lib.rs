@@ -24,6 +24,7 @@ mod cost;
 mod defer;
 mod variables;
 mod execute;
+pub mod entity_cache;
 mod respond;
 mod prepare;
 
@@ -76,7 +77,7 @@ pub async fn run(
     let cache = braid_kit::cache::from_config(&config.access.cache).await?;
     let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
-    gateway.start_rate_limit().await?;
+    gateway.connect_stores().await?;
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher =
         hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
@@ -145,6 +146,6 @@ pub async fn gateway_from_sdl(
         None => braid_kit::cache::from_config(&config.access.cache).await?,
     };
     let gateway = Gateway::new(config, Supergraph::parse(sdl)?, cache)?;
-    gateway.start_rate_limit().await?;
+    gateway.connect_stores().await?;
     Ok(gateway)
 }

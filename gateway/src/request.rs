@@ -19,7 +19,7 @@ use crate::error::{Code, RequestError};
 use crate::execute::client::SubgraphResponse;
 use crate::execute::tree::Arena;
 use crate::execute::tree::Ref;
-use crate::execute::{Execution, Outcome};
+use crate::execute::{CacheUse, Execution, Outcome};
 use crate::plan::PreparedPlan;
 use crate::prepare::{Kind, Operation};
 use crate::rate_limit::{Client, Quota};
@@ -98,6 +98,8 @@ async fn run(
     let shared = shares_in_flight(gateway, operation.kind)
         .then(|| request_key(&text, request.operation_name.as_deref(), request.variables.as_ref(), &headers));
     let (owners, planned_operation) = (gateway.owners.clone(), operation.clone());
+    // Queries only: a mutation's fetches must see the write, and their answers are not kept.
+    let entity_cache = gateway.entity_cache.get().filter(|_| operation.kind == Kind::Query).cloned();
     let run = async move {
         let planned = Planned {
             runtime: &runtime,
@@ -109,6 +111,7 @@ async fn run(
             denied,
             event: None,
             cost,
+            cache: entity_cache.as_deref().map(|cache| CacheUse { cache, read: !origin.uncached }),
         };
         answer(&owners, planned).await
     };
@@ -177,12 +180,14 @@ pub(crate) struct Planned<'a> {
     pub event: Option<Arc<SubgraphResponse>>,
     /// The estimated cost, when costs are counted.
     pub cost: Option<Estimate>,
+    /// The entity cache, when the operation may use it.
+    pub cache: Option<CacheUse<'a>>,
 }
 
 /// The last stages for a planned operation: execute the plan, check the owners of what it
 /// found (`@ownedBy`), and write the response body.
 pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
-    let Planned { runtime, operation, plan, variables, headers, identity, denied, event, cost } = planned;
+    let Planned { runtime, operation, plan, variables, headers, identity, denied, event, cost, cache } = planned;
     let supergraph = &runtime.supergraph;
     let arena = Arena::default();
     let execution = Execution {
@@ -194,6 +199,7 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
         headers,
         may_dedupe: operation.kind == Kind::Query,
         event,
+        cache,
         state: Mutex::new(Outcome::default()),
     };
     let outcome = execution.run().await;

@@ -48,6 +48,11 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
             .route("/graphiql/graphiql.js", get(|| async { asset("text/javascript; charset=utf-8", GRAPHIQL_JS) }))
             .route("/graphiql/graphiql.css", get(|| async { asset("text/css; charset=utf-8", GRAPHIQL_CSS) }));
     }
+    if let Some(path) =
+        gateway.entity_cache.get().filter(|c| c.invalidation().token.is_some()).map(|c| c.invalidation().path.clone())
+    {
+        router = router.route(&path, axum::routing::post(invalidate));
+    }
     if gateway.config.web.enabled {
         router = router.fallback(get(|uri: Uri| async move { web::web_file(uri.path()) }));
     }
@@ -100,6 +105,36 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
     ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
 }
 
+/// Evicts what the JSON list in the body names from the entity cache, in every instance.
+async fn invalidate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(cache) = state.gateway.entity_cache.get() else { return StatusCode::NOT_FOUND.into_response() };
+    let token = cache.invalidation().token.as_deref().unwrap_or_default();
+    if !crate::entity_cache::invalidation::authorized(&headers, token) {
+        let error = RequestError::new(
+            StatusCode::UNAUTHORIZED,
+            Code::Unauthenticated,
+            "invalidation needs the configured bearer token",
+        );
+        let mut response = refusal(Format::Json, error);
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
+    let tags = match crate::entity_cache::invalidation::tags(&body, &state.gateway.runtime().supergraph.endpoints) {
+        Ok(tags) => tags,
+        Err(error) => return refusal(Format::Json, error),
+    };
+    if let Err(e) = cache.invalidate(&tags).await {
+        tracing::warn!(error = %e, "entity cache: an invalidation request did not reach Redis");
+        let error = RequestError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Code::InternalServerError,
+            "the cache's store cannot be written; retry",
+        );
+        return refusal(Format::Json, error);
+    }
+    ([(header::CONTENT_TYPE, JSON)], serde_json::json!({ "count": tags.len() }).to_string()).into_response()
+}
+
 async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
@@ -126,8 +161,16 @@ impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
 /// The client's address, where the listener recorded it.
 type Peer = Option<Extension<ConnectInfo<PeerAddr>>>;
 
-fn origin(peer: Peer, read_only: bool) -> Origin {
-    Origin { read_only, peer: peer.map(|Extension(ConnectInfo(PeerAddr(address)))| address.ip()), uncached: false }
+/// Where a request comes from; `Cache-Control: no-cache` from the client asks past the entity
+/// cache and the subgraphs' caches, as it asks an HTTP cache to revalidate.
+fn origin(peer: Peer, read_only: bool, headers: &HeaderMap) -> Origin {
+    let uncached = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|directive| directive.trim().eq_ignore_ascii_case("no-cache"));
+    Origin { read_only, peer: peer.map(|Extension(ConnectInfo(PeerAddr(address)))| address.ip()), uncached }
 }
 
 async fn graphql_post(State(state): State<Arc<AppState>>, peer: Peer, headers: HeaderMap, body: Body) -> Response {
@@ -169,8 +212,8 @@ async fn graphql_post(State(state): State<Arc<AppState>>, peer: Peer, headers: H
         Err(error) => return refusal(format, error),
     };
     match transport {
-        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, false)).await,
-        None => run(&state, format, request, &headers, origin(peer, false)).await,
+        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, false, &headers)).await,
+        None => run(&state, format, request, &headers, origin(peer, false, &headers)).await,
     }
 }
 
@@ -206,8 +249,8 @@ async fn graphql_get(
         (Err(e), _) | (_, Err(e)) => return refusal(format, e),
     };
     match transport {
-        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, true)).await,
-        None => run(&state, format, request, &headers, origin(peer, true)).await,
+        Some(transport) => stream(&state, transport, format, request, &headers, origin(peer, true, &headers)).await,
+        None => run(&state, format, request, &headers, origin(peer, true, &headers)).await,
     }
 }
 

@@ -54,6 +54,8 @@ pub struct Gateway {
     pub(crate) events: std::sync::OnceLock<Arc<dyn braid_kit::events::EventBus>>,
     /// Request budgets per client (`rate_limit`); unset when they are off.
     pub(crate) rate_limit: std::sync::OnceLock<crate::rate_limit::RateLimiter>,
+    /// Subgraph answers kept (`entity_cache`); unset when it is off.
+    pub(crate) entity_cache: std::sync::OnceLock<Arc<crate::entity_cache::EntityCache>>,
 }
 
 impl Gateway {
@@ -86,13 +88,19 @@ impl Gateway {
             resolutions: crate::subscriptions::shared::Resolutions::default(),
             events: std::sync::OnceLock::new(),
             rate_limit: std::sync::OnceLock::new(),
+            entity_cache: std::sync::OnceLock::new(),
         }))
     }
 
-    /// Connects the store of the request budgets `rate_limit` configures, if any.
-    pub async fn start_rate_limit(&self) -> Result<(), GatewayError> {
+    /// Connects the stores of the request budgets (`rate_limit`) and of the entity cache
+    /// (`entity_cache`), when they are on. Before [`crate::server::router`]: the invalidation
+    /// endpoint is routed only when the cache is on.
+    pub async fn connect_stores(&self) -> Result<(), GatewayError> {
         if let Some(limiter) = crate::rate_limit::RateLimiter::from_config(&self.config.rate_limit).await? {
             let _ = self.rate_limit.set(limiter);
+        }
+        if let Some(cache) = crate::entity_cache::EntityCache::from_config(&self.config.entity_cache).await? {
+            let _ = self.entity_cache.set(Arc::new(cache));
         }
         Ok(())
     }
@@ -113,6 +121,9 @@ impl Gateway {
     pub fn close_connections(&self) {
         self.sockets.close_all();
         self.streams.close_all();
+        if let Some(cache) = self.entity_cache.get() {
+            cache.close();
+        }
     }
 
     /// Whether shutdown has begun: the port is closed and what is in flight drains.
@@ -121,18 +132,32 @@ impl Gateway {
     }
 
     /// Feeds the event-bound subscription fields from `bus`, reading with a consumer group of
-    /// this instance's own from the latest offsets, until `shutdown` resolves.
+    /// this instance's own from the latest offsets, until `shutdown` resolves. Each event first
+    /// invalidates what the entity cache holds of it, then reaches the subscribers.
     pub fn consume_events(
-        &self,
+        self: &Arc<Self>,
         bus: Arc<dyn braid_kit::events::EventBus>,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         let mut topics: Vec<String> = self.runtime().supergraph.events.values().map(|b| b.topic.clone()).collect();
+        let cache = self.entity_cache.get().cloned();
+        topics.extend(cache.iter().flat_map(|c| c.topics().cloned()));
         topics.sort();
         topics.dedup();
         let group = format!("braid-gateway-{:016x}", rand::random::<u64>());
         let _ = self.events.set(bus.clone());
-        let pump = crate::subscriptions::pump::pump(self.hub.clone(), bus, group, topics, shutdown);
+        let invalidate = cache.map(|cache| {
+            let gateway = Arc::downgrade(self);
+            let invalidate: crate::subscriptions::pump::Invalidate = Arc::new(move |topic, key| {
+                let (cache, gateway) = (cache.clone(), gateway.clone());
+                Box::pin(async move {
+                    let Some(gateway) = gateway.upgrade() else { return };
+                    cache.on_event(&gateway.runtime().supergraph.cache, &topic, &key).await;
+                })
+            });
+            invalidate
+        });
+        let pump = crate::subscriptions::pump::pump(self.hub.clone(), bus, group, topics, invalidate, shutdown);
         tokio::spawn(pump)
     }
 

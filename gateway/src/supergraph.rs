@@ -36,6 +36,8 @@ pub struct Supergraph {
     pub cost: crate::cost::model::CostModel,
     /// Subscription fields fed by events (`@event`), by field name.
     pub events: HashMap<String, crate::subscriptions::binding::Binding>,
+    /// Entity keys, reachable types and event topics, for the entity cache.
+    pub cache: crate::entity_cache::schema::CacheSchema,
 }
 
 impl Supergraph {
@@ -62,7 +64,9 @@ impl Supergraph {
         let id = xxhash_rust::xxh3::xxh3_64(sdl.as_bytes());
         let policies = Policies::new(&all_types);
         let events = crate::subscriptions::binding::bindings(&all_types, &types);
+        let cache = crate::entity_cache::schema::CacheSchema::new(&all_types, &events);
         Ok(Self {
+            cache,
             planner,
             public,
             types,

@@ -25,11 +25,15 @@ pub enum Run {
 /// Headers of the requests a [`Run::Recorded`] subgraph received.
 pub type Recorded = Arc<std::sync::Mutex<Vec<http::HeaderMap>>>;
 
+/// The subgraph and body of each request a [`Run::Recorded`] subgraph received.
+pub type Requests = Arc<std::sync::Mutex<Vec<(&'static str, String)>>>;
+
 pub struct Federation {
     pub url: String,
     pub gateway: Arc<Gateway>,
     pub subgraph_urls: HashMap<&'static str, String>,
     pub recorded: Recorded,
+    pub requests: Requests,
     http: reqwest::Client,
     stops: Vec<oneshot::Sender<()>>,
 }
@@ -79,6 +83,7 @@ impl Builder {
         let mut stops = Vec::new();
         let mut subgraph_urls = HashMap::new();
         let recorded = Recorded::default();
+        let requests = Requests::default();
         for &subgraph in self.supergraph.subgraphs() {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}/graphql", listener.local_addr().unwrap());
@@ -100,7 +105,7 @@ impl Builder {
                     }));
                     stops.push(stop);
                     let (stop, stopped) = oneshot::channel::<()>();
-                    let proxy = recording_proxy(target, recorded.clone());
+                    let proxy = recording_proxy(target, recorded.clone(), (subgraph.name(), requests.clone()));
                     tokio::spawn(async move {
                         axum::serve(listener, proxy)
                             .with_graceful_shutdown(async {
@@ -128,22 +133,35 @@ impl Builder {
         }));
         stops.push(stop);
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Federation { url, gateway, subgraph_urls, recorded, http, stops }
+        Federation { url, gateway, subgraph_urls, recorded, requests, http, stops }
     }
 }
 
-/// Forwards POSTs to `target`, recording their headers.
-fn recording_proxy(target: String, recorded: Recorded) -> axum::Router {
+/// Forwards POSTs to `target`, recording their headers and bodies, and answers with the
+/// subgraph's body and `Cache-Control`.
+fn recording_proxy(target: String, recorded: Recorded, (name, requests): (&'static str, Requests)) -> axum::Router {
     let client = reqwest::Client::new();
     axum::Router::new().route(
         "/graphql",
         axum::routing::post(move |headers: http::HeaderMap, body: bytes::Bytes| {
-            recorded.lock().unwrap().push(headers);
+            recorded.lock().unwrap().push(headers.clone());
+            requests.lock().unwrap().push((name, String::from_utf8_lossy(&body).into_owned()));
             let (client, target) = (client.clone(), target.clone());
             async move {
-                let response =
-                    client.post(target).header("content-type", "application/json").body(body).send().await.unwrap();
-                ([("content-type", "application/json")], response.bytes().await.unwrap())
+                let mut request = client.post(target).header("content-type", "application/json").body(body);
+                if let Some(user) = headers.get("x-user") {
+                    request = request.header("x-user", user);
+                }
+                let response = request.send().await.unwrap();
+                let cache_control = response.headers().get("cache-control").cloned();
+                let mut answer = axum::response::IntoResponse::into_response((
+                    [("content-type", "application/json")],
+                    response.bytes().await.unwrap(),
+                ));
+                if let Some(value) = cache_control {
+                    answer.headers_mut().insert("cache-control", value);
+                }
+                answer
             }
         }),
     )

@@ -7,6 +7,7 @@ mod federation;
 mod corner;
 mod cost;
 mod defer;
+mod entity_cache;
 mod rate_limit;
 
 use std::time::Duration;

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::gateway::Gateway;
 use crate::stack::{Stack, Tuning, WAIT};
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -32,40 +33,6 @@ async fn next(socket: &mut Socket) -> (String, Value) {
             Some("ping" | "connection_ack") => {}
             _ => panic!("unexpected {message}"),
         }
-    }
-}
-
-/// A gateway instance in front of the stack, reading its topics with a group of its own.
-struct Gateway {
-    gateway: std::sync::Arc<braid_gateway::Gateway>,
-    addr: std::net::SocketAddr,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    pump: tokio::task::JoinHandle<()>,
-}
-
-impl Gateway {
-    async fn start(stack: &Stack) -> Self {
-        let mut config = braid_gateway::GatewayConfig::default();
-        config.auth.public_key_pem = Some(jwt::PUBLIC_PEM.to_string());
-        config.auth.issuer = Some(jwt::ISSUER.to_string());
-        config.auth.audience = Some(jwt::AUDIENCE.to_string());
-        config.streams.heartbeat_ms = 200;
-        for (name, url) in [("catalog", &stack.catalog.url), ("orders", &stack.orders.url)] {
-            config.subgraphs.entry(name.to_string()).or_default().url = Some(url.clone());
-        }
-        let sdl = std::fs::read_to_string(braid_testkit::repo_root().join("schema/supergraph.graphql")).unwrap();
-        let gateway = braid_gateway::gateway_from_sdl(config, &sdl, None).await.expect("the gateway starts");
-        let pump = gateway.consume_events(stack.orders.infra.bus.clone(), std::future::pending());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let router = braid_gateway::server::router(gateway.clone(), braid_kit::telemetry::prometheus().clone());
-        let server = tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
-        Self { gateway, addr, server, pump }
-    }
-
-    fn stop(self) {
-        self.server.abort();
-        self.pump.abort();
     }
 }
 

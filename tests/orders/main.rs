@@ -5,6 +5,8 @@
 mod support;
 
 mod api;
+mod cache;
+mod gateway;
 mod live;
 mod saga;
 mod stack;

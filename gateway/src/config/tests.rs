@@ -72,3 +72,24 @@ fn rate_limits_are_off_unless_asked_and_every_bucket_must_hold_and_refill() {
     let error = from_toml("[rate_limit]\nbackend = \"disk\"\n").unwrap_err().to_string();
     assert!(error.contains("rate_limit.backend"), "{error}");
 }
+
+#[test]
+fn the_entity_cache_is_off_unless_asked_and_its_endpoint_needs_a_real_secret_and_path() {
+    assert_eq!(GatewayConfig::default().entity_cache.backend, EntityCacheBackend::None);
+    let config = from_toml(
+        "[entity_cache]\nbackend = \"redis\"\n[entity_cache.subgraphs.orders]\nenabled = false\n\
+         [entity_cache.type_events]\n\"permissions.grant\" = [\"Document\"]\n",
+    )
+    .unwrap();
+    assert_eq!(config.entity_cache.subgraphs["orders"].enabled, Some(false));
+    assert_eq!(config.entity_cache.type_events["permissions.grant"], ["Document"]);
+    for (toml, key) in [
+        ("[entity_cache.invalidation]\ntoken = \"short\"\n", "entity_cache.invalidation.token"),
+        ("[entity_cache.invalidation]\npath = \"/graphql\"\n", "entity_cache.invalidation.path"),
+        ("[entity_cache]\nmax_ttl_secs = 0\n", "entity_cache.max_ttl_secs"),
+        ("[entity_cache.subgraphs.catalog]\nttl = 5\n", "ttl"),
+    ] {
+        let error = from_toml(toml).unwrap_err().to_string();
+        assert!(error.contains(key), "{toml}: {error}");
+    }
+}

@@ -38,6 +38,8 @@ pub enum FetchError {
 #[derive(Debug, Default)]
 pub struct SubgraphResponse {
     body: sonic_rs::Value,
+    /// What the response's `Cache-Control` allows the entity cache.
+    cache_control: Option<crate::entity_cache::control::CacheControl>,
 }
 
 impl SubgraphResponse {
@@ -50,7 +52,17 @@ impl SubgraphResponse {
         if body.get("errors").is_some_and(|e| !e.is_null() && !e.is_array()) {
             return Err("`errors` is not a list".into());
         }
-        Ok(Self { body })
+        Ok(Self { body, cache_control: None })
+    }
+
+    /// The response's `Cache-Control` directives, if it had any.
+    pub fn cache_control(&self) -> Option<crate::entity_cache::control::CacheControl> {
+        self.cache_control
+    }
+
+    /// The response as JSON text again (for the entity cache).
+    pub fn to_bytes(&self) -> Bytes {
+        sonic_rs::to_vec(&self.body).map(Bytes::from).unwrap_or_default()
     }
 
     /// `data`, unless absent or null.
@@ -166,12 +178,14 @@ impl SubgraphClient {
             .clone()
     }
 
-    /// POSTs `body` to the subgraph `name` and returns its decoded response.
-    pub async fn fetch(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool) -> Answer {
+    /// POSTs `body` to the subgraph `name` and returns its decoded response. Identical fetches
+    /// in flight share one only when their `epoch` agrees too (the entity cache's generations:
+    /// a fetch begun after an invalidation never joins one begun before it).
+    pub async fn fetch(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool, epoch: u64) -> Answer {
         let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
         let started = Instant::now();
         let result = if self.dedupe && may_dedupe {
-            self.shared(name, endpoint, body, headers).await
+            self.shared(name, endpoint, body, headers, epoch).await
         } else {
             send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).await
         };
@@ -186,8 +200,8 @@ impl SubgraphClient {
     }
 
     /// Joins an identical fetch already in flight, or starts one that others may join.
-    async fn shared(&self, name: &str, endpoint: &Endpoint, body: Bytes, headers: &HeaderMap) -> Answer {
-        let key = fetch_key(name, &body, headers);
+    async fn shared(&self, name: &str, endpoint: &Endpoint, body: Bytes, headers: &HeaderMap, epoch: u64) -> Answer {
+        let key = fetch_key(name, &body, headers) ^ epoch;
         let (answer, joined) = self
             .in_flight
             .run(key, || send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).boxed())
@@ -265,6 +279,7 @@ async fn send(http: Http, name: String, target: Target, body: Bytes, headers: He
     let exchange = async {
         let response = http.request(request).await.map_err(|e| FetchError::Transport(name.clone(), error_chain(&e)))?;
         let status = response.status();
+        let cache_control = crate::entity_cache::control::CacheControl::from_headers(response.headers());
         let body = response
             .into_body()
             .collect()
@@ -275,7 +290,9 @@ async fn send(http: Http, name: String, target: Target, body: Bytes, headers: He
         if !status.is_success() && !looks_like_graphql(&body) {
             return Err(FetchError::Status(name.clone(), status.as_u16()));
         }
-        SubgraphResponse::decode(&body).map(Arc::new).map_err(|e| FetchError::Invalid(name.clone(), e))
+        let mut decoded = SubgraphResponse::decode(&body).map_err(|e| FetchError::Invalid(name.clone(), e))?;
+        decoded.cache_control = cache_control;
+        Ok(Arc::new(decoded))
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(result) => result,

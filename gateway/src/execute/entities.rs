@@ -280,6 +280,30 @@ impl Representations {
         self.spans.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The JSON text of each representation, by index.
+    pub fn texts(&self) -> impl Iterator<Item = &[u8]> {
+        self.spans.iter().map(|&(start, end)| &self.list[start..end])
+    }
+
+    /// The JSON array of the representations at `indices` (the ones a cache did not have).
+    pub fn subset(&self, indices: &[usize]) -> Vec<u8> {
+        let mut list = Vec::with_capacity(self.list.len() + 2);
+        list.push(b'[');
+        for (n, &i) in indices.iter().enumerate() {
+            if n > 0 {
+                list.push(b',');
+            }
+            let (start, end) = self.spans[i];
+            list.extend_from_slice(&self.list[start..end]);
+        }
+        list.push(b']');
+        list
+    }
+
     /// The index of `representation`, adding it if it is new.
     pub fn add(&mut self, representation: &Value) -> usize {
         let mut text = Vec::new();

@@ -6,6 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
+use super::cached::Found;
+use super::client::SubgraphResponse;
 use super::entities::{Representations, Trail, rewrite, trail_path, visit, visit_mut, write_representation};
 use super::errors::json_path;
 use super::tree::Ref;
@@ -20,7 +22,8 @@ type Slots = Vec<Option<usize>>;
 type EntityError<'e> = (&'e Value, Vec<PathSegment>);
 
 impl<'a, 'r: 'a> Execution<'a, 'r> {
-    /// Fetches the entities of `jobs` from `service` with the plan's fetch `id`.
+    /// Fetches the entities of `jobs` from `service` with the plan's fetch `id`; through the
+    /// entity cache, only those it does not have.
     pub(super) async fn entity_fetch(
         &'a self,
         service: &'a str,
@@ -32,21 +35,101 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         if collected.iter().all(|(reps, _)| reps.is_empty()) {
             return;
         }
-        let mut slots_by_job = Vec::with_capacity(collected.len());
-        let mut extra: Vec<(&str, Vec<u8>)> = Vec::with_capacity(collected.len());
-        for (job, (reps, slots)) in jobs.iter().zip(collected) {
-            extra.push((job.variable, reps.finish()));
-            slots_by_job.push(slots);
-        }
-        let response = self.send(service, self.body(id, usages, &extra)).await;
-        let mut state = self.lock();
-        let response = match response {
-            Ok(response) => response,
-            Err(error) => return state.errors.push(error),
+        let (reps, slots_by_job): (Vec<Representations>, Vec<Slots>) = collected.into_iter().unzip();
+        // Rewritten representations (`@interfaceObject`) are not cached: rare, and keyed twice.
+        let cache = self.cache_for(service).filter(|_| jobs.iter().all(|j| j.input_rewrites.is_none()));
+        let query_text = cache.map(|_| self.body(id, usages, &[]));
+        let mut found = match (cache, &query_text) {
+            (Some(cache), Some(text)) => {
+                let borrowed: Vec<&Representations> = reps.iter().collect();
+                Some(self.find_entities(cache, service, text, &jobs, &borrowed).await)
+            }
+            _ => None,
         };
-        let by_entity = entity_errors(service, &jobs, response.errors(), &mut state.errors);
-        let data = response.data();
-        self.merge(&mut state, service, &jobs, slots_by_job, data, &by_entity);
+        // Per job, the representation indices sent, in the order sent.
+        let sent: Vec<Vec<usize>> = (0..jobs.len())
+            .map(|j| found.as_ref().map_or_else(|| (0..reps[j].len()).collect(), |f| f.missing(j)))
+            .collect();
+        let mut kept = Vec::new();
+        let mut extra: Vec<(&str, Vec<u8>)> = Vec::with_capacity(jobs.len());
+        for ((job, reps), sent) in jobs.iter().zip(reps).zip(&sent) {
+            if found.is_some() {
+                extra.push((job.variable, reps.subset(sent)));
+                kept.push(reps);
+            } else {
+                extra.push((job.variable, reps.finish()));
+            }
+        }
+        let response = match sent.iter().all(Vec::is_empty) {
+            true => None,
+            false => {
+                let epoch = found.as_ref().map_or(0, |f| f.epoch);
+                Some(self.send_at(service, self.body(id, usages, &extra), epoch).await)
+            }
+        };
+        let response = match response {
+            Some(Ok(response)) => Some(response),
+            Some(Err(error)) => {
+                self.lock().errors.push(error);
+                None
+            }
+            None => None,
+        };
+        let fetched = self.merge_answers(service, &jobs, &sent, slots_by_job, found.as_mut(), response);
+        if let (Some(cache), Some(found), Some(response), Some(text)) = (cache, found, response, &query_text) {
+            let kept: Vec<&Representations> = kept.iter().collect();
+            self.store_entities(cache, (service, text), &jobs, &kept, found, response, fetched).await;
+        }
+    }
+
+    /// Merges each job's answers (found in the cache, or in `response` at the positions `sent`
+    /// lists) into its entities; answers the fetched entities that came back without errors.
+    fn merge_answers(
+        &self,
+        service: &str,
+        jobs: &[EntityJob<'_>],
+        sent: &[Vec<usize>],
+        slots_by_job: Vec<Slots>,
+        mut found: Option<&mut Found<'r>>,
+        response: Option<&'r SubgraphResponse>,
+    ) -> Vec<Vec<(usize, &'r Value)>> {
+        let mut state = self.lock();
+        let errors = response.map(|r| r.errors()).unwrap_or_default();
+        let by_entity = entity_errors(service, jobs, sent, errors, &mut state.errors);
+        let mut answers_by_job = Vec::with_capacity(jobs.len());
+        let mut fetched = Vec::with_capacity(jobs.len());
+        for (j, job) in jobs.iter().enumerate() {
+            let mut answers = match found.as_deref_mut() {
+                Some(found) => std::mem::take(&mut found.hits[j]),
+                None => vec![None; sent[j].len()],
+            };
+            let list = self.answers(response.and_then(|r| r.data()), job);
+            let mut whole = Vec::new();
+            for (answer, &index) in list.iter().zip(&sent[j]) {
+                answers[index] = Some(answer);
+                if !by_entity.contains_key(&(job.response_key, index)) {
+                    whole.push((index, answer));
+                }
+            }
+            answers_by_job.push(answers);
+            fetched.push(whole);
+        }
+        self.merge(&mut state, service, jobs, slots_by_job, answers_by_job, &by_entity);
+        fetched
+    }
+
+    /// The `_entities` answers of `job` in `data`, in the order its representations were sent.
+    fn answers(&self, data: Option<&'r Value>, job: &EntityJob<'_>) -> &'r [Value] {
+        match data.and_then(|d| d.get(job.response_key)) {
+            Some(list) if list.is_array() => {
+                let list = match job.output_rewrites {
+                    Some(rewrites) => self.rewritten(list, rewrites),
+                    None => list,
+                };
+                list.as_array().map(|a| a.as_slice()).unwrap_or_default()
+            }
+            _ => &[],
+        }
     }
 
     /// Per job, the distinct representations of the entities it visits and their slots.
@@ -87,21 +170,11 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         service: &str,
         jobs: &[EntityJob<'_>],
         slots_by_job: Vec<Slots>,
-        data: Option<&'r Value>,
+        answers_by_job: Vec<Vec<Option<&'r Value>>>,
         by_entity: &HashMap<(&str, usize), Vec<EntityError<'_>>>,
     ) {
         let mut new_errors = Vec::new();
-        for (job, slots) in jobs.iter().zip(slots_by_job) {
-            let answers: &'r [Value] = match data.and_then(|d| d.get(job.response_key)) {
-                Some(list) if list.is_array() => {
-                    let list = match job.output_rewrites {
-                        Some(rewrites) => self.rewritten(list, rewrites),
-                        None => list,
-                    };
-                    list.as_array().map(|a| a.as_slice()).unwrap_or_default()
-                }
-                _ => &[],
-            };
+        for ((job, slots), answers) in jobs.iter().zip(slots_by_job).zip(answers_by_job) {
             let mut slot = 0usize;
             for path in &job.paths {
                 visit_mut(&mut state.data, path.as_slice(), &mut Vec::new(), &mut |entity, trail: &[Trail<'_>]| {
@@ -111,7 +184,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                     };
                     slot += 1;
                     // Every entity with this representation merges the same answer, uncopied.
-                    if let Some(answer) = answers.get(index).and_then(|a| a.as_object()) {
+                    if let Some(answer) = answers.get(index).copied().flatten().and_then(|a| a.as_object()) {
                         entity.merge(answer, &self.supergraph.types);
                     }
                     if let Some(errors) = by_entity.get(&(job.response_key, index)) {
@@ -129,10 +202,12 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 }
 
 /// The subgraph's errors by (response key, representation index), to be re-pathed to every
-/// entity using it; errors about no representation go to `unplaced` as they are.
+/// entity using it; errors about no representation go to `unplaced` as they are. `sent` maps
+/// each job's positions in the request to representation indices.
 fn entity_errors<'j, 'e>(
     service: &str,
     jobs: &[EntityJob<'j>],
+    sent: &[Vec<usize>],
     errors: &'e [Value],
     unplaced: &mut Vec<GraphqlError>,
 ) -> HashMap<(&'j str, usize), Vec<EntityError<'e>>> {
@@ -142,8 +217,11 @@ fn entity_errors<'j, 'e>(
         match path.map(|p| p.as_slice()) {
             Some([key, n, rest @ ..]) if key.is_str() && n.as_u64().is_some() => {
                 let key = key.as_str().unwrap_or("");
-                let key = jobs.iter().map(|j| j.response_key).find(|k| *k == key).unwrap_or("");
-                by_entity.entry((key, n.as_u64().unwrap_or(0) as usize)).or_default().push((error, json_path(rest)));
+                let job = jobs.iter().position(|j| j.response_key == key);
+                let position = n.as_u64().unwrap_or(0) as usize;
+                let index = job.and_then(|j| sent[j].get(position).copied()).unwrap_or(usize::MAX);
+                let key = job.map_or("", |j| jobs[j].response_key);
+                by_entity.entry((key, index)).or_default().push((error, json_path(rest)));
             }
             _ => unplaced.push(subgraph_error(service, error, None)),
         }

@@ -1,5 +1,6 @@
 //! Stage: execute. Run a query plan against the subgraphs and merge their answers into one tree.
 
+mod cached;
 pub mod client;
 pub mod entities;
 mod entity_fetch;
@@ -7,6 +8,7 @@ mod errors;
 pub mod headers;
 pub mod tree;
 
+pub use cached::CacheUse;
 pub(crate) use errors::subgraph_error;
 use errors::{fetch_error, json_path};
 
@@ -14,6 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures::future::{BoxFuture, join_all};
+use hive_router_query_planner::ast::operation::SubgraphFetchOperation;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
 use hive_router_query_planner::planner::plan_nodes::{
     BatchFetchNode, FetchNode, FetchRewrite, FlattenNodePath, PlanNode,
@@ -51,11 +54,15 @@ pub struct Execution<'a, 'r> {
     /// For a subscription a subgraph serves: the subgraph's answer for one event, which stands
     /// in for the plan's subscription fetch (the rest of the plan resolves the other fields).
     pub event: Option<Arc<SubgraphResponse>>,
+    /// The entity cache, for a query's fetches.
+    pub cache: Option<CacheUse<'a>>,
     pub state: Mutex<Outcome<'r>>,
 }
 
 /// Where the entities of one `_entities` field come from.
 struct EntityJob<'p> {
+    /// The fetch's operation (its selection names the types the answers hold).
+    operation: &'p SubgraphFetchOperation,
     paths: Vec<&'p FlattenNodePath>,
     requires: &'p SelectionSet,
     input_rewrites: Option<&'p [FetchRewrite]>,
@@ -92,6 +99,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                 PlanNode::Flatten(flatten) => match flatten.node.as_ref() {
                     PlanNode::Fetch(fetch) => {
                         let job = EntityJob {
+                            operation: &fetch.operation,
                             paths: vec![&flatten.path],
                             requires: fetch.requires.as_ref().unwrap_or(&EMPTY),
                             input_rewrites: fetch.input_rewrites.as_deref(),
@@ -135,6 +143,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
             .aliases
             .iter()
             .map(|alias| EntityJob {
+                operation: &batch.operation,
                 paths: alias.merge_paths.iter().collect(),
                 requires: &alias.requires,
                 input_rewrites: alias.input_rewrites.as_deref(),
@@ -178,7 +187,10 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 
     async fn root_fetch(&'a self, fetch: &'a FetchNode) {
         let body = self.body(fetch.id, fetch.variable_usages.as_ref(), &[]);
-        let response = self.send(&fetch.service_name, body).await;
+        let response = match self.cache_for(&fetch.service_name) {
+            Some(cache) => self.cached_root(cache, fetch, body).await,
+            None => self.send(&fetch.service_name, body).await,
+        };
         self.merge_root(fetch, response);
     }
 
@@ -214,9 +226,14 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
     /// Sends one request; the decoded answer is kept in the arena (shared with every request
     /// that joined the fetch, never copied). A failure becomes the error to report.
     async fn send(&self, service: &str, body: Bytes) -> Result<&'r SubgraphResponse, GraphqlError> {
+        self.send_at(service, body, 0).await
+    }
+
+    /// [`Self::send`], sharing an identical fetch in flight only within the same cache `epoch`.
+    async fn send_at(&self, service: &str, body: Bytes, epoch: u64) -> Result<&'r SubgraphResponse, GraphqlError> {
         let shared = self
             .client
-            .fetch(service, body, self.headers, self.may_dedupe)
+            .fetch(service, body, self.headers, self.may_dedupe, epoch)
             .await
             .map_err(|e| fetch_error(service, &e))?;
         Ok(self.arena.response(shared))

@@ -97,6 +97,7 @@ impl Passthrough {
             denied: Default::default(),
             event: Some(event),
             cost: None,
+            cache: None,
         };
         // Boxed: a subscriber waits far longer than it answers (see `Fed::next`).
         let body = Box::pin(answer(&gateway.owners, planned)).await;

@@ -15,17 +15,22 @@ use braid_kit::events::{Delivery, EventBus, Subscription};
 
 use super::hub::{Event, Hub};
 
+/// What runs for each event before subscribers get it (the entity cache's invalidation), with
+/// the event's topic and key.
+pub type Invalidate = Arc<dyn Fn(String, String) -> futures::future::BoxFuture<'static, ()> + Send + Sync>;
+
 /// Reads `topics` from `bus` as the consumer group `group`, from what is published once it has
-/// joined (and what was published while it joined), and hands every event to `hub`, until
-/// `shutdown` resolves.
+/// joined (and what was published while it joined), and hands every event to `hub` (after
+/// `invalidate`), until `shutdown` resolves.
 pub async fn pump(
     hub: Arc<Hub>,
     bus: Arc<dyn EventBus>,
     group: String,
     topics: Vec<String>,
+    invalidate: Option<Invalidate>,
     shutdown: impl Future<Output = ()> + Send,
 ) {
-    let mut stand = Stand::default();
+    let mut stand = Stand { invalidate, ..Stand::default() };
     let mut subscription: Box<dyn Subscription> = loop {
         // Where the topics end before the group joins: the positions given out for partitions
         // not read from yet, and where the records to read again begin.
@@ -73,6 +78,7 @@ struct Stand {
     /// The ids of the events handed over last, oldest first, and the same as a set.
     recent: VecDeque<String>,
     handed: HashSet<String>,
+    invalidate: Option<Invalidate>,
 }
 
 impl Stand {
@@ -101,11 +107,11 @@ impl Stand {
         {
             self.read_again(hub, bus, &delivery.topic, delivery.partition, start, delivery.offset).await;
         }
-        self.publish(hub, delivery);
+        self.publish(hub, delivery).await;
     }
 
     /// Hands the event of `delivery` to the hub, unless it did so already.
-    fn publish(&mut self, hub: &Hub, delivery: &Delivery) {
+    async fn publish(&mut self, hub: &Hub, delivery: &Delivery) {
         let Some(event) = Event::from_delivery(delivery) else { return };
         if !self.handed.insert(event.id.clone()) {
             return;
@@ -115,6 +121,9 @@ impl Stand {
             && let Some(oldest) = self.recent.pop_front()
         {
             self.handed.remove(&oldest);
+        }
+        if let Some(invalidate) = &self.invalidate {
+            invalidate(event.topic.clone(), event.key.clone()).await;
         }
         hub.publish(event);
     }
@@ -131,7 +140,7 @@ impl Stand {
         loop {
             match replay.next().await {
                 Ok(Some(record)) if record.partition == partition && record.offset < until => {
-                    self.publish(hub, &record);
+                    self.publish(hub, &record).await;
                 }
                 Ok(Some(record)) if record.partition != partition => {}
                 Ok(_) => return,

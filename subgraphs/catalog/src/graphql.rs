@@ -95,7 +95,9 @@ fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<ProductLoader> {
 /// A product for sale.
 pub struct Product(pub Arc<ProductRecord>);
 
-#[Object]
+/// Kept by the gateway's entity cache for a minute at most: every change is an event that
+/// evicts it sooner.
+#[Object(cache_control(max_age = 60))]
 impl Product {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
@@ -147,7 +149,7 @@ pub struct Money {
 /// A group of products.
 pub struct Category(pub CategoryRecord);
 
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Category {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())

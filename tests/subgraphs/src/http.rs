@@ -6,13 +6,13 @@ use std::{collections::HashMap, time::Duration};
 
 use crate::entities::with_entity_state;
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
-use async_graphql::{BatchRequest, Executor, Request, Variables};
+use async_graphql::{BatchRequest, BatchResponse, Executor, Request, Variables};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     Router,
     body::Bytes,
     extract::{Query, State, WebSocketUpgrade, ws::rejection::WebSocketUpgradeRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
 };
@@ -31,17 +31,39 @@ pub(crate) fn router<E: Executor>(executor: E, delay: Option<Duration>) -> Route
         .with_state(Served { executor, delay })
 }
 
-async fn post_graphql<E: Executor>(State(served): State<Served<E>>, body: Bytes) -> Response {
+async fn post_graphql<E: Executor>(State(served): State<Served<E>>, headers: HeaderMap, body: Bytes) -> Response {
+    // accounts' `me` is whoever `x-user` names (a stand-in for a token's subject).
+    let viewer = headers.get("x-user").and_then(|v| v.to_str().ok()).map(|v| Viewer(v.to_string()));
+    let prepare = |request: Request| {
+        let request = with_entity_state(request);
+        match &viewer {
+            Some(viewer) => request.data(viewer.clone()),
+            None => request,
+        }
+    };
     let batch = match serde_json::from_slice(&body) {
-        Ok(BatchRequest::Single(request)) => BatchRequest::Single(with_entity_state(request)),
-        Ok(BatchRequest::Batch(requests)) => BatchRequest::Batch(requests.into_iter().map(with_entity_state).collect()),
+        Ok(BatchRequest::Single(request)) => BatchRequest::Single(prepare(request)),
+        Ok(BatchRequest::Batch(requests)) => BatchRequest::Batch(requests.into_iter().map(prepare).collect()),
         Err(error) => return bad_request(&format!("invalid GraphQL request body: {error}")),
     };
     if let Some(delay) = served.delay {
         tokio::time::sleep(delay).await;
     }
-    json(&served.executor.execute_batch(batch).await)
+    let answer = served.executor.execute_batch(batch).await;
+    let mut response = json(&answer);
+    // The fields' `cache_control` hints, as a subgraph built on async-graphql sends them.
+    if let BatchResponse::Single(single) = &answer
+        && single.errors.is_empty()
+        && let Some(value) = single.cache_control.value().and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
+    response
 }
+
+/// The viewer a request names in `x-user`.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewer(pub String);
 
 async fn get_graphql<E: Executor>(
     State(served): State<Served<E>>,

@@ -43,7 +43,7 @@ mod edge;
 mod entities;
 mod http;
 
-use std::{fmt, future::Future, str::FromStr, time::Duration};
+use std::{fmt, future::Future, str::FromStr, sync::Arc, time::Duration};
 
 use async_graphql::SDLExportOptions;
 
@@ -162,7 +162,7 @@ impl Subgraph {
         let data = demo::data::DemoData::new(1);
         match self {
             Subgraph::Accounts => demo::accounts::schema(data).sdl_with_options(options),
-            Subgraph::Products => demo::products::schema(data).sdl_with_options(options),
+            Subgraph::Products => demo::products::schema(data, None).sdl_with_options(options),
             Subgraph::Inventory => demo::inventory::schema(data).sdl_with_options(options),
             Subgraph::Reviews => demo::reviews::schema(data).sdl_with_options(options),
             Subgraph::Shelf => edge::shelf::schema().sdl_with_options(options),
@@ -183,7 +183,7 @@ impl Subgraph {
         let data = || demo::data::DemoData::new(options.scale);
         match self {
             Subgraph::Accounts => http::router(demo::accounts::schema(data()), delay),
-            Subgraph::Products => http::router(demo::products::schema(data()), delay),
+            Subgraph::Products => http::router(demo::products::schema(data(), options.prices.clone()), delay),
             Subgraph::Inventory => http::router(demo::inventory::schema(data()), delay),
             Subgraph::Reviews => http::router(demo::reviews::schema(data()), delay),
             Subgraph::Shelf => http::router(edge::shelf::schema(), delay),
@@ -255,6 +255,19 @@ impl Supergraph {
         }
     }
 
+    /// The composed SDL with each named subgraph's `@join__graph` URL replaced (subgraphs
+    /// started on free ports).
+    pub fn sdl_with_urls<'a>(self, urls: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+        let mut sdl = self.sdl().to_string();
+        for (name, url) in urls {
+            let marker = format!("@join__graph(name: \"{name}\", url: \"");
+            let start = sdl.find(&marker).unwrap_or_else(|| panic!("the supergraph has no graph {name}")) + marker.len();
+            let end = start + sdl[start..].find('"').expect("closing quote");
+            sdl.replace_range(start..end, url);
+        }
+        sdl
+    }
+
     /// The path of the composed file.
     pub fn path(self) -> std::path::PathBuf {
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("supergraphs").join(format!("{}.graphql", self.name()))
@@ -269,11 +282,35 @@ pub struct Options {
     /// Size of the demo data: `4 * scale` users, `5 * scale` products, `10 * scale` reviews
     /// (scale 1, the default, is the classic data with 4 reviews). The edge data is fixed.
     pub scale: u32,
+    /// Changes to the products' prices made while they are served (`products` only).
+    pub prices: Option<Arc<PriceChanges>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { delay: None, scale: 1 }
+        Self { delay: None, scale: 1, prices: None }
+    }
+}
+
+/// Amounts added to the demo products' prices, by product index, changed while they are
+/// served: the writer of the entity cache benchmark.
+#[derive(Debug)]
+pub struct PriceChanges(Vec<std::sync::atomic::AtomicI32>);
+
+impl PriceChanges {
+    /// No change yet to any of `products` products.
+    pub fn new(products: usize) -> Arc<Self> {
+        Arc::new(Self((0..products).map(|_| std::sync::atomic::AtomicI32::new(0)).collect()))
+    }
+
+    /// Raises the price of product `index` by one; returns what is now added to it.
+    pub fn raise(&self, index: usize) -> i32 {
+        self.0.get(index).map_or(0, |c| c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1)
+    }
+
+    /// What is added to the price of product `index`.
+    pub fn get(&self, index: usize) -> i32 {
+        self.0.get(index).map_or(0, |c| c.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 

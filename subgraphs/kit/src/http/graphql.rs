@@ -196,6 +196,12 @@ async fn execute<E: Executor>(
     };
     let mut http_response = (status, body).into_response();
     http_response.headers_mut().insert(CONTENT_TYPE, format.content_type());
+    // The fields' `cache_control` hints, for the gateway's entity cache; none with errors.
+    if response.errors.is_empty()
+        && let Some(value) = response.cache_control.value().and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        http_response.headers_mut().insert(http::header::CACHE_CONTROL, value);
+    }
     http_response
 }
 

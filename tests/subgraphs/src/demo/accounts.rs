@@ -2,10 +2,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::{EmptyMutation, EmptySubscription, ID, Object, Schema};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, Schema};
 
 use super::data::{DemoData, UserRow};
 use crate::entities::Federated;
+use crate::http::Viewer;
 
 pub(crate) type AccountsSchema = Schema<Federated<Query>, EmptyMutation, EmptySubscription>;
 
@@ -29,9 +30,10 @@ impl Query {
 
 #[Object]
 impl Query {
-    /// The signed-in user: always user 1.
-    async fn me(&self) -> Option<User> {
-        self.find("1")
+    /// The signed-in user: the one `x-user` names, else user 1. Private: kept per viewer.
+    #[graphql(cache_control(private, max_age = 60))]
+    async fn me(&self, ctx: &Context<'_>) -> Option<User> {
+        self.find(ctx.data_opt::<Viewer>().map_or("1", |v| v.0.as_str()))
     }
 
     /// Every user, by id.
@@ -60,7 +62,7 @@ impl User {
     }
 }
 
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl User {
     async fn id(&self) -> ID {
         ID(self.row().id.clone())

@@ -56,7 +56,7 @@ impl Product {
     }
 }
 
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Product {
     async fn upc(&self) -> &str {
         &self.upc

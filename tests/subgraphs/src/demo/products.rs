@@ -5,21 +5,27 @@ use std::sync::Arc;
 use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
 
 use super::data::{DemoData, ProductRow};
+use crate::PriceChanges;
 use crate::entities::Federated;
 
 pub(crate) type ProductsSchema = Schema<Federated<Query>, EmptyMutation, EmptySubscription>;
 
-pub(crate) fn schema(data: Arc<DemoData>) -> ProductsSchema {
-    Schema::build(Federated(Query { data }), EmptyMutation, EmptySubscription).enable_federation().finish()
+pub(crate) fn schema(data: Arc<DemoData>, prices: Option<Arc<PriceChanges>>) -> ProductsSchema {
+    Schema::build(Federated(Query { data, prices }), EmptyMutation, EmptySubscription).enable_federation().finish()
 }
 
 pub(crate) struct Query {
     data: Arc<DemoData>,
+    prices: Option<Arc<PriceChanges>>,
 }
 
 impl Query {
+    fn at(&self, index: usize) -> Product {
+        Product { data: self.data.clone(), index, prices: self.prices.clone() }
+    }
+
     fn find(&self, upc: &str) -> Option<Product> {
-        DemoData::index(upc, self.data.products.len()).map(|index| Product { data: self.data.clone(), index })
+        DemoData::index(upc, self.data.products.len()).map(|index| self.at(index))
     }
 }
 
@@ -28,7 +34,7 @@ impl Query {
     /// The first `first` products, by upc (negative counts as 0).
     async fn top_products(&self, #[graphql(default = 5)] first: Option<i32>) -> Vec<Product> {
         let count = usize::try_from(first.unwrap_or(5)).unwrap_or(0).min(self.data.products.len());
-        (0..count).map(|index| Product { data: self.data.clone(), index }).collect()
+        (0..count).map(|index| self.at(index)).collect()
     }
 
     async fn product(&self, upc: String) -> Option<Product> {
@@ -44,6 +50,7 @@ impl Query {
 pub(crate) struct Product {
     data: Arc<DemoData>,
     index: usize,
+    prices: Option<Arc<PriceChanges>>,
 }
 
 impl Product {
@@ -52,7 +59,7 @@ impl Product {
     }
 }
 
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Product {
     async fn upc(&self) -> &str {
         &self.row().upc
@@ -63,7 +70,7 @@ impl Product {
     }
 
     async fn price(&self) -> Option<i32> {
-        Some(self.row().price)
+        Some(self.row().price + self.prices.as_ref().map_or(0, |p| p.get(self.index)))
     }
 
     async fn weight(&self) -> Option<i32> {

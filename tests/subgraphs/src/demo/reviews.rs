@@ -86,7 +86,7 @@ impl Review {
     }
 }
 
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Review {
     async fn id(&self) -> ID {
         ID(self.row().id.clone())

@@ -1,0 +1,128 @@
+//! Invalidation requests, in the shape of Apollo Router's: a JSON list of what to evict (a
+//! subgraph's entries, a type's, one entity's), authorized by a shared secret.
+
+use std::collections::{BTreeMap, HashMap};
+
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::keys;
+use super::schema::entity_tag;
+use crate::error::{Code, RequestError};
+
+/// One thing to evict.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Invalidation {
+    /// Every entry of a subgraph.
+    Subgraph { subgraph: String },
+    /// Every entry of a type (from any subgraph), and every root answer that can hold one.
+    Type {
+        subgraph: String,
+        #[serde(rename = "type")]
+        ty: String,
+    },
+    /// One entity, by its key fields, and every root answer that can hold its type.
+    Entity {
+        subgraph: String,
+        #[serde(rename = "type")]
+        ty: String,
+        key: serde_json::Map<String, serde_json::Value>,
+    },
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>`. Digests are compared, so the time
+/// taken tells nothing of the secret.
+pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    let sent =
+        headers.get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    sent.is_some_and(|sent| Sha256::digest(sent.trim().as_bytes()) == Sha256::digest(token.as_bytes()))
+}
+
+/// The tags a request body asks to bump, checked against the subgraphs `endpoints` names.
+pub fn tags(body: &[u8], endpoints: &HashMap<String, String>) -> Result<Vec<String>, RequestError> {
+    let bad = |message: String| RequestError::new(StatusCode::BAD_REQUEST, Code::BadRequest, message);
+    let requests: Vec<Invalidation> = match serde_json::from_slice(body) {
+        Ok(list) => list,
+        Err(e) => return Err(bad(format!("an invalidation request is a JSON list of {{\"kind\": …}} objects: {e}"))),
+    };
+    let mut tags = Vec::new();
+    for request in requests {
+        let subgraph = match &request {
+            Invalidation::Subgraph { subgraph }
+            | Invalidation::Type { subgraph, .. }
+            | Invalidation::Entity { subgraph, .. } => subgraph,
+        };
+        if !endpoints.contains_key(subgraph) {
+            return Err(bad(format!("no subgraph named '{subgraph}'")));
+        }
+        match request {
+            Invalidation::Subgraph { subgraph } => tags.push(keys::subgraph_tag(&subgraph)),
+            Invalidation::Type { ty, .. } => {
+                tags.push(keys::type_tag(&ty));
+                tags.push(keys::list_tag(&ty));
+            }
+            Invalidation::Entity { ty, key, .. } => {
+                if key.is_empty() {
+                    return Err(bad(format!("the key of the {ty} to evict is empty")));
+                }
+                let key: BTreeMap<&str, &serde_json::Value> = key.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                tags.push(keys::entity_tag(&entity_tag(&ty, &key)));
+                tags.push(keys::list_tag(&ty));
+            }
+        }
+    }
+    tags.dedup();
+    Ok(tags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoints() -> HashMap<String, String> {
+        HashMap::from([("catalog".to_string(), "http://127.0.0.1:1/graphql".to_string())])
+    }
+
+    #[test]
+    fn each_kind_bumps_its_tags_and_an_entity_matches_what_its_event_bumps() {
+        let body = br#"[{"kind":"subgraph","subgraph":"catalog"},
+            {"kind":"type","subgraph":"catalog","type":"Category"},
+            {"kind":"entity","subgraph":"catalog","type":"Product","key":{"id":"p-1"}}]"#;
+        assert_eq!(
+            tags(body, &endpoints()).unwrap(),
+            ["s:catalog", "t:Category", "l:Category", "e:Product:p-1", "l:Product"]
+        );
+    }
+
+    #[test]
+    fn malformed_requests_are_refused_with_a_code() {
+        for body in [
+            &b"{"[..],
+            br#"{"kind":"subgraph","subgraph":"catalog"}"#,
+            br#"[{"kind":"everything"}]"#,
+            br#"[{"kind":"subgraph","subgraph":"nope"}]"#,
+            br#"[{"kind":"subgraph","subgraph":"catalog","extra":1}]"#,
+            br#"[{"kind":"entity","subgraph":"catalog","type":"Product","key":{}}]"#,
+        ] {
+            let error = tags(body, &endpoints()).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));
+            assert_eq!(error.errors[0].code(), Some("BAD_REQUEST"));
+        }
+    }
+
+    #[test]
+    fn only_the_configured_secret_is_authorized() {
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::AUTHORIZATION, value.parse().unwrap());
+            headers
+        };
+        let token = "an-invalidation-secret";
+        assert!(authorized(&with("Bearer an-invalidation-secret"), token));
+        assert!(!authorized(&with("Bearer an-invalidation-secreT"), token));
+        assert!(!authorized(&with("an-invalidation-secret"), token));
+        assert!(!authorized(&HeaderMap::new(), token));
+    }
+}

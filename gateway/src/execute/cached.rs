@@ -1,0 +1,187 @@
+//! Fetches through the entity cache: a root query fetch answered whole from the cache, and the
+//! entities of an `_entities` fetch found there, so that only the others are sent.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hive_router_query_planner::planner::plan_nodes::FetchNode;
+use sonic_rs::{JsonValueTrait, Value};
+
+use super::client::SubgraphResponse;
+use super::entities::Representations;
+use super::{EntityJob, Execution};
+use crate::entity_cache::keys::{self, Prefix};
+use crate::entity_cache::selection;
+use crate::entity_cache::{EntityCache, Item, Lookup};
+use crate::error::GraphqlError;
+
+/// The entity cache as one execution may use it.
+#[derive(Clone, Copy)]
+pub struct CacheUse<'a> {
+    pub cache: &'a EntityCache,
+    /// False when the client asked past caches (`Cache-Control: no-cache`): answers are
+    /// fetched, and stored.
+    pub read: bool,
+}
+
+/// An `_entities` fetch as the cache found it.
+pub(super) struct Found<'r> {
+    items: Vec<Item>,
+    lookup: Lookup,
+    /// Where each job's items begin in `items`.
+    offsets: Vec<usize>,
+    /// Per job, the answers found, by representation index.
+    pub hits: Vec<Vec<Option<&'r Value>>>,
+    /// The generations seen, for sharing an identical fetch in flight.
+    pub epoch: u64,
+    /// Whether the keys are the viewer's (the fetch answered privately before).
+    private: bool,
+    /// The query's hash, under which a private answer is remembered.
+    fetch: u64,
+}
+
+impl Found<'_> {
+    /// Per job, the representation indices the cache did not have.
+    pub fn missing(&self, job: usize) -> Vec<usize> {
+        self.hits[job].iter().enumerate().filter(|(_, hit)| hit.is_none()).map(|(i, _)| i).collect()
+    }
+}
+
+impl<'a, 'r: 'a> Execution<'a, 'r> {
+    /// Names a fetch's field under this schema, for memos.
+    fn memo_key(&self, operation: u64, response_key: &str) -> u64 {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&self.supergraph.id.to_le_bytes());
+        hasher.update(&operation.to_le_bytes());
+        hasher.update(response_key.as_bytes());
+        hasher.digest()
+    }
+
+    /// The cache, when it covers `service`.
+    pub(super) fn cache_for(&self, service: &str) -> Option<CacheUse<'a>> {
+        self.cache.filter(|c| c.cache.covers(service))
+    }
+
+    /// A root fetch answered from the cache, or fetched and stored when the subgraph allows.
+    pub(super) async fn cached_root(
+        &self,
+        cache: CacheUse<'a>,
+        fetch: &FetchNode,
+        body: Bytes,
+    ) -> Result<&'r SubgraphResponse, GraphqlError> {
+        let service = fetch.service_name.as_str();
+        let lists = cache.cache.list_tags(self.memo_key(fetch.operation.hash, ""), || {
+            selection::root_tags(&self.supergraph.all_types, &fetch.operation.document)
+        });
+        let mut tags = vec![keys::subgraph_tag(service)];
+        tags.extend(lists.iter().cloned());
+        let query = xxhash_rust::xxh3::xxh3_64(fetch.operation.document_str.as_bytes());
+        let private = cache.cache.is_private(query);
+        let key =
+            |private: bool| Prefix::new(b'r', service, &body, private.then(|| keys::viewer(self.headers))).key(b"");
+        let mut items = vec![Item { key: key(private), tags }];
+        let lookup = cache.cache.lookup(service, &items, cache.read).await;
+        if let Some(Some(hit)) = lookup.hits.first()
+            && let Ok(response) = SubgraphResponse::decode(hit)
+        {
+            return Ok(self.arena.response(Arc::new(response)));
+        }
+        let response = self.send_at(service, body.clone(), lookup.epoch()).await?;
+        let storable = response.errors().is_empty() && response.data().is_some();
+        if storable && let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) {
+            if private_now && !private {
+                cache.cache.learn_private(query);
+                items[0].key = key(true);
+            }
+            cache.cache.store(service, &items, &lookup, vec![(0, response.to_bytes())], ttl).await;
+        }
+        Ok(response)
+    }
+
+    /// Looks up the entities of `jobs` (their distinct representations in `collected`).
+    pub(super) async fn find_entities(
+        &self,
+        cache: CacheUse<'a>,
+        service: &str,
+        query_text: &[u8],
+        jobs: &[EntityJob<'_>],
+        collected: &[&Representations],
+    ) -> Found<'r> {
+        let fetch = xxhash_rust::xxh3::xxh3_64(query_text);
+        let private = cache.cache.is_private(fetch);
+        let viewer = private.then(|| keys::viewer(self.headers));
+        let mut items = Vec::new();
+        let mut offsets = Vec::with_capacity(jobs.len());
+        for (job, reps) in jobs.iter().zip(collected) {
+            offsets.push(items.len());
+            let prefix = entity_prefix(service, query_text, job, viewer);
+            let lists = cache.cache.list_tags(self.memo_key(job.operation.hash, job.response_key), || {
+                selection::entity_tags(&self.supergraph.all_types, &job.operation.document, job.response_key)
+            });
+            for rep in reps.texts() {
+                let tags = keys::entity_tags(&self.supergraph.cache, service, rep, &lists)
+                    .unwrap_or_else(|| vec![keys::subgraph_tag(service)]);
+                items.push(Item { key: prefix.key(rep), tags });
+            }
+        }
+        let lookup = cache.cache.lookup(service, &items, cache.read).await;
+        let mut hits = Vec::with_capacity(jobs.len());
+        for (j, reps) in collected.iter().enumerate() {
+            let found = lookup.hits[offsets[j]..offsets[j] + reps.len()].iter().map(|hit| {
+                let value = hit.as_deref().and_then(|bytes| sonic_rs::from_slice::<Value>(bytes).ok())?;
+                Some(&*self.arena.value(value))
+            });
+            hits.push(found.collect());
+        }
+        let epoch = lookup.epoch();
+        Found { items, lookup, offsets, hits, epoch, private, fetch }
+    }
+
+    /// Stores the entities fetched for `jobs` that came back whole, when the subgraph allows.
+    /// `fetched[job]` holds (representation index, answer) of each one without errors.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn store_entities(
+        &self,
+        cache: CacheUse<'a>,
+        (service, query_text): (&str, &[u8]),
+        jobs: &[EntityJob<'_>],
+        collected: &[&Representations],
+        found: Found<'r>,
+        response: &SubgraphResponse,
+        fetched: Vec<Vec<(usize, &Value)>>,
+    ) {
+        let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) else { return };
+        let Found { mut items, lookup, offsets, private, fetch, .. } = found;
+        if private_now && !private {
+            // Learnt now: the answers are the viewer's, keyed as the next lookup will key them.
+            cache.cache.learn_private(fetch);
+            let viewer = Some(keys::viewer(self.headers));
+            for ((job, reps), &offset) in jobs.iter().zip(collected).zip(&offsets) {
+                let prefix = entity_prefix(service, query_text, job, viewer);
+                for (item, rep) in items[offset..].iter_mut().zip(reps.texts()) {
+                    item.key = prefix.key(rep);
+                }
+            }
+        }
+        let mut answers = Vec::new();
+        for (job, entities) in fetched.into_iter().enumerate() {
+            for (index, answer) in entities {
+                if answer.is_object() {
+                    let bytes = sonic_rs::to_vec(answer).map(Bytes::from).unwrap_or_default();
+                    answers.push((offsets[job] + index, bytes));
+                }
+            }
+        }
+        cache.cache.store(service, &items, &lookup, answers, ttl).await;
+    }
+}
+
+/// What the keys of one job's entities share: the subgraph, the fetch's query and variables, the
+/// job's field in it, and the viewer for private answers.
+fn entity_prefix(service: &str, query_text: &[u8], job: &EntityJob<'_>, viewer: Option<u64>) -> Prefix {
+    let mut text = Vec::with_capacity(query_text.len() + job.response_key.len() + 1);
+    text.extend_from_slice(query_text);
+    text.push(0);
+    text.extend_from_slice(job.response_key.as_bytes());
+    Prefix::new(b'e', service, &text, viewer)
+}
