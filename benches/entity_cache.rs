@@ -61,7 +61,12 @@ impl Floors {
             if price < self.base[index] + self.settled[index].load(Ordering::SeqCst) {
                 self.stale.fetch_add(1, Ordering::Relaxed);
                 let mut first = self.first_stale.lock().unwrap();
-                first.get_or_insert_with(|| format!("product {upc} at {price}, evicted at {}", self.base[index] + self.settled[index].load(Ordering::SeqCst)));
+                first.get_or_insert_with(|| {
+                    format!(
+                        "product {upc} at {price}, evicted at {}",
+                        self.base[index] + self.settled[index].load(Ordering::SeqCst)
+                    )
+                });
             }
         }
         Ok(())
@@ -73,7 +78,10 @@ async fn lookups(client: &reqwest::Client, addr: &str) -> (f64, f64) {
     let text = client.get(format!("http://{addr}/metrics")).send().await.unwrap().text().await.unwrap();
     let count = |result: &str| -> f64 {
         text.lines()
-            .filter(|l| l.starts_with("braid_gateway_entity_cache_lookups_total{") && l.contains(&format!("result=\"{result}\"")))
+            .filter(|l| {
+                l.starts_with("braid_gateway_entity_cache_lookups_total{")
+                    && l.contains(&format!("result=\"{result}\""))
+            })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     };
@@ -82,7 +90,13 @@ async fn lookups(client: &reqwest::Client, addr: &str) -> (f64, f64) {
 
 /// Raises one product's price every `period`, in turn, until `stop`: evicts it from the cached
 /// gateway, and a period later settles the new price as the floor every answer must reach.
-async fn writer(prices: Arc<PriceChanges>, floors: Arc<Floors>, cached: String, period: Duration, stop: tokio_util::sync::CancellationToken) -> u64 {
+async fn writer(
+    prices: Arc<PriceChanges>,
+    floors: Arc<Floors>,
+    cached: String,
+    period: Duration,
+    stop: tokio_util::sync::CancellationToken,
+) -> u64 {
     let client = reqwest::Client::new();
     let mut writes = 0u64;
     let products = floors.base.len();
@@ -91,7 +105,8 @@ async fn writer(prices: Arc<PriceChanges>, floors: Arc<Floors>, cached: String, 
         let change = prices.raise(index);
         let upc = floors.index.iter().find(|(_, i)| **i == index).map(|(u, _)| u.clone()).unwrap_or_default();
         let eviction = json!([{"kind": "entity", "subgraph": "products", "type": "Product", "key": {"upc": upc}}]);
-        let response = client.post(format!("http://{cached}/invalidation")).bearer_auth(TOKEN).json(&eviction).send().await;
+        let response =
+            client.post(format!("http://{cached}/invalidation")).bearer_auth(TOKEN).json(&eviction).send().await;
         assert!(response.is_ok_and(|r| r.status().is_success()), "the invalidation endpoint answers");
         tokio::time::sleep(period).await;
         floors.settled[index].store(change, Ordering::SeqCst);
@@ -136,8 +151,26 @@ async fn bench() {
     );
     let body = json!({ "query": query }).to_string().into_bytes();
     let client = reqwest::Client::new();
-    let reference: Value = client.post(format!("http://{}/graphql", off.addr)).body(body.clone()).header("content-type", "application/json").send().await.unwrap().json().await.unwrap();
-    let cached: Value = client.post(format!("http://{}/graphql", on.addr)).body(body.clone()).header("content-type", "application/json").send().await.unwrap().json().await.unwrap();
+    let reference: Value = client
+        .post(format!("http://{}/graphql", off.addr))
+        .body(body.clone())
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cached: Value = client
+        .post(format!("http://{}/graphql", on.addr))
+        .body(body.clone())
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(reference.get("errors").is_none(), "the reference answer has errors: {reference}");
     assert_eq!(reference, cached, "both gateways answer alike before the load");
     let list = reference["data"]["topProducts"].as_array().expect("products");
@@ -148,23 +181,41 @@ async fn bench() {
         stale: AtomicU64::new(0),
         first_stale: std::sync::Mutex::new(None),
     });
-    println!("entity cache benchmark: {products} products, concurrency {concurrency}, {seconds} s x {rounds} rounds, a price raised and evicted every {} ms", period.as_millis());
+    println!(
+        "entity cache benchmark: {products} products, concurrency {concurrency}, {seconds} s x {rounds} rounds, a price raised and evicted every {} ms",
+        period.as_millis()
+    );
     let mut results: BTreeMap<&str, Vec<Report>> = BTreeMap::new();
     let (mut hits, mut misses, mut writes) = (0.0, 0.0, 0);
     for round in 0..rounds {
-        let order: [(&str, &BraidProcess); 2] = if round % 2 == 0 { [("cache off", &off), ("cache on", &on)] } else { [("cache on", &on), ("cache off", &off)] };
+        let order: [(&str, &BraidProcess); 2] = if round % 2 == 0 {
+            [("cache off", &off), ("cache on", &on)]
+        } else {
+            [("cache on", &on), ("cache off", &off)]
+        };
         for (name, gateway) in order {
             let before = lookups(&client, &on.addr).await;
             let stop = tokio_util::sync::CancellationToken::new();
             let writing = tokio::spawn(writer(prices.clone(), floors.clone(), on.addr.clone(), period, stop.clone()));
-            let spec = LoadSpec { addr: gateway.addr.clone(), path: "/graphql".into(), bodies: vec![body.clone()], concurrency, warmup: Duration::from_secs(1), duration: Duration::from_secs(seconds) };
+            let spec = LoadSpec {
+                addr: gateway.addr.clone(),
+                path: "/graphql".into(),
+                bodies: vec![body.clone()],
+                concurrency,
+                warmup: Duration::from_secs(1),
+                duration: Duration::from_secs(seconds),
+            };
             let checking = floors.clone();
-            let report = load::run(&spec, Arc::new(move |_, status, body| {
-                if status != 200 {
-                    return Err(format!("status {status}"));
-                }
-                checking.check(body)
-            })).await;
+            let report = load::run(
+                &spec,
+                Arc::new(move |_, status, body| {
+                    if status != 200 {
+                        return Err(format!("status {status}"));
+                    }
+                    checking.check(body)
+                }),
+            )
+            .await;
             stop.cancel();
             writes += writing.await.unwrap();
             if name == "cache on" {
@@ -172,7 +223,14 @@ async fn bench() {
                 hits += after.0 - before.0;
                 misses += after.1 - before.1;
             }
-            println!("round {}: {name:9} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  failures {}", round + 1, report.rps, ms(report.p50), ms(report.p99), report.failures);
+            println!(
+                "round {}: {name:9} {:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  failures {}",
+                round + 1,
+                report.rps,
+                ms(report.p50),
+                ms(report.p99),
+                report.failures
+            );
             if let Some(failure) = &report.first_failure {
                 println!("  first failure: {failure}");
             }
@@ -192,7 +250,10 @@ async fn bench() {
     println!("  cache off: {rps_off:>8.0} req/s  p99 {p99_off:.2} ms");
     println!("  cache on:  {rps_on:>8.0} req/s  p99 {p99_on:.2} ms");
     println!("  RPS ratio (on / off): {:.2}x   p99 ratio (on / off): {:.2}", rps_on / rps_off, p99_on / p99_off);
-    println!("  hit rate with the cache on: {:.1}% ({hits:.0} hits, {misses:.0} misses)", 100.0 * hits / (hits + misses).max(1.0));
+    println!(
+        "  hit rate with the cache on: {:.1}% ({hits:.0} hits, {misses:.0} misses)",
+        100.0 * hits / (hits + misses).max(1.0)
+    );
     println!("  writes (price raised and evicted): {writes}; stale reads: {stale}; failed requests: {failures}");
     if let Some(first) = floors.first_stale.lock().unwrap().as_ref() {
         println!("  first stale read: {first}");

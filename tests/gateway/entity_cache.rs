@@ -73,7 +73,8 @@ async fn a_repeated_query_is_answered_from_the_cache_and_only_missing_entities_a
     assert_eq!(asked(&take(&federation)), Vec::<&str>::new());
     // Other root arguments, the same selection: the root fetch is new, its entities are all
     // cached (an entity's answer is kept per selection: another selection would be fetched).
-    let two = "{ topProducts(first: 2) { upc name price inStock shippingEstimate reviews { body author { username } } } }";
+    let two =
+        "{ topProducts(first: 2) { upc name price inStock shippingEstimate reviews { body author { username } } } }";
     assert_eq!(post(&federation, two, &[]).await, uncached.data(two).await);
     assert_eq!(asked(&take(&federation)), ["products"]);
     // One product evicted: only its representation is sent again.

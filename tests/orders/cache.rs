@@ -17,7 +17,7 @@ use crate::stack::{Stack, Tuning, WAIT};
 
 const BY_ID: &str = "query($p: ID!) { product(id: $p) { price { amount } } }";
 const BY_ORDER: &str = "query($o: ID!) { order(id: $o) { lines { product { price { amount } } } } }";
-const UPDATES: u32 = 6;
+const UPDATES: u32 = 10;
 
 /// One read: which instance, when it began, and the price it saw.
 struct Read {

@@ -27,6 +27,10 @@ pub struct EntityCacheConfig {
     /// Answers kept in this instance's memory (the whole cache for `memory`, the tier in front
     /// of Redis for `redis`; 0 turns that tier off).
     pub memory_entries: u64,
+    /// For this long after an entry's tag is invalidated, it is refilled past the subgraphs' own
+    /// caches (`Cache-Control: no-cache`), whose invalidation by the same event may lag behind
+    /// the gateway's; in milliseconds.
+    pub refill_uncached_ms: u64,
     /// Per subgraph, by name: whether its answers are cached and for how long by default.
     pub subgraphs: BTreeMap<String, SubgraphCache>,
     /// Topics whose every event evicts every entry of the named types (for events that change
@@ -73,6 +77,7 @@ impl Default for EntityCacheConfig {
             key_prefix: "braid:entities:".into(),
             max_ttl_secs: 3_600,
             memory_entries: 100_000,
+            refill_uncached_ms: 2_000,
             subgraphs: BTreeMap::new(),
             type_events: BTreeMap::new(),
             invalidation: InvalidationConfig::default(),

@@ -47,6 +47,8 @@ pub struct Lookup {
     local: Vec<Vec<u64>>,
     /// Per item, when Redis answered.
     shared: Option<Vec<Vec<u64>>>,
+    /// A tag of an item was invalidated moments ago: fetch past the subgraphs' caches.
+    pub uncached: bool,
 }
 
 impl Lookup {
@@ -69,6 +71,8 @@ pub struct EntityCache {
     stop: tokio_util::sync::CancellationToken,
     /// Fetches (by query text) whose answers came back private: looked up per viewer.
     private: moka::sync::Cache<u64, ()>,
+    /// Tags invalidated within the last `refill_uncached_ms`.
+    recent: Arc<moka::sync::Cache<String, ()>>,
     /// The `l:` tags of each fetch's answers (see [`selection`]), by schema, fetch and field.
     lists: moka::sync::Cache<u64, Arc<[String]>>,
 }
@@ -93,15 +97,27 @@ impl EntityCache {
         };
         let local = (config.memory_entries > 0).then(|| Arc::new(Local::new(config.memory_entries, max_ttl)));
         let stop = tokio_util::sync::CancellationToken::new();
-        if let (Some(shared), Some(local)) = (&shared, &local) {
-            let (shared, local, stop) = (shared.clone(), local.clone(), stop.clone());
-            tokio::spawn(async move { shared.listen(local, stop).await });
+        let window = Duration::from_millis(config.refill_uncached_ms.max(1));
+        let recent = Arc::new(moka::sync::Cache::builder().time_to_live(window).build());
+        if let Some(shared) = &shared {
+            let (shared, stop, recent) = (shared.clone(), stop.clone(), recent.clone());
+            let (tier, emptied) = (local.clone(), local.clone());
+            let bumped = move |tag: &str| {
+                recent.insert(tag.to_string(), ());
+                if let Some(tier) = &tier {
+                    tier.bump(tag);
+                }
+            };
+            // What was announced while not listening is unknown: the in-process tier starts over.
+            let reconnected = move || emptied.iter().for_each(|tier| tier.clear());
+            tokio::spawn(async move { shared.listen(bumped, reconnected, stop).await });
         }
         Ok(Some(Self {
             config: config.clone(),
             local,
             shared,
             stop,
+            recent,
             private: moka::sync::Cache::builder().max_capacity(100_000).build(),
             lists: moka::sync::Cache::builder().max_capacity(10_000).build(),
         }))
@@ -164,7 +180,8 @@ impl EntityCache {
             metrics::counter!("braid_gateway_entity_cache_lookups_total", "subgraph" => subgraph, "result" => "miss")
                 .increment(items.len() as u64 - found);
         }
-        Lookup { hits, local, shared }
+        let uncached = items.iter().flat_map(|item| &item.tags).any(|tag| self.recent.contains_key(tag));
+        Lookup { hits, local, shared, uncached }
     }
 
     /// Reads from Redis what the local tier did not have; copies what it finds into that tier.
@@ -250,6 +267,7 @@ impl EntityCache {
     /// Invalidates every entry carrying one of `tags`, here and (with Redis) in every instance.
     pub async fn invalidate(&self, tags: &[String]) -> Result<(), GatewayError> {
         INVALIDATIONS.increment(tags.len() as u64);
+        tags.iter().for_each(|tag| self.recent.insert(tag.clone(), ()));
         if let Some(tier) = &self.local {
             tags.iter().for_each(|tag| tier.bump(tag));
         }

@@ -2,14 +2,11 @@
 //! lookup reads the entries and their tags' generations in one round trip; an invalidation
 //! increments generations, so it costs the same whatever number of entries it makes stale.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use tokio_util::sync::CancellationToken;
-
-use super::memory::Local;
 
 pub struct Shared {
     client: redis::Client,
@@ -91,10 +88,10 @@ impl Shared {
         pipe.query_async::<()>(&mut self.conn.clone()).await
     }
 
-    /// Bumps in `local` the tags every instance announces, until `stop`. Whenever it
-    /// (re)connects, `local` is emptied: what was announced while it was not listening is
+    /// Hands `bumped` the tags every instance announces, until `stop`. Whenever it
+    /// (re)connects it calls `reconnected`: what was announced while it was not listening is
     /// unknown.
-    pub async fn listen(&self, local: Arc<Local>, stop: CancellationToken) {
+    pub async fn listen(&self, bumped: impl Fn(&str), reconnected: impl Fn(), stop: CancellationToken) {
         let channel = self.channel();
         loop {
             let subscribed = async {
@@ -108,7 +105,7 @@ impl Shared {
             };
             match subscribed {
                 Ok(pubsub) => {
-                    local.clear();
+                    reconnected();
                     let mut messages = pubsub.into_on_message();
                     loop {
                         let message = tokio::select! {
@@ -117,7 +114,7 @@ impl Shared {
                         };
                         let Some(message) = message else { break };
                         let tags: String = message.get_payload().unwrap_or_default();
-                        tags.lines().for_each(|tag| local.bump(tag));
+                        tags.lines().for_each(&bumped);
                     }
                     tracing::warn!("entity cache: the invalidation channel closed; listening again");
                 }

@@ -34,6 +34,8 @@ pub(super) struct Found<'r> {
     pub hits: Vec<Vec<Option<&'r Value>>>,
     /// The generations seen, for sharing an identical fetch in flight.
     pub epoch: u64,
+    /// A tag was invalidated moments ago: fetch past the subgraph's caches.
+    pub uncached: bool,
     /// Whether the keys are the viewer's (the fetch answered privately before).
     private: bool,
     /// The query's hash, under which a private answer is remembered.
@@ -86,7 +88,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         {
             return Ok(self.arena.response(Arc::new(response)));
         }
-        let response = self.send_at(service, body.clone(), lookup.epoch()).await?;
+        let response = self.send_at(service, body.clone(), (lookup.epoch(), lookup.uncached)).await?;
         let storable = response.errors().is_empty() && response.data().is_some();
         if storable && let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) {
             if private_now && !private {
@@ -133,8 +135,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
             });
             hits.push(found.collect());
         }
-        let epoch = lookup.epoch();
-        Found { items, lookup, offsets, hits, epoch, private, fetch }
+        let (epoch, uncached) = (lookup.epoch(), lookup.uncached);
+        Found { items, lookup, offsets, hits, epoch, uncached, private, fetch }
     }
 
     /// Stores the entities fetched for `jobs` that came back whole, when the subgraph allows.

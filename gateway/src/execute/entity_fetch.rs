@@ -63,8 +63,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let response = match sent.iter().all(Vec::is_empty) {
             true => None,
             false => {
-                let epoch = found.as_ref().map_or(0, |f| f.epoch);
-                Some(self.send_at(service, self.body(id, usages, &extra), epoch).await)
+                let at = found.as_ref().map_or((0, false), |f| (f.epoch, f.uncached));
+                Some(self.send_at(service, self.body(id, usages, &extra), at).await)
             }
         };
         let response = match response {

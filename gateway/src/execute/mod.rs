@@ -226,14 +226,29 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
     /// Sends one request; the decoded answer is kept in the arena (shared with every request
     /// that joined the fetch, never copied). A failure becomes the error to report.
     async fn send(&self, service: &str, body: Bytes) -> Result<&'r SubgraphResponse, GraphqlError> {
-        self.send_at(service, body, 0).await
+        self.send_at(service, body, (0, false)).await
     }
 
-    /// [`Self::send`], sharing an identical fetch in flight only within the same cache `epoch`.
-    async fn send_at(&self, service: &str, body: Bytes, epoch: u64) -> Result<&'r SubgraphResponse, GraphqlError> {
+    /// [`Self::send`], sharing an identical fetch in flight only within the same cache `epoch`;
+    /// `uncached` asks the subgraph past its own caches (`Cache-Control: no-cache`).
+    async fn send_at(
+        &self,
+        service: &str,
+        body: Bytes,
+        (epoch, uncached): (u64, bool),
+    ) -> Result<&'r SubgraphResponse, GraphqlError> {
+        let fresh;
+        let headers = if uncached {
+            let mut headers = self.headers.clone();
+            headers.insert(http::header::CACHE_CONTROL, http::HeaderValue::from_static("no-cache"));
+            fresh = headers;
+            &fresh
+        } else {
+            self.headers
+        };
         let shared = self
             .client
-            .fetch(service, body, self.headers, self.may_dedupe, epoch)
+            .fetch(service, body, headers, self.may_dedupe, epoch)
             .await
             .map_err(|e| fetch_error(service, &e))?;
         Ok(self.arena.response(shared))

@@ -261,7 +261,8 @@ impl Supergraph {
         let mut sdl = self.sdl().to_string();
         for (name, url) in urls {
             let marker = format!("@join__graph(name: \"{name}\", url: \"");
-            let start = sdl.find(&marker).unwrap_or_else(|| panic!("the supergraph has no graph {name}")) + marker.len();
+            let start =
+                sdl.find(&marker).unwrap_or_else(|| panic!("the supergraph has no graph {name}")) + marker.len();
             let end = start + sdl[start..].find('"').expect("closing quote");
             sdl.replace_range(start..end, url);
         }
