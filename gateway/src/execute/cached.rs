@@ -131,7 +131,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         for (j, reps) in collected.iter().enumerate() {
             let found = lookup.hits[offsets[j]..offsets[j] + reps.len()].iter().map(|hit| {
                 let value = hit.as_deref().and_then(|bytes| sonic_rs::from_slice::<Value>(bytes).ok())?;
-                Some(&*self.arena.value(value))
+                Some(self.arena.value(value))
             });
             hits.push(found.collect());
         }
@@ -141,13 +141,11 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 
     /// Stores the entities fetched for `jobs` that came back whole, when the subgraph allows.
     /// `fetched[job]` holds (representation index, answer) of each one without errors.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn store_entities(
         &self,
         cache: CacheUse<'a>,
         (service, query_text): (&str, &[u8]),
-        jobs: &[EntityJob<'_>],
-        collected: &[&Representations],
+        (jobs, collected): (&[EntityJob<'_>], &[&Representations]),
         found: Found<'r>,
         response: &SubgraphResponse,
         fetched: Vec<Vec<(usize, &Value)>>,

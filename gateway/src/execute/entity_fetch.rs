@@ -78,7 +78,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let fetched = self.merge_answers(service, &jobs, &sent, slots_by_job, found.as_mut(), response);
         if let (Some(cache), Some(found), Some(response), Some(text)) = (cache, found, response, &query_text) {
             let kept: Vec<&Representations> = kept.iter().collect();
-            self.store_entities(cache, (service, text), &jobs, &kept, found, response, fetched).await;
+            self.store_entities(cache, (service, text), (&jobs, &kept), found, response, fetched).await;
         }
     }
 
