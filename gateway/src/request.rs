@@ -100,6 +100,7 @@ async fn run(
     let (owners, planned_operation) = (gateway.owners.clone(), operation.clone());
     // Queries only: a mutation's fetches must see the write, and their answers are not kept.
     let entity_cache = gateway.entity_cache.get().filter(|_| operation.kind == Kind::Query).cloned();
+    let written = (operation.kind == Kind::Mutation).then(|| runtime.supergraph.clone());
     let run = async move {
         let planned = Planned {
             runtime: &runtime,
@@ -119,6 +120,9 @@ async fn run(
         Some(key) => once(gateway, key, run).await,
         None => run.await,
     };
+    if let (Some(supergraph), Some(cache)) = (written, gateway.entity_cache.get()) {
+        cache.on_write(&supergraph, &body).await;
+    }
     operation.latency.record(started.elapsed().as_secs_f64());
     Ok(Answer { body, quota })
 }

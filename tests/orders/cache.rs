@@ -16,6 +16,8 @@ use crate::gateway::Gateway;
 use crate::stack::{Stack, Tuning, WAIT};
 
 const BY_ID: &str = "query($p: ID!) { product(id: $p) { price { amount } } }";
+const UPDATE: &str =
+    "mutation($p: ID!, $a: Decimal!) { updateProduct(id: $p, input: {price: {amount: $a, currency: \"EUR\"}}) { id } }";
 const BY_ORDER: &str = "query($o: ID!) { order(id: $o) { lines { product { price { amount } } } } }";
 const UPDATES: u32 = 10;
 
@@ -89,14 +91,17 @@ async fn once_either_instance_has_consumed_an_update_no_reader_through_it_sees_t
         }));
     }
     let admin = jwt::token("admin", &["catalog:write"]);
-    let update = "mutation($p: ID!, $a: Decimal!) { updateProduct(id: $p, input: {price: {amount: $a, currency: \"EUR\"}}) { id } }";
     let client = reqwest::Client::new();
     // When each instance had consumed each update, by update.
     let mut consumed: Vec<(f64, [Instant; 2])> = Vec::new();
     for k in 1..=UPDATES {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let price = 10.0 + f64::from(k);
-        post(&client, &gateways[0], &admin, update, json!({"p": product, "a": format!("{price:.2}")})).await;
+        post(&client, &gateways[0], &admin, UPDATE, json!({"p": product, "a": format!("{price:.2}")})).await;
+        // The instance the write went through reads it back at once, before its event arrives.
+        let token = jwt::token(buyer, &[]);
+        let read = post(&client, &gateways[0], &token, BY_ID, json!({"p": product})).await;
+        assert_eq!(amount(&read["product"]), price, "a write is read back through its instance");
         let mut at = [Instant::now(); 2];
         for (instance, stream) in heard.iter_mut().enumerate() {
             loop {

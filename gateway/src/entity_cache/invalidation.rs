@@ -8,8 +8,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::keys;
-use super::schema::entity_tag;
+use super::schema::{CacheSchema, entity_tag};
 use crate::error::{Code, RequestError};
+use crate::types::{TypeIndex, named};
 
 /// One thing to evict.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -30,6 +31,35 @@ pub enum Invalidation {
         ty: String,
         key: serde_json::Map<String, serde_json::Value>,
     },
+}
+
+/// The tags of the entities a mutation's response returns at its root fields (their type from
+/// `__typename`, else from the mutation field), so that a write through this gateway is not read
+/// back from its cache even before its event arrives.
+pub fn written(schema: &CacheSchema, types: &TypeIndex, body: &[u8]) -> Vec<String> {
+    let Ok(response) = serde_json::from_slice::<serde_json::Value>(body) else { return Vec::new() };
+    let mutation = types.mutation.as_ref().and_then(|m| types.types.get(m));
+    let mut tags = Vec::new();
+    for (field, value) in response.get("data").and_then(|d| d.as_object()).into_iter().flatten() {
+        let declared = mutation.and_then(|m| m.fields.get(field)).map(|f| named(&f.field_type));
+        let objects = match value {
+            serde_json::Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for object in objects.into_iter().filter_map(|o| o.as_object()) {
+            let Some(typename) = object.get("__typename").and_then(|t| t.as_str()).or(declared) else { continue };
+            let mut object = object.clone();
+            object.insert("__typename".into(), typename.into());
+            if let Some(tag) = schema.entity_tag(&serde_json::Value::Object(object)) {
+                for tag in [keys::entity_tag(&tag), keys::list_tag(typename)] {
+                    if !tags.contains(&tag) {
+                        tags.push(tag);
+                    }
+                }
+            }
+        }
+    }
+    tags
 }
 
 /// Whether `headers` carry `Authorization: Bearer <token>`. Digests are compared, so the time
@@ -110,6 +140,15 @@ mod tests {
             assert_eq!(error.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));
             assert_eq!(error.errors[0].code(), Some("BAD_REQUEST"));
         }
+    }
+
+    #[test]
+    fn a_mutation_evicts_the_entities_it_returns() {
+        let supergraph =
+            crate::supergraph::Supergraph::parse(include_str!("../../../schema/supergraph.graphql")).unwrap();
+        let body = br#"{"data":{"updateProduct":{"id":"p-1","name":"Lamp"},"adjustStock":{"name":"no id"}}}"#;
+        assert_eq!(written(&supergraph.cache, &supergraph.types, body), ["e:Product:p-1", "l:Product"]);
+        assert!(written(&supergraph.cache, &supergraph.types, b"{\"errors\":[]}").is_empty());
     }
 
     #[test]

@@ -301,6 +301,16 @@ impl EntityCache {
         }
     }
 
+    /// Evicts the entities a mutation's response `body` returns (see [`invalidation::written`]).
+    pub async fn on_write(&self, supergraph: &crate::supergraph::Supergraph, body: &[u8]) {
+        let tags = invalidation::written(&supergraph.cache, &supergraph.types, body);
+        if !tags.is_empty()
+            && let Err(e) = self.invalidate(&tags).await
+        {
+            tracing::warn!(error = %e, "entity cache: a write's invalidation did not reach Redis");
+        }
+    }
+
     /// Topics the cache needs to read, besides those `@event` binds.
     pub fn topics(&self) -> impl Iterator<Item = &String> {
         self.config.type_events.keys()

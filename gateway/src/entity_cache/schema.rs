@@ -57,7 +57,8 @@ impl CacheSchema {
         let fields = self.keys.get(typename)?;
         let key: BTreeMap<&str, &serde_json::Value> =
             fields.iter().filter_map(|f| representation.get(f).map(|v| (f.as_str(), v))).collect();
-        Some(entity_tag(typename, &key))
+        // Without its key, no entity is named (a representation always carries one key whole).
+        (!key.is_empty()).then(|| entity_tag(typename, &key))
     }
 
     /// The types the events of `topic` are about.
@@ -117,6 +118,7 @@ mod tests {
         let product = serde_json::json!({"__typename": "Product", "id": "p-1", "price": 3});
         assert_eq!(schema.entity_tag(&product).as_deref(), Some("Product:p-1"));
         assert_eq!(schema.entity_tag(&serde_json::json!({"__typename": "Money"})), None);
+        assert_eq!(schema.entity_tag(&serde_json::json!({"__typename": "Product", "name": "no id"})), None);
         assert_eq!(schema.topic_types("catalog.product"), ["Product"]);
         assert_eq!(top_level_fields("id organization { id  name } isbn"), ["id", "organization", "isbn"]);
     }
