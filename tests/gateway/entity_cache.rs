@@ -156,3 +156,33 @@ async fn with_redis_an_instance_answers_from_what_another_cached_and_sees_its_in
     // products' answer to the list holds no review: only reviews is asked again.
     assert_eq!(asked(&take(&second)), ["reviews"]);
 }
+
+#[tokio::test]
+async fn while_redis_cannot_answer_queries_are_fetched_and_answered_alike() {
+    let redis = RedisPrefix::new();
+    let proxy = braid_testkit::proxy::CutProxy::start("127.0.0.1:6379").await;
+    let url = format!("redis://{}", proxy.address());
+    let federation = recorded(|c| {
+        cached(c, EntityCacheBackend::Redis);
+        c.entity_cache.redis_url = url;
+        c.entity_cache.key_prefix = redis.prefix.clone();
+        // Redis alone: what is answered from memory would not show Redis missing.
+        c.entity_cache.memory_entries = 0;
+    })
+    .start()
+    .await;
+    let expected = post(&federation, PRODUCTS, &[]).await;
+    post(&federation, PRODUCTS, &[]).await;
+    take(&federation);
+    proxy.cut();
+    for _ in 0..2 {
+        assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+        assert_eq!(asked(&take(&federation)), ["inventory", "products", "reviews"], "fetched, not failed");
+    }
+    proxy.restore();
+    braid_testkit::eventually("answers from Redis again", std::time::Duration::from_secs(10), || async {
+        assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+        take(&federation).is_empty().then_some(())
+    })
+    .await;
+}
