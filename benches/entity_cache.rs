@@ -4,16 +4,18 @@
 //! one after the other in each round, the order swapped every round.
 //!
 //! `cargo bench --bench entity_cache`. Nothing else to start: the four demo subgraphs run in this
-//! process, and a writer raises one product's price every `1 / BENCH_WRITES` seconds during
+//! process, each taking `BENCH_SUBGRAPH_MS` per request before it answers (as a subgraph does
+//! that asks its database; 0 measures in-memory subgraphs that answer in microseconds, where
+//! the gateway's own work is all there is to save), and a writer raises one product's price every `1 / BENCH_WRITES` seconds during
 //! every measurement, then asks the cached gateway to evict that product (the invalidation
 //! endpoint, as an event consumer would). Every answer is checked: no `errors`, and no price older
-//! than one the writer had raised and evicted a writer's period before the answer came (a
-//! stale read, counted and shown; any makes the bench exit 1). The hit rate is read off the
+//! than one the writer had raised and evicted half a second before the answer came (longer than
+//! any request takes: a stale read, counted and shown; any makes the bench exit 1). The hit rate is read off the
 //! cached gateway's `/metrics`.
 //!
 //! Environment: `BENCH_SECONDS` (5 per measurement, after a 1 s warm-up), `BENCH_ROUNDS` (3),
 //! `BENCH_CONCURRENCY` (50), `BENCH_SCALE` (4: 20 products, 40 reviews), `BENCH_WRITES` (20 per
-//! second). Everything shares this machine's cores: ratios measured in one run hold, absolute
+//! second), `BENCH_SUBGRAPH_MS` (5). Everything shares this machine's cores: ratios measured in one run hold, absolute
 //! numbers do not carry to another machine.
 
 use std::collections::{BTreeMap, HashMap};
@@ -88,8 +90,12 @@ async fn lookups(client: &reqwest::Client, addr: &str) -> (f64, f64) {
     (count("hit"), count("miss"))
 }
 
+/// How long after its eviction a raised price must show in every answer: longer than any
+/// request of the run takes, so that no request begun before the eviction counts as stale.
+const SETTLE: Duration = Duration::from_millis(500);
+
 /// Raises one product's price every `period`, in turn, until `stop`: evicts it from the cached
-/// gateway, and a period later settles the new price as the floor every answer must reach.
+/// gateway, and [`SETTLE`] later sets the new price as the floor every answer must reach.
 async fn writer(
     prices: Arc<PriceChanges>,
     floors: Arc<Floors>,
@@ -100,6 +106,7 @@ async fn writer(
     let client = reqwest::Client::new();
     let mut writes = 0u64;
     let products = floors.base.len();
+    let mut pending = std::collections::VecDeque::new();
     while !stop.is_cancelled() {
         let index = writes as usize % products;
         let change = prices.raise(index);
@@ -108,8 +115,13 @@ async fn writer(
         let response =
             client.post(format!("http://{cached}/invalidation")).bearer_auth(TOKEN).json(&eviction).send().await;
         assert!(response.is_ok_and(|r| r.status().is_success()), "the invalidation endpoint answers");
+        pending.push_back((std::time::Instant::now() + SETTLE, index, change));
+        while pending.front().is_some_and(|(at, _, _)| *at <= std::time::Instant::now()) {
+            if let Some((_, index, change)) = pending.pop_front() {
+                floors.settled[index].fetch_max(change, Ordering::SeqCst);
+            }
+        }
         tokio::time::sleep(period).await;
-        floors.settled[index].store(change, Ordering::SeqCst);
         writes += 1;
     }
     writes
@@ -124,13 +136,14 @@ async fn bench() {
     let (seconds, rounds) = (env_or("BENCH_SECONDS", 5), env_or("BENCH_ROUNDS", 3) as usize);
     let (concurrency, scale) = (env_or("BENCH_CONCURRENCY", 50) as usize, env_or("BENCH_SCALE", 4) as u32);
     let period = Duration::from_secs_f64(1.0 / env_or("BENCH_WRITES", 20).max(1) as f64);
+    let delay = Some(Duration::from_millis(env_or("BENCH_SUBGRAPH_MS", 5))).filter(|d| !d.is_zero());
     let products = 5 * scale as usize;
     let prices = PriceChanges::new(products);
     let mut urls = BTreeMap::new();
     for subgraph in SUBGRAPHS {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         urls.insert(subgraph.name().to_string(), format!("http://{}/graphql", listener.local_addr().unwrap()));
-        let options = Options { scale, prices: Some(prices.clone()), ..Options::default() };
+        let options = Options { scale, prices: Some(prices.clone()), delay };
         tokio::spawn(braid_test_subgraphs::serve(subgraph, listener, options, std::future::pending()));
     }
     let dir = std::env::temp_dir().join(braid_testkit::unique("braid-bench-entity-cache-"));
@@ -151,26 +164,8 @@ async fn bench() {
     );
     let body = json!({ "query": query }).to_string().into_bytes();
     let client = reqwest::Client::new();
-    let reference: Value = client
-        .post(format!("http://{}/graphql", off.addr))
-        .body(body.clone())
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let cached: Value = client
-        .post(format!("http://{}/graphql", on.addr))
-        .body(body.clone())
-        .header("content-type", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reference = answer(&client, &off.addr, &body).await;
+    let cached = answer(&client, &on.addr, &body).await;
     assert!(reference.get("errors").is_none(), "the reference answer has errors: {reference}");
     assert_eq!(reference, cached, "both gateways answer alike before the load");
     let list = reference["data"]["topProducts"].as_array().expect("products");
@@ -182,7 +177,9 @@ async fn bench() {
         first_stale: std::sync::Mutex::new(None),
     });
     println!(
-        "entity cache benchmark: {products} products, concurrency {concurrency}, {seconds} s x {rounds} rounds, a price raised and evicted every {} ms",
+        "entity cache benchmark: {products} products, subgraphs answering after {} ms, concurrency {concurrency}, \
+         {seconds} s x {rounds} rounds, a price raised and evicted every {} ms",
+        delay.unwrap_or_default().as_millis(),
         period.as_millis()
     );
     let mut results: BTreeMap<&str, Vec<Report>> = BTreeMap::new();
@@ -259,9 +256,17 @@ async fn bench() {
         println!("  first stale read: {first}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+    // Exiting skips destructors: the gateways are stopped first.
+    drop((off, on));
     if stale > 0 || failures > 0 {
         std::process::exit(1);
     }
+}
+
+/// One answer outside the load.
+async fn answer(client: &reqwest::Client, addr: &str, body: &[u8]) -> Value {
+    let request = client.post(format!("http://{addr}/graphql")).header("content-type", "application/json");
+    request.body(body.to_vec()).send().await.unwrap().json().await.unwrap()
 }
 
 fn ms(d: Duration) -> f64 {

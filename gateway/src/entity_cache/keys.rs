@@ -29,8 +29,8 @@ pub fn subgraph_tag(subgraph: &str) -> String {
 }
 
 /// The hash of what a fetch shares with every answer of it; each answer adds its own part.
-#[derive(Clone)]
-pub struct Prefix(Xxh3);
+#[derive(Clone, Copy)]
+pub struct Prefix(u64);
 
 impl Prefix {
     /// `kind` tells root answers from entities; `text` is the fetch's query and variables;
@@ -46,14 +46,12 @@ impl Prefix {
             Some(viewer) => hasher.update(&viewer.to_le_bytes()),
             None => hasher.update(b"public"),
         }
-        Self(hasher)
+        Self(hasher.digest())
     }
 
     /// The key of the answer whose own part is `rest` (an entity's representation).
-    pub fn key(&self, rest: &[u8]) -> u128 {
-        let mut hasher = self.0.clone();
-        hasher.update(rest);
-        hasher.digest128()
+    pub fn key(self, rest: &[u8]) -> u128 {
+        xxhash_rust::xxh3::xxh3_128_with_seed(rest, self.0)
     }
 }
 

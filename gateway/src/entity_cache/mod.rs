@@ -26,37 +26,58 @@ use bytes::Bytes;
 
 use crate::config::{EntityCacheBackend, EntityCacheConfig};
 use crate::error::GatewayError;
+use crate::execute::client::SubgraphResponse;
 use control::CacheControl;
-use entry::{Entry, now_ms};
+use entry::now_ms;
 use memory::Local;
 use redis::Shared;
 use schema::CacheSchema;
 
-/// One answer to look up: its key and the tags its freshness depends on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    pub key: u128,
-    pub tags: Vec<String>,
+/// A cached answer, decoded once and shared by every request it answers (for an entity, a
+/// response whose body is the entity's object).
+pub type Answer = Arc<SubgraphResponse>;
+
+/// What a lookup found, and what storing its misses needs.
+#[derive(Default)]
+pub struct Lookup {
+    /// Per key, the answer found.
+    pub hits: Vec<Option<Answer>>,
+    /// Per key not found: its tags and their generations when the lookup began.
+    misses: Vec<Option<Missed>>,
+    /// A tag of a missing answer was invalidated moments ago: fetch past the subgraphs' caches.
+    pub uncached: bool,
 }
 
-/// What a lookup found, and the generations its misses are stored with.
-#[derive(Debug, Default)]
-pub struct Lookup {
-    /// Per item, the cached answer's JSON.
-    pub hits: Vec<Option<Bytes>>,
-    local: Vec<Vec<u64>>,
-    /// Per item, when Redis answered.
-    shared: Option<Vec<Vec<u64>>>,
-    /// A tag of an item was invalidated moments ago: fetch past the subgraphs' caches.
-    pub uncached: bool,
+/// The tags of a missing answer and their generations before it was fetched.
+struct Missed {
+    tags: Arc<[String]>,
+    bumps: u64,
+    local: Box<[u64]>,
+    /// When Redis answered.
+    shared: Option<Box<[u64]>>,
+}
+
+impl Missed {
+    /// The in-process entry of `answer`, fetched after this miss was noted.
+    fn local_entry(&self, expires_ms: u64, answer: Answer) -> memory::Entry {
+        memory::Entry {
+            tags: self.tags.clone(),
+            generations: self.local.clone(),
+            checked: std::sync::atomic::AtomicU64::new(self.bumps),
+            expires_ms,
+            answer,
+        }
+    }
 }
 
 impl Lookup {
     /// The generations the lookup saw, as one number: fetches that agree on it may share.
     pub fn epoch(&self) -> u64 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        for generation in self.local.iter().chain(self.shared.iter().flatten()).flatten() {
-            hasher.update(&generation.to_le_bytes());
+        for missed in self.misses.iter().flatten() {
+            for generation in missed.local.iter().chain(missed.shared.iter().flatten()) {
+                hasher.update(&generation.to_le_bytes());
+            }
         }
         hasher.digest()
     }
@@ -75,6 +96,8 @@ pub struct EntityCache {
     recent: Arc<moka::sync::Cache<String, ()>>,
     /// The `l:` tags of each fetch's answers (see [`selection`]), by schema, fetch and field.
     lists: moka::sync::Cache<u64, Arc<[String]>>,
+    /// Lookup counters (hits, misses) by subgraph.
+    counters: std::sync::Mutex<HashMap<String, (metrics::Counter, metrics::Counter)>>,
 }
 
 static ERRORS: LazyLock<metrics::Counter> =
@@ -120,6 +143,7 @@ impl EntityCache {
             recent,
             private: moka::sync::Cache::builder().max_capacity(100_000).build(),
             lists: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            counters: std::sync::Mutex::default(),
         }))
     }
 
@@ -155,105 +179,140 @@ impl EntityCache {
         self.private.insert(fetch, ());
     }
 
-    /// Reads `items` (unless `read` is false: a request that asked to bypass caches) and notes
-    /// the generations their answers will be stored with.
-    pub async fn lookup(&self, subgraph: &str, items: &[Item], read: bool) -> Lookup {
-        let local: Vec<Vec<u64>> = match &self.local {
-            Some(tier) => items.iter().map(|item| tier.generations(&item.tags)).collect(),
-            None => Vec::new(),
+    /// Reads the answers under `keys` (unless `read` is false: a request that asked past
+    /// caches) and, for each one missing, notes its tags (`tags` of its index) and their
+    /// generations now, which its answer will be stored with.
+    pub async fn lookup(
+        &self,
+        subgraph: &str,
+        keys: &[u128],
+        tags: impl Fn(usize) -> Vec<String>,
+        read: bool,
+    ) -> Lookup {
+        let now = now_ms();
+        let mut hits: Vec<Option<Answer>> = match (&self.local, read) {
+            (Some(tier), true) => keys.iter().map(|&key| tier.get(key, now)).collect(),
+            _ => vec![None; keys.len()],
         };
-        let mut hits: Vec<Option<Bytes>> = vec![None; items.len()];
-        if let (Some(tier), true) = (&self.local, read) {
-            for ((hit, item), generations) in hits.iter_mut().zip(items).zip(&local) {
-                *hit = tier.get(item.key, generations);
+        let mut misses: Vec<Option<Missed>> = Vec::with_capacity(keys.len());
+        let mut uncached = false;
+        for (index, hit) in hits.iter().enumerate() {
+            if hit.is_some() {
+                misses.push(None);
+                continue;
             }
+            let tags: Arc<[String]> = tags(index).into();
+            uncached |= tags.iter().any(|tag| self.recent.contains_key(tag));
+            let (bumps, local) = match &self.local {
+                Some(tier) => (tier.bumps(), tier.generations(&tags)),
+                None => (0, Box::default()),
+            };
+            misses.push(Some(Missed { tags, bumps, local, shared: None }));
         }
-        let shared = match &self.shared {
-            Some(tier) => self.read_shared(tier, subgraph, items, &local, &mut hits, read).await,
-            None => None,
-        };
-        let found = hits.iter().filter(|h| h.is_some()).count() as u64;
+        if let Some(tier) = &self.shared {
+            self.read_shared(tier, subgraph, keys, &mut hits, &mut misses, read).await;
+        }
         if read {
-            let subgraph = subgraph.to_string();
-            metrics::counter!("braid_gateway_entity_cache_lookups_total", "subgraph" => subgraph.clone(), "result" => "hit")
-                .increment(found);
-            metrics::counter!("braid_gateway_entity_cache_lookups_total", "subgraph" => subgraph, "result" => "miss")
-                .increment(items.len() as u64 - found);
+            let found = hits.iter().filter(|h| h.is_some()).count() as u64;
+            let (hit, miss) = self.counters(subgraph);
+            hit.increment(found);
+            miss.increment(keys.len() as u64 - found);
         }
-        let uncached = items.iter().flat_map(|item| &item.tags).any(|tag| self.recent.contains_key(tag));
-        Lookup { hits, local, shared, uncached }
+        Lookup { hits, misses, uncached }
     }
 
-    /// Reads from Redis what the local tier did not have; copies what it finds into that tier.
+    /// The lookup counters of `subgraph`, registered once.
+    fn counters(&self, subgraph: &str) -> (metrics::Counter, metrics::Counter) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        counters
+            .entry(subgraph.to_string())
+            .or_insert_with(|| {
+                let name = subgraph.to_string();
+                let count = |result| {
+                    metrics::counter!("braid_gateway_entity_cache_lookups_total", "subgraph" => name.clone(), "result" => result)
+                };
+                (count("hit"), count("miss"))
+            })
+            .clone()
+    }
+
+    /// Reads from Redis the answers missing here, with their tags' generations (one round
+    /// trip); copies what it finds into the local tier.
     async fn read_shared(
         &self,
         tier: &Shared,
         subgraph: &str,
-        items: &[Item],
-        local: &[Vec<u64>],
-        hits: &mut [Option<Bytes>],
+        keys: &[u128],
+        hits: &mut [Option<Answer>],
+        misses: &mut [Option<Missed>],
         read: bool,
-    ) -> Option<Vec<Vec<u64>>> {
-        let wanted: Vec<usize> = (0..items.len()).filter(|&i| hits[i].is_none()).collect();
+    ) {
+        let wanted: Vec<usize> = (0..keys.len()).filter(|&i| misses[i].is_some()).collect();
         if wanted.is_empty() {
-            return None;
+            return;
         }
-        let mut positions: HashMap<&str, usize> = HashMap::new();
-        let mut tags: Vec<&str> = Vec::new();
-        for tag in wanted.iter().flat_map(|&i| &items[i].tags) {
-            positions.entry(tag).or_insert_with(|| {
-                tags.push(tag);
-                tags.len() - 1
-            });
+        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut tags: Vec<String> = Vec::new();
+        for tag in wanted.iter().filter_map(|&i| misses[i].as_ref()).flat_map(|m| m.tags.iter()) {
+            if !positions.contains_key(tag) {
+                positions.insert(tag.clone(), tags.len());
+                tags.push(tag.clone());
+            }
         }
-        let keys: Vec<String> =
-            if read { wanted.iter().map(|&i| tier.entry_key(subgraph, items[i].key)).collect() } else { Vec::new() };
-        let (entries, found) = match tier.get(&keys, &tags).await {
+        let entry_keys: Vec<String> =
+            if read { wanted.iter().map(|&i| tier.entry_key(subgraph, keys[i])).collect() } else { Vec::new() };
+        let tag_refs: Vec<&str> = tags.iter().map(String::as_str).collect();
+        let (entries, found) = match tier.get(&entry_keys, &tag_refs).await {
             Ok(answer) => answer,
             Err(e) => {
                 ERRORS.increment(1);
                 tracing::warn!(error = %e, "entity cache: Redis cannot be read; fetching from the subgraph");
-                return None;
+                return;
             }
         };
-        let generations: Vec<Vec<u64>> = items
-            .iter()
-            .map(|item| item.tags.iter().map(|t| positions.get(t.as_str()).map_or(0, |&p| found[p])).collect())
-            .collect();
+        for &i in &wanted {
+            if let Some(missed) = misses[i].as_mut() {
+                missed.shared = Some(missed.tags.iter().map(|t| positions.get(t).map_or(0, |&p| found[p])).collect());
+            }
+        }
         let now = now_ms();
-        for (slot, raw) in wanted.iter().zip(entries) {
-            let Some(entry) = raw.as_deref().and_then(Entry::decode) else { continue };
-            if !entry.is_fresh(&generations[*slot], now) {
+        for (&i, raw) in wanted.iter().zip(entries) {
+            let Some(missed) = misses[i].as_ref() else { continue };
+            let Some(entry) = raw.as_deref().and_then(entry::Entry::decode) else { continue };
+            if !entry.is_fresh(missed.shared.as_deref().unwrap_or_default(), now) {
                 continue;
             }
-            if let Some(tier) = &self.local {
-                let copy = Entry { generations: local[*slot].clone().into(), ..entry.clone() };
-                tier.put(items[*slot].key, copy);
+            let Ok(value) = sonic_rs::from_slice::<sonic_rs::Value>(&entry.data) else { continue };
+            let answer: Answer = Arc::new(SubgraphResponse::from_value(value));
+            if let Some(local) = &self.local {
+                local.put(keys[i], missed.local_entry(entry.expires_ms, answer.clone()));
             }
-            hits[*slot] = Some(entry.data);
+            hits[i] = Some(answer);
+            misses[i] = None;
         }
-        Some(generations)
     }
 
-    /// Stores `answers` (item index, JSON) for `ttl`, with the generations `lookup` noted.
+    /// Stores `answers` (key index, answer) for `ttl`, with the generations `lookup` noted
+    /// before they were fetched.
     pub async fn store(
         &self,
         subgraph: &str,
-        items: &[Item],
+        keys: &[u128],
         lookup: &Lookup,
-        answers: Vec<(usize, Bytes)>,
+        answers: Vec<(usize, Answer)>,
         ttl: Duration,
     ) {
         let expires_ms = now_ms() + ttl.as_millis() as u64;
         let mut shared = Vec::new();
-        for (index, data) in answers {
-            let Some(item) = items.get(index) else { continue };
-            if let (Some(tier), Some(generations)) = (&self.local, lookup.local.get(index)) {
-                tier.put(item.key, Entry { generations: generations.clone().into(), expires_ms, data: data.clone() });
+        for (index, answer) in answers {
+            let (Some(&key), Some(Some(missed))) = (keys.get(index), lookup.misses.get(index)) else { continue };
+            if let (Some(tier), Some(generations)) = (&self.shared, &missed.shared) {
+                let data = sonic_rs::to_vec(answer.body()).map(Bytes::from).unwrap_or_default();
+                let entry = entry::Entry { generations: generations.clone(), expires_ms, data };
+                shared.push((tier.entry_key(subgraph, key), entry.encode(), ttl.as_millis() as u64));
             }
-            if let (Some(tier), Some(generations)) = (&self.shared, lookup.shared.as_ref().and_then(|g| g.get(index))) {
-                let entry = Entry { generations: generations.clone().into(), expires_ms, data };
-                shared.push((tier.entry_key(subgraph, item.key), entry.encode(), ttl.as_millis() as u64));
+            if let Some(tier) = &self.local {
+                tier.put(key, missed.local_entry(expires_ms, answer));
             }
         }
         if let Some(tier) = &self.shared

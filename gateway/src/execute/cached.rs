@@ -12,7 +12,7 @@ use super::entities::Representations;
 use super::{EntityJob, Execution};
 use crate::entity_cache::keys::{self, Prefix};
 use crate::entity_cache::selection;
-use crate::entity_cache::{EntityCache, Item, Lookup};
+use crate::entity_cache::{EntityCache, Lookup};
 use crate::error::GraphqlError;
 
 /// The entity cache as one execution may use it.
@@ -26,9 +26,9 @@ pub struct CacheUse<'a> {
 
 /// An `_entities` fetch as the cache found it.
 pub(super) struct Found<'r> {
-    items: Vec<Item>,
+    keys: Vec<u128>,
     lookup: Lookup,
-    /// Where each job's items begin in `items`.
+    /// Where each job's keys begin in `keys`.
     offsets: Vec<usize>,
     /// Per job, the answers found, by representation index.
     pub hits: Vec<Vec<Option<&'r Value>>>,
@@ -72,32 +72,31 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         body: Bytes,
     ) -> Result<&'r SubgraphResponse, GraphqlError> {
         let service = fetch.service_name.as_str();
-        let lists = cache.cache.list_tags(self.memo_key(fetch.operation.hash, ""), || {
-            selection::root_tags(&self.supergraph.all_types, &fetch.operation.document)
-        });
-        let mut tags = vec![keys::subgraph_tag(service)];
-        tags.extend(lists.iter().cloned());
         let query = xxhash_rust::xxh3::xxh3_64(fetch.operation.document_str.as_bytes());
         let private = cache.cache.is_private(query);
         let key =
             |private: bool| Prefix::new(b'r', service, &body, private.then(|| keys::viewer(self.headers))).key(b"");
-        let mut items = vec![Item { key: key(private), tags }];
-        let lookup = cache.cache.lookup(service, &items, cache.read).await;
-        if let Some(Some(hit)) = lookup.hits.first()
-            && let Ok(response) = SubgraphResponse::decode(hit)
-        {
-            return Ok(self.arena.response(Arc::new(response)));
+        let tags = |_| {
+            let lists = cache.cache.list_tags(self.memo_key(fetch.operation.hash, ""), || {
+                selection::root_tags(&self.supergraph.all_types, &fetch.operation.document)
+            });
+            std::iter::once(keys::subgraph_tag(service)).chain(lists.iter().cloned()).collect()
+        };
+        let mut keys = [key(private)];
+        let lookup = cache.cache.lookup(service, &keys, tags, cache.read).await;
+        if let Some(Some(hit)) = lookup.hits.first() {
+            return Ok(self.arena.response(hit.clone()));
         }
-        let response = self.send_at(service, body.clone(), (lookup.epoch(), lookup.uncached)).await?;
+        let response = self.send_shared(service, body.clone(), (lookup.epoch(), lookup.uncached)).await?;
         let storable = response.errors().is_empty() && response.data().is_some();
         if storable && let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) {
             if private_now && !private {
                 cache.cache.learn_private(query);
-                items[0].key = key(true);
+                keys[0] = key(true);
             }
-            cache.cache.store(service, &items, &lookup, vec![(0, response.to_bytes())], ttl).await;
+            cache.cache.store(service, &keys, &lookup, vec![(0, response.clone())], ttl).await;
         }
-        Ok(response)
+        Ok(self.arena.response(response))
     }
 
     /// Looks up the entities of `jobs` (their distinct representations in `collected`).
@@ -112,31 +111,37 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let fetch = xxhash_rust::xxh3::xxh3_64(query_text);
         let private = cache.cache.is_private(fetch);
         let viewer = private.then(|| keys::viewer(self.headers));
-        let mut items = Vec::new();
+        let mut keys = Vec::new();
         let mut offsets = Vec::with_capacity(jobs.len());
-        for (job, reps) in jobs.iter().zip(collected) {
-            offsets.push(items.len());
+        let mut texts: Vec<(&[u8], usize)> = Vec::new();
+        for (j, (job, reps)) in jobs.iter().zip(collected).enumerate() {
+            offsets.push(keys.len());
             let prefix = entity_prefix(service, query_text, job, viewer);
+            for rep in reps.texts() {
+                keys.push(prefix.key(rep));
+                texts.push((rep, j));
+            }
+        }
+        // Tags are read off the representations only for the answers the cache lacks.
+        let tags = |index: usize| {
+            let (rep, j) = texts[index];
+            let job = &jobs[j];
             let lists = cache.cache.list_tags(self.memo_key(job.operation.hash, job.response_key), || {
                 selection::entity_tags(&self.supergraph.all_types, &job.operation.document, job.response_key)
             });
-            for rep in reps.texts() {
-                let tags = keys::entity_tags(&self.supergraph.cache, service, rep, &lists)
-                    .unwrap_or_else(|| vec![keys::subgraph_tag(service)]);
-                items.push(Item { key: prefix.key(rep), tags });
-            }
-        }
-        let lookup = cache.cache.lookup(service, &items, cache.read).await;
+            keys::entity_tags(&self.supergraph.cache, service, rep, &lists)
+                .unwrap_or_else(|| vec![keys::subgraph_tag(service)])
+        };
+        let lookup = cache.cache.lookup(service, &keys, tags, cache.read).await;
         let mut hits = Vec::with_capacity(jobs.len());
         for (j, reps) in collected.iter().enumerate() {
-            let found = lookup.hits[offsets[j]..offsets[j] + reps.len()].iter().map(|hit| {
-                let value = hit.as_deref().and_then(|bytes| sonic_rs::from_slice::<Value>(bytes).ok())?;
-                Some(self.arena.value(value))
-            });
+            let found = lookup.hits[offsets[j]..offsets[j] + reps.len()]
+                .iter()
+                .map(|hit| hit.as_ref().map(|answer| self.arena.response(answer.clone()).body()));
             hits.push(found.collect());
         }
         let (epoch, uncached) = (lookup.epoch(), lookup.uncached);
-        Found { items, lookup, offsets, hits, epoch, uncached, private, fetch }
+        Found { keys, lookup, offsets, hits, epoch, uncached, private, fetch }
     }
 
     /// Stores the entities fetched for `jobs` that came back whole, when the subgraph allows.
@@ -151,15 +156,15 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         fetched: Vec<Vec<(usize, &Value)>>,
     ) {
         let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) else { return };
-        let Found { mut items, lookup, offsets, private, fetch, .. } = found;
+        let Found { mut keys, lookup, offsets, private, fetch, .. } = found;
         if private_now && !private {
             // Learnt now: the answers are the viewer's, keyed as the next lookup will key them.
             cache.cache.learn_private(fetch);
             let viewer = Some(keys::viewer(self.headers));
             for ((job, reps), &offset) in jobs.iter().zip(collected).zip(&offsets) {
                 let prefix = entity_prefix(service, query_text, job, viewer);
-                for (item, rep) in items[offset..].iter_mut().zip(reps.texts()) {
-                    item.key = prefix.key(rep);
+                for (key, rep) in keys[offset..].iter_mut().zip(reps.texts()) {
+                    *key = prefix.key(rep);
                 }
             }
         }
@@ -167,12 +172,11 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         for (job, entities) in fetched.into_iter().enumerate() {
             for (index, answer) in entities {
                 if answer.is_object() {
-                    let bytes = sonic_rs::to_vec(answer).map(Bytes::from).unwrap_or_default();
-                    answers.push((offsets[job] + index, bytes));
+                    answers.push((offsets[job] + index, Arc::new(SubgraphResponse::from_value(answer.clone()))));
                 }
             }
         }
-        cache.cache.store(service, &items, &lookup, answers, ttl).await;
+        cache.cache.store(service, &keys, &lookup, answers, ttl).await;
     }
 }
 

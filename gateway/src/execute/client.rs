@@ -65,6 +65,16 @@ impl SubgraphResponse {
         sonic_rs::to_vec(&self.body).map(Bytes::from).unwrap_or_default()
     }
 
+    /// A response made of `body` (an entity's answer kept by the entity cache).
+    pub fn from_value(body: sonic_rs::Value) -> Self {
+        Self { body, cache_control: None }
+    }
+
+    /// The whole body.
+    pub fn body(&self) -> &sonic_rs::Value {
+        &self.body
+    }
+
     /// `data`, unless absent or null.
     pub fn data(&self) -> Option<&sonic_rs::Value> {
         self.body.get("data").filter(|d| !d.is_null())

@@ -231,12 +231,17 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 
     /// [`Self::send`], sharing an identical fetch in flight only within the same cache `epoch`;
     /// `uncached` asks the subgraph past its own caches (`Cache-Control: no-cache`).
-    async fn send_at(
+    async fn send_at(&self, service: &str, body: Bytes, at: (u64, bool)) -> Result<&'r SubgraphResponse, GraphqlError> {
+        Ok(self.arena.response(self.send_shared(service, body, at).await?))
+    }
+
+    /// [`Self::send_at`], answering the shared response itself (the entity cache keeps it).
+    async fn send_shared(
         &self,
         service: &str,
         body: Bytes,
         (epoch, uncached): (u64, bool),
-    ) -> Result<&'r SubgraphResponse, GraphqlError> {
+    ) -> Result<Arc<SubgraphResponse>, GraphqlError> {
         let fresh;
         let headers = if uncached {
             let mut headers = self.headers.clone();
@@ -246,12 +251,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         } else {
             self.headers
         };
-        let shared = self
-            .client
-            .fetch(service, body, headers, self.may_dedupe, epoch)
-            .await
-            .map_err(|e| fetch_error(service, &e))?;
-        Ok(self.arena.response(shared))
+        self.client.fetch(service, body, headers, self.may_dedupe, epoch).await.map_err(|e| fetch_error(service, &e))
     }
 }
 
