@@ -95,8 +95,8 @@ fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<ProductLoader> {
 /// A product for sale.
 pub struct Product(pub Arc<ProductRecord>);
 
-/// Kept by the gateway's entity cache for a minute at most: every change is an event that
-/// evicts it sooner.
+// Kept by the gateway's entity cache for a minute at most: every change is an event that
+// evicts it sooner. (A doc comment here would become the type's description.)
 #[Object(cache_control(max_age = 60))]
 impl Product {
     async fn id(&self) -> ID {

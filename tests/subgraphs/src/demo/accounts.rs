@@ -30,7 +30,9 @@ impl Query {
 
 #[Object]
 impl Query {
-    /// The signed-in user: the one `x-user` names, else user 1. Private: kept per viewer.
+    /// The signed-in user: the one the `x-user` header names, else user 1.
+    // `x-user` stands in for a token's subject; private, so a gateway's entity cache keeps it
+    // per viewer.
     #[graphql(cache_control(private, max_age = 60))]
     async fn me(&self, ctx: &Context<'_>) -> Option<User> {
         self.find(ctx.data_opt::<Viewer>().map_or("1", |v| v.0.as_str()))
