@@ -149,6 +149,8 @@ pub struct LimitsConfig {
     pub max_tokens: usize,
     /// Longest time spent planning one operation, in milliseconds.
     pub max_planning_ms: u64,
+    /// Most deferred fragments an operation answered incrementally may have.
+    pub max_defers: usize,
 }
 
 impl Default for LimitsConfig {
@@ -160,6 +162,7 @@ impl Default for LimitsConfig {
             max_root_fields: 64,
             max_tokens: 15_000,
             max_planning_ms: 2_000,
+            max_defers: 16,
         }
     }
 }
@@ -293,6 +296,7 @@ impl GatewayConfig {
             ("limits.max_aliases", limits.max_aliases),
             ("limits.max_root_fields", limits.max_root_fields),
             ("limits.max_tokens", limits.max_tokens),
+            ("limits.max_defers", limits.max_defers),
             ("websocket.max_connections", self.websocket.max_connections),
             ("websocket.max_operations", self.websocket.max_operations),
             ("websocket.max_message_bytes", self.websocket.max_message_bytes),

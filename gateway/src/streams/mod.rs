@@ -69,6 +69,9 @@ pub async fn respond(
                 run(gateway, transport, live, headers, expires_at, tx)
             }))
         }
+        (Transport::Sse, Ok(None)) if deferred(gateway, &request).is_some() => {
+            Ok(incremental(gateway, transport, slot, request, headers, origin).await)
+        }
         (Transport::Sse, Ok(None)) => {
             let result = crate::request::execute(gateway, request, headers, origin).await;
             Ok(stream(gateway.clone(), transport, slot, move |_, tx| async move {
@@ -90,6 +93,46 @@ pub async fn respond(
         (Transport::Multipart, Ok(None)) => Err(Unstreamed::NotSubscription(request)),
         (Transport::Multipart, Err(e)) => Err(Unstreamed::Refused(e)),
     }
+}
+
+/// The split of a query asking for incremental delivery (`@defer`), if it is one.
+fn deferred(gateway: &Gateway, request: &GraphqlRequest) -> Option<Result<crate::defer::split::Split, RequestError>> {
+    crate::defer::deliver::requested(request, gateway.config.limits.max_defers)
+}
+
+/// A query with `@defer` over SSE: a `next` event per payload (in the format `Accept` names,
+/// else `deferSpec=20220824`), then `complete`.
+async fn incremental(
+    gateway: &Arc<Gateway>,
+    transport: Transport,
+    slot: Slot,
+    request: GraphqlRequest,
+    headers: &HeaderMap,
+    origin: crate::request::Origin,
+) -> Response {
+    use crate::defer::deliver::{Format, payloads};
+    let format = Format::from_accept(headers).unwrap_or(Format::Spec20220824);
+    let started = match deferred(gateway, &request) {
+        Some(Ok(split)) => payloads(gateway, split, request, headers, origin, format).await,
+        Some(Err(e)) => Err(e),
+        None => Err(RequestError::bad(Code::BadRequest, "no deferred fragment")),
+    };
+    stream(gateway.clone(), transport, slot, move |_, tx| async move {
+        match started {
+            Ok(mut payloads) => {
+                while let Some(payload) = payloads.recv().await {
+                    let Ok(body) = serde_json::value::to_raw_value(&payload) else { continue };
+                    if tx.send(transport.next(&body, None)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(transport.errors(&e.errors)).await;
+            }
+        }
+        let _ = tx.send(transport.complete()).await;
+    })
 }
 
 /// The position an SSE client resumes from (`Last-Event-ID`, the id of the last event it got).

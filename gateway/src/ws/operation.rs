@@ -51,6 +51,8 @@ enum State {
     Opening(Box<GraphqlRequest>),
     /// A subscription, waiting for its next event.
     Streaming(Live),
+    /// A query with `@defer`: its payloads, each a `next`, then `complete`.
+    Deferring(tokio::sync::mpsc::Receiver<serde_json::Value>),
     /// The messages that end it, still to send.
     Ending(VecDeque<ServerMessage>),
 }
@@ -72,11 +74,28 @@ impl Operation {
                 // only what it waits on.
                 State::Opening(request) => match Box::pin(live::open(&self.gateway, &request, &self.headers)).await {
                     Ok(Some(live)) => self.state = State::Streaming(live),
-                    Ok(None) => {
-                        let ending = Box::pin(execute(&self.gateway, *request, &self.headers, &self.id)).await;
-                        self.state = State::Ending(ending.into());
-                    }
+                    Ok(None) => match crate::defer::deliver::requested(&request, self.gateway.config.limits.max_defers)
+                    {
+                        Some(split) => {
+                            self.state = defer(&self.gateway, &self.headers, &self.id, split, *request).await
+                        }
+                        None => {
+                            let ending = Box::pin(execute(&self.gateway, *request, &self.headers, &self.id)).await;
+                            self.state = State::Ending(ending.into());
+                        }
+                    },
                     Err(e) => self.state = State::Ending(VecDeque::from([self.error(&e.errors)])),
+                },
+                State::Deferring(mut payloads) => match payloads.recv().await {
+                    Some(payload) => {
+                        self.state = State::Deferring(payloads);
+                        let Ok(payload) = serde_json::value::to_raw_value(&payload) else { continue };
+                        let message = ServerMessage::Next { id: self.id.clone(), payload };
+                        return Some((Sent { message, last: false }, self));
+                    }
+                    None => {
+                        self.state = State::Ending(VecDeque::from([ServerMessage::Complete { id: self.id.clone() }]))
+                    }
                 },
                 State::Streaming(mut live) => match live.next(&self.gateway, &self.headers).await {
                     Next::Response { body } => {
@@ -98,6 +117,27 @@ impl Operation {
 
     fn error(&self, errors: &[GraphqlError]) -> ServerMessage {
         ServerMessage::error(self.id.as_str(), errors)
+    }
+}
+
+/// A query with `@defer`, answered in `deferSpec=20220824` payloads (the format GraphQL over
+/// WebSocket clients merge), or its refusal.
+async fn defer(
+    gateway: &Arc<Gateway>,
+    headers: &HeaderMap,
+    id: &str,
+    split: Result<crate::defer::split::Split, crate::error::RequestError>,
+    request: GraphqlRequest,
+) -> State {
+    use crate::defer::deliver::{Format, payloads};
+    let origin = crate::request::Origin::default();
+    let started = match split {
+        Ok(split) => payloads(gateway, split, request, headers, origin, Format::Spec20220824).await,
+        Err(e) => Err(e),
+    };
+    match started {
+        Ok(payloads) => State::Deferring(payloads),
+        Err(e) => State::Ending(VecDeque::from([ServerMessage::error(id, &e.errors)])),
     }
 }
 

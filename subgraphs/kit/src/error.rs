@@ -110,6 +110,7 @@ codes! {
     MaxAliasesExceeded = "MAX_ALIASES_EXCEEDED", "the operation has more aliases than the limit";
     MaxRootFieldsExceeded = "MAX_ROOT_FIELDS_EXCEEDED", "the operation selects more root fields than the limit";
     MaxTokensExceeded = "MAX_TOKENS_EXCEEDED", "the operation text has more tokens than the limit";
+    MaxDefersExceeded = "MAX_DEFERS_EXCEEDED", "the operation defers more fragments than the limit";
     PlanningTimeout = "PLANNING_TIMEOUT", "planning took longer than the limit";
     QueryPlanningFailed = "QUERY_PLANNING_FAILED", "the query planner could not plan the operation";
     IntrospectionDisabled = "INTROSPECTION_DISABLED", "introspection is turned off";

@@ -1,7 +1,12 @@
-//! `@defer` (incremental delivery), as far as it is served today: accepted, validated like any
-//! directive, and answered in one complete response with the deferred fragments' data in
-//! place, which the incremental delivery proposal allows a server to do. The fragments are
-//! inlined before planning, so no subgraph ever sees the directive.
+//! `@defer` (incremental delivery). The directive is declared in the public schema and
+//! validated like any other. A client that asks for incremental delivery (multipart with
+//! `deferSpec=20220824` or `incrementalSpec=v0.2`) gets the operation without its deferred
+//! fragments first and each fragment's data as it is ready ([`split`], [`deliver`]); any other
+//! client one complete response with the deferred data in place, which the proposal allows.
+//! Either way the fragments are inlined before planning, so no subgraph sees the directive.
+
+pub mod deliver;
+pub mod split;
 
 use graphql_tools::static_graphql::query::{Definition, Document, Selection, SelectionSet};
 use graphql_tools::static_graphql::schema;
