@@ -212,30 +212,13 @@ async fn graphql_post(State(state): State<Arc<AppState>>, peer: Peer, headers: H
         Err(error) => return refusal(format, error),
     };
     let origin = origin(peer, false, &headers);
-    if let Some(response) = incremental(&state, &request, &headers, origin).await {
-        return response;
+    if let Some(answer) = crate::defer::deliver::multipart(&state.gateway, &request, &headers, origin).await {
+        return answer.unwrap_or_else(|error| refusal(Format::Json, error));
     }
     match transport {
         Some(transport) => stream(&state, transport, format, request, &headers, origin).await,
         None => run(&state, format, request, &headers, origin).await,
     }
-}
-
-/// A query with active `@defer`s from a client that asked for incremental delivery over
-/// multipart, answered so; `None` for any other request.
-async fn incremental(
-    state: &AppState,
-    request: &GraphqlRequest,
-    headers: &HeaderMap,
-    origin: Origin,
-) -> Option<Response> {
-    let format = crate::defer::deliver::Format::from_accept(headers)?;
-    let split = match crate::defer::deliver::requested(request, state.gateway.config.limits.max_defers)? {
-        Ok(split) => split,
-        Err(error) => return Some(refusal(Format::Json, error)),
-    };
-    let answer = crate::defer::deliver::respond(&state.gateway, split, request.clone(), headers, origin, format).await;
-    Some(answer.unwrap_or_else(|error| refusal(Format::Json, error)))
 }
 
 async fn graphql_get(

@@ -6,6 +6,7 @@
 //! Either way the fragments are inlined before planning, so no subgraph sees the directive.
 
 pub mod deliver;
+mod incremental;
 pub mod split;
 
 use graphql_tools::static_graphql::query::{Definition, Document, Selection, SelectionSet};
