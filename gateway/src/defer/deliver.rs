@@ -36,8 +36,14 @@ pub enum Format {
 impl Format {
     /// The format `Accept` asks for, if it names multipart/mixed with either parameter.
     pub fn from_accept(headers: &HeaderMap) -> Option<Format> {
-        let accept =
-            headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+        headers.get_all(header::ACCEPT).iter().filter_map(|v| v.to_str().ok()).find_map(Self::from_accept_value)
+    }
+
+    fn from_accept_value(accept: &str) -> Option<Format> {
+        // Most requests name no multipart at all: no parsing for them.
+        if !accept.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"multipart")) {
+            return None;
+        }
         accept.split(',').find_map(|media| {
             let mut parts = media.split(';').map(str::trim);
             if !parts.next()?.eq_ignore_ascii_case("multipart/mixed") {

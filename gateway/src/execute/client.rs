@@ -95,6 +95,8 @@ struct Endpoint {
     /// The `Host` header, made once (the HTTP client would format it for every request).
     host: Option<HeaderValue>,
     timeout: Duration,
+    /// Whether answers' `Cache-Control` is read: only the entity cache needs it.
+    cache_control: bool,
     metrics: EndpointMetrics,
 }
 
@@ -155,6 +157,7 @@ impl SubgraphClient {
                     subscriptions,
                     host,
                     timeout: Duration::from_millis(timeout_ms),
+                    cache_control: config.entity_cache.backend != crate::config::EntityCacheBackend::None,
                     metrics: EndpointMetrics::new(name),
                 },
             );
@@ -257,6 +260,8 @@ struct Target {
     uri: http::Uri,
     host: Option<HeaderValue>,
     timeout: Duration,
+    /// Read the answer's `Cache-Control` (the entity cache is on).
+    cache_control: bool,
 }
 
 /// `url` with `ws://` for `http://` and `wss://` for `https://`.
@@ -270,12 +275,17 @@ fn websocket_url(url: &str) -> String {
 
 impl Endpoint {
     fn target(&self) -> Target {
-        Target { uri: self.uri.clone(), host: self.host.clone(), timeout: self.timeout }
+        Target {
+            uri: self.uri.clone(),
+            host: self.host.clone(),
+            timeout: self.timeout,
+            cache_control: self.cache_control,
+        }
     }
 }
 
 async fn send(http: Http, name: String, target: Target, body: Bytes, headers: HeaderMap) -> Answer {
-    let Target { uri, host, timeout } = target;
+    let Target { uri, host, timeout, cache_control } = target;
     let mut request =
         Request::post(uri).body(Full::new(body)).map_err(|e| FetchError::Transport(name.clone(), e.to_string()))?;
     *request.headers_mut() = headers;
@@ -289,7 +299,11 @@ async fn send(http: Http, name: String, target: Target, body: Bytes, headers: He
     let exchange = async {
         let response = http.request(request).await.map_err(|e| FetchError::Transport(name.clone(), error_chain(&e)))?;
         let status = response.status();
-        let cache_control = crate::entity_cache::control::CacheControl::from_headers(response.headers());
+        let cache_control = if cache_control {
+            crate::entity_cache::control::CacheControl::from_headers(response.headers())
+        } else {
+            None
+        };
         let body = response
             .into_body()
             .collect()
