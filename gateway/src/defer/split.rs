@@ -3,13 +3,15 @@
 //! path from the root down to it and the fragment's fields there. Named fragments are inlined
 //! first, so each operation stands alone; variables no operation uses are dropped from it.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use graphql_tools::static_graphql::query::{
     Definition, Directive, Document, Field, FragmentDefinition, InlineFragment, OperationDefinition, Query, Selection,
     SelectionSet, Value,
 };
 use serde_json::{Map, Value as Json};
+
+use crate::subscriptions::rewrite::{variables_in_value, variables_used};
 
 /// Deepest nesting of fragment spreads inlined; beyond, the document is left to validation.
 const MAX_DEPTH: usize = 64;
@@ -238,43 +240,14 @@ fn nest(steps: &[Step], content: SelectionSet) -> SelectionSet {
     })
 }
 
-/// The operation `query` with `selection_set`, keeping only the variables it uses.
+/// The operation `query` with `selection_set`, keeping only the variables it uses (spreads are
+/// inlined by then, so no fragment is needed).
 fn print(query: &Query, selection_set: SelectionSet) -> String {
-    let mut used = BTreeSet::new();
-    variables_in(&selection_set, &mut used);
-    query.directives.iter().for_each(|d| d.arguments.iter().for_each(|(_, v)| variable_names(v, &mut used)));
+    let mut used = variables_used(&selection_set, &[]);
+    query.directives.iter().for_each(|d| d.arguments.iter().for_each(|(_, v)| variables_in_value(v, &mut used)));
     let mut query = Query { selection_set, ..query.clone() };
     query.variable_definitions.retain(|v| used.contains(&v.name));
     Document { definitions: vec![Definition::Operation(OperationDefinition::Query(query))] }.to_string()
-}
-
-fn variables_in(set: &SelectionSet, used: &mut BTreeSet<String>) {
-    for item in &set.items {
-        let (directives, inner) = match item {
-            Selection::Field(field) => {
-                field.arguments.iter().for_each(|(_, v)| variable_names(v, used));
-                (&field.directives, &field.selection_set)
-            }
-            Selection::InlineFragment(fragment) => (&fragment.directives, &fragment.selection_set),
-            Selection::FragmentSpread(spread) => {
-                spread.directives.iter().for_each(|d| d.arguments.iter().for_each(|(_, v)| variable_names(v, used)));
-                continue;
-            }
-        };
-        directives.iter().for_each(|d| d.arguments.iter().for_each(|(_, v)| variable_names(v, used)));
-        variables_in(inner, used);
-    }
-}
-
-fn variable_names(value: &Value, used: &mut BTreeSet<String>) {
-    match value {
-        Value::Variable(name) => {
-            used.insert(name.clone());
-        }
-        Value::List(items) => items.iter().for_each(|v| variable_names(v, used)),
-        Value::Object(fields) => fields.iter().for_each(|(_, v)| variable_names(v, used)),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

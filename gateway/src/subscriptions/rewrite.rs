@@ -59,8 +59,7 @@ pub fn rewrite(
     let fragments: Vec<_> =
         document.definitions.iter().filter(|d| matches!(d, Definition::Fragment(_))).cloned().collect();
     // Variables only the subscription's own arguments used would be unused in the query.
-    let mut used = HashSet::new();
-    variables_in_selection(&selection_set, &fragments, &mut HashSet::new(), &mut used);
+    let used = variables_used(&selection_set, &fragments);
     let mut variable_definitions: Vec<VariableDefinition> =
         subscription.variable_definitions.iter().filter(|v| used.contains(&v.name)).cloned().collect();
     variable_definitions.push(VariableDefinition {
@@ -138,6 +137,13 @@ fn root_field(selection_set: &SelectionSet) -> Result<&Field, RequestError> {
     }
 }
 
+/// The variables `selection_set` uses (its arguments and directives, and the fragments it spreads).
+pub(crate) fn variables_used(selection_set: &SelectionSet, fragments: &[Definition]) -> HashSet<String> {
+    let mut used = HashSet::new();
+    variables_in_selection(selection_set, fragments, &mut HashSet::new(), &mut used);
+    used
+}
+
 fn variables_in_selection(
     selection_set: &SelectionSet,
     fragments: &[Definition],
@@ -179,7 +185,8 @@ fn variables_in_selection(
     }
 }
 
-fn variables_in_value(value: &Value, used: &mut HashSet<String>) {
+/// Adds the variables `value` names to `used`.
+pub(crate) fn variables_in_value(value: &Value, used: &mut HashSet<String>) {
     match value {
         Value::Variable(name) => {
             used.insert(name.clone());
