@@ -35,6 +35,10 @@ const UNITS: i64 = 40;
 /// Set once the fault injector has done every kind of fault.
 static FAULTS_DONE: AtomicBool = AtomicBool::new(false);
 
+/// How long the buyers and the fault injector may go on: past it they stop, and the checks
+/// say what did not end, rather than the test waiting for ever on a stuck cluster.
+const PLACING: Duration = Duration::from_secs(600);
+
 fn target() -> usize {
     std::env::var("BRAID_CHAOS_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
 }
@@ -50,22 +54,40 @@ async fn orders_end_well_under_faults_and_crashes() {
     let placed: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
+    let deadline = started + PLACING;
+    // The supervisor restarts what dies on its own for the whole run: a service that
+    // segfaults after the last injected fault would otherwise leave the buyers calling a
+    // dead port until their deadline.
+    let (stop_supervising, mut supervising) = tokio::sync::watch::channel(false);
+    let supervisor = tokio::spawn({
+        let cluster = cluster.clone();
+        async move {
+            let mut revived = Vec::new();
+            while !*supervising.borrow_and_update() {
+                revived.extend(cluster.revive().await);
+                let _ = tokio::time::timeout(Duration::from_millis(250), supervising.changed()).await;
+            }
+            revived
+        }
+    });
     let buyers: Vec<_> = (0..BUYERS)
         .map(|b| {
             tokio::spawn(buyer(
                 cluster.clone(),
                 format!("{}", 9_000 + b),
                 products.clone(),
-                placed.clone(),
-                count.clone(),
+                (placed.clone(), count.clone()),
+                deadline,
             ))
         })
         .collect();
-    let chaos = tokio::spawn(chaos(cluster.clone(), broker.clone(), count.clone()));
+    let chaos = tokio::spawn(chaos(cluster.clone(), broker.clone(), count.clone(), deadline));
     for b in buyers {
         b.await.expect("a buyer finished");
     }
-    let faults = chaos.await.expect("the fault injector finished");
+    let mut faults = chaos.await.expect("the fault injector finished");
+    let _ = stop_supervising.send(true);
+    faults.extend(supervisor.await.expect("the supervisor finished"));
     eprintln!("chaos: {} orders placed in {:?}; faults: {faults:?}", count.load(Ordering::SeqCst), started.elapsed());
 
     cluster.heal().await;
@@ -73,6 +95,8 @@ async fn orders_end_well_under_faults_and_crashes() {
     let orders = placed.lock().await.clone();
     check::invariants(&cluster, &products, &orders).await;
     cluster.stop().await;
+    let placed = count.load(Ordering::SeqCst);
+    assert!(placed >= target(), "only {placed} orders were placed within {PLACING:?}");
 }
 
 /// Creates the scarce products; returns their ids.
@@ -97,13 +121,12 @@ async fn buyer(
     cluster: Arc<Cluster>,
     me: String,
     products: Vec<String>,
-    placed: Arc<Mutex<Vec<(String, String)>>>,
-    count: Arc<AtomicUsize>,
+    (placed, count): (Arc<Mutex<Vec<(String, String)>>>, Arc<AtomicUsize>),
+    deadline: Instant,
 ) {
     let token = jwt::token(&me, &[]);
     let address =
         json!({ "name": "Chaos", "line1": "1 Fault Lane", "city": "Berlin", "postalCode": "10115", "country": "DE" });
-    let deadline = Instant::now() + Duration::from_secs(600);
     // Until enough orders are placed and every kind of fault has hit orders in flight.
     while (count.load(Ordering::SeqCst) < target() || !FAULTS_DONE.load(Ordering::SeqCst)) && Instant::now() < deadline
     {
@@ -127,7 +150,9 @@ async fn buyer(
                     assert_ne!(code, "INTERNAL_SERVER_ERROR", "placeOrder failed inside");
                     break None;
                 }
-                Call::Down => tokio::time::sleep(Duration::from_millis(200)).await, // same key again
+                // Same key again, until the service is back or the run is over.
+                Call::Down if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+                Call::Down => return,
             }
         };
         let Some(id) = id else {
@@ -149,7 +174,12 @@ async fn buyer(
 }
 
 /// Injects faults at random moments while orders are placed; returns what it did.
-async fn chaos(cluster: Arc<Cluster>, broker: Arc<std::sync::Mutex<Tansu>>, count: Arc<AtomicUsize>) -> Vec<String> {
+async fn chaos(
+    cluster: Arc<Cluster>,
+    broker: Arc<std::sync::Mutex<Tansu>>,
+    count: Arc<AtomicUsize>,
+    deadline: Instant,
+) -> Vec<String> {
     let mut done = Vec::new();
     let faulty =
         json!({ "declineRate": 0.1, "errorRate": 0.1, "lostAnswerRate": 0.05, "timeoutRate": 0.02, "latencyMs": 2 });
@@ -158,14 +188,9 @@ async fn chaos(cluster: Arc<Cluster>, broker: Arc<std::sync::Mutex<Tansu>>, coun
     let mut round = 0;
     // Every kind of fault at least once (broker, orders, catalog, broker again), then on
     // until most orders are placed.
-    while round < 4 || count.load(Ordering::SeqCst) < target() * 9 / 10 {
+    while (round < 4 || count.load(Ordering::SeqCst) < target() * 9 / 10) && Instant::now() < deadline {
         // Longer apart than a consumer group takes to settle after a member leaves.
-        let wait = Duration::from_millis(rand::rng().random_range(4_000..8_000));
-        let until = Instant::now() + wait;
-        while Instant::now() < until {
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            done.extend(cluster.revive().await);
-        }
+        tokio::time::sleep(Duration::from_millis(rand::rng().random_range(4_000..8_000))).await;
         match round % 3 {
             0 => {
                 let b = broker.clone();
