@@ -190,7 +190,8 @@ async fn chaos(
     // until most orders are placed.
     while (round < 4 || count.load(Ordering::SeqCst) < target() * 9 / 10) && Instant::now() < deadline {
         // Longer apart than a consumer group takes to settle after a member leaves.
-        tokio::time::sleep(Duration::from_millis(rand::rng().random_range(4_000..8_000))).await;
+        let wait = Duration::from_millis(rand::rng().random_range(4_000..8_000));
+        tokio::time::sleep(wait).await;
         match round % 3 {
             0 => {
                 let b = broker.clone();
