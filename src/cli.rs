@@ -171,12 +171,12 @@ impl Cli {
                 let config = SubgraphConfig::load(config.as_deref())?;
                 let faults = braid_orders::payment::Faults::from_config(&config.payment);
                 let provider = braid_orders::payment::SimulatedProvider::new(faults);
+                let tls = braid_kit::tls::ServerTls::load(&config.server.tls)?;
                 let listener =
                     tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
-                tracing::info!(addr = %listener.local_addr()?, "payment provider serving /v1");
-                axum::serve(listener, braid_orders::payment::http::router(provider))
-                    .with_graceful_shutdown(shutdown_signal())
-                    .await?;
+                tracing::info!(addr = %listener.local_addr()?, tls = tls.is_some(), "payment provider serving /v1");
+                let router = braid_orders::payment::http::router(provider);
+                braid_kit::tls::serve(listener, tls, router, shutdown_signal()).await?;
                 Ok(())
             }
             Command::Orders { command: OrdersCommand::RebuildProjections { database_url } } => {

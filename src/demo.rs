@@ -174,7 +174,7 @@ pub async fn run(listen: SocketAddr, data_dir: &Path, shutdown: impl Future<Outp
             gateway.close_connections();
         }
     };
-    let gateway = tokio::spawn(braid_gateway::server::serve(listener, router, sockets_closed));
+    let gateway = tokio::spawn(braid_gateway::server::serve(listener, None, router, sockets_closed));
     shutdown.await;
     stop.cancel();
     gateway.await?.context("gateway")?;

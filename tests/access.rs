@@ -215,7 +215,7 @@ impl Stack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway, metrics);
-        tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+        tokio::spawn(braid_gateway::server::serve(listener, None, router, std::future::pending()));
         let gateway = GraphqlClient::new(url);
         let stop_permissions = Some(stop_permissions);
         Self { gateway, key_pem: key.private_pem, kid: key.kid, stop_permissions, _db: db, _redis: redis }

@@ -46,7 +46,7 @@ fn verifier(url: &str) -> Arc<Verifier> {
         audience: Some(jwt::AUDIENCE.into()),
         ..AuthConfig::default()
     };
-    Verifier::from_config(&config).unwrap().expect("a verifier")
+    Verifier::from_config(&config, &Default::default()).unwrap().expect("a verifier")
 }
 
 #[tokio::test]

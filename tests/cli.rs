@@ -292,6 +292,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
     assert_eq!(config.cost.mode, braid_gateway::config::CostMode::Enforce);
     assert_eq!(config.entity_cache.backend, braid_gateway::config::EntityCacheBackend::Redis);
     assert_eq!(config.entity_cache.type_events["permissions.grant"], ["Document", "Employee"]);
+    assert_eq!(config.server.tls.handshake_timeout_ms, 10_000);
     let out = Command::new(BRAID).args(["config-schema", "gateway"]).output().unwrap();
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for section in [
@@ -308,6 +309,7 @@ fn the_gateway_example_config_and_schema_cover_every_section() {
         "rate_limit",
         "cost",
         "entity_cache",
+        "client_tls",
     ] {
         assert!(schema["properties"].get(section).is_some(), "{section} missing");
     }
@@ -381,4 +383,66 @@ async fn demo_streams_an_order_through_its_saga_to_a_subscriber() {
     assert_eq!(stock_seen, [available - 1]);
     assert!(demo.terminate().success());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A child process killed when dropped (a failing test leaves nothing running).
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `braid args...` with `env` and waits until `https://addr/health` answers `client`.
+async fn start_over_tls(args: &[&str], env: &[(&str, String)], addr: &str, client: &reqwest::Client) -> Child {
+    let mut command = Command::new(BRAID);
+    command.args(args).envs(env.iter().map(|(k, v)| (*k, v.as_str()))).env("RUST_LOG", "warn");
+    let child = Child(command.spawn().expect("braid starts"));
+    let port = addr.rsplit(':').next().unwrap();
+    let health = format!("https://localhost:{port}/health");
+    braid_testkit::eventually("the process to answer over TLS", Duration::from_secs(60), || async {
+        client.get(&health).send().await.ok().filter(|r| r.status().is_success())
+    })
+    .await;
+    child
+}
+
+#[tokio::test]
+async fn subgraphs_and_the_payment_provider_serve_mutual_tls_from_their_config() {
+    let pki = braid_testkit::pki::Pki::generate("cli");
+    let path = |p: &Path| p.to_str().unwrap().to_string();
+    let tls = [
+        ("BRAID_SERVER__TLS__CERT_PATH", path(&pki.server_cert)),
+        ("BRAID_SERVER__TLS__KEY_PATH", path(&pki.server_key)),
+        ("BRAID_SERVER__TLS__CLIENT_CA_PATH", path(&pki.ca)),
+    ];
+    let (with_cert, without_cert) = (pki.http_client(true), pki.http_client(false));
+
+    let addr = free_addr();
+    let db = format!("sqlite://{}?mode=rwc", path(&pki.dir().join("catalog.db")));
+    let mut env = vec![("BRAID_DATABASE__URL", db)];
+    env.extend(tls.iter().cloned());
+    let mut catalog = start_over_tls(&["subgraph", "catalog", "--listen", &addr], &env, &addr, &with_cert).await;
+    let url = format!("https://localhost:{}/graphql", addr.rsplit(':').next().unwrap());
+    let query = json!({ "query": "{ categories { slug } }" });
+    let reply: serde_json::Value = with_cert.post(&url).json(&query).send().await.unwrap().json().await.unwrap();
+    assert!(reply["data"]["categories"].is_array(), "{reply}");
+    assert!(without_cert.post(&url).json(&query).send().await.is_err(), "a client without a certificate was served");
+    // SIGTERM frees the TLS port at once, as it does the plain one.
+    let _ = Command::new("kill").arg("-TERM").arg(catalog.0.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpListener::bind(&addr).is_err() {
+        assert!(Instant::now() < deadline, "the port is still held after SIGTERM");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(catalog.0.wait().unwrap().success(), "SIGTERM is a clean shutdown");
+
+    let addr = free_addr();
+    let provider = start_over_tls(&["payment-provider", "--listen", &addr], &tls, &addr, &with_cert).await;
+    let url = format!("https://localhost:{}/v1/ledger", addr.rsplit(':').next().unwrap());
+    assert_eq!(with_cert.get(&url).send().await.unwrap().status(), 200);
+    assert!(without_cert.get(&url).send().await.is_err(), "a client without a certificate was served");
+    drop(provider);
 }

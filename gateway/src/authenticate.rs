@@ -33,7 +33,7 @@ pub struct Authenticator {
 impl Authenticator {
     /// From `auth` in the config.
     pub fn new(config: &GatewayConfig, cache: AccessCache) -> Result<Self, GatewayError> {
-        let verifier = Verifier::from_config(&config.auth)?;
+        let verifier = Verifier::from_config(&config.auth, &config.client_tls)?;
         Ok(Self { verifier, cache })
     }
 

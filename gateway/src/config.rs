@@ -48,6 +48,8 @@ pub struct GatewayConfig {
     pub rate_limit: RateLimitConfig,
     pub cost: CostConfig,
     pub entity_cache: EntityCacheConfig,
+    /// TLS of the calls to subgraphs (HTTP and WebSocket), the permissions lookups and the JWKS.
+    pub client_tls: braid_kit::config::ClientTlsConfig,
 }
 
 /// Permission lookups for `@ownedBy` objects.
@@ -91,6 +93,8 @@ pub struct ServerConfig {
     /// ignored): it keeps every core busy when the gateway shares its cores with other busy
     /// processes, at the price of threads waking one another on every request.
     pub work_stealing: bool,
+    /// TLS on the listener (off unless a certificate is given).
+    pub tls: braid_kit::config::ServerTlsConfig,
 }
 
 impl Default for ServerConfig {
@@ -100,6 +104,7 @@ impl Default for ServerConfig {
             request_timeout_ms: 30_000,
             workers: 0,
             work_stealing: false,
+            tls: braid_kit::config::ServerTlsConfig::default(),
         }
     }
 }
@@ -332,6 +337,8 @@ impl GatewayConfig {
         }
         self.rate_limit.validate()?;
         self.entity_cache.validate()?;
+        self.server.tls.check("server.tls")?;
+        self.client_tls.check("client_tls")?;
         if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
             return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
         }

@@ -28,6 +28,8 @@ pub enum GatewayError {
     Supergraph(String),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] braid_kit::tls::TlsError),
 }
 
 /// Why an allowlist file was refused.

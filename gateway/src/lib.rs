@@ -74,6 +74,7 @@ pub async fn run(
     let supergraph = load(&path)?;
     let hot_reload = config.supergraph.hot_reload;
     let (workers, work_stealing) = (workers::count(config.server.workers), config.server.work_stealing);
+    let tls = braid_kit::tls::ServerTls::load(&config.server.tls)?;
     let cache = braid_kit::cache::from_config(&config.access.cache).await?;
     let bus = events_bus(&config.events)?;
     let gateway = Gateway::new(config, supergraph, cache)?;
@@ -90,9 +91,9 @@ pub async fn run(
         gateway.close_connections();
     };
     let result = if work_stealing {
-        server::serve(listener, router, shutdown).await
+        server::serve(listener, tls, router, shutdown).await
     } else {
-        workers::serve(listener, router, (workers, peers), shutdown).await
+        workers::serve(listener, tls, router, (workers, peers), shutdown).await
     };
     stop.cancel();
     if let Some(watcher) = watcher {

@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum::serve::IncomingStream;
 use axum::{Extension, Router};
 use braid_kit::accept::{Format, GRAPHQL_RESPONSE, JSON, accepted_media};
+use braid_kit::tls::{ServerTls, TlsListener};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -62,15 +63,19 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
         .with_state(Arc::new(AppState { gateway, metrics }))
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in flight finish.
+/// Serves `router` on `listener` (over `tls` when given) until `shutdown` resolves, then lets
+/// requests in flight finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
+    tls: Option<ServerTls>,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service_with_connect_info::<PeerAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let service = router.into_make_service_with_connect_info::<PeerAddr>();
+    match tls {
+        Some(tls) => axum::serve(tls.listener(listener), service).with_graceful_shutdown(shutdown).await,
+        None => axum::serve(listener, service).with_graceful_shutdown(shutdown).await,
+    }
 }
 
 const GRAPHIQL_HTML: &[u8] = include_bytes!("../graphiql/dist/index.html");
@@ -154,6 +159,12 @@ pub(crate) struct PeerAddr(pub SocketAddr);
 
 impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
     fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+impl<L: axum::serve::Listener<Addr = SocketAddr>> Connected<IncomingStream<'_, TlsListener<L>>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, TlsListener<L>>) -> Self {
         Self(*stream.remote_addr())
     }
 }

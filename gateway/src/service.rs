@@ -56,6 +56,8 @@ pub struct Gateway {
     pub(crate) rate_limit: std::sync::OnceLock<crate::rate_limit::RateLimiter>,
     /// Subgraph answers kept (`entity_cache`); unset when it is off.
     pub(crate) entity_cache: std::sync::OnceLock<Arc<crate::entity_cache::EntityCache>>,
+    /// The TLS of calls to subgraphs (`client_tls`), read once: a reload keeps it.
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl Gateway {
@@ -68,10 +70,11 @@ impl Gateway {
     ) -> Result<Arc<Self>, GatewayError> {
         let cache = AccessCache::new(cache, Duration::from_secs(config.access.cache.ttl_secs));
         let authenticator = Authenticator::new(&config, cache.clone())?;
-        let owners = Arc::new(Owners::new(&config, &supergraph.endpoints, cache));
+        let tls = Arc::new(braid_kit::tls::client_config(&config.client_tls)?);
+        let owners = Arc::new(Owners::new(&config, &supergraph.endpoints, cache)?);
         let propagate = Propagate::new(&config)?;
         let config = Arc::new(config);
-        let client = SubgraphClient::new(&supergraph.endpoints, &config)?;
+        let client = SubgraphClient::new(&supergraph.endpoints, &config, tls.clone())?;
         Ok(Arc::new(Self {
             authenticator,
             persisted: Persisted::new(&config.persisted)?,
@@ -89,6 +92,7 @@ impl Gateway {
             events: std::sync::OnceLock::new(),
             rate_limit: std::sync::OnceLock::new(),
             entity_cache: std::sync::OnceLock::new(),
+            tls,
         }))
     }
 
@@ -112,7 +116,7 @@ impl Gateway {
 
     /// Swaps in a new schema; requests already running finish on the old one.
     pub fn replace_supergraph(&self, supergraph: Supergraph) -> Result<(), GatewayError> {
-        let client = SubgraphClient::new(&supergraph.endpoints, &self.config)?;
+        let client = SubgraphClient::new(&supergraph.endpoints, &self.config, self.tls.clone())?;
         self.runtime.store(Arc::new(Runtime { supergraph: Arc::new(supergraph), client }));
         Ok(())
     }

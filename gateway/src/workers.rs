@@ -15,9 +15,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::connect_info::Connected;
 use axum::serve::IncomingStream;
+use braid_kit::tls::ServerTls;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use tokio_util::sync::CancellationToken;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use crate::server::PeerAddr;
 
@@ -63,6 +64,20 @@ impl axum::serve::Listener for Handoff {
     }
 }
 
+/// One worker's serving of the connections `listener` hands it.
+async fn work<L>(listener: L, router: Router, peers: bool, stopped: WaitForCancellationFutureOwned) -> io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    PeerAddr: for<'a> Connected<IncomingStream<'a, L>>,
+{
+    if peers {
+        let service = router.into_make_service_with_connect_info::<PeerAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(stopped).await
+    } else {
+        axum::serve(listener, router).with_graceful_shutdown(stopped).await
+    }
+}
+
 /// The number of workers for `configured` (0: one per available core).
 pub fn count(configured: usize) -> usize {
     match configured {
@@ -71,11 +86,13 @@ pub fn count(configured: usize) -> usize {
     }
 }
 
-/// Serves `router` on `listener` with `workers` threads until `shutdown` resolves, then lets
-/// requests in flight finish on every worker. With `peers`, each request carries its client's
-/// address ([`PeerAddr`], for rate limits); without, requests skip that extension's cost.
+/// Serves `router` on `listener` (over `tls` when given) with `workers` threads until
+/// `shutdown` resolves, then lets requests in flight finish on every worker. With `peers`, each
+/// request carries its client's address ([`PeerAddr`], for rate limits); without, requests skip
+/// that extension's cost.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<ServerTls>,
     router: Router,
     (workers, peers): (usize, bool),
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -89,15 +106,14 @@ pub async fn serve(
         senders.push(tx);
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let (router, stopped, done) = (router.clone(), stop.clone().cancelled_owned(), done_tx.clone());
+        let tls = tls.clone();
         std::thread::Builder::new().name(format!("braid-worker-{index}")).spawn(move || {
             let result = runtime.block_on(async move {
                 tokio::spawn(keep_a_timer_due());
                 let handoff = Handoff { connections: rx, local };
-                if peers {
-                    let service = router.into_make_service_with_connect_info::<PeerAddr>();
-                    axum::serve(handoff, service).with_graceful_shutdown(stopped).await
-                } else {
-                    axum::serve(handoff, router).with_graceful_shutdown(stopped).await
+                match tls {
+                    Some(tls) => work(tls.listener(handoff), router, peers, stopped).await,
+                    None => work(handoff, router, peers, stopped).await,
                 }
             });
             let _ = done.send(result);
@@ -197,7 +213,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(serve(listener, router, (2, true), async {
+        let server = tokio::spawn(serve(listener, None, router, (2, true), async {
             let _ = stop_rx.await;
         }));
 

@@ -39,6 +39,9 @@ static FAULTS_DONE: AtomicBool = AtomicBool::new(false);
 /// say what did not end, rather than the test waiting for ever on a stuck cluster.
 const PLACING: Duration = Duration::from_secs(600);
 
+/// The orders placed, as (buyer, order id).
+type Placed = Arc<Mutex<Vec<(String, String)>>>;
+
 fn target() -> usize {
     std::env::var("BRAID_CHAOS_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
 }
@@ -51,7 +54,7 @@ async fn orders_end_well_under_faults_and_crashes() {
     let cluster = Arc::new(Cluster::start(&address, &catalog_db.url, &orders_db.url, &redis.prefix, &[]).await);
     let products = seed(&cluster).await;
 
-    let placed: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let placed: Placed = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let deadline = started + PLACING;
@@ -121,7 +124,7 @@ async fn buyer(
     cluster: Arc<Cluster>,
     me: String,
     products: Vec<String>,
-    (placed, count): (Arc<Mutex<Vec<(String, String)>>>, Arc<AtomicUsize>),
+    (placed, count): (Placed, Arc<AtomicUsize>),
     deadline: Instant,
 ) {
     let token = jwt::token(&me, &[]);

@@ -134,7 +134,7 @@ impl Stack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/graphql", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway, braid_kit::telemetry::prometheus().clone());
-        tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+        tokio::spawn(braid_gateway::server::serve(listener, None, router, std::future::pending()));
         Self {
             gateway: GraphqlClient::new(url.clone()),
             url,

@@ -128,7 +128,7 @@ impl Builder {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let router = braid_gateway::server::router(gateway.clone(), metrics);
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(braid_gateway::server::serve(listener, router, async {
+        tokio::spawn(braid_gateway::server::serve(listener, None, router, async {
             stopped.await.ok();
         }));
         stops.push(stop);

@@ -9,6 +9,7 @@ mod cost;
 mod defer;
 mod entity_cache;
 mod rate_limit;
+mod tls;
 
 use std::time::Duration;
 

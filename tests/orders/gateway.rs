@@ -34,7 +34,7 @@ impl Gateway {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = braid_gateway::server::router(gateway.clone(), braid_kit::telemetry::prometheus().clone());
-        let server = tokio::spawn(braid_gateway::server::serve(listener, router, std::future::pending()));
+        let server = tokio::spawn(braid_gateway::server::serve(listener, None, router, std::future::pending()));
         Self { gateway, addr, server, pump }
     }
 

@@ -72,7 +72,7 @@ fn verifier(s: &Service) -> std::sync::Arc<braid_kit::auth::Verifier> {
         jwks_min_refresh_secs: 1,
         ..AuthConfig::default()
     };
-    braid_kit::auth::Verifier::from_config(&config).unwrap().unwrap()
+    braid_kit::auth::Verifier::from_config(&config, &Default::default()).unwrap().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

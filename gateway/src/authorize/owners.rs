@@ -14,6 +14,7 @@ use sonic_rs::JsonValueTrait;
 
 use crate::authenticate::Identity;
 use crate::config::GatewayConfig;
+use crate::error::GatewayError;
 use crate::execute::tree::{Node, ObjRef, Ref};
 use crate::plan::rewrite::{OWNER_KEY, SHARED_KEY};
 
@@ -25,21 +26,29 @@ pub struct Owners {
 
 impl Owners {
     /// From `access` in the config; `endpoints` name the permissions subgraph.
-    pub fn new(config: &GatewayConfig, endpoints: &HashMap<String, String>, cache: AccessCache) -> Self {
+    pub fn new(
+        config: &GatewayConfig,
+        endpoints: &HashMap<String, String>,
+        cache: AccessCache,
+    ) -> Result<Self, GatewayError> {
         let access = &config.access;
         let url = access
             .permissions_url
             .clone()
             .or_else(|| config.subgraphs.get("permissions").and_then(|s| s.url.clone()))
             .or_else(|| endpoints.get("permissions").cloned());
-        let loader = url.map(|url| {
-            let source = GraphqlSource::new(url, Duration::from_millis(access.timeout_ms));
-            let lookup = Lookup::new(Arc::new(source), Some(cache));
-            DataLoader::new(lookup, tokio::spawn)
-                .delay(Duration::from_millis(access.batch_delay_ms))
-                .max_batch_size(10_000)
-        });
-        Self { loader }
+        let loader = match url {
+            Some(url) => {
+                let client = braid_kit::tls::http_client(&config.client_tls, Duration::from_millis(access.timeout_ms))?;
+                let lookup = Lookup::new(Arc::new(GraphqlSource::new(url, client)), Some(cache));
+                let loader = DataLoader::new(lookup, tokio::spawn)
+                    .delay(Duration::from_millis(access.batch_delay_ms))
+                    .max_batch_size(10_000);
+                Some(loader)
+            }
+            None => None,
+        };
+        Ok(Self { loader })
     }
 
     /// Of `owners`, those the identity may not see. Lookups that fail deny (never allow).

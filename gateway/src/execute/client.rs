@@ -9,6 +9,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Request, header};
 use http_body_util::{BodyExt, Full};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -120,7 +121,8 @@ impl EndpointMetrics {
     }
 }
 
-type Http = Client<HttpConnector, Full<Bytes>>;
+/// `http://` subgraphs over plain TCP, `https://` ones over TLS (`client_tls`).
+type Http = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
 
 /// Sends GraphQL requests to subgraphs.
 pub struct SubgraphClient {
@@ -132,11 +134,17 @@ pub struct SubgraphClient {
     endpoints: HashMap<String, Endpoint>,
     dedupe: bool,
     in_flight: SingleFlight<Answer>,
+    tls: Arc<rustls::ClientConfig>,
 }
 
 impl SubgraphClient {
-    /// A client for the subgraphs `endpoints` names, with the URL and timeout overrides of `config`.
-    pub fn new(endpoints: &HashMap<String, String>, config: &GatewayConfig) -> Result<Self, GatewayError> {
+    /// A client for the subgraphs `endpoints` names, with the URL and timeout overrides of
+    /// `config`, speaking `tls` to `https://` and `wss://` ones.
+    pub fn new(
+        endpoints: &HashMap<String, String>,
+        config: &GatewayConfig,
+        tls: Arc<rustls::ClientConfig>,
+    ) -> Result<Self, GatewayError> {
         let mut map = HashMap::new();
         for (name, url) in endpoints {
             let overrides = config.subgraphs.get(name);
@@ -168,12 +176,18 @@ impl SubgraphClient {
             endpoints: map,
             dedupe: config.traffic.dedupe_subgraph_requests,
             in_flight: SingleFlight::default(),
+            tls,
         })
     }
 
-    /// Where the subgraph `name` serves its own subscriptions, and its fetch time limit.
-    pub fn subscription_endpoint(&self, name: &str) -> Option<(&str, Duration)> {
-        self.endpoints.get(name).map(|e| (e.subscriptions.as_str(), e.timeout))
+    /// Where the subgraph `name` serves its own subscriptions, its fetch time limit and the
+    /// TLS to speak to it.
+    pub fn subscription_endpoint(&self, name: &str) -> Option<UpstreamTarget<'_>> {
+        self.endpoints.get(name).map(|e| UpstreamTarget {
+            url: e.subscriptions.as_str(),
+            timeout: e.timeout,
+            tls: self.tls.clone(),
+        })
     }
 
     /// This thread's connection pool.
@@ -183,6 +197,12 @@ impl SubgraphClient {
                 let mut connector = HttpConnector::new();
                 connector.set_nodelay(true);
                 connector.set_keepalive(Some(Duration::from_secs(60)));
+                connector.enforce_http(false);
+                let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_tls_config((*self.tls).clone())
+                    .https_or_http()
+                    .enable_http1()
+                    .wrap_connector(connector);
                 Client::builder(TokioExecutor::new())
                     .pool_idle_timeout(Duration::from_secs(90))
                     .pool_max_idle_per_host(self.pool_idle_per_host)
@@ -256,6 +276,13 @@ fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
 }
 
 /// Where one fetch goes.
+/// Where a subscription goes upstream (see [`SubgraphClient::subscription_endpoint`]).
+pub struct UpstreamTarget<'a> {
+    pub url: &'a str,
+    pub timeout: Duration,
+    pub tls: Arc<rustls::ClientConfig>,
+}
+
 struct Target {
     uri: http::Uri,
     host: Option<HeaderValue>,

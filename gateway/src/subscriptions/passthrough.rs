@@ -43,7 +43,7 @@ pub(super) async fn open(
         RequestError::bad(Code::SubscriptionUnavailable, format!("Subscription.{field} is served by no subgraph"))
     })?;
     let service = primary.service_name.as_str();
-    let (url, timeout) = runtime.client.subscription_endpoint(service).ok_or_else(|| {
+    let target = runtime.client.subscription_endpoint(service).ok_or_else(|| {
         RequestError::bad(Code::SubscriptionUnavailable, format!("the subgraph {service} is not known to this gateway"))
     })?;
     let subgraph_headers = crate::request::subgraph_headers(gateway, headers, false);
@@ -55,7 +55,7 @@ pub(super) async fn open(
         .collect();
     let document = &primary.operation.document_str;
     let max = gateway.config.websocket.max_message_bytes;
-    let upstream = Upstream::open(service, url, &subgraph_headers, document, &used, timeout, max)
+    let upstream = Upstream::open(service, target, &subgraph_headers, document, &used, max)
         .await
         .map_err(|error| RequestError::with_errors(StatusCode::BAD_GATEWAY, vec![error]))?;
     Ok(Passthrough { upstream, runtime, operation, variables, headers: subgraph_headers, identity })

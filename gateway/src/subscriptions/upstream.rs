@@ -2,8 +2,6 @@
 //! subscriptions, over a WebSocket of its own (as Apollo Router and Hive Router pass them
 //! through). Dropping an [`Upstream`] closes its socket, which ends the subscription there.
 
-use std::time::Duration;
-
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt};
 use http::{HeaderMap, HeaderValue};
@@ -13,6 +11,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use crate::error::{Code, GraphqlError};
+use crate::execute::client::UpstreamTarget;
 use crate::execute::subgraph_error;
 
 type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
@@ -42,13 +41,13 @@ impl Upstream {
     /// ones propagated to subgraphs) go on the upgrade request and in the init payload.
     pub async fn open(
         service: &str,
-        url: &str,
+        target: UpstreamTarget<'_>,
         headers: &HeaderMap,
         query: &str,
         variables: &Map<String, Value>,
-        timeout: Duration,
         max_message_bytes: usize,
     ) -> Result<Self, GraphqlError> {
+        let UpstreamTarget { url, timeout, tls } = target;
         let failed = |message: String| request_failed(service, message);
         let mut request = url.into_client_request().map_err(|e| failed(format!("subscription URL {url}: {e}")))?;
         request.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("graphql-transport-ws"));
@@ -62,7 +61,8 @@ impl Upstream {
         let config = WebSocketConfig::default().max_message_size(Some(max_message_bytes));
         let service = service.to_string();
         let handshake = async {
-            let (mut socket, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false)
+            let tls = Some(tokio_tungstenite::Connector::Rustls(tls));
+            let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(request, Some(config), false, tls)
                 .await
                 .map_err(|e| failed(format!("subscription connection to {url}: {e}")))?;
             send(&mut socket, json!({"type": "connection_init", "payload": payload})).await.map_err(&failed)?;

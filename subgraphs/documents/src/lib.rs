@@ -46,7 +46,8 @@ pub async fn service(infra: Infra, source: Option<Arc<dyn Source>>) -> Result<Se
             let url = config.access.permissions_url.clone().ok_or_else(|| {
                 KitError::Config("access.permissions_url: the documents subgraph needs the permissions service".into())
             })?;
-            Arc::new(GraphqlSource::new(url, Duration::from_millis(config.access.timeout_ms)))
+            let timeout = Duration::from_millis(config.access.timeout_ms);
+            Arc::new(GraphqlSource::new(url, braid_kit::tls::http_client(&config.client_tls, timeout)?))
         }
     };
     // Answers are kept only where the permissions service invalidates them: in Redis. An

@@ -20,6 +20,8 @@ pub enum KitError {
     Cache(#[from] crate::cache::CacheError),
     #[error("io: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// An error a client sees: a message and a stable `extensions.code`.

@@ -58,7 +58,7 @@ impl Infra {
             },
         };
         let cache = cache::from_config(&config.cache).await?;
-        let verifier = Verifier::from_config(&config.auth)?;
+        let verifier = Verifier::from_config(&config.auth, &config.client_tls)?;
         let instance = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         Ok(Self { name, config, db, bus, cache, verifier, outbox: OutboxSignal::default(), instance })
     }
@@ -104,6 +104,7 @@ impl Service {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), KitError> {
+        let tls = crate::tls::ServerTls::load(&self.infra.config.server.tls)?;
         let token = CancellationToken::new();
         let trigger = token.clone();
         tokio::spawn(async move {
@@ -124,7 +125,7 @@ impl Service {
         for task in self.tasks {
             tasks.spawn(task(token.clone()));
         }
-        let served = axum::serve(listener, self.router).with_graceful_shutdown(token.clone().cancelled_owned()).await;
+        let served = crate::tls::serve(listener, tls, self.router, token.clone().cancelled_owned()).await;
         token.cancel();
         while tasks.join_next().await.is_some() {}
         relay_stop.cancel();

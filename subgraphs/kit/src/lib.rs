@@ -28,6 +28,7 @@ pub mod infra;
 pub mod sql;
 pub mod telemetry;
 pub mod text;
+pub mod tls;
 
 pub use config::SubgraphConfig;
 pub use error::{ClientError, KitError};

@@ -2,7 +2,6 @@
 //! through the catalog subgraph's federation entry point (`_entities`).
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use braid_kit::ClientError;
@@ -36,8 +35,8 @@ pub struct HttpCatalog {
 }
 
 impl HttpCatalog {
-    pub fn new(url: String, timeout: Duration) -> Self {
-        let client = reqwest::Client::builder().timeout(timeout).build().expect("an HTTP client builds");
+    /// The catalog at `url`, called with `client` (its TLS and time limit).
+    pub fn new(url: String, client: reqwest::Client) -> Self {
         Self { url, client }
     }
 }

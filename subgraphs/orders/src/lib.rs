@@ -73,14 +73,19 @@ pub async fn service(infra: Infra, adapters: Adapters) -> Result<Service, KitErr
             let url = config.orders.catalog_url.clone().ok_or_else(|| {
                 KitError::Config("orders.catalog_url: the orders subgraph needs the catalog service".into())
             })?;
-            Arc::new(HttpCatalog::new(url, Duration::from_millis(config.orders.catalog_timeout_ms)))
+            let timeout = Duration::from_millis(config.orders.catalog_timeout_ms);
+            Arc::new(HttpCatalog::new(url, braid_kit::tls::http_client(&config.client_tls, timeout)?))
         }
     };
     let provider: Arc<dyn PaymentProvider> = match adapters.provider {
         Some(p) => p,
         None => match &config.payment.url {
             Some(url) => {
-                Arc::new(payment::http::HttpProvider::new(url, Duration::from_millis(config.payment.timeout_ms)))
+                let timeout = Duration::from_millis(config.payment.timeout_ms);
+                Arc::new(payment::http::HttpProvider::new(
+                    url,
+                    braid_kit::tls::http_client(&config.client_tls, timeout)?,
+                ))
             }
             None => Arc::new(SimulatedProvider::new(Faults::from_config(&config.payment))),
         },

@@ -24,9 +24,9 @@ pub struct JwksKeys {
 }
 
 impl JwksKeys {
-    /// Keys of `url`, refetched for an unknown `kid` at most every `min_refresh`.
-    pub fn new(url: String, min_refresh: Duration) -> Self {
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().expect("http client builds");
+    /// Keys of `url` fetched with `client`, refetched for an unknown `kid` at most every
+    /// `min_refresh`.
+    pub fn new(url: String, min_refresh: Duration, client: reqwest::Client) -> Self {
         Self { url, min_refresh, client, state: RwLock::new(State { keys: HashMap::new(), fetched: None }) }
     }
 

@@ -14,7 +14,7 @@ pub use guard::{Authenticated, RequireScope, viewer};
 pub use jwks::JwksKeys;
 
 pub use crate::config::SUPPORTED_ALGORITHMS;
-use crate::config::{AuthConfig, ConfigError};
+use crate::config::{AuthConfig, ClientTlsConfig, ConfigError};
 
 /// The verified caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,16 +90,19 @@ pub struct Verifier {
 }
 
 impl Verifier {
-    /// `None` when the config names no key source (every request is anonymous).
-    pub fn from_config(config: &AuthConfig) -> Result<Option<Arc<Self>>, ConfigError> {
+    /// `None` when the config names no key source (every request is anonymous); `tls` is the
+    /// TLS of the JWKS fetch.
+    pub fn from_config(config: &AuthConfig, tls: &ClientTlsConfig) -> Result<Option<Arc<Self>>, ConfigError> {
         let keys = match (&config.jwks_url, &config.public_key_pem) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::invalid("auth", "set jwks_url or public_key_pem, not both"));
             }
-            (Some(url), None) => Keys::Resolver(Arc::new(JwksKeys::new(
-                url.clone(),
-                std::time::Duration::from_secs(config.jwks_min_refresh_secs),
-            ))),
+            (Some(url), None) => {
+                let client = crate::tls::http_client(tls, std::time::Duration::from_secs(5))
+                    .map_err(|e| ConfigError::invalid("client_tls", e.to_string()))?;
+                let min_refresh = std::time::Duration::from_secs(config.jwks_min_refresh_secs);
+                Keys::Resolver(Arc::new(JwksKeys::new(url.clone(), min_refresh, client)))
+            }
             (None, Some(pem)) => Keys::Static(
                 DecodingKey::from_rsa_pem(pem.as_bytes())
                     .map_err(|e| ConfigError::invalid("auth.public_key_pem", e.to_string()))?,

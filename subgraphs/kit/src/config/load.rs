@@ -55,6 +55,8 @@ impl SubgraphConfig {
         if self.cache.ttl_secs == 0 {
             return bad("cache.ttl_secs", "must be at least 1");
         }
+        self.server.tls.check("server.tls")?;
+        self.client_tls.check("client_tls")?;
         if self.server.max_body_bytes < 1024 {
             return bad("server.max_body_bytes", "must be at least 1024");
         }

@@ -15,6 +15,7 @@ mod events;
 mod load;
 mod orders;
 mod service;
+mod tls;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +25,7 @@ pub use events::{EventsBackend, EventsConfig};
 pub use load::{describe, extract, json_schema};
 pub use orders::{OrdersConfig, PaymentConfig, ShippingConfig};
 pub use service::{DatabaseConfig, ServerConfig};
+pub use tls::{ClientTlsConfig, ServerTlsConfig};
 
 /// A configuration that cannot be used: what is wrong, naming the key and where it came from.
 #[derive(Debug, thiserror::Error)]
@@ -64,4 +66,6 @@ pub struct SubgraphConfig {
     pub orders: OrdersConfig,
     pub payment: PaymentConfig,
     pub shipping: ShippingConfig,
+    /// TLS of the calls this process makes (to the catalog, the payment provider, the JWKS).
+    pub client_tls: ClientTlsConfig,
 }

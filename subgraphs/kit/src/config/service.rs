@@ -16,6 +16,8 @@ pub struct ServerConfig {
     pub max_body_bytes: usize,
     /// Per-request time limit, in milliseconds.
     pub request_timeout_ms: u64,
+    /// TLS on the listener (off unless a certificate is given).
+    pub tls: super::ServerTlsConfig,
 }
 
 impl Default for ServerConfig {
@@ -24,6 +26,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 4001)),
             max_body_bytes: 2 * 1024 * 1024,
             request_timeout_ms: 30_000,
+            tls: super::ServerTlsConfig::default(),
         }
     }
 }

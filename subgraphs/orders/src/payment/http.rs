@@ -5,8 +5,6 @@
 //! (both answer the outcome as JSON, 503 when the call failed), `GET /v1/ledger`,
 //! `GET|PUT /admin/faults`, `GET /health`.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use axum::Json;
 use axum::extract::State;
@@ -73,8 +71,8 @@ pub struct HttpProvider {
 }
 
 impl HttpProvider {
-    pub fn new(base: &str, timeout: Duration) -> Self {
-        let client = reqwest::Client::builder().timeout(timeout).build().expect("an HTTP client builds");
+    /// The provider at `base`, called with `client` (its TLS and time limit).
+    pub fn new(base: &str, client: reqwest::Client) -> Self {
         Self { base: base.trim_end_matches('/').to_string(), client }
     }
 
