@@ -81,6 +81,16 @@ if ! command -v cargo-machete >/dev/null 2>&1; then
   cargo install --locked cargo-machete
 fi
 cargo machete
+say "Prometheus rules: promtool check and unit tests (deploy/prometheus)"
+if ! command -v promtool >/dev/null 2>&1; then
+  say "installing promtool (Debian's prometheus package, once per machine)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+promtool check rules deploy/prometheus/braid-rules.yml
+(cd deploy/prometheus && promtool test rules braid-rules.test.yml)
+say "Grafana dashboard: valid JSON"
+python3 -m json.tool deploy/grafana/braid.json >/dev/null
 say "cargo test"
 cargo test --workspace --locked
 say "web app: web/dist is what web/ builds"

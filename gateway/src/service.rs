@@ -71,6 +71,7 @@ impl Gateway {
         let cache = AccessCache::new(cache, Duration::from_secs(config.access.cache.ttl_secs));
         let authenticator = Authenticator::new(&config, cache.clone())?;
         let tls = Arc::new(braid_kit::tls::client_config(&config.client_tls)?);
+        crate::rate_limit::register_metrics();
         let owners = Arc::new(Owners::new(&config, &supergraph.endpoints, cache)?);
         let propagate = Propagate::new(&config)?;
         let config = Arc::new(config);

@@ -66,6 +66,13 @@ static REFUSED: LazyLock<metrics::Counter> =
 static FAILED: LazyLock<metrics::Counter> =
     LazyLock::new(|| metrics::counter!("braid_gateway_rate_limit_errors_total"));
 
+/// Registers the counters at zero, so that dashboards see "none refused" rather than no data,
+/// whether or not limits are on.
+pub(crate) fn register_metrics() {
+    LazyLock::force(&REFUSED);
+    LazyLock::force(&FAILED);
+}
+
 impl RateLimiter {
     /// The limiter `config` asks for; `None` when rate limiting is off.
     pub async fn from_config(config: &RateLimitConfig) -> Result<Option<Self>, GatewayError> {

@@ -172,6 +172,10 @@ pub struct Feed {
 impl Hub {
     /// A hub whose feeds hold `buffer` events and end after `max_skipped` skips in a row.
     pub fn new(buffer: usize, max_skipped: u64) -> Arc<Self> {
+        // The series exist from the start, at zero, for dashboards and alerts.
+        std::sync::LazyLock::force(&ACTIVE);
+        std::sync::LazyLock::force(&SKIPPED);
+        std::sync::LazyLock::force(&super::fed::DELIVERED);
         Arc::new(Self {
             topics: Mutex::default(),
             positions: Mutex::default(),

@@ -94,6 +94,12 @@ fn cache_failed(e: &braid_kit::cache::CacheError) {
 impl Lookup {
     /// `cache: None` asks the source every time.
     pub fn new(source: Arc<dyn Source>, cache: Option<AccessCache>) -> Self {
+        // The series exist from the start, at zero, for dashboards and alerts.
+        metrics::counter!("braid_access_cache_hits_total").increment(0);
+        metrics::counter!("braid_access_cache_misses_total").increment(0);
+        for kind in ["visible", "managers", "check"] {
+            metrics::counter!("braid_access_source_requests_total", "kind" => kind).increment(0);
+        }
         let ttl = cache.as_ref().map_or(Duration::from_secs(60), AccessCache::ttl);
         let near = moka::sync::Cache::builder()
             .max_capacity(NEAR_IDS)

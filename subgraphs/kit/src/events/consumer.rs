@@ -136,6 +136,10 @@ impl Consumer {
             }
         };
         self.prune_inbox().await;
+        // The series exist from the start (at zero), so that rates and alerts see them.
+        metrics::counter!("braid_events_dead_lettered_total", "consumer" => name.clone()).increment(0);
+        metrics::counter!("braid_events_consumed_total", "consumer" => name.clone(), "outcome" => "Applied")
+            .increment(0);
         let this = Arc::new(self);
         let (done_tx, mut done_rx) = mpsc::unbounded_channel();
         let mut workers = JoinSet::new();
@@ -225,6 +229,9 @@ impl Consumer {
                 return Outcome::DeadLettered;
             }
         };
+        // How far behind the consumer is: the event's age when its handling begins.
+        let age = (chrono::Utc::now() - envelope.time).as_seconds_f64().max(0.0);
+        metrics::histogram!("braid_events_lag_seconds", "consumer" => self.handler.name()).record(age);
         let mut last_error = String::new();
         for attempt in 1..=self.max_attempts {
             match self.apply(&envelope).await {

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 
 use super::bus::{EventBus, Message};
@@ -20,6 +20,8 @@ use crate::config::EventsConfig;
 const RELAY_LOCK: i64 = 0x0b4a_1d00_0001;
 /// Published rows are kept this long (for inspection), then pruned.
 const RETENTION: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+/// The backlog gauge is read from the database every this many rounds, and after every failure.
+const BACKLOG_EVERY: u64 = 5;
 
 /// Publishes the outbox of one database.
 pub struct Relay {
@@ -56,6 +58,8 @@ impl Relay {
         tokio::pin!(shutdown);
         let mut backoff = Duration::ZERO;
         let mut rounds: u64 = 0;
+        let backlog = metrics::gauge!("braid_outbox_unpublished_events");
+        metrics::counter!("braid_outbox_publish_errors_total").increment(0);
         loop {
             let wait = if backoff.is_zero() { self.interval } else { backoff };
             tokio::select! {
@@ -77,6 +81,13 @@ impl Relay {
                         tracing::warn!(error = %e, backoff_ms = backoff.as_millis() as u64, "relay: publish failed");
                         break;
                     }
+                }
+            }
+            // Counted, not inferred from the round: another instance's relay may hold the lock.
+            if !backoff.is_zero() || rounds.is_multiple_of(BACKLOG_EVERY) {
+                match self.unpublished().await {
+                    Ok(n) => backlog.set(n as f64),
+                    Err(e) => tracing::debug!(error = %e, "relay: counting the backlog failed"),
                 }
             }
             rounds += 1;
@@ -153,6 +164,11 @@ impl Relay {
         }
         outcome?;
         Ok(delivered)
+    }
+
+    /// Rows not published yet (the `outbox_unpublished` index answers it).
+    async fn unpublished(&self) -> Result<u64, DbErr> {
+        outbox::Entity::find().filter(outbox::Column::PublishedAt.is_null()).count(&self.db).await
     }
 
     async fn prune(&self) {

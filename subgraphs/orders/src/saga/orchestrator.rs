@@ -12,7 +12,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
 use super::commands::{self, SOURCE};
-use super::machine::{Input, Policy, Refused, Saga, Timer};
+use super::machine::{Action, Input, Policy, Refused, Saga, Timer, action_name};
 use crate::entity::{order, saga};
 use crate::events::{OrderCancelled, OrderUpdated};
 use crate::history::{self, HistoryError, OrderEvent};
@@ -112,6 +112,7 @@ impl Orchestrator {
         self.announce(conn, view, before).await?;
         if let Some((action, attempt)) = transition.send {
             outbox::append(conn, &commands::envelope(view, action, attempt, self.reservation_ttl_secs)).await?;
+            count_command(action, attempt);
         }
         let deadline = transition.timer.map(|timer| {
             let wait = match timer {
@@ -168,6 +169,10 @@ impl Orchestrator {
             failure_reason: view.failure_reason.clone(),
         };
         outbox::append(conn, &Envelope::new(SOURCE, &updated)).await?;
+        if view.status.is_terminal() {
+            let status = view.status.as_str().to_ascii_lowercase();
+            metrics::counter!("braid_orders_ended_total", "status" => status).increment(1);
+        }
         if view.status == OrderStatus::Cancelled {
             let cancelled =
                 OrderCancelled { order_id: view.id.clone(), buyer_id: view.buyer_id.clone(), version: view.version };
@@ -175,4 +180,16 @@ impl Orchestrator {
         }
         Ok(())
     }
+}
+
+/// Counts a command the saga sends: steps and compensations, first attempts and retries. Counted
+/// as written; the rare transaction that then loses to a concurrent answer is counted too.
+fn count_command(action: Action, attempt: u32) {
+    let kind = match action {
+        Action::Step(_) => "step",
+        Action::Compensate(_) => "compensation",
+    };
+    let attempt = if attempt <= 1 { "first" } else { "retry" };
+    metrics::counter!("braid_saga_commands_total", "command" => action_name(action), "kind" => kind, "attempt" => attempt)
+        .increment(1);
 }

@@ -16,6 +16,7 @@ const BATCH: u64 = 100;
 
 /// Fires overdue timeouts every `interval` until `shutdown` is cancelled.
 pub async fn run(orchestrator: Orchestrator, interval: Duration, shutdown: CancellationToken) {
+    metrics::counter!("braid_saga_timeouts_total").increment(0);
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
