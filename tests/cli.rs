@@ -499,3 +499,17 @@ async fn every_metric_the_dashboard_and_the_alerts_use_is_exported() {
     assert!(demo.terminate().success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The configuration files the Kubernetes manifests mount load as they are (an unknown key or
+/// a bad value there would stop the pods).
+#[test]
+fn the_kubernetes_config_files_load() {
+    let dir = braid_testkit::repo_root().join("deploy/k8s/base/config");
+    let gateway = braid_gateway::GatewayConfig::load(Some(&dir.join("gateway.toml"))).expect("gateway.toml loads");
+    assert_eq!(gateway.subgraphs["catalog"].url.as_deref(), Some("http://catalog/graphql"));
+    for service in ["catalog", "documents", "orders", "permissions"] {
+        let path = dir.join(format!("{service}.toml"));
+        let config = braid_kit::SubgraphConfig::load(Some(&path)).unwrap_or_else(|e| panic!("{service}.toml: {e}"));
+        assert_eq!(config.server.listen.port(), 8080, "{service} listens where the Service sends");
+    }
+}
