@@ -422,7 +422,8 @@ async fn subgraphs_and_the_payment_provider_serve_mutual_tls_from_their_config()
 
     let addr = free_addr();
     let db = format!("sqlite://{}?mode=rwc", path(&pki.dir().join("catalog.db")));
-    let mut env = vec![("BRAID_DATABASE__URL", db)];
+    let admin = free_addr();
+    let mut env = vec![("BRAID_DATABASE__URL", db), ("BRAID_SERVER__ADMIN_LISTEN", admin.clone())];
     env.extend(tls.iter().cloned());
     let mut catalog = start_over_tls(&["subgraph", "catalog", "--listen", &addr], &env, &addr, &with_cert).await;
     let url = format!("https://localhost:{}/graphql", addr.rsplit(':').next().unwrap());
@@ -430,6 +431,11 @@ async fn subgraphs_and_the_payment_provider_serve_mutual_tls_from_their_config()
     let reply: serde_json::Value = with_cert.post(&url).json(&query).send().await.unwrap().json().await.unwrap();
     assert!(reply["data"]["categories"].is_array(), "{reply}");
     assert!(without_cert.post(&url).json(&query).send().await.is_err(), "a client without a certificate was served");
+    // The probes and the metrics over plain HTTP on the admin listener, and nothing else there.
+    for (path, status) in [("/ready", 200), ("/metrics", 200), ("/graphql", 404)] {
+        let response = reqwest::get(format!("http://{admin}{path}")).await.unwrap();
+        assert_eq!(response.status(), status, "{path}");
+    }
     // SIGTERM frees the TLS port at once, as it does the plain one.
     let _ = Command::new("kill").arg("-TERM").arg(catalog.0.id().to_string()).status();
     let deadline = Instant::now() + Duration::from_secs(5);

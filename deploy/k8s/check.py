@@ -37,20 +37,26 @@ def check(path, production):
     for name, d in deployments.items():
         pod = d["spec"]["template"]
         (c,) = pod["spec"]["containers"]
-        ready = "/health" if name == "payment-provider" else "/ready"
+        provider = name == "payment-provider"
+        ready = "/health" if provider else "/ready"
         for probe, want in (("readinessProbe", ready), ("livenessProbe", "/health")):
-            got = c.get(probe, {}).get("httpGet", {}).get("path")
-            if got != want:
-                fail(f"{path}: {name} {probe} is {got}, expected {want}")
-            scheme = c[probe]["httpGet"].get("scheme", "HTTP")
-            if production and scheme != "HTTPS":
-                fail(f"{path}: {name} {probe} is not HTTPS in production")
+            get = c.get(probe, {}).get("httpGet", {})
+            if get.get("path") != want:
+                fail(f"{path}: {name} {probe} is {get.get('path')}, expected {want}")
+            # Probes present no client certificate: the admin port (plain, probes and metrics
+            # only), or the payment provider's own port, HTTPS in production.
+            want_port, want_scheme = ("http", "HTTPS" if production else "HTTP") if provider else ("admin", "HTTP")
+            if (get.get("port"), get.get("scheme", "HTTP")) != (want_port, want_scheme):
+                fail(f"{path}: {name} {probe} probes {get.get('scheme', 'HTTP')} on {get.get('port')}")
         requests = c.get("resources", {}).get("requests", {})
         if not {"cpu", "memory"} <= set(requests):
             fail(f"{path}: {name} has no cpu and memory requests")
         env = {e["name"] for e in c.get("env", [])}
         if production and not {"BRAID_SERVER__TLS__CERT_PATH", "BRAID_CLIENT_TLS__CA_PATH"} <= env:
             fail(f"{path}: {name} does not serve and call over TLS in production")
+        subgraph = name in ("catalog", "documents", "orders", "permissions")
+        if production and subgraph and "BRAID_SERVER__TLS__CLIENT_CA_PATH" not in env:
+            fail(f"{path}: {name} does not ask its callers for certificates (mutual TLS) in production")
         if name not in ("gateway", "payment-provider") and "BRAID_DATABASE__URL" not in env:
             fail(f"{path}: {name} has no database URL from its Secret")
         labels = pod["metadata"]["labels"]

@@ -95,6 +95,10 @@ pub struct ServerConfig {
     pub work_stealing: bool,
     /// TLS on the listener (off unless a certificate is given).
     pub tls: braid_kit::config::ServerTlsConfig,
+    /// A second listener, plain HTTP, serving only `/health`, `/ready` and `/metrics` (for probes
+    /// and Prometheus when the main one asks for client certificates); off when unset.
+    #[schemars(with = "Option<String>")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -105,6 +109,7 @@ impl Default for ServerConfig {
             workers: 0,
             work_stealing: false,
             tls: braid_kit::config::ServerTlsConfig::default(),
+            admin_listen: None,
         }
     }
 }

@@ -83,6 +83,15 @@ pub async fn run(
     let watcher =
         hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
     let pump = bus.map(|bus| gateway.consume_events(bus, stop.clone().cancelled_owned()));
+    let admin = match gateway.config.server.admin_listen {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr).await.map_err(GatewayError::Io)?;
+            let router = server::admin_router(gateway.clone(), metrics.clone());
+            let stopped = stop.clone().cancelled_owned();
+            Some(tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await }))
+        }
+        None => None,
+    };
     let router = server::router(gateway.clone(), metrics);
     // Only rate limits read the client's address; without them requests skip recording it.
     let peers = gateway.config.rate_limit.backend != config::RateLimitBackend::None;
@@ -101,6 +110,9 @@ pub async fn run(
     }
     if let Some(pump) = pump {
         let _ = pump.await;
+    }
+    if let Some(admin) = admin {
+        let _ = admin.await;
     }
     result.map_err(GatewayError::Io)
 }

@@ -34,6 +34,15 @@ struct AppState {
     metrics: PrometheusHandle,
 }
 
+/// `/health`, `/ready` and `/metrics` alone, for the admin listener (`server.admin_listen`).
+pub fn admin_router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .route("/metrics", get(render_metrics))
+        .with_state(Arc::new(AppState { gateway, metrics }))
+}
+
 /// The gateway's HTTP routes.
 pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
     let graphiql = gateway.config.graphiql.enabled;

@@ -132,9 +132,18 @@ async fn with_mutual_tls_only_clients_with_a_certificate_of_the_ca_are_served() 
     let mut config = GatewayConfig::default();
     config.server.tls = server_tls(&pki, Some(&pki));
     config.client_tls = trusting(&pki, Some(&pki));
+    let admin = braid_testkit::process::free_addr();
+    config.server.admin_listen = Some(admin.parse().unwrap());
     let url = gateway(&mut servers, &pki, &sdl, config).await;
     assert_eq!(post(&pki.http_client(true), &url).await.expect("an answer"), expected);
     assert!(post(&pki.http_client(false), &url).await.is_err(), "a client without a certificate was served");
+    // Probes and Prometheus, which have no certificate, use the admin listener: plain HTTP,
+    // and nothing there but the probes and the metrics.
+    let plain = reqwest::Client::new();
+    for (path, status) in [("/health", 200), ("/ready", 200), ("/metrics", 200), ("/graphql", 404)] {
+        let response = plain.get(format!("http://{admin}{path}")).send().await.expect("the admin listener answers");
+        assert_eq!(response.status(), status, "{path}");
+    }
     let stranger = braid_kit::tls::http_client(&trusting(&pki, Some(&other)), Duration::from_secs(5)).unwrap();
     assert!(post(&stranger, &url).await.is_err(), "a certificate of another CA was accepted");
 

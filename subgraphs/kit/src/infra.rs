@@ -105,6 +105,10 @@ impl Service {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), KitError> {
         let tls = crate::tls::ServerTls::load(&self.infra.config.server.tls)?;
+        let admin = match self.infra.config.server.admin_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
         let token = CancellationToken::new();
         let trigger = token.clone();
         tokio::spawn(async move {
@@ -124,6 +128,15 @@ impl Service {
         }
         for task in self.tasks {
             tasks.spawn(task(token.clone()));
+        }
+        if let Some(admin) = admin {
+            let probes = Probes { db: infra.db.clone(), bus: infra.bus.clone(), cache: infra.cache.clone() };
+            let stopped = token.clone().cancelled_owned();
+            tasks.spawn(async move {
+                if let Err(e) = axum::serve(admin, http::admin_router(probes)).with_graceful_shutdown(stopped).await {
+                    tracing::error!(error = %e, "the admin listener stopped");
+                }
+            });
         }
         let served = crate::tls::serve(listener, tls, self.router, token.clone().cancelled_owned()).await;
         token.cancel();

@@ -18,6 +18,10 @@ pub struct ServerConfig {
     pub request_timeout_ms: u64,
     /// TLS on the listener (off unless a certificate is given).
     pub tls: super::ServerTlsConfig,
+    /// A second listener, plain HTTP, serving only `/health`, `/ready` and `/metrics` (for probes
+    /// and Prometheus when the main one asks for client certificates); off when unset.
+    #[schemars(with = "Option<String>")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl Default for ServerConfig {
@@ -27,6 +31,7 @@ impl Default for ServerConfig {
             max_body_bytes: 2 * 1024 * 1024,
             request_timeout_ms: 30_000,
             tls: super::ServerTlsConfig::default(),
+            admin_listen: None,
         }
     }
 }

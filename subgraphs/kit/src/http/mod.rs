@@ -54,6 +54,16 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
         .layer(CatchPanicLayer::custom(graphql::panic_response))
 }
 
+/// `/health`, `/ready` and `/metrics` alone, for the admin listener (`server.admin_listen`):
+/// plain HTTP for the kubelet's probes and Prometheus, which present no client certificate to
+/// a listener with mutual TLS.
+pub fn admin_router(probes: Probes) -> Router {
+    Router::new()
+        .route("/health", get(probes::health))
+        .route("/ready", get(probes::ready).with_state(Arc::new(probes)))
+        .route("/metrics", get(probes::metrics))
+}
+
 async fn record(service: &'static str, req: Request, next: Next) -> Response {
     let path = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "other".into());
     let started = Instant::now();
