@@ -144,6 +144,10 @@ async fn with_mutual_tls_only_clients_with_a_certificate_of_the_ca_are_served() 
         let response = plain.get(format!("http://{admin}{path}")).send().await.expect("the admin listener answers");
         assert_eq!(response.status(), status, "{path}");
     }
+    // The services' own HTTP client (JWKS, permission lookups, the orders service's calls) from
+    // `client_tls`: its certificate gets in, another CA's does not.
+    let own = braid_kit::tls::http_client(&trusting(&pki, Some(&pki)), Duration::from_secs(5)).unwrap();
+    assert_eq!(post(&own, &url).await.expect("the configured client certificate is presented"), expected);
     let stranger = braid_kit::tls::http_client(&trusting(&pki, Some(&other)), Duration::from_secs(5)).unwrap();
     assert!(post(&stranger, &url).await.is_err(), "a certificate of another CA was accepted");
 
