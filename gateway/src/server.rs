@@ -34,15 +34,6 @@ struct AppState {
     metrics: PrometheusHandle,
 }
 
-/// `/health`, `/ready` and `/metrics` alone, for the admin listener (`server.admin_listen`).
-pub fn admin_router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(render_metrics))
-        .with_state(Arc::new(AppState { gateway, metrics }))
-}
-
 /// The gateway's HTTP routes.
 pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
     let graphiql = gateway.config.graphiql.enabled;
@@ -95,30 +86,6 @@ fn asset(content_type: &'static str, body: &'static [u8]) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
-/// 200 while this instance serves `/graphql`; 503 once it is shutting down, on connections
-/// still open while it drains (closed after the answer), so a probe never counts a stopping
-/// instance as one that serves.
-async fn health(State(state): State<Arc<AppState>>) -> Response {
-    if state.gateway.stopping() {
-        return stopping();
-    }
-    ([(header::CONTENT_TYPE, JSON)], "{\"status\":\"ok\"}").into_response()
-}
-
-fn stopping() -> Response {
-    let headers = [(header::CONTENT_TYPE, JSON), (header::CONNECTION, "close")];
-    (StatusCode::SERVICE_UNAVAILABLE, headers, "{\"status\":\"stopping\"}").into_response()
-}
-
-async fn ready(State(state): State<Arc<AppState>>) -> Response {
-    if state.gateway.stopping() {
-        return stopping();
-    }
-    let runtime = state.gateway.runtime();
-    let body = serde_json::json!({ "status": "ready", "subgraphs": runtime.supergraph.endpoints.len() });
-    ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
-}
-
 /// Evicts what the JSON list in the body names from the entity cache, in every instance.
 async fn invalidate(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
     let Some(cache) = state.gateway.entity_cache.get() else { return StatusCode::NOT_FOUND.into_response() };
@@ -147,10 +114,6 @@ async fn invalidate(State(state): State<Arc<AppState>>, headers: HeaderMap, body
         return refusal(Format::Json, error);
     }
     ([(header::CONTENT_TYPE, JSON)], serde_json::json!({ "count": tags.len() }).to_string()).into_response()
-}
-
-async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
 async fn method_not_allowed() -> Response {
@@ -399,7 +362,11 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, JSON)], respond::errors_only(&[error])).into_response()
 }
 
+mod probes;
 mod web;
+
+pub use probes::admin_router;
+use probes::{health, ready, render_metrics};
 
 #[cfg(test)]
 mod tests;
