@@ -77,21 +77,22 @@ pub async fn run(
     let tls = braid_kit::tls::ServerTls::load(&config.server.tls)?;
     let cache = braid_kit::cache::from_config(&config.access.cache).await?;
     let bus = events_bus(&config.events)?;
+    // Bound before any loop starts, so that a taken port fails the start with nothing to stop.
+    let admin = match config.server.admin_listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(GatewayError::Io)?),
+        None => None,
+    };
     let gateway = Gateway::new(config, supergraph, cache)?;
     gateway.connect_stores().await?;
     let stop = tokio_util::sync::CancellationToken::new();
     let watcher =
         hot_reload.then(|| tokio::spawn(reload::watch(gateway.clone(), path.clone(), stop.clone().cancelled_owned())));
     let pump = bus.map(|bus| gateway.consume_events(bus, stop.clone().cancelled_owned()));
-    let admin = match gateway.config.server.admin_listen {
-        Some(addr) => {
-            let listener = tokio::net::TcpListener::bind(addr).await.map_err(GatewayError::Io)?;
-            let router = server::admin_router(gateway.clone(), metrics.clone());
-            let stopped = stop.clone().cancelled_owned();
-            Some(tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await }))
-        }
-        None => None,
-    };
+    let admin = admin.map(|listener| {
+        let router = server::admin_router(gateway.clone(), metrics.clone());
+        let stopped = stop.clone().cancelled_owned();
+        tokio::spawn(async move { axum::serve(listener, router).with_graceful_shutdown(stopped).await })
+    });
     let router = server::router(gateway.clone(), metrics);
     // Only rate limits read the client's address; without them requests skip recording it.
     let peers = gateway.config.rate_limit.backend != config::RateLimitBackend::None;

@@ -40,9 +40,7 @@ pub fn router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
     let timeout = Duration::from_millis(gateway.config.server.request_timeout_ms);
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post).fallback(method_not_allowed))
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(render_metrics));
+        .merge(probes::routes());
     if graphiql {
         router = router
             .route("/graphiql", get(|| async { asset("text/html; charset=utf-8", GRAPHIQL_HTML) }))
@@ -366,7 +364,6 @@ mod probes;
 mod web;
 
 pub use probes::admin_router;
-use probes::{health, ready, render_metrics};
 
 #[cfg(test)]
 mod tests;

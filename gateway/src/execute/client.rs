@@ -275,7 +275,6 @@ fn host_header(uri: &http::Uri) -> Option<HeaderValue> {
     HeaderValue::from_str(&value).ok()
 }
 
-/// Where one fetch goes.
 /// Where a subscription goes upstream (see [`SubgraphClient::subscription_endpoint`]).
 pub struct UpstreamTarget<'a> {
     pub url: &'a str,
@@ -283,6 +282,7 @@ pub struct UpstreamTarget<'a> {
     pub tls: Arc<rustls::ClientConfig>,
 }
 
+/// Where one fetch goes.
 struct Target {
     uri: http::Uri,
     host: Option<HeaderValue>,

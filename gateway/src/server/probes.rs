@@ -16,17 +16,18 @@ use crate::service::Gateway;
 
 /// `/health`, `/ready` and `/metrics` alone, for the admin listener (`server.admin_listen`).
 pub fn admin_router(gateway: Arc<Gateway>, metrics: PrometheusHandle) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/ready", get(ready))
-        .route("/metrics", get(render_metrics))
-        .with_state(Arc::new(AppState { gateway, metrics }))
+    routes().with_state(Arc::new(AppState { gateway, metrics }))
+}
+
+/// The three routes, on the main listener and on the admin one.
+pub(super) fn routes() -> Router<Arc<AppState>> {
+    Router::new().route("/health", get(health)).route("/ready", get(ready)).route("/metrics", get(render_metrics))
 }
 
 /// 200 while this instance serves `/graphql`; 503 once it is shutting down, on connections
 /// still open while it drains (closed after the answer), so a probe never counts a stopping
 /// instance as one that serves.
-pub(super) async fn health(State(state): State<Arc<AppState>>) -> Response {
+async fn health(State(state): State<Arc<AppState>>) -> Response {
     if state.gateway.stopping() {
         return stopping();
     }
@@ -38,7 +39,7 @@ fn stopping() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, headers, "{\"status\":\"stopping\"}").into_response()
 }
 
-pub(super) async fn ready(State(state): State<Arc<AppState>>) -> Response {
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
     if state.gateway.stopping() {
         return stopping();
     }
@@ -47,6 +48,6 @@ pub(super) async fn ready(State(state): State<Arc<AppState>>) -> Response {
     ([(header::CONTENT_TYPE, JSON)], body.to_string()).into_response()
 }
 
-pub(super) async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
+async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }

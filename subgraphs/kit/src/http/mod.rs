@@ -39,12 +39,9 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
         max_body_bytes: parts.max_body_bytes,
         documents: DocumentCache::new(1_000),
     });
-    let probes = Arc::new(parts.probes);
     Router::new()
         .route("/graphql", get(graphql::get::<E>).post(graphql::post::<E>).with_state(endpoint))
-        .route("/health", get(probes::health))
-        .route("/ready", get(probes::ready).with_state(probes))
-        .route("/metrics", get(probes::metrics))
+        .merge(admin_router(parts.probes))
         .layer(middleware::from_fn(move |req, next| record(service, req, next)))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,
@@ -54,9 +51,9 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
         .layer(CatchPanicLayer::custom(graphql::panic_response))
 }
 
-/// `/health`, `/ready` and `/metrics` alone, for the admin listener (`server.admin_listen`):
-/// plain HTTP for the kubelet's probes and Prometheus, which present no client certificate to
-/// a listener with mutual TLS.
+/// `/health`, `/ready` and `/metrics`: on the main listener, and alone on the admin one
+/// (`server.admin_listen`), plain HTTP for the kubelet's probes and Prometheus, which present
+/// no client certificate to a listener with mutual TLS.
 pub fn admin_router(probes: Probes) -> Router {
     Router::new()
         .route("/health", get(probes::health))
