@@ -70,7 +70,20 @@ pub fn free_addr() -> String {
     format!("127.0.0.1:{}", free_port())
 }
 
-/// A loopback port free at the time of asking.
+/// A loopback port free at the time of asking, never handed out twice by this process.
+///
+/// Drawn below the kernel's ephemeral range (32768 and up), not by binding port 0: a port from
+/// that range, free when asked, is soon the source port of some test's outgoing connection,
+/// and the process meant to listen on it then fails with "address already in use".
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port()
+    use std::hash::{BuildHasher, Hasher};
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        let port = 20_000 + (random % 12_000) as u16;
+        if GIVEN.lock().unwrap().insert(port) && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
