@@ -124,9 +124,13 @@ impl SubgraphName {
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Demo { listen, data_dir } => crate::demo::run(listen, &data_dir, shutdown_signal()).await,
+            Command::Demo { listen, data_dir } => {
+                braid_kit::telemetry::init("demo", &crate::demo::telemetry()?)?;
+                crate::demo::run(listen, &data_dir, shutdown_signal()).await
+            }
             Command::Subgraph { name, config, listen } => {
                 let mut config = SubgraphConfig::load(config.as_deref())?;
+                braid_kit::telemetry::init(name.name(), &config.telemetry)?;
                 if let Some(listen) = listen {
                     config.server.listen = listen;
                 }
@@ -146,6 +150,7 @@ impl Cli {
                 Ok(())
             }
             Command::Migrate { name, database_url } => {
+                braid_kit::telemetry::init_logging();
                 let config = braid_kit::config::DatabaseConfig { url: database_url, ..Default::default() };
                 let db = braid_kit::db::connect(&config).await?;
                 match name {
@@ -167,8 +172,8 @@ impl Cli {
                 Ok(())
             }
             Command::PaymentProvider { config, listen } => {
-                braid_kit::telemetry::init_logging();
                 let config = SubgraphConfig::load(config.as_deref())?;
+                braid_kit::telemetry::init("payment-provider", &config.telemetry)?;
                 let faults = braid_orders::payment::Faults::from_config(&config.payment);
                 let provider = braid_orders::payment::SimulatedProvider::new(faults);
                 let tls = braid_kit::tls::ServerTls::load(&config.server.tls)?;
@@ -180,6 +185,7 @@ impl Cli {
                 Ok(())
             }
             Command::Orders { command: OrdersCommand::RebuildProjections { database_url } } => {
+                braid_kit::telemetry::init_logging();
                 let config = braid_kit::config::DatabaseConfig { url: database_url, ..Default::default() };
                 let db = braid_kit::db::connect(&config).await?;
                 let orders = braid_orders::view::rebuild(&db).await?;
@@ -195,8 +201,8 @@ impl Cli {
                 Ok(())
             }
             Command::Gateway { supergraph, config, listen } => {
-                braid_kit::telemetry::init_logging();
                 let mut config = braid_gateway::GatewayConfig::load(config.as_deref())?;
+                braid_kit::telemetry::init("gateway", &config.telemetry)?;
                 if let Some(path) = supergraph {
                     config.supergraph.path = Some(path);
                 }

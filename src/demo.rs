@@ -21,6 +21,18 @@ use tokio_util::sync::CancellationToken;
 /// The composed supergraph of the subgraphs the demo runs.
 const SUPERGRAPH: &str = include_str!("../schema/supergraph.graphql");
 
+/// The demo's traces (`BRAID_TELEMETRY__*`; every other setting of the demo is fixed).
+pub fn telemetry() -> anyhow::Result<braid_kit::config::TelemetryConfig> {
+    #[derive(Default, serde::Deserialize)]
+    #[serde(default)]
+    struct Settings {
+        telemetry: braid_kit::config::TelemetryConfig,
+    }
+    let settings: Settings = braid_kit::config::extract(figment::Figment::new(), None)?;
+    settings.telemetry.check("telemetry")?;
+    Ok(settings.telemetry)
+}
+
 /// Products seeded on first start.
 const DEMO_PRODUCTS: usize = 1_000;
 

@@ -13,12 +13,14 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = cli::Cli::parse();
-    braid_kit::telemetry::init_logging();
+    // Each command installs its logs and traces (`cli`): the traces' settings are in its config.
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)
         .and_then(|runtime| runtime.block_on(cli.run()));
+    // After the runtime: the last spans are sent from the exporter's own thread.
+    braid_kit::telemetry::shutdown();
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

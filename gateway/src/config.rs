@@ -50,6 +50,8 @@ pub struct GatewayConfig {
     pub entity_cache: EntityCacheConfig,
     /// TLS of the calls to subgraphs (HTTP and WebSocket), the permissions lookups and the JWKS.
     pub client_tls: braid_kit::config::ClientTlsConfig,
+    /// Traces exported over OTLP.
+    pub telemetry: braid_kit::config::TelemetryConfig,
 }
 
 /// Permission lookups for `@ownedBy` objects.
@@ -344,6 +346,7 @@ impl GatewayConfig {
         self.entity_cache.validate()?;
         self.server.tls.check("server.tls")?;
         self.client_tls.check("client_tls")?;
+        self.telemetry.check("telemetry")?;
         if self.persisted.mode == PersistedMode::Allowlist && self.persisted.allowlist_path.is_none() {
             return Err(GatewayError::Config("persisted.mode = \"allowlist\" needs persisted.allowlist_path".into()));
         }

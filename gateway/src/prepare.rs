@@ -99,6 +99,7 @@ impl Operations {
         text: &str,
         name: Option<&str>,
     ) -> Result<Arc<Operation>, RequestError> {
+        let span = tracing::info_span!("graphql.prepare", cached = tracing::field::Empty).entered();
         let key = {
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             hasher.update(&supergraph.id.to_le_bytes());
@@ -109,6 +110,7 @@ impl Operations {
         };
         if let Some(prepared) = self.operations.get(&key) {
             HITS.increment(1);
+            span.record("cached", true);
             return prepared;
         }
         let prepared = self.prepare_uncached(supergraph, text, name, key);
@@ -128,17 +130,20 @@ impl Operations {
         key: u64,
     ) -> Result<Arc<Operation>, RequestError> {
         let limits = &self.config.limits;
-        let document = parse::parse(text, limits)?;
+        let document = tracing::info_span!("graphql.parse").in_scope(|| parse::parse(text, limits))?;
         let operation = parse::select_operation(&document, name)?;
-        limits::check(&document, operation, limits)?;
-        validate::check(supergraph, &document)?;
+        tracing::info_span!("graphql.validate").in_scope(|| {
+            limits::check(&document, operation, limits)?;
+            validate::check(supergraph, &document)
+        })?;
         // Deferred fragments are answered with the rest: the planner sees none.
         let document = defer::inline(document);
         let operation = parse::select_operation(&document, name)?;
         let (kind, root, variables) = root(supergraph, operation);
         let shape = compile(&document, limits::selection_set(operation), &root, &supergraph.types);
         validate::introspection(&shape, &root, self.config.introspection.enabled)?;
-        let (plan, owned) = self.plans.plan(supergraph, &document, name)?;
+        let (plan, owned) =
+            tracing::info_span!("graphql.plan").in_scope(|| self.plans.plan(supergraph, &document, name))?;
         let marked = policy::marked_fields(&document, &supergraph.types, &supergraph.policies);
         let requested = name.map(str::to_string);
         let name = requested.clone().or_else(|| parse::operation_name(operation).map(str::to_string));

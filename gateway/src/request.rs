@@ -10,6 +10,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use crate::authenticate::Identity;
 use crate::authorize::owners::Owners;
@@ -61,7 +62,50 @@ pub(crate) async fn execute(
     client_headers: &HeaderMap,
     origin: Origin,
 ) -> Result<Answer, RequestError> {
-    run(gateway, request, client_headers, origin).await
+    let span = request_span();
+    braid_kit::telemetry::context::continue_from_headers(&span, client_headers);
+    let result = run(gateway, request, client_headers, origin).instrument(span.clone()).await;
+    if result.is_err() {
+        span.record("otel.status_code", "ERROR");
+    }
+    result
+}
+
+/// The root span of a request, a child of the client's span when it sent a `traceparent`.
+/// Off (and free) when traces are.
+fn request_span() -> tracing::Span {
+    use tracing::field::Empty;
+    tracing::info_span!(
+        "graphql.request",
+        otel.kind = "server",
+        otel.status_code = Empty,
+        graphql.operation.type = Empty,
+        graphql.operation.name = Empty,
+        trace_id = Empty,
+    )
+}
+
+/// Names the request's span after its operation, as OpenTelemetry's GraphQL conventions do:
+/// `query TopProducts`.
+fn name_span(operation: &Operation) {
+    let span = tracing::Span::current();
+    if span.is_disabled() {
+        return;
+    }
+    let kind = match operation.kind {
+        Kind::Query => "query",
+        Kind::Mutation => "mutation",
+        Kind::Subscription => "subscription",
+    };
+    span.record("graphql.operation.type", kind);
+    let name = match operation.name.as_deref() {
+        Some(name) => {
+            span.record("graphql.operation.name", name);
+            format!("{kind} {name}")
+        }
+        None => kind.to_string(),
+    };
+    braid_kit::telemetry::context::rename(&span, name);
 }
 
 /// Runs the query that answers an event for a subscriber: as [`execute`], with
@@ -89,6 +133,7 @@ async fn run(
     let runtime = gateway.runtime();
     let supergraph = &runtime.supergraph;
     let operation = gateway.operations.prepare(supergraph, &text, request.operation_name.as_deref())?;
+    name_span(&operation);
     admit(operation.kind, origin.read_only)?;
     let Authorized { plan, denied } = authorize::fields(&gateway.operations.plans, supergraph, &operation, &identity)?;
     let quota = rate_limit(gateway, &identity, origin.peer, &operation, &plan).await?;
@@ -116,6 +161,7 @@ async fn run(
         };
         answer(&owners, planned).await
     };
+    let run = run.in_current_span();
     let body = match shared {
         Some(key) => once(gateway, key, run).await,
         None => run.await,
@@ -206,8 +252,9 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
         cache,
         state: Mutex::new(Outcome::default()),
     };
-    let outcome = execution.run().await;
+    let outcome = execution.run().instrument(tracing::info_span!("graphql.execute")).await;
     let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
+    let _respond = tracing::info_span!("graphql.respond").entered();
     let extensions = cost.filter(|c| c.report).map(|estimate| {
         let costing = costing(supergraph, variables, estimate.list_size);
         let mutation = operation.kind == Kind::Mutation;

@@ -14,6 +14,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
+use tracing::Instrument as _;
 
 use crate::config::GatewayConfig;
 use crate::error::GatewayError;
@@ -216,11 +217,19 @@ impl SubgraphClient {
     /// a fetch begun after an invalidation never joins one begun before it).
     pub async fn fetch(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool, epoch: u64) -> Answer {
         let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
+        let span = tracing::info_span!(
+            "subgraph.fetch",
+            otel.kind = "client",
+            subgraph.name = name,
+            otel.status_code = tracing::field::Empty,
+        );
+        let headers = super::headers::traced(headers, &span);
+        let headers = headers.as_ref();
         let started = Instant::now();
         let result = if self.dedupe && may_dedupe {
-            self.shared(name, endpoint, body, headers, epoch).await
+            self.shared(name, endpoint, body, headers, epoch).instrument(span.clone()).await
         } else {
-            send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).await
+            send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).instrument(span.clone()).await
         };
         let elapsed = started.elapsed().as_secs_f64();
         if result.is_ok() {
@@ -228,6 +237,7 @@ impl SubgraphClient {
         } else {
             endpoint.metrics.failed.record(elapsed);
             endpoint.metrics.errors.increment(1);
+            span.record("otel.status_code", "ERROR");
         }
         result
     }

@@ -1,5 +1,8 @@
 //! The headers sent with every subgraph fetch of a request: those the config propagates from
-//! the client, and a W3C `traceparent` that continues the client's trace.
+//! the client, and a W3C `traceparent` that continues the client's trace (the fetch's own span
+//! when traces are on).
+
+use std::borrow::Cow;
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 
@@ -41,7 +44,20 @@ impl Propagate {
     }
 }
 
-/// A W3C `traceparent` for the subgraph fetches: the client's trace with a new span id, or a
+/// `headers` with the `traceparent` of `span` (a subgraph fetch's), when traces are on: the
+/// subgraph then continues the fetch's span rather than the request's.
+pub fn traced<'h>(headers: &'h HeaderMap, span: &tracing::Span) -> Cow<'h, HeaderMap> {
+    match braid_kit::telemetry::context::traceparent(span).and_then(|v| HeaderValue::try_from(v).ok()) {
+        Some(value) => {
+            let mut headers = headers.clone();
+            headers.insert(HeaderName::from_static("traceparent"), value);
+            Cow::Owned(headers)
+        }
+        None => Cow::Borrowed(headers),
+    }
+}
+
+/// A W3C `traceparent` for the subgraph fetches (traces off): the client's trace with a new span id, or a
 /// new trace when the client sent none (or an invalid one). Written into a fixed buffer: it is
 /// made once per request.
 fn traceparent(incoming: Option<&HeaderValue>) -> HeaderValue {

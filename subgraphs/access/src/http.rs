@@ -7,6 +7,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument as _;
+
+use braid_kit::telemetry::context;
 
 use crate::AccessError;
 use crate::source::{Checked, Source, Viewer, Visible, VisibleSet};
@@ -83,12 +86,12 @@ impl GraphqlSource {
         body: serde_json::Value,
     ) -> Result<T, AccessError> {
         let token = viewer.token.as_deref().ok_or_else(|| AccessError::Source("no token to ask with".into()))?;
-        let reply: Reply<T> = self
-            .client
-            .post(&self.url)
+        let span = context::client_span("POST permissions /graphql");
+        let reply: Reply<T> = context::traced(self.client.post(&self.url), &span)
             .bearer_auth(token)
             .json(&body)
             .send()
+            .instrument(span)
             .await
             .map_err(|e| AccessError::Source(e.to_string()))?
             .json()

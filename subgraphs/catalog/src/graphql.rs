@@ -56,7 +56,7 @@ impl Subscription {
 
 /// Builds the schema; `reader` and `writer` may be absent when only exporting the SDL.
 pub fn build(reader: Option<Reader>, writer: Option<Writer>) -> CatalogSchema {
-    let mut builder = Schema::build(Query, Mutation, Subscription)
+    let mut builder = braid_kit::telemetry::traced(Schema::build(Query, Mutation, Subscription))
         .enable_federation()
         .enable_subscription_in_federation()
         .limit_depth(16)

@@ -6,9 +6,11 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use braid_kit::ClientError;
 use braid_kit::error::Code;
+use braid_kit::telemetry::context;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument as _;
 
 /// A product as a cart or an order needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +90,9 @@ impl Catalog for HttpCatalog {
         }
         let representations: Vec<_> = ids.iter().map(|id| json!({ "__typename": "Product", "id": id })).collect();
         let body = json!({ "query": QUERY, "variables": { "r": representations } });
-        let response = self.client.post(&self.url).json(&body).send().await.map_err(|e| unavailable(&e))?;
+        let span = context::client_span("POST catalog /graphql");
+        let request = context::traced(self.client.post(&self.url), &span).json(&body);
+        let response = request.send().instrument(span).await.map_err(|e| unavailable(&e))?;
         if !response.status().is_success() {
             return Err(unavailable(&format!("status {}", response.status())));
         }

@@ -63,6 +63,8 @@ table!(saga, "sagas", {
     pub version: i64,
     pub deadline: Option<ChronoDateTimeUtc>,
     pub updated_at: ChronoDateTimeUtc,
+    /// The checkout's trace (W3C `traceparent`), continued by the saga's timer.
+    pub traceparent: Option<String>,
 });
 
 table!(payment, "payments", {
@@ -85,4 +87,6 @@ table!(shipment, "shipments", {
     pub next_at: Option<ChronoDateTimeUtc>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The checkout's trace (W3C `traceparent`), continued by the carrier's moves.
+    pub traceparent: Option<String>,
 });

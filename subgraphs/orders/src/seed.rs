@@ -136,6 +136,7 @@ async fn write(
         version: Set(1),
         deadline: Set(None),
         updated_at: Set(view.updated_at),
+        traceparent: Set(None),
     };
     saga::Entity::insert(row).exec_without_returning(txn).await?;
     Ok(())

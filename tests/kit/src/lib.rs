@@ -1,6 +1,7 @@
 //! Builders for Braid's end-to-end tests and benchmarks: a PostgreSQL database per test, a
 //! Redis key prefix per test, Kafka topic prefixes and tansu brokers, signed tokens, a GraphQL
-//! client, child processes, a TCP proxy to cut, a load generator and a private PKI (TLS).
+//! client, child processes, a TCP proxy to cut, a load generator, a private PKI (TLS)
+//! and an OTLP receiver (traces).
 //!
 //! Every resource is unique to its test and removed when its guard drops, so tests run in
 //! parallel and leave nothing behind.
@@ -10,6 +11,7 @@ pub mod client;
 pub mod db;
 pub mod jwt;
 pub mod load;
+pub mod otlp;
 pub mod pki;
 pub mod process;
 pub mod proxy;

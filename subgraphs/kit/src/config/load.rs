@@ -57,6 +57,7 @@ impl SubgraphConfig {
         }
         self.server.tls.check("server.tls")?;
         self.client_tls.check("client_tls")?;
+        self.telemetry.check("telemetry")?;
         if self.server.max_body_bytes < 1024 {
             return bad("server.max_body_bytes", "must be at least 1024");
         }

@@ -3,7 +3,7 @@
 //! Every section denies unknown keys, so a typo stops the process with the key's name rather
 //! than being silently ignored. The JSON Schema comes from these structs ([`json_schema`]).
 //!
-//! Each section has its file (`service`, `events`, `cache`, `auth`, `orders`); `load` reads,
+//! Each section has its file (`service`, `events`, `cache`, `auth`, `orders`, `tls`, `telemetry`); `load` reads,
 //! checks and describes a configuration. This module depends on nothing else in the kit.
 
 use schemars::JsonSchema;
@@ -15,6 +15,7 @@ mod events;
 mod load;
 mod orders;
 mod service;
+mod telemetry;
 mod tls;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use events::{EventsBackend, EventsConfig};
 pub use load::{describe, extract, json_schema};
 pub use orders::{OrdersConfig, PaymentConfig, ShippingConfig};
 pub use service::{DatabaseConfig, ServerConfig};
+pub use telemetry::TelemetryConfig;
 pub use tls::{ClientTlsConfig, ServerTlsConfig};
 
 /// A configuration that cannot be used: what is wrong, naming the key and where it came from.
@@ -68,4 +70,6 @@ pub struct SubgraphConfig {
     pub shipping: ShippingConfig,
     /// TLS of the calls this process makes (to the catalog, the payment provider, the JWKS).
     pub client_tls: ClientTlsConfig,
+    /// Traces exported over OTLP.
+    pub telemetry: TelemetryConfig,
 }

@@ -14,6 +14,7 @@ use sea_orm::{
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 use super::bus::{Delivery, EventBus, Message, Subscription};
 use super::envelope::Envelope;
@@ -232,9 +233,39 @@ impl Consumer {
         // How far behind the consumer is: the event's age when its handling begins.
         let age = (chrono::Utc::now() - envelope.time).as_seconds_f64().max(0.0);
         metrics::histogram!("braid_events_lag_seconds", "consumer" => self.handler.name()).record(age);
+        let span = self.span(delivery, &envelope);
+        let outcome = self.attempts(delivery, &envelope).instrument(span.clone()).await;
+        if outcome == Outcome::DeadLettered {
+            span.record("otel.status_code", "ERROR");
+        }
+        outcome
+    }
+
+    /// The span of one event's handling, every attempt in it: a child of the span that
+    /// published it (the record's `traceparent`, else the one written in the event).
+    fn span(&self, delivery: &Delivery, envelope: &Envelope) -> tracing::Span {
+        let span = tracing::info_span!(
+            parent: None,
+            "event.consume",
+            otel.kind = "consumer",
+            otel.name = format!("{} process", delivery.topic),
+            otel.status_code = tracing::field::Empty,
+            messaging.destination.name = %delivery.topic,
+            messaging.consumer.group.name = %self.handler.name(),
+            messaging.message.id = %envelope.id,
+            cloudevents.event_type = %envelope.event_type,
+            trace_id = tracing::field::Empty,
+        );
+        let parent = delivery.header(crate::telemetry::context::TRACEPARENT).or(envelope.traceparent.as_deref());
+        crate::telemetry::context::continue_from(&span, parent);
+        span
+    }
+
+    /// Applies `envelope`, retrying transient failures; dead-letters what still fails.
+    async fn attempts(&self, delivery: &Delivery, envelope: &Envelope) -> Outcome {
         let mut last_error = String::new();
         for attempt in 1..=self.max_attempts {
-            match self.apply(&envelope).await {
+            match self.apply(envelope).await {
                 Ok(applied) => return if applied { Outcome::Applied } else { Outcome::Duplicate },
                 Err(HandlerError::Permanent(e)) => {
                     self.dead_letter(delivery, &e, attempt).await;

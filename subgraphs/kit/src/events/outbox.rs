@@ -53,8 +53,18 @@ pub mod inbox {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
-/// Writes `envelope` to the outbox inside the caller's transaction (or connection).
+/// Writes `envelope` to the outbox inside the caller's transaction (or connection). With traces
+/// on, the event carries the current span (the request or the event handling that made the
+/// change) as its `traceparent`, so whatever it causes downstream joins that trace.
 pub async fn append<C: ConnectionTrait>(conn: &C, envelope: &Envelope) -> Result<(), DbErr> {
+    let traced;
+    let envelope = match crate::telemetry::context::current_traceparent() {
+        Some(traceparent) if envelope.traceparent.as_ref() != Some(&traceparent) => {
+            traced = Envelope { traceparent: Some(traceparent), ..envelope.clone() };
+            &traced
+        }
+        _ => envelope,
+    };
     let row = entity::ActiveModel {
         event_id: Set(envelope.id.clone()),
         topic: Set(envelope.topic()),

@@ -139,13 +139,15 @@ impl Relay {
         if rows.is_empty() {
             return Ok(0);
         }
+        let spans: Vec<tracing::Span> = rows.iter().map(publish_span).collect();
         let messages: Vec<Message> = rows
             .iter()
-            .map(|r| Message {
+            .zip(&spans)
+            .map(|(r, span)| Message {
                 topic: r.topic.clone(),
                 key: r.event_key.clone(),
                 payload: r.payload.clone().into_bytes(),
-                headers: headers(r),
+                headers: headers(r, span),
             })
             .collect();
         let outcome = self.bus.publish(&messages).await;
@@ -153,6 +155,10 @@ impl Relay {
             Ok(()) => rows.len(),
             Err(e) => e.delivered,
         };
+        for span in &spans[delivered..] {
+            span.record("otel.status_code", "ERROR");
+        }
+        drop(spans);
         if delivered > 0 {
             let ids: Vec<i64> = rows[..delivered].iter().map(|r| r.id).collect();
             outbox::Entity::update_many()
@@ -180,17 +186,40 @@ impl Relay {
     }
 }
 
-/// CloudEvents Kafka binding headers, so consumers can route without parsing the body.
-fn headers(row: &outbox::Model) -> Vec<(String, String)> {
+/// The span of one row's publishing: a child of the span that wrote the row (its
+/// `traceparent`), ended once the broker has the record or refused it.
+fn publish_span(row: &outbox::Model) -> tracing::Span {
+    let span = tracing::info_span!(
+        parent: None,
+        "outbox.publish",
+        otel.kind = "producer",
+        otel.name = format!("{} publish", row.topic),
+        otel.status_code = tracing::field::Empty,
+        messaging.destination.name = %row.topic,
+        messaging.message.id = %row.event_id,
+        cloudevents.event_type = %row.event_type,
+        trace_id = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        let written = serde_json::from_str::<super::Envelope>(&row.payload).ok().and_then(|e| e.traceparent);
+        crate::telemetry::context::continue_from(&span, written.as_deref());
+    }
+    span
+}
+
+/// CloudEvents Kafka binding headers, so consumers can route without parsing the body, and the
+/// `traceparent` consumers continue: the publishing span's, or (traces off) the writer's.
+fn headers(row: &outbox::Model, span: &tracing::Span) -> Vec<(String, String)> {
     let mut headers = vec![
         ("ce_id".to_string(), row.event_id.clone()),
         ("ce_type".to_string(), row.event_type.clone()),
         ("content-type".to_string(), "application/cloudevents+json".to_string()),
     ];
-    if let Ok(envelope) = serde_json::from_str::<super::Envelope>(&row.payload)
-        && let Some(tp) = envelope.traceparent
-    {
-        headers.push(("traceparent".to_string(), tp));
+    let traceparent = crate::telemetry::context::traceparent(span).or_else(|| {
+        serde_json::from_str::<super::Envelope>(&row.payload).ok().and_then(|envelope| envelope.traceparent)
+    });
+    if let Some(traceparent) = traceparent {
+        headers.push((crate::telemetry::context::TRACEPARENT.to_string(), traceparent));
     }
     headers
 }

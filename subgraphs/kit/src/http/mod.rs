@@ -47,7 +47,7 @@ pub fn router<E: Executor>(parts: RouterParts<E>) -> Router {
             http::StatusCode::REQUEST_TIMEOUT,
             parts.request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(server_span).on_response(record_status))
         .layer(CatchPanicLayer::custom(graphql::panic_response))
 }
 
@@ -59,6 +59,29 @@ pub fn admin_router(probes: Probes) -> Router {
         .route("/health", get(probes::health))
         .route("/ready", get(probes::ready).with_state(Arc::new(probes)))
         .route("/metrics", get(probes::metrics))
+}
+
+/// A GraphQL request's span, continuing the caller's trace (`traceparent`); the probes and
+/// `/metrics` take none. Off when traces are.
+fn server_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    if request.uri().path() != "/graphql" {
+        return tracing::Span::none();
+    }
+    let span = tracing::info_span!(
+        "http.server",
+        otel.kind = "server",
+        otel.name = format!("{} /graphql", request.method()),
+        http.request.method = %request.method(),
+        http.route = "/graphql",
+        http.response.status_code = tracing::field::Empty,
+        trace_id = tracing::field::Empty,
+    );
+    crate::telemetry::context::continue_from_headers(&span, request.headers());
+    span
+}
+
+fn record_status(response: &http::Response<axum::body::Body>, _: Duration, span: &tracing::Span) {
+    span.record("http.response.status_code", response.status().as_u16());
 }
 
 async fn record(service: &'static str, req: Request, next: Next) -> Response {

@@ -41,7 +41,7 @@ pub struct Parts {
 
 /// Builds the schema; `parts` may be absent when only exporting the SDL.
 pub fn build(parts: Option<Parts>) -> OrdersSchema {
-    let mut builder = Schema::build(Query, Mutation, Subscription)
+    let mut builder = braid_kit::telemetry::traced(Schema::build(Query, Mutation, Subscription))
         .enable_federation()
         .enable_subscription_in_federation()
         .limit_depth(16)

@@ -11,9 +11,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use braid_kit::telemetry::context;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use tracing::Instrument as _;
 
 use super::provider::{Capture, CaptureRequest, PaymentProvider, ProviderError, Refund};
 use super::simulated::{Faults, SimulatedProvider};
@@ -78,7 +80,9 @@ impl HttpProvider {
 
     async fn post<T: DeserializeOwned>(&self, path: &str, body: serde_json::Value) -> Result<T, ProviderError> {
         let url = format!("{}{path}", self.base);
-        let response = self.client.post(url).json(&body).send().await.map_err(|e| {
+        let span = context::client_span(&format!("POST {path}"));
+        let request = context::traced(self.client.post(url), &span).json(&body);
+        let response = request.send().instrument(span).await.map_err(|e| {
             if e.is_timeout() { ProviderError::Timeout } else { ProviderError::Unavailable(e.to_string()) }
         })?;
         if !response.status().is_success() {

@@ -130,6 +130,7 @@ impl Orchestrator {
                     version: Set(1),
                     deadline: Set(deadline),
                     updated_at: Set(now),
+                    traceparent: Set(braid_kit::telemetry::context::current_traceparent()),
                 };
                 saga::Entity::insert(row).exec_without_returning(conn).await?;
             }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use super::machine::Input;
 use super::orchestrator::{ApplyError, Orchestrator};
@@ -40,21 +41,34 @@ pub async fn fire(orchestrator: &Orchestrator) -> Result<usize, ApplyError> {
         .await?;
     let mut fired = 0;
     for row in due {
-        let txn = braid_kit::db::begin_write(&orchestrator.db).await?;
-        // At the version read: a saga that moved since (an answer came) is not overdue.
-        match orchestrator.apply(&txn, &row.order_id, Input::Timeout, Vec::new(), Some(row.version)).await {
-            Ok(Some(_)) => {
-                txn.commit().await?;
-                orchestrator.outbox.committed();
-                metrics::counter!("braid_saga_timeouts_total").increment(1);
-                fired += 1;
-            }
-            Ok(None) | Err(ApplyError::Conflict) => txn.rollback().await?,
-            Err(e) => {
-                txn.rollback().await?;
-                tracing::warn!(order = %row.order_id, error = %e, "saga timeout failed");
-            }
+        let span = tracing::info_span!(parent: None, "saga.timeout", order.id = %row.order_id, trace_id = tracing::field::Empty);
+        braid_kit::telemetry::context::continue_from(&span, row.traceparent.as_deref());
+        if fire_one(orchestrator, &row).instrument(span).await? {
+            fired += 1;
         }
     }
     Ok(fired)
+}
+
+/// Applies `Timeout` to the saga of `row`; false if it moved since it was read.
+async fn fire_one(orchestrator: &Orchestrator, row: &saga::Model) -> Result<bool, ApplyError> {
+    let txn = braid_kit::db::begin_write(&orchestrator.db).await?;
+    // At the version read: a saga that moved since (an answer came) is not overdue.
+    match orchestrator.apply(&txn, &row.order_id, Input::Timeout, Vec::new(), Some(row.version)).await {
+        Ok(Some(_)) => {
+            txn.commit().await?;
+            orchestrator.outbox.committed();
+            metrics::counter!("braid_saga_timeouts_total").increment(1);
+            Ok(true)
+        }
+        Ok(None) | Err(ApplyError::Conflict) => {
+            txn.rollback().await?;
+            Ok(false)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            tracing::warn!(order = %row.order_id, error = %e, "saga timeout failed");
+            Ok(false)
+        }
+    }
 }

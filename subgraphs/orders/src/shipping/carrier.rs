@@ -12,6 +12,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::entity::shipment;
 use crate::saga::commands::SOURCE;
@@ -57,27 +58,41 @@ pub async fn advance(db: &DatabaseConnection, step: Duration) -> Result<usize, D
     let mut moved = 0;
     for row in due {
         let Some(status) = next(&row.status) else { continue };
-        let delivered = status == ShipmentStatus::Delivered;
-        let next_at = (!delivered).then(|| now + chrono::TimeDelta::from_std(step).unwrap_or_default());
-        let txn = braid_kit::db::begin_write(db).await?;
-        // Guarded by the stage read: another carrier instance moving it first wins.
-        let updated = shipment::Entity::update_many()
-            .col_expr(shipment::Column::Status, Expr::value(wire_name(&status)))
-            .col_expr(shipment::Column::NextAt, Expr::value(next_at))
-            .col_expr(shipment::Column::UpdatedAt, Expr::value(now))
-            .filter(shipment::Column::OrderId.eq(row.order_id.as_str()))
-            .filter(shipment::Column::Status.eq(row.status.as_str()))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected == 0 {
-            txn.rollback().await?;
-            continue;
+        let span = tracing::info_span!(parent: None, "shipment.move", shipment.status = wire_name(&status), trace_id = tracing::field::Empty);
+        braid_kit::telemetry::context::continue_from(&span, row.traceparent.as_deref());
+        if move_one(db, &row, status, (now, step)).instrument(span).await? {
+            moved += 1;
         }
-        announce(&txn, &row.order_id, &row.shipment_id, status).await?;
-        txn.commit().await?;
-        moved += 1;
     }
     Ok(moved)
+}
+
+/// Moves `row` to `status`; false if another carrier instance moved it first.
+async fn move_one(
+    db: &DatabaseConnection,
+    row: &shipment::Model,
+    status: ShipmentStatus,
+    (now, step): (chrono::DateTime<Utc>, Duration),
+) -> Result<bool, DbErr> {
+    let delivered = status == ShipmentStatus::Delivered;
+    let next_at = (!delivered).then(|| now + chrono::TimeDelta::from_std(step).unwrap_or_default());
+    let txn = braid_kit::db::begin_write(db).await?;
+    // Guarded by the stage read: another carrier instance moving it first wins.
+    let updated = shipment::Entity::update_many()
+        .col_expr(shipment::Column::Status, Expr::value(wire_name(&status)))
+        .col_expr(shipment::Column::NextAt, Expr::value(next_at))
+        .col_expr(shipment::Column::UpdatedAt, Expr::value(now))
+        .filter(shipment::Column::OrderId.eq(row.order_id.as_str()))
+        .filter(shipment::Column::Status.eq(row.status.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    announce(&txn, &row.order_id, &row.shipment_id, status).await?;
+    txn.commit().await?;
+    Ok(true)
 }
 
 /// The events of a shipment standing at `status`: where it is, and that it is done once

@@ -73,6 +73,7 @@ impl Handler for Shipping {
                     next_at: Some(now + chrono::TimeDelta::from_std(self.step).unwrap_or_default()),
                     created_at: now,
                     updated_at: now,
+                    traceparent: braid_kit::telemetry::context::current_traceparent(),
                 };
                 let active = shipment::ActiveModel {
                     order_id: Set(row.order_id.clone()),
@@ -83,6 +84,7 @@ impl Handler for Shipping {
                     next_at: Set(row.next_at),
                     created_at: Set(now),
                     updated_at: Set(now),
+                    traceparent: Set(row.traceparent.clone()),
                 };
                 shipment::Entity::insert(active).exec_without_returning(txn).await?;
                 row

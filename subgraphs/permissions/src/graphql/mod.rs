@@ -42,8 +42,10 @@ pub struct Parts {
 
 /// Builds the schema; `parts` may be absent when only exporting the SDL.
 pub fn build(parts: Option<Parts>) -> PermissionsSchema {
-    let mut builder =
-        Schema::build(Query, Mutation, EmptySubscription).enable_federation().limit_depth(16).limit_complexity(20_000);
+    let mut builder = braid_kit::telemetry::traced(Schema::build(Query, Mutation, EmptySubscription))
+        .enable_federation()
+        .limit_depth(16)
+        .limit_complexity(20_000);
     if let Some(parts) = parts {
         let loader = DataLoader::new(EmployeeLoader(parts.reader.clone()), tokio::spawn)
             .delay(std::time::Duration::from_millis(1));

@@ -1,0 +1,99 @@
+//! W3C trace context across the process's edges: a span continues the trace its caller sent
+//! (HTTP headers, an outbox row, a broker record's headers), and passes its own on.
+//!
+//! Every function here does nothing for a disabled span (traces off), so the callers need no
+//! test of their own.
+
+use std::collections::HashMap;
+
+use opentelemetry::propagation::{Extractor, TextMapPropagator as _};
+use opentelemetry::trace::TraceContextExt as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use tracing::Span;
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+/// The header (and outbox, envelope and record attribute) the context travels in.
+pub const TRACEPARENT: &str = "traceparent";
+
+/// Makes `span` a child of the caller's span named in `headers` (`traceparent`, `tracestate`),
+/// if they name a valid one, and records the trace id in its `trace_id` field.
+pub fn continue_from_headers(span: &Span, headers: &http::HeaderMap) {
+    if span.is_disabled() {
+        return;
+    }
+    adopt(span, &HeaderExtractor(headers));
+}
+
+/// Makes `span` a child of the span a `traceparent` value names, if valid, and records the
+/// trace id in its `trace_id` field.
+pub fn continue_from(span: &Span, traceparent: Option<&str>) {
+    if span.is_disabled() {
+        return;
+    }
+    let carrier: HashMap<String, String> =
+        traceparent.map(|value| (TRACEPARENT.to_string(), value.to_string())).into_iter().collect();
+    adopt(span, &carrier);
+}
+
+fn adopt(span: &Span, carrier: &dyn Extractor) {
+    let parent = TraceContextPropagator::new().extract(carrier);
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+    let context = span.context();
+    let trace = context.span().span_context().trace_id();
+    span.record("trace_id", tracing::field::display(trace));
+}
+
+/// The `traceparent` naming `span` to whatever it calls next; `None` when the span is off.
+pub fn traceparent(span: &Span) -> Option<String> {
+    if span.is_disabled() {
+        return None;
+    }
+    let context = span.context();
+    if !context.span().span_context().is_valid() {
+        return None;
+    }
+    let mut carrier = HashMap::new();
+    TraceContextPropagator::new().inject_context(&context, &mut carrier);
+    carrier.remove(TRACEPARENT)
+}
+
+/// Renames `span` once it has started (`otel.name` counts only until then): a request's span
+/// named after its operation, known only once the request is parsed.
+pub fn rename(span: &Span, name: String) {
+    if !span.is_disabled() {
+        span.context().span().update_name(name);
+    }
+}
+
+/// [`traceparent`] of the current span.
+pub fn current_traceparent() -> Option<String> {
+    traceparent(&Span::current())
+}
+
+/// A span for a call to another service (`otel.kind = client`) named `name` (`POST /v1/captures`).
+/// Off when traces are.
+pub fn client_span(name: &str) -> Span {
+    tracing::info_span!("http.client", otel.kind = "client", otel.name = name, otel.status_code = tracing::field::Empty)
+}
+
+/// `request` carrying `span` as its `traceparent`, so the service called continues the trace.
+pub fn traced(request: reqwest::RequestBuilder, span: &Span) -> reqwest::RequestBuilder {
+    match traceparent(span) {
+        Some(value) => request.header(TRACEPARENT, value),
+        None => request,
+    }
+}
+
+struct HeaderExtractor<'h>(&'h http::HeaderMap);
+
+impl Extractor for HeaderExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+
+    fn keys(&self) -> Vec<&str> {
+        self.0.keys().map(http::HeaderName::as_str).collect()
+    }
+}

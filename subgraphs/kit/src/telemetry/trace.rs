@@ -1,0 +1,129 @@
+//! The subscriber: logs on stdout, and OpenTelemetry spans exported over OTLP/HTTP when traces
+//! are on.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use opentelemetry::trace::{Link, SamplingDecision, SamplingResult, SpanKind, TraceId, TracerProvider as _};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
+use opentelemetry_sdk::Resource;
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, ShouldSample};
+use tracing_subscriber::filter::{EnvFilter, FilterExt as _, LevelFilter, Targets, filter_fn};
+use tracing_subscriber::layer::{Layer, SubscriberExt as _};
+use tracing_subscriber::registry::Registry;
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+use crate::config::TelemetryConfig;
+
+/// Traces could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TelemetryError {
+    #[error("telemetry: the OTLP exporter for {endpoint}: {source}")]
+    Exporter { endpoint: String, source: opentelemetry_otlp::ExporterBuildError },
+}
+
+/// The provider spans are exported through, kept to flush it at exit ([`shutdown`]).
+static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+
+/// Installs the process's subscriber: logs on stdout (`RUST_LOG` filters, `BRAID_LOG_FORMAT=json`
+/// for JSON lines, coloured only on a terminal without `NO_COLOR`) and, when
+/// `config.otlp_endpoint` is set, spans of `service.name` `braid-<component>` (or
+/// `config.service_name`) exported there. A second call does nothing (tests start several
+/// services in one process).
+pub fn init(component: &str, config: &TelemetryConfig) -> Result<(), TelemetryError> {
+    let provider = config.otlp_endpoint.as_deref().map(|endpoint| provider(component, endpoint, config)).transpose()?;
+    let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Traces off, the logs take no spans either: no layer is interested in a span, so the
+    // spans of the request paths are off at their call sites.
+    let logs = match &provider {
+        Some(_) => log_layer().with_filter(logs).boxed(),
+        None => log_layer().with_filter(logs.and(filter_fn(|meta| !meta.is_span()))).boxed(),
+    };
+    let spans = provider.as_ref().map(|provider| {
+        // Spans and events at INFO and above, whatever RUST_LOG says of the logs.
+        let targets = Targets::new().with_default(LevelFilter::INFO);
+        tracing_opentelemetry::layer().with_tracer(provider.tracer("braid")).with_filter(targets)
+    });
+    if tracing_subscriber::registry().with(logs).with(spans).try_init().is_ok()
+        && let Some(provider) = provider
+    {
+        let _ = PROVIDER.set(provider);
+    }
+    Ok(())
+}
+
+/// Are spans exported?
+pub(super) fn on() -> bool {
+    PROVIDER.get().is_some()
+}
+
+/// Sends the spans still held and stops the exporter; call once the runtime has stopped.
+pub fn shutdown() {
+    if let Some(provider) = PROVIDER.get()
+        && let Err(e) = provider.shutdown()
+    {
+        eprintln!("telemetry: flushing the last spans failed: {e}");
+    }
+}
+
+fn log_layer() -> Box<dyn Layer<Registry> + Send + Sync> {
+    use std::io::IsTerminal;
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let layer = tracing_subscriber::fmt::layer().with_ansi(colour);
+    if std::env::var("BRAID_LOG_FORMAT").as_deref() == Ok("json") { layer.json().boxed() } else { layer.boxed() }
+}
+
+/// Batches of spans posted to `<endpoint>/v1/traces` as protobuf, from a thread of their own;
+/// traces started here kept at `sampling_ratio`, those continued from a caller as it decided.
+fn provider(component: &str, endpoint: &str, config: &TelemetryConfig) -> Result<SdkTracerProvider, TelemetryError> {
+    let url = format!("{}/v1/traces", endpoint.trim_end_matches('/'));
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(url)
+        .with_timeout(Duration::from_millis(config.export_timeout_ms))
+        .with_headers(config.otlp_headers.clone().into_iter().collect())
+        .build()
+        .map_err(|source| TelemetryError::Exporter { endpoint: endpoint.to_string(), source })?;
+    let batches = BatchConfigBuilder::default()
+        .with_scheduled_delay(Duration::from_millis(config.export_interval_ms))
+        .with_max_queue_size(config.max_queue)
+        .build();
+    let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batches).build();
+    let name = config.service_name.clone().unwrap_or_else(|| format!("braid-{component}"));
+    Ok(SdkTracerProvider::builder()
+        .with_span_processor(processor)
+        .with_sampler(Sampler::ParentBased(Box::new(WorkArrives(Sampler::TraceIdRatioBased(config.sampling_ratio)))))
+        .with_resource(Resource::builder().with_service_name(name).build())
+        .build())
+}
+
+/// Where a trace may begin: where work arrives, a request served (`server`), an event taken
+/// up (`consumer`) or published on its own (`producer`), kept at the ratio. A database call
+/// or a fetch with no parent (the relay's polling, a timer's round) begins none: they would be
+/// thousands of one-span traces.
+#[derive(Debug, Clone)]
+struct WorkArrives(Sampler);
+
+impl ShouldSample for WorkArrives {
+    fn should_sample(
+        &self,
+        parent: Option<&Context>,
+        trace_id: TraceId,
+        name: &str,
+        kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> SamplingResult {
+        match kind {
+            SpanKind::Server | SpanKind::Consumer | SpanKind::Producer => {
+                self.0.should_sample(parent, trace_id, name, kind, attributes, links)
+            }
+            SpanKind::Client | SpanKind::Internal => SamplingResult {
+                decision: SamplingDecision::Drop,
+                attributes: Vec::new(),
+                trace_state: Default::default(),
+            },
+        }
+    }
+}
