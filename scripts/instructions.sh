@@ -9,8 +9,10 @@
 # subgraphs, then runs each gateway under callgrind: 200 requests to warm up, counters zeroed,
 # REQUESTS (default 1000) requests on one keep-alive connection (curl), counters dumped. Prints
 # user-space instructions per request for this build, for each binary named on the command line
-# (another build to compare with), and, for the default single-fetch query, for the bare
-# forwarder (the same HTTP stack with no GraphQL work). QUERY overrides the operation.
+# (another build to compare with), for this build with traces on (exported to an OTLP sink that
+# takes and drops them) at 1% and 100% sampling, and, for the default single-fetch query, for
+# the bare forwarder (the same HTTP stack with no GraphQL work). QUERY overrides the operation;
+# TRACES=0 leaves out the runs with traces on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +20,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/braid/target}"
 REQUESTS="${REQUESTS:-1000}"
 SINGLE_FETCH='{ topProducts { upc name price } }'
 QUERY="${QUERY:-$SINGLE_FETCH}"
-for tool in valgrind callgrind_control curl; do
+for tool in valgrind callgrind_control curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is needed (valgrind is packaged by Debian)" >&2; exit 1; }
 done
 
@@ -104,9 +106,37 @@ measure() {
   printf '  %-36s %10d\n' "$name" "$((total / REQUESTS))"
 }
 
+# An OTLP/HTTP receiver that accepts every export and keeps nothing: the gateway's exporter
+# does all its work (batching, encoding, posting), the receiver none of it under callgrind.
+SINK_PORT="$(free_port)"
+python3 -c '
+import http.server, sys
+class Sink(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Sink).serve_forever()
+' "$SINK_PORT" &
+PIDS+=($!)
+wait_port "$SINK_PORT"
+
 echo "instructions per request (callgrind, user space), $REQUESTS requests on one connection:"
 echo "  query: $QUERY"
 measure "braid (this checkout)" "$BIN/braid" gateway --supergraph "$WORK/supergraph.graphql" --listen 127.0.0.1:PORT
+if [ "${TRACES:-1}" != 0 ]; then
+  for ratio in 0.01 1.0; do
+    # Set for the function, so valgrind and the gateway under it see them.
+    BRAID_TELEMETRY__OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" BRAID_TELEMETRY__SAMPLING_RATIO="$ratio" \
+      BRAID_TELEMETRY__EXPORT_INTERVAL_MS=1000 \
+      measure "braid (this checkout), traces at $ratio" \
+      "$BIN/braid" gateway --supergraph "$WORK/supergraph.graphql" --listen 127.0.0.1:PORT
+  done
+fi
 for other in "$@"; do
   measure "braid ($other)" "$other" gateway --supergraph "$WORK/supergraph.graphql" --listen 127.0.0.1:PORT
 done

@@ -2,13 +2,15 @@
 //! as processes of their own on PostgreSQL, Redis and the shared broker, every one exporting
 //! its spans to an OTLP receiver in this test. The client's `traceparent` on `placeOrder` must
 //! reach every span the checkout causes, through HTTP, the outbox rows, the broker's headers,
-//! the consumers and the carrier's moves, each span a child of the one that caused it.
+//! the consumers and the carrier's moves, each span a child of the one that caused it, and the
+//! gateway's live answers to a subscriber continue it too.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use braid_testkit::otlp::{OtlpReceiver, ReceivedSpan};
 use braid_testkit::process::{BraidProcess, free_addr};
+use braid_testkit::stream::Stream;
 use braid_testkit::{broker, db::TestDb, jwt, redis_prefix};
 use serde_json::{Value, json};
 
@@ -43,6 +45,8 @@ fn subgraph(receiver: &OtlpReceiver, db: &TestDb, topics: &str, redis: &str) -> 
 struct Cluster {
     gateway: String,
     catalog: String,
+    /// The orders service's log (JSON lines).
+    orders_log: std::path::PathBuf,
     _processes: Vec<BraidProcess>,
     _dbs: (TestDb, TestDb),
     _redis: redis_prefix::RedisPrefix,
@@ -64,13 +68,23 @@ async fn start(receiver: &OtlpReceiver) -> Cluster {
         ("BRAID_ORDERS__TIMER_INTERVAL_MS", "100".into()),
         ("BRAID_PAYMENT__URL", format!("http://{provider}")),
         ("BRAID_SHIPPING__STEP_MS", "200".into()),
+        ("BRAID_LOG_FORMAT", "json".into()),
     ]);
-    let orders_process =
-        BraidProcess::start(BRAID.as_ref(), &["subgraph", "orders", "--listen", &orders], &orders_env, &orders);
+    let orders_log = std::env::temp_dir().join(format!("{}.log", braid_testkit::unique("braid-orders-")));
+    let orders_process = BraidProcess::start_logged(
+        BRAID.as_ref(),
+        &["subgraph", "orders", "--listen", &orders],
+        &orders_env,
+        &orders,
+        (&orders_log, "info"),
+    );
     let mut gateway_env = traced(receiver);
     gateway_env.extend([
         ("BRAID_SUBGRAPHS__CATALOG__URL", format!("http://{catalog}/graphql")),
         ("BRAID_SUBGRAPHS__ORDERS__URL", format!("http://{orders}/graphql")),
+        ("BRAID_EVENTS__BACKEND", "kafka".into()),
+        ("BRAID_EVENTS__BROKERS", broker::shared()),
+        ("BRAID_EVENTS__TOPIC_PREFIX", topics.clone()),
     ]);
     let supergraph = braid_testkit::repo_root().join("schema/supergraph.graphql");
     let args = ["gateway", "--supergraph", supergraph.to_str().unwrap(), "--listen", &gateway];
@@ -80,6 +94,7 @@ async fn start(receiver: &OtlpReceiver) -> Cluster {
     Cluster {
         gateway: format!("http://{gateway}/graphql"),
         catalog: format!("http://{catalog}/graphql"),
+        orders_log,
         _processes: vec![gateway_process, orders_process, catalog_process, provider_process],
         _dbs: (catalog_db, orders_db),
         _redis: redis,
@@ -111,6 +126,10 @@ async fn a_checkout_is_one_trace_from_the_click_to_the_shipment() {
     let product = product["createProduct"]["id"].as_str().unwrap().to_string();
 
     let buyer = jwt::token("7001", &[]);
+    // The buyer's page follows their orders live: the gateway answers each order event with a
+    // query of its own, which continues the event's trace.
+    let live = "subscription Live { myOrders { id status } }";
+    let mut stream = Stream::open(&cluster.gateway, &buyer, "text/event-stream", live, json!({}), None).await;
     let add = "mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { itemCount } }";
     call(&cluster.gateway, &buyer, &[], add, json!({ "p": product })).await;
     // The browser's click: a span of the web app's, sampled.
@@ -124,6 +143,8 @@ async fn a_checkout_is_one_trace_from_the_click_to_the_shipment() {
     let placed = call(&cluster.gateway, &buyer, &[("traceparent", &traceparent)], place, vars).await;
     let order = placed["placeOrder"]["id"].as_str().unwrap().to_string();
 
+    let first = stream.event(Duration::from_secs(60)).await.expect("the order's first update, live");
+    assert_eq!(first.data["data"]["myOrders"]["id"], order.as_str(), "{first:?}");
     let deadline = Instant::now() + Duration::from_secs(90);
     let status = "query($id: ID!) { order(id: $id) { status } }";
     loop {
@@ -136,9 +157,37 @@ async fn a_checkout_is_one_trace_from_the_click_to_the_shipment() {
     }
     // The saga's last answer (the shipment delivered) is consumed by orders; each process
     // sends its spans within 100 ms of their end.
-    let spans =
-        eventually_trace(&receiver, &trace, |spans| delivered(spans).is_some() && all_parented(spans, &click)).await;
+    let spans = eventually_trace(&receiver, &trace, |spans| {
+        delivered(spans).is_some() && live_answer(spans).is_some() && all_parented(spans, &click)
+    })
+    .await;
     check_the_chain(&spans, &click);
+    logs_carry_the_trace_id(&cluster, &buyer).await;
+}
+
+/// A log line written inside a request's spans (here a resolver's error, which async-graphql's
+/// tracing extension logs) names the trace, so logs and traces can be joined.
+async fn logs_carry_the_trace_id(cluster: &Cluster, buyer: &str) {
+    let trace = format!("{:032x}", rand::random::<u128>() | 1);
+    let traceparent = format!("00-{trace}-{:016x}-01", rand::random::<u64>() | 1);
+    let body = json!({ "query": "query Missing { order(id: \"no-such-order\") { status } }" });
+    let request = reqwest::Client::new().post(&cluster.gateway).bearer_auth(buyer).header("traceparent", traceparent);
+    let answer: Value = request.json(&body).send().await.unwrap().json().await.unwrap();
+    assert!(answer["errors"][0]["message"].is_string(), "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let log = std::fs::read_to_string(&cluster.orders_log).unwrap_or_default();
+        let line = log.lines().find(|line| line.contains(&trace));
+        if let Some(line) = line {
+            let line: Value = serde_json::from_str(line).expect("a JSON log line");
+            let spans = line["spans"].as_array().expect("the line's spans");
+            assert!(spans.iter().any(|s| s["trace_id"] == trace.as_str()), "{line}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no log line of orders names the trace {trace}:\n{log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = std::fs::remove_file(&cluster.orders_log);
 }
 
 /// The parent of `span` among `spans`.
@@ -170,6 +219,16 @@ fn delivered(spans: &[ReceivedSpan]) -> Option<&ReceivedSpan> {
             && spans.iter().any(|m| {
                 m.name == "shipment.move" && attribute(m, "shipment.status") == "DELIVERED" && descends(spans, s, m)
             })
+    })
+}
+
+/// The gateway's answer to a subscriber for an order event: its request span, a child of the
+/// gateway's reading of the event.
+fn live_answer(spans: &[ReceivedSpan]) -> Option<&ReceivedSpan> {
+    spans.iter().find(|s| {
+        s.service == "braid-gateway"
+            && s.kind == "server"
+            && parent(spans, s).is_some_and(|p| p.kind == "consumer" && p.service == "braid-gateway")
     })
 }
 
@@ -255,6 +314,14 @@ fn check_the_chain(spans: &[ReceivedSpan], click: &str) {
     // The shipment: the carrier's moves continue the trace to the saga's last answer.
     let shipped = delivered(spans).unwrap();
     assert!(under(shipped, request), "the delivery under the click's request:\n{trace}");
+    // The live subscription: the gateway's reading of an order event, a child of orders'
+    // publishing, and the subscriber's answer under it, fetching from orders.
+    let answer = live_answer(spans).unwrap();
+    let reading = parent(spans, answer).unwrap();
+    let published = parent(spans, reading).expect("the event's publishing");
+    assert!(topic(reading, "orders.order") && published.kind == "producer", "{trace}");
+    assert!(under(reading, request), "the event under the click's request:\n{trace}");
+    assert!(spans.iter().any(|s| s.name == "subgraph.fetch" && under(s, answer)), "the answer's fetch:\n{trace}");
     for service in ["braid-gateway", "braid-orders", "braid-catalog"] {
         assert!(spans.iter().any(|s| s.service == service), "{service} in the trace:\n{trace}");
     }

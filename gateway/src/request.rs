@@ -110,14 +110,21 @@ fn name_span(operation: &Operation) {
 
 /// Runs the query that answers an event for a subscriber: as [`execute`], with
 /// `Cache-Control: no-cache` to the subgraphs, whose caches the same event may not have
-/// reached yet.
+/// reached yet. Its span continues the event's trace (`traceparent`, the gateway's reading of
+/// it), or the subscriber's request without one.
 pub(crate) async fn execute_for_event(
     gateway: &Gateway,
     request: GraphqlRequest,
     client_headers: &HeaderMap,
+    traceparent: Option<&str>,
 ) -> Result<Bytes, RequestError> {
     let origin = Origin { read_only: true, peer: None, uncached: true };
-    Ok(run(gateway, request, client_headers, origin).await?.body)
+    let span = request_span();
+    match traceparent {
+        Some(_) => braid_kit::telemetry::context::continue_from(&span, traceparent),
+        None => braid_kit::telemetry::context::continue_from_headers(&span, client_headers),
+    }
+    Ok(run(gateway, request, client_headers, origin).instrument(span).await?.body)
 }
 
 /// Runs one request: the stages in order.

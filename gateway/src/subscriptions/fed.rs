@@ -93,7 +93,7 @@ pub(super) async fn open(gateway: &Gateway, opened: Opened<'_>, binding: &Bindin
     // buyer's order is NOT_FOUND), rather than accepted and silent.
     if let Some(single @ (Value::String(_) | Value::Number(_))) = &argument {
         let request = event_request(&query, &operation.requested_name, &variables, key_text(single));
-        let body = Box::pin(crate::request::execute_for_event(gateway, request, headers)).await?;
+        let body = Box::pin(crate::request::execute_for_event(gateway, request, headers, None)).await?;
         let response = serde_json::from_slice::<Map<String, Value>>(&body).unwrap_or_default();
         if !visible(&response, true) {
             let first = response.get("errors").and_then(|e| e.get(0));
@@ -239,7 +239,8 @@ impl Fed {
             let request = event_request(&self.query, &self.operation_name, &self.variables, event.key.clone());
             // Boxed: a subscriber waits far longer than it answers, and a query's state inline
             // would make every idle subscriber's task as large as a running query.
-            let run = async { crate::request::execute_for_event(gateway, request, headers).await.ok() };
+            let traceparent = event.traceparent.as_deref();
+            let run = async { crate::request::execute_for_event(gateway, request, headers, traceparent).await.ok() };
             let answer = Box::pin(gateway.resolutions.resolve(&event.id, &self.resolution, run));
             let Some(body) = answer.await else { continue };
             let Ok(mut response) = serde_json::from_slice::<Map<String, Value>>(&body) else { continue };

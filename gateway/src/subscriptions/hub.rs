@@ -14,6 +14,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use braid_kit::events::{Delivery, Envelope};
+use braid_kit::telemetry::context::TRACEPARENT;
 use futures::task::AtomicWaker;
 use serde_json::Value;
 
@@ -44,6 +45,8 @@ pub struct Event {
     /// Where the hub stood in the topic once it had handed this event on: every record before
     /// it has reached (or been skipped by) every subscriber.
     pub position: Arc<Cursor>,
+    /// The trace the subscribers' answers continue (W3C `traceparent`), when it has one.
+    pub traceparent: Option<String>,
 }
 
 impl Event {
@@ -60,6 +63,7 @@ impl Event {
             partition: delivery.partition,
             offset: delivery.offset,
             position: Arc::default(),
+            traceparent: delivery.header(TRACEPARENT).map(str::to_string).or(envelope.traceparent),
         })
     }
 }

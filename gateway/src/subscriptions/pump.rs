@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use braid_kit::events::{Delivery, EventBus, Subscription};
+use tracing::Instrument as _;
 
 use super::hub::{Event, Hub};
 
@@ -112,7 +113,7 @@ impl Stand {
 
     /// Hands the event of `delivery` to the hub, unless it did so already.
     async fn publish(&mut self, hub: &Hub, delivery: &Delivery) {
-        let Some(event) = Event::from_delivery(delivery) else { return };
+        let Some(mut event) = Event::from_delivery(delivery) else { return };
         if !self.handed.insert(event.id.clone()) {
             return;
         }
@@ -122,8 +123,22 @@ impl Stand {
         {
             self.handed.remove(&oldest);
         }
+        let span = tracing::info_span!(
+            parent: None,
+            "gateway.event",
+            otel.kind = "consumer",
+            otel.name = format!("{} process", event.topic),
+            messaging.destination.name = %event.topic,
+            messaging.message.id = %event.id,
+            trace_id = tracing::field::Empty,
+        );
+        braid_kit::telemetry::context::continue_from(&span, event.traceparent.as_deref());
         if let Some(invalidate) = &self.invalidate {
-            invalidate(event.topic.clone(), event.key.clone()).await;
+            invalidate(event.topic.clone(), event.key.clone()).instrument(span.clone()).await;
+        }
+        // The subscribers' answers continue this reading of the event.
+        if let Some(traceparent) = braid_kit::telemetry::context::traceparent(&span) {
+            event.traceparent = Some(traceparent);
         }
         hub.publish(event);
     }

@@ -13,9 +13,26 @@ pub struct BraidProcess {
 impl BraidProcess {
     /// Starts `bin args...` with `env` and waits until `http://addr/health` answers.
     pub fn start(bin: &Path, args: &[&str], env: &[(&str, String)], addr: &str) -> Self {
+        let level = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into());
+        Self::spawn(bin, args, env, addr, (Stdio::null(), &level))
+    }
+
+    /// Like [`BraidProcess::start`], logging at `level` (`RUST_LOG`) to the file `log`.
+    pub fn start_logged(
+        bin: &Path,
+        args: &[&str],
+        env: &[(&str, String)],
+        addr: &str,
+        (log, level): (&Path, &str),
+    ) -> Self {
+        let file = std::fs::File::create(log).expect("a log file");
+        Self::spawn(bin, args, env, addr, (Stdio::from(file), level))
+    }
+
+    fn spawn(bin: &Path, args: &[&str], env: &[(&str, String)], addr: &str, (stdout, level): (Stdio, &str)) -> Self {
         let mut command = Command::new(bin);
-        command.args(args).stdout(Stdio::null()).stderr(Stdio::inherit());
-        command.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()));
+        command.args(args).stdout(stdout).stderr(Stdio::inherit());
+        command.env("RUST_LOG", level);
         for (k, v) in env {
             command.env(k, v);
         }

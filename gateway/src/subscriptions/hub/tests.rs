@@ -12,6 +12,7 @@ fn event(topic: &str, key: &str, data: Value) -> Event {
         partition: 0,
         offset: 0,
         position: Arc::default(),
+        traceparent: None,
     }
 }
 
