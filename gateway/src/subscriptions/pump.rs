@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use braid_kit::events::{Delivery, EventBus, Subscription};
+use braid_kit::telemetry::context::{Messaging, messaging_span};
 use tracing::Instrument as _;
 
 use super::hub::{Event, Hub};
@@ -123,16 +124,14 @@ impl Stand {
         {
             self.handed.remove(&oldest);
         }
-        let span = tracing::info_span!(
-            parent: None,
-            "gateway.event",
-            otel.kind = "consumer",
-            otel.name = format!("{} process", event.topic),
-            messaging.destination.name = %event.topic,
-            messaging.message.id = %event.id,
-            trace_id = tracing::field::Empty,
-        );
-        braid_kit::telemetry::context::continue_from(&span, event.traceparent.as_deref());
+        let what = Messaging {
+            operation: "process",
+            topic: &event.topic,
+            id: &event.id,
+            event_type: &event.kind,
+            group: None,
+        };
+        let span = messaging_span(what, || event.traceparent.clone());
         if let Some(invalidate) = &self.invalidate {
             invalidate(event.topic.clone(), event.key.clone()).instrument(span.clone()).await;
         }

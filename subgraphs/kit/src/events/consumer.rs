@@ -21,6 +21,7 @@ use super::envelope::Envelope;
 use super::lanes::{Position, Watermarks, lane_of};
 use super::outbox::{inbox, now};
 use crate::config::EventsConfig;
+use crate::telemetry::context::{Messaging, TRACEPARENT, messaging_span};
 
 /// Why a handler could not apply an event.
 #[derive(Debug, thiserror::Error)]
@@ -244,21 +245,17 @@ impl Consumer {
     /// The span of one event's handling, every attempt in it: a child of the span that
     /// published it (the record's `traceparent`, else the one written in the event).
     fn span(&self, delivery: &Delivery, envelope: &Envelope) -> tracing::Span {
-        let span = tracing::info_span!(
-            parent: None,
-            "event.consume",
-            otel.kind = "consumer",
-            otel.name = format!("{} process", delivery.topic),
-            otel.status_code = tracing::field::Empty,
-            messaging.destination.name = %delivery.topic,
-            messaging.consumer.group.name = %self.handler.name(),
-            messaging.message.id = %envelope.id,
-            cloudevents.event_type = %envelope.event_type,
-            trace_id = tracing::field::Empty,
-        );
-        let parent = delivery.header(crate::telemetry::context::TRACEPARENT).or(envelope.traceparent.as_deref());
-        crate::telemetry::context::continue_from(&span, parent);
-        span
+        let group = self.handler.name();
+        let what = Messaging {
+            operation: "process",
+            topic: &delivery.topic,
+            id: &envelope.id,
+            event_type: &envelope.event_type,
+            group: Some(&group),
+        };
+        messaging_span(what, || {
+            delivery.header(TRACEPARENT).map(str::to_string).or_else(|| envelope.traceparent.clone())
+        })
     }
 
     /// Applies `envelope`, retrying transient failures; dead-letters what still fails.

@@ -15,6 +15,7 @@ use sea_orm::{
 use super::bus::{EventBus, Message};
 use super::outbox::{OutboxSignal, entity as outbox, now};
 use crate::config::EventsConfig;
+use crate::telemetry::context::{Messaging, messaging_span};
 
 /// Advisory lock id for "the relay of this database".
 const RELAY_LOCK: i64 = 0x0b4a_1d00_0001;
@@ -189,22 +190,14 @@ impl Relay {
 /// The span of one row's publishing: a child of the span that wrote the row (its
 /// `traceparent`), ended once the broker has the record or refused it.
 fn publish_span(row: &outbox::Model) -> tracing::Span {
-    let span = tracing::info_span!(
-        parent: None,
-        "outbox.publish",
-        otel.kind = "producer",
-        otel.name = format!("{} publish", row.topic),
-        otel.status_code = tracing::field::Empty,
-        messaging.destination.name = %row.topic,
-        messaging.message.id = %row.event_id,
-        cloudevents.event_type = %row.event_type,
-        trace_id = tracing::field::Empty,
-    );
-    if !span.is_disabled() {
-        let written = serde_json::from_str::<super::Envelope>(&row.payload).ok().and_then(|e| e.traceparent);
-        crate::telemetry::context::continue_from(&span, written.as_deref());
-    }
-    span
+    let what = Messaging {
+        operation: "publish",
+        topic: &row.topic,
+        id: &row.event_id,
+        event_type: &row.event_type,
+        group: None,
+    };
+    messaging_span(what, || serde_json::from_str::<super::Envelope>(&row.payload).ok().and_then(|e| e.traceparent))
 }
 
 /// CloudEvents Kafka binding headers, so consumers can route without parsing the body, and the

@@ -72,6 +72,41 @@ pub fn current_traceparent() -> Option<String> {
     traceparent(&Span::current())
 }
 
+/// One event's publishing or handling, as OpenTelemetry's messaging conventions name it.
+pub struct Messaging<'a> {
+    /// `publish` (a producer span) or `process` (a consumer span).
+    pub operation: &'static str,
+    pub topic: &'a str,
+    /// The CloudEvents id and type.
+    pub id: &'a str,
+    pub event_type: &'a str,
+    /// The consumer group, of a `process`.
+    pub group: Option<&'a str>,
+}
+
+/// The span of `what`, a child of the span named by the `traceparent` that `parent` gives
+/// (asked only when traces are on).
+pub fn messaging_span(what: Messaging<'_>, parent: impl FnOnce() -> Option<String>) -> Span {
+    let kind = if what.operation == "publish" { "producer" } else { "consumer" };
+    let span = tracing::info_span!(
+        parent: None,
+        "messaging",
+        otel.kind = kind,
+        otel.name = format!("{} {}", what.topic, what.operation),
+        otel.status_code = tracing::field::Empty,
+        messaging.operation.type = what.operation,
+        messaging.destination.name = what.topic,
+        messaging.consumer.group.name = what.group,
+        messaging.message.id = what.id,
+        cloudevents.event_type = what.event_type,
+        trace_id = tracing::field::Empty,
+    );
+    if !span.is_disabled() {
+        continue_from(&span, parent().as_deref());
+    }
+    span
+}
+
 /// A span for a call to another service (`otel.kind = client`) named `name` (`POST /v1/captures`).
 /// Off when traces are.
 pub fn client_span(name: &str) -> Span {
