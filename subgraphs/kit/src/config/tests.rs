@@ -48,3 +48,20 @@ fn schema_lists_every_section() {
         assert!(schema.contains(key), "{key} missing");
     }
 }
+
+#[test]
+fn telemetry_settings_that_cannot_work_are_named() {
+    for (text, why) in [
+        ("[telemetry]\notlp_endpoint = \"collector:4318\"\n", "otlp_endpoint"),
+        ("[telemetry]\nsampling_ratio = 1.5\n", "sampling_ratio"),
+        ("[telemetry]\nexport_interval_ms = 0\n", "export_interval_ms"),
+        ("[telemetry]\nsampling = 0.5\n", "sampling"),
+    ] {
+        let err = from_toml(text).unwrap_err().to_string();
+        assert!(err.contains("telemetry") && err.contains(why), "{text}: {err}");
+    }
+    let config = from_toml("[telemetry]\notlp_endpoint = \"http://127.0.0.1:4318\"\nsampling_ratio = 0.01\n").unwrap();
+    assert!(config.telemetry.enabled());
+    assert_eq!(config.telemetry.sampling_ratio, 0.01);
+    assert!(!SubgraphConfig::default().telemetry.enabled(), "traces are off by default");
+}

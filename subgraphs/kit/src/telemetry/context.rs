@@ -132,3 +132,73 @@ impl Extractor for HeaderExtractor<'_> {
         self.0.keys().map(http::HeaderName::as_str).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::*;
+
+    const CALLER: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+    /// Runs `test` with spans recorded by OpenTelemetry (nothing exported).
+    fn with_traces(test: impl FnOnce()) {
+        let provider = SdkTracerProvider::builder().build();
+        let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("test"));
+        tracing::subscriber::with_default(tracing_subscriber::registry().with(layer), test);
+    }
+
+    fn new_span() -> Span {
+        tracing::info_span!("test", trace_id = tracing::field::Empty)
+    }
+
+    #[test]
+    fn a_span_continues_its_callers_trace_and_names_itself_onwards() {
+        with_traces(|| {
+            let span = new_span();
+            continue_from(&span, Some(CALLER));
+            let own = traceparent(&span).expect("a traceparent");
+            assert!(own.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "the caller's trace: {own}");
+            assert!(own.ends_with("-01"), "sampled, as the caller decided: {own}");
+            assert!(!own.contains("00f067aa0ba902b7"), "its own span id: {own}");
+            let child = tracing::info_span!(parent: &span, "child");
+            let below = traceparent(&child).unwrap();
+            assert_eq!(below[..36], own[..36], "children stay in the trace");
+            assert_ne!(below, own);
+        });
+    }
+
+    #[test]
+    fn headers_carry_the_callers_trace_and_invalid_ones_start_a_new_one() {
+        with_traces(|| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(TRACEPARENT, CALLER.parse().unwrap());
+            let span = new_span();
+            continue_from_headers(&span, &headers);
+            assert!(traceparent(&span).unwrap().contains("4bf92f3577b34da6a3ce929d0e0e4736"));
+            for invalid in [None, Some("garbage"), Some("00-00000000000000000000000000000000-00f067aa0ba902b7-01")] {
+                let span = new_span();
+                continue_from(&span, invalid);
+                let own = traceparent(&span).expect("a trace of its own");
+                assert!(
+                    !own.contains("4bf92f3577b34da6a3ce929d0e0e4736") && !own.contains("-0000000000000000"),
+                    "{own}"
+                );
+            }
+        });
+    }
+
+    #[test]
+    fn with_traces_off_nothing_is_made() {
+        let _none = tracing::subscriber::set_default(tracing::subscriber::NoSubscriber::default());
+        let span = new_span();
+        continue_from(&span, Some(CALLER));
+        assert!(span.is_disabled());
+        assert_eq!(traceparent(&span), None);
+        assert_eq!(current_traceparent(), None);
+        let request = reqwest::Client::new().post("http://127.0.0.1:9/");
+        assert!(traced(request, &span).build().unwrap().headers().get(TRACEPARENT).is_none());
+    }
+}

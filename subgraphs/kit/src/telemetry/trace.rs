@@ -33,13 +33,7 @@ static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 /// services in one process).
 pub fn init(component: &str, config: &TelemetryConfig) -> Result<(), TelemetryError> {
     let provider = config.otlp_endpoint.as_deref().map(|endpoint| provider(component, endpoint, config)).transpose()?;
-    let logs = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // Traces off, the logs take no spans either: no layer is interested in a span, so the
-    // spans of the request paths are off at their call sites.
-    let logs = match &provider {
-        Some(_) => log_layer().with_filter(logs).boxed(),
-        None => log_layer().with_filter(logs.and(filter_fn(|meta| !meta.is_span()))).boxed(),
-    };
+    let logs = logs(provider.is_some());
     let spans = provider.as_ref().map(|provider| {
         // Spans and events at INFO and above, whatever RUST_LOG says of the logs.
         let targets = Targets::new().with_default(LevelFilter::INFO);
@@ -64,6 +58,17 @@ pub fn shutdown() {
         && let Err(e) = provider.shutdown()
     {
         eprintln!("telemetry: flushing the last spans failed: {e}");
+    }
+}
+
+/// The logs' layer. Traces off, it takes no spans either: no layer is interested in a span,
+/// so the spans of the request paths are off at their call sites.
+fn logs(traces: bool) -> Box<dyn Layer<Registry> + Send + Sync> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    if traces {
+        log_layer().with_filter(filter).boxed()
+    } else {
+        log_layer().with_filter(filter.and(filter_fn(|meta| !meta.is_span()))).boxed()
     }
 }
 
@@ -124,6 +129,34 @@ impl ShouldSample for WorkArrives {
                 attributes: Vec::new(),
                 trace_state: Default::default(),
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traces_off_the_spans_are_off_at_their_call_sites_and_logs_still_written() {
+        let subscriber = tracing_subscriber::registry().with(logs(false));
+        tracing::subscriber::with_default(subscriber, || {
+            let span = tracing::info_span!("graphql.request", trace_id = tracing::field::Empty);
+            assert!(span.is_disabled());
+            assert_eq!(crate::telemetry::context::traceparent(&span), None);
+            assert!(tracing::enabled!(tracing::Level::INFO), "info events are still logged");
+        });
+    }
+
+    #[test]
+    fn a_trace_begins_only_where_work_arrives() {
+        let sampler = WorkArrives(Sampler::AlwaysOn);
+        let decide = |kind| sampler.should_sample(None, TraceId::from(7), "span", &kind, &[], &[]).decision;
+        for kind in [SpanKind::Server, SpanKind::Consumer, SpanKind::Producer] {
+            assert_eq!(decide(kind), SamplingDecision::RecordAndSample);
+        }
+        for kind in [SpanKind::Client, SpanKind::Internal] {
+            assert_eq!(decide(kind), SamplingDecision::Drop);
         }
     }
 }
