@@ -151,7 +151,10 @@ test("buy two products and watch the order page reach COMPLETED without reloadin
       if (status) updates.push(status);
     });
   });
+  const placing = page.waitForRequest((r) => r.url().endsWith("/graphql") && (r.postData() ?? "").includes("placeOrder"));
   await page.getByRole("button", { name: "Place order" }).click();
+  // The click starts the checkout's trace: a sampled W3C traceparent the gateway continues.
+  expect((await placing).headers()["traceparent"]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 
   await expect(page).toHaveURL(/\/orders\/[^/]+$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(/^Order BR-/);

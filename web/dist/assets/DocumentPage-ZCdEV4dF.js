@@ -1,4 +1,4 @@
-import{A as e,C as t,D as n,O as r,S as i,T as a,a as o,b as s,c,d as l,f as u,j as d,l as f,m as p,p as m}from"./index-DIRRxZFH.js";import{t as h}from"./queries-DeLGkhdY.js";import{n as g}from"./useDocumentChanges-CGbgJ1Q_.js";var _=d(e(),1),v=m(),y=s(`
+import{A as e,C as t,D as n,O as r,S as i,T as a,a as o,b as s,c,d as l,f as u,j as d,l as f,m as p,p as m}from"./index-Db-enYTQ.js";import{t as h}from"./queries-DTFvx1ex.js";import{n as g}from"./useDocumentChanges-Bv-pUq1R.js";var _=d(e(),1),v=m(),y=s(`
   mutation DeleteDocument($id: ID!, $expectedVersion: Int) {
     deleteDocument(id: $id, expectedVersion: $expectedVersion)
   }

@@ -1,4 +1,4 @@
-import{A as e,C as t,S as n,a as r,b as i,c as a,d as o,f as s,j as c,l,p as u}from"./index-DIRRxZFH.js";var d=c(e(),1),f=u(),p=i(`
+import{A as e,C as t,S as n,a as r,b as i,c as a,d as o,f as s,j as c,l,p as u}from"./index-Db-enYTQ.js";var d=c(e(),1),f=u(),p=i(`
   query PickEmployees($name: String!) {
     employees(filter: { nameContains: $name }, first: 8) {
       edges {

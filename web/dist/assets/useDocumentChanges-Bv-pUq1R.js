@@ -1,4 +1,4 @@
-import{_ as e,b as t,g as n,h as r,w as i}from"./index-DIRRxZFH.js";var a=t(`
+import{_ as e,b as t,g as n,h as r,w as i}from"./index-Db-enYTQ.js";var a=t(`
   subscription DocumentChanged {
     documentChanged {
       id

@@ -1,4 +1,4 @@
-import{A as e,C as t,b as n,c as r,d as i,f as a,j as o,l as s,p as c}from"./index-DIRRxZFH.js";var l=o(e(),1),u=c();n(`
+import{A as e,C as t,b as n,c as r,d as i,f as a,j as o,l as s,p as c}from"./index-Db-enYTQ.js";var l=o(e(),1),u=c();n(`
   fragment OrgPerson on Employee {
     id
     name

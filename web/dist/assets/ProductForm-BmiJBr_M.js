@@ -1,4 +1,4 @@
-import{A as e,C as t,b as n,j as r,p as i}from"./index-DIRRxZFH.js";var a=r(e(),1),o=i(),s=n(`
+import{A as e,C as t,b as n,j as r,p as i}from"./index-Db-enYTQ.js";var a=r(e(),1),o=i(),s=n(`
   query CategoryOptions {
     categories {
       id

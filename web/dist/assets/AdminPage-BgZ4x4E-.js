@@ -1,4 +1,4 @@
-import{A as e,C as t,D as n,S as r,T as i,_ as a,b as o,c as s,d as c,j as l,l as u,o as d,p as f,s as p,v as m,w as h,y as g}from"./index-DIRRxZFH.js";import{n as _,t as v}from"./ProductForm-cJ_Uua-8.js";var y=l(e(),1),b=f(),x=o(`
+import{A as e,C as t,D as n,S as r,T as i,_ as a,b as o,c as s,d as c,j as l,l as u,o as d,p as f,s as p,v as m,w as h,y as g}from"./index-Db-enYTQ.js";import{n as _,t as v}from"./ProductForm-BmiJBr_M.js";var y=l(e(),1),b=f(),x=o(`
   subscription LowStock {
     lowStock {
       id

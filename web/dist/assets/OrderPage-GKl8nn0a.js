@@ -1,4 +1,4 @@
-import{A as e,C as t,O as n,S as r,T as i,a,b as o,d as s,f as c,j as l,l as u,m as d,o as f,p,s as m,v as h,w as g,y as _}from"./index-DIRRxZFH.js";import{n as v,t as y}from"./order-61vaDQ0j.js";import{a as b,i as x,o as S,r as C,s as w,t as T}from"./words-axmwFmsK.js";var E=l(e(),1),D=1e3,O=o(`
+import{A as e,C as t,O as n,S as r,T as i,a,b as o,d as s,f as c,j as l,l as u,m as d,o as f,p,s as m,v as h,w as g,y as _}from"./index-Db-enYTQ.js";import{n as v,t as y}from"./order-DgjtUtZw.js";import{a as b,i as x,o as S,r as C,s as w,t as T}from"./words-axmwFmsK.js";var E=l(e(),1),D=1e3,O=o(`
   subscription OrderUpdated($id: ID!) {
     orderUpdated(id: $id) {
       ...OrderFields

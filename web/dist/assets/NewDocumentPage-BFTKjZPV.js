@@ -1,4 +1,4 @@
-import{A as e,D as t,S as n,T as r,b as i,d as a,j as o,l as s,p as c}from"./index-DIRRxZFH.js";import{n as l,t as u}from"./DocumentForm-BiT2zkgD.js";var d=o(e(),1),f=c(),p=i(`
+import{A as e,D as t,S as n,T as r,b as i,d as a,j as o,l as s,p as c}from"./index-Db-enYTQ.js";import{n as l,t as u}from"./DocumentForm--gOP4etU.js";var d=o(e(),1),f=c(),p=i(`
   mutation CreateDocument($input: CreateDocumentInput!) {
     createDocument(input: $input) {
       id

@@ -1,4 +1,4 @@
-import{b as e}from"./index-DIRRxZFH.js";e(`
+import{b as e}from"./index-Db-enYTQ.js";e(`
   fragment OrderFields on Order {
     id
     number

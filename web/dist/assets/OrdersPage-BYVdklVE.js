@@ -1,4 +1,4 @@
-import{A as e,C as t,T as n,_ as r,a as i,b as a,c as o,d as s,f as c,h as l,j as u,k as d,l as f,o as p,p as m,w as h,x as g}from"./index-DIRRxZFH.js";import{n as _,o as v,r as y}from"./words-axmwFmsK.js";var b=u(e(),1),x=m(),S=10,C=a(`
+import{A as e,C as t,T as n,_ as r,a as i,b as a,c as o,d as s,f as c,h as l,j as u,k as d,l as f,o as p,p as m,w as h,x as g}from"./index-Db-enYTQ.js";import{n as _,o as v,r as y}from"./words-axmwFmsK.js";var b=u(e(),1),x=m(),S=10,C=a(`
   query MyOrders($first: Int!, $after: String, $status: OrderStatus) {
     myOrders(first: $first, after: $after, status: $status) {
       totalCount

@@ -1,4 +1,4 @@
-import{A as e,C as t,O as n,S as r,T as i,b as a,d as o,f as s,j as c,l,p as u}from"./index-DIRRxZFH.js";import{n as d}from"./ProductForm-cJ_Uua-8.js";var f=c(e(),1),p=u(),m=a(`
+import{A as e,C as t,O as n,S as r,T as i,b as a,d as o,f as s,j as c,l,p as u}from"./index-Db-enYTQ.js";import{n as d}from"./ProductForm-BmiJBr_M.js";var f=c(e(),1),p=u(),m=a(`
   mutation AdjustStock($productId: ID!, $delta: Int!, $reason: String) {
     adjustStock(productId: $productId, delta: $delta, reason: $reason) {
       id
