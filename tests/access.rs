@@ -640,7 +640,9 @@ async fn an_expiring_grant_stops_granting_when_it_expires_even_from_the_cache() 
     let stack = Stack::start(&seed::from_managers(&[None, Some(1), Some(1)])).await;
     let two = stack.token(2, "");
     assert!(!shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await).contains(&3));
-    let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(3);
+    // Long enough for the cached second answer to come before it, on a loaded machine too
+    // (at 3 s a slow first round left the cache nothing to answer from).
+    let expires = chrono::Utc::now() + chrono::TimeDelta::seconds(10);
     let input = json!({ "granteeEmployeeId": "2", "targetEmployeeId": "3", "expiresAt": expires.to_rfc3339() });
     stack.admin("mutation($i: GrantInput!) { createGrant(input: $i) { id } }", json!({ "i": input })).await;
 
