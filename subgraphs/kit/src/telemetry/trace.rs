@@ -9,9 +9,9 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, ShouldSample};
-use tracing_subscriber::filter::{EnvFilter, FilterExt as _, LevelFilter, Targets, filter_fn};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::layer::{Layer, SubscriberExt as _};
-use tracing_subscriber::registry::Registry;
+use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
 use crate::config::TelemetryConfig;
@@ -33,13 +33,11 @@ static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 /// services in one process).
 pub fn init(component: &str, config: &TelemetryConfig) -> Result<(), TelemetryError> {
     let provider = config.otlp_endpoint.as_deref().map(|endpoint| provider(component, endpoint, config)).transpose()?;
-    let logs = logs(provider.is_some());
-    let spans = provider.as_ref().map(|provider| {
-        // Spans and events at INFO and above, whatever RUST_LOG says of the logs.
-        let targets = Targets::new().with_default(LevelFilter::INFO);
-        tracing_opentelemetry::layer().with_tracer(provider.tracer("braid")).with_filter(targets)
-    });
-    if tracing_subscriber::registry().with(logs).with(spans).try_init().is_ok()
+    let installed = match &provider {
+        None => logs_only().try_init(),
+        Some(provider) => logs_and_spans(provider).try_init(),
+    };
+    if installed.is_ok()
         && let Some(provider) = provider
     {
         let _ = PROVIDER.set(provider);
@@ -61,18 +59,30 @@ pub fn shutdown() {
     }
 }
 
-/// The logs' layer. Traces off, it takes no spans either: no layer is interested in a span,
-/// so the spans of the request paths are off at their call sites.
-fn logs(traces: bool) -> Box<dyn Layer<Registry> + Send + Sync> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    if traces {
-        log_layer().with_filter(filter).boxed()
-    } else {
-        log_layer().with_filter(filter.and(filter_fn(|meta| !meta.is_span()))).boxed()
-    }
+/// Traces off: the logs alone, behind global filters that take no span. No layer is
+/// interested in a span then, so the spans of the request paths are off at their call sites
+/// (a per-layer filter, or an absent layer, would leave every call site to be asked each time).
+fn logs_only() -> impl tracing::Subscriber + Send + Sync {
+    tracing_subscriber::registry().with(log_filter()).with(filter_fn(|meta| !meta.is_span())).with(log_layer())
 }
 
-fn log_layer() -> Box<dyn Layer<Registry> + Send + Sync> {
+/// Traces on: the logs, and the spans and events at INFO and above for OpenTelemetry, whatever
+/// `RUST_LOG` says of the logs.
+fn logs_and_spans(provider: &SdkTracerProvider) -> impl tracing::Subscriber + Send + Sync {
+    let spans = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("braid"))
+        .with_filter(Targets::new().with_default(LevelFilter::INFO));
+    tracing_subscriber::registry().with(log_layer().with_filter(log_filter())).with(spans)
+}
+
+fn log_filter() -> EnvFilter {
+    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+fn log_layer<S>() -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+{
     use std::io::IsTerminal;
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let layer = tracing_subscriber::fmt::layer().with_ansi(colour);
@@ -137,13 +147,22 @@ impl ShouldSample for WorkArrives {
 mod tests {
     use super::*;
 
+    fn request_span() -> tracing::Span {
+        tracing::info_span!("graphql.request", trace_id = tracing::field::Empty)
+    }
+
     #[test]
     fn traces_off_the_spans_are_off_at_their_call_sites_and_logs_still_written() {
-        let subscriber = tracing_subscriber::registry().with(logs(false));
-        tracing::subscriber::with_default(subscriber, || {
-            let span = tracing::info_span!("graphql.request", trace_id = tracing::field::Empty);
+        let call_site = tracing::subscriber::with_default(tracing_subscriber::registry(), || {
+            request_span().metadata().expect("an enabled span's call site")
+        });
+        tracing::subscriber::with_default(logs_only(), || {
+            let span = request_span();
             assert!(span.is_disabled());
             assert_eq!(crate::telemetry::context::traceparent(&span), None);
+            // Off for good at the call site, not asked again at each span (what the request
+            // paths rely on to pay nothing): the subscriber's interest in it is `never`.
+            assert!(tracing::dispatcher::get_default(|d| d.register_callsite(call_site)).is_never());
             assert!(tracing::enabled!(tracing::Level::INFO), "info events are still logged");
         });
     }
