@@ -9,7 +9,7 @@ use opentelemetry::{Context, KeyValue};
 use opentelemetry_otlp::{WithExportConfig as _, WithHttpConfig as _};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider, ShouldSample};
-use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets, filter_fn};
+use tracing_subscriber::filter::{EnvFilter, FilterExt as _, LevelFilter, Targets, filter_fn};
 use tracing_subscriber::layer::{Layer, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
@@ -80,7 +80,10 @@ fn logs_and_spans(provider: &SdkTracerProvider) -> impl tracing::Subscriber + Se
         .with_tracked_inactivity(false)
         .with_context_activation(false)
         .with_filter(Targets::new().with_default(LevelFilter::INFO));
-    tracing_subscriber::registry().with(log_layer().with_filter(log_filter())).with(spans)
+    // The logs take only the spans that name the trace (a request's, an event's): a log line
+    // says which trace it belongs to, and no other span pays for being formatted.
+    let roots = filter_fn(|meta| !meta.is_span() || meta.fields().field("trace_id").is_some());
+    tracing_subscriber::registry().with(log_layer().with_filter(log_filter().and(roots))).with(spans)
 }
 
 fn log_filter() -> EnvFilter {
