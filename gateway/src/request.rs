@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use braid_kit::telemetry::instrument;
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
-use tracing::Instrument as _;
 
 use crate::authenticate::Identity;
 use crate::authorize::owners::Owners;
@@ -64,7 +64,7 @@ pub(crate) async fn execute(
 ) -> Result<Answer, RequestError> {
     let span = request_span();
     braid_kit::telemetry::context::continue_from_headers(&span, client_headers);
-    let result = run(gateway, request, client_headers, origin).instrument(span.clone()).await;
+    let result = instrument(run(gateway, request, client_headers, origin), span.clone()).await;
     if result.is_err() {
         span.record("otel.status_code", "ERROR");
     }
@@ -88,10 +88,10 @@ fn request_span() -> tracing::Span {
 /// Names the request's span after its operation, as OpenTelemetry's GraphQL conventions do:
 /// `query TopProducts`.
 fn name_span(operation: &Operation) {
-    let span = tracing::Span::current();
-    if span.is_disabled() {
+    if !braid_kit::telemetry::traces_on() {
         return;
     }
+    let span = tracing::Span::current();
     let kind = match operation.kind {
         Kind::Query => "query",
         Kind::Mutation => "mutation",
@@ -124,7 +124,7 @@ pub(crate) async fn execute_for_event(
         Some(_) => braid_kit::telemetry::context::continue_from(&span, traceparent),
         None => braid_kit::telemetry::context::continue_from_headers(&span, client_headers),
     }
-    Ok(run(gateway, request, client_headers, origin).instrument(span).await?.body)
+    Ok(instrument(run(gateway, request, client_headers, origin), span).await?.body)
 }
 
 /// Runs one request: the stages in order.
@@ -168,7 +168,6 @@ async fn run(
         };
         answer(&owners, planned).await
     };
-    let run = run.in_current_span();
     let body = match shared {
         Some(key) => once(gateway, key, run).await,
         None => run.await,
@@ -259,7 +258,7 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
         cache,
         state: Mutex::new(Outcome::default()),
     };
-    let outcome = execution.run().instrument(tracing::info_span!("graphql.execute")).await;
+    let outcome = instrument(execution.run(), tracing::info_span!("graphql.execute")).await;
     let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
     let _respond = tracing::info_span!("graphql.respond").entered();
     let extensions = cost.filter(|c| c.report).map(|estimate| {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use braid_kit::telemetry::instrument;
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Request, header};
@@ -14,7 +15,6 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
-use tracing::Instrument as _;
 
 use crate::config::GatewayConfig;
 use crate::error::GatewayError;
@@ -227,9 +227,10 @@ impl SubgraphClient {
         let headers = headers.as_ref();
         let started = Instant::now();
         let result = if self.dedupe && may_dedupe {
-            self.shared(name, endpoint, body, headers, epoch).instrument(span.clone()).await
+            instrument(self.shared(name, endpoint, body, headers, epoch), span.clone()).await
         } else {
-            send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).instrument(span.clone()).await
+            instrument(send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()), span.clone())
+                .await
         };
         let elapsed = started.elapsed().as_secs_f64();
         if result.is_ok() {
