@@ -83,7 +83,10 @@ measure() {
   MEASURED=$((MEASURED + 1))
   out="$WORK/callgrind.$MEASURED"
   local args=("${@//PORT/$port}")
-  valgrind --tool=callgrind --callgrind-out-file="$out" "${args[@]}" >"$out.log" 2>&1 &
+  # Hot reload off: its file watcher's thread would count what it does about callgrind's own
+  # files in the work directory, differently from run to run.
+  BRAID_SUPERGRAPH__HOT_RELOAD=false \
+    valgrind --tool=callgrind --callgrind-out-file="$out" "${args[@]}" >"$out.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   wait_port "$port"
