@@ -91,6 +91,19 @@ async fn acknowledge(subscription: &mut dyn Subscription, marks: &mut Watermarks
     }
 }
 
+/// The span of one event's handling by the consumer `group`, every attempt in it: a child of
+/// the span that published it (the record's `traceparent`, else the one written in the event).
+fn span(group: &str, delivery: &Delivery, envelope: &Envelope) -> tracing::Span {
+    let what = Messaging {
+        operation: "process",
+        topic: &delivery.topic,
+        id: &envelope.id,
+        event_type: &envelope.event_type,
+        group: Some(group),
+    };
+    messaging_span(what, || delivery.header(TRACEPARENT).map(str::to_string).or_else(|| envelope.traceparent.clone()))
+}
+
 /// What happened to one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -231,31 +244,16 @@ impl Consumer {
                 return Outcome::DeadLettered;
             }
         };
+        let group = self.handler.name();
+        let span = span(&group, delivery, &envelope);
         // How far behind the consumer is: the event's age when its handling begins.
         let age = (chrono::Utc::now() - envelope.time).as_seconds_f64().max(0.0);
-        metrics::histogram!("braid_events_lag_seconds", "consumer" => self.handler.name()).record(age);
-        let span = self.span(delivery, &envelope);
+        metrics::histogram!("braid_events_lag_seconds", "consumer" => group).record(age);
         let outcome = self.attempts(delivery, &envelope).instrument(span.clone()).await;
         if outcome == Outcome::DeadLettered {
             span.record("otel.status_code", "ERROR");
         }
         outcome
-    }
-
-    /// The span of one event's handling, every attempt in it: a child of the span that
-    /// published it (the record's `traceparent`, else the one written in the event).
-    fn span(&self, delivery: &Delivery, envelope: &Envelope) -> tracing::Span {
-        let group = self.handler.name();
-        let what = Messaging {
-            operation: "process",
-            topic: &delivery.topic,
-            id: &envelope.id,
-            event_type: &envelope.event_type,
-            group: Some(&group),
-        };
-        messaging_span(what, || {
-            delivery.header(TRACEPARENT).map(str::to_string).or_else(|| envelope.traceparent.clone())
-        })
     }
 
     /// Applies `envelope`, retrying transient failures; dead-letters what still fails.
