@@ -6,11 +6,11 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use braid_kit::telemetry::instrument;
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use crate::authenticate::Identity;
 use crate::authorize::owners::Owners;
@@ -62,9 +62,23 @@ pub(crate) async fn execute(
     client_headers: &HeaderMap,
     origin: Origin,
 ) -> Result<Answer, RequestError> {
+    if braid_kit::telemetry::traces_on() {
+        // Boxed: with traces off, the request's future is no larger for the span it carries on.
+        return Box::pin(execute_traced(gateway, request, client_headers, origin)).await;
+    }
+    run(gateway, request, client_headers, origin).await
+}
+
+/// [`execute`] in the request's span.
+async fn execute_traced(
+    gateway: &Gateway,
+    request: GraphqlRequest,
+    client_headers: &HeaderMap,
+    origin: Origin,
+) -> Result<Answer, RequestError> {
     let span = request_span();
     braid_kit::telemetry::context::continue_from_headers(&span, client_headers);
-    let result = instrument(run(gateway, request, client_headers, origin), span.clone()).await;
+    let result = run(gateway, request, client_headers, origin).instrument(span.clone()).await;
     if result.is_err() {
         span.record("otel.status_code", "ERROR");
     }
@@ -119,12 +133,15 @@ pub(crate) async fn execute_for_event(
     traceparent: Option<&str>,
 ) -> Result<Bytes, RequestError> {
     let origin = Origin { read_only: true, peer: None, uncached: true };
+    if !braid_kit::telemetry::traces_on() {
+        return Ok(run(gateway, request, client_headers, origin).await?.body);
+    }
     let span = request_span();
     match traceparent {
         Some(_) => braid_kit::telemetry::context::continue_from(&span, traceparent),
         None => braid_kit::telemetry::context::continue_from_headers(&span, client_headers),
     }
-    Ok(instrument(run(gateway, request, client_headers, origin), span).await?.body)
+    Ok(Box::pin(run(gateway, request, client_headers, origin).instrument(span)).await?.body)
 }
 
 /// Runs one request: the stages in order.
@@ -258,7 +275,11 @@ pub(crate) async fn answer(owners: &Owners, planned: Planned<'_>) -> Bytes {
         cache,
         state: Mutex::new(Outcome::default()),
     };
-    let outcome = instrument(execution.run(), tracing::info_span!("graphql.execute")).await;
+    let outcome = if braid_kit::telemetry::traces_on() {
+        Box::pin(execution.run().instrument(tracing::info_span!("graphql.execute"))).await
+    } else {
+        execution.run().await
+    };
     let verdict = authorize::verdict(owners, supergraph, operation, identity, &outcome.data, denied).await;
     let _respond = tracing::info_span!("graphql.respond").entered();
     let extensions = cost.filter(|c| c.report).map(|estimate| {

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use braid_kit::telemetry::instrument;
 use bytes::Bytes;
 use futures::FutureExt;
 use http::{HeaderMap, HeaderValue, Request, header};
@@ -15,6 +14,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
+use tracing::Instrument as _;
 
 use crate::config::GatewayConfig;
 use crate::error::GatewayError;
@@ -216,7 +216,15 @@ impl SubgraphClient {
     /// in flight share one only when their `epoch` agrees too (the entity cache's generations:
     /// a fetch begun after an invalidation never joins one begun before it).
     pub async fn fetch(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool, epoch: u64) -> Answer {
-        let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
+        if braid_kit::telemetry::traces_on() {
+            // Boxed: with traces off, the fetch's future is no larger for the span it carries on.
+            return Box::pin(self.fetch_traced(name, body, headers, may_dedupe, epoch)).await;
+        }
+        self.fetch_timed(name, body, headers, may_dedupe, epoch).await
+    }
+
+    /// [`Self::fetch`] in a `subgraph.fetch` span, whose `traceparent` the subgraph is sent.
+    async fn fetch_traced(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool, epoch: u64) -> Answer {
         let span = tracing::info_span!(
             "subgraph.fetch",
             otel.kind = "client",
@@ -224,13 +232,21 @@ impl SubgraphClient {
             otel.status_code = tracing::field::Empty,
         );
         let headers = super::headers::traced(headers, &span);
-        let headers = headers.as_ref();
+        let result = self.fetch_timed(name, body, &headers, may_dedupe, epoch).instrument(span.clone()).await;
+        if result.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
+        result
+    }
+
+    /// The fetch itself, its latency and failures counted per subgraph.
+    async fn fetch_timed(&self, name: &str, body: Bytes, headers: &HeaderMap, may_dedupe: bool, epoch: u64) -> Answer {
+        let endpoint = self.endpoints.get(name).ok_or_else(|| FetchError::UnknownSubgraph(name.to_string()))?;
         let started = Instant::now();
         let result = if self.dedupe && may_dedupe {
-            instrument(self.shared(name, endpoint, body, headers, epoch), span.clone()).await
+            self.shared(name, endpoint, body, headers, epoch).await
         } else {
-            instrument(send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()), span.clone())
-                .await
+            send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).await
         };
         let elapsed = started.elapsed().as_secs_f64();
         if result.is_ok() {
@@ -238,7 +254,6 @@ impl SubgraphClient {
         } else {
             endpoint.metrics.failed.record(elapsed);
             endpoint.metrics.errors.increment(1);
-            span.record("otel.status_code", "ERROR");
         }
         result
     }

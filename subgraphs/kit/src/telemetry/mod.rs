@@ -33,21 +33,6 @@ pub fn traces_on() -> bool {
     trace::on()
 }
 
-/// `future` run in `span` when the span is on, boxed so that the future is no larger for it;
-/// `future` itself when it is off: traces off, the request paths' futures are what they were
-/// without traces (no wrapper to poll, no span to carry and drop).
-pub fn instrument<F: Future>(
-    future: F,
-    span: tracing::Span,
-) -> futures::future::Either<F, std::pin::Pin<Box<tracing::instrument::Instrumented<F>>>> {
-    use tracing::Instrument as _;
-    if span.is_disabled() {
-        futures::future::Either::Left(future)
-    } else {
-        futures::future::Either::Right(Box::pin(future.instrument(span)))
-    }
-}
-
 /// `builder` with a span per resolver of an object or list of objects (scalars and enums
 /// take none), when traces are on; the extension costs every field a call when they are off.
 pub fn traced<Q, M, S>(builder: async_graphql::SchemaBuilder<Q, M, S>) -> async_graphql::SchemaBuilder<Q, M, S> {
