@@ -143,7 +143,7 @@ async fn bench() {
     for subgraph in SUBGRAPHS {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         urls.insert(subgraph.name().to_string(), format!("http://{}/graphql", listener.local_addr().unwrap()));
-        let options = Options { scale, prices: Some(prices.clone()), delay };
+        let options = Options { scale, prices: Some(prices.clone()), delay, cache_tags: false };
         tokio::spawn(braid_test_subgraphs::serve(subgraph, listener, options, std::future::pending()));
     }
     let dir = std::env::temp_dir().join(braid_testkit::unique("braid-bench-entity-cache-"));

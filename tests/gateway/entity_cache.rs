@@ -186,3 +186,88 @@ async fn while_redis_cannot_answer_queries_are_fetched_and_answered_alike() {
     })
     .await;
 }
+
+/// The demo federation with products and inventory putting cache tags on their answers.
+fn tagging(edit: impl FnOnce(&mut GatewayConfig)) -> Builder {
+    let tags = Options { cache_tags: true, ..Options::default() };
+    Builder::new(Supergraph::Demo)
+        .config(edit)
+        .subgraph(Subgraph::Accounts, Run::Recorded(Options::default()))
+        .subgraph(Subgraph::Products, Run::Recorded(tags.clone()))
+        .subgraph(Subgraph::Inventory, Run::Recorded(tags))
+        .subgraph(Subgraph::Reviews, Run::Recorded(Options::default()))
+}
+
+async fn evict_tag(federation: &Federation, subgraph: &str, tag: &str) {
+    let body = json!([{"kind": "cache_tag", "subgraphs": [subgraph], "cache_tag": tag}]);
+    assert_eq!(invalidate(federation, body, TOKEN).await, (200, json!({"count": 2})));
+}
+
+#[tokio::test]
+async fn answers_a_subgraph_tags_are_evicted_by_their_cache_tag_and_no_other() {
+    let federation = tagging(|c| cached(c, EntityCacheBackend::Memory)).start().await;
+    let expected = post(&federation, PRODUCTS, &[]).await;
+    assert_eq!(asked(&take(&federation)), ["inventory", "products", "reviews"]);
+    // Tags learnt with these answers: they were not kept (a tag could have been invalidated
+    // while they were fetched, unseen); from now on they are.
+    assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&federation)), ["inventory", "products"]);
+    assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&federation)), Vec::<&str>::new());
+    // One product's inventory answer, by its tag: only its representation is sent again.
+    evict_tag(&federation, "inventory", "Product-2").await;
+    assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+    let requests = take(&federation);
+    assert_eq!(asked(&requests), ["inventory"]);
+    assert!(requests[0].1.contains(r#""upc":"2""#), "{}", requests[0].1);
+    for cached in ["1", "3", "4", "5"] {
+        assert!(!requests[0].1.contains(&format!(r#""upc":"{cached}""#)), "{}", requests[0].1);
+    }
+    // The list, by the tag products put on it; a tag of another subgraph evicts nothing here.
+    evict_tag(&federation, "products", "topProducts").await;
+    assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&federation)), ["products"]);
+    evict_tag(&federation, "products", "Product-2").await;
+    assert_eq!(post(&federation, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&federation)), Vec::<&str>::new());
+}
+
+#[tokio::test]
+async fn with_redis_a_cache_tag_evicts_in_every_instance() {
+    let redis = RedisPrefix::new();
+    let shared = |c: &mut GatewayConfig| {
+        cached(c, EntityCacheBackend::Redis);
+        c.entity_cache.key_prefix = redis.prefix.clone();
+    };
+    let first = tagging(shared).start().await;
+    let second = tagging(|c| {
+        shared(c);
+        // Redis alone: the tagged entries and their tags' generations are read from it.
+        c.entity_cache.memory_entries = 0;
+    })
+    .start()
+    .await;
+    let expected = post(&first, PRODUCTS, &[]).await;
+    post(&first, PRODUCTS, &[]).await;
+    assert_eq!(asked(&take(&first)), ["inventory", "inventory", "products", "products", "reviews"]);
+    // The second instance learns that inventory tags its answers from them, found in Redis.
+    assert_eq!(post(&second, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&second)), Vec::<&str>::new());
+    evict_tag(&second, "inventory", "Product-3").await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The first instance's in-process entry was evicted by the announcement: it asks again
+    // for that product only, and stores the answer with the tag's new generation.
+    assert_eq!(post(&first, PRODUCTS, &[]).await, expected);
+    let requests = take(&first);
+    assert_eq!(asked(&requests), ["inventory"]);
+    assert!(requests[0].1.contains(r#""upc":"3""#), "{}", requests[0].1);
+    assert!(!requests[0].1.contains(r#""upc":"1""#), "{}", requests[0].1);
+    // The second finds that refill in Redis, not the entry the eviction made stale.
+    assert_eq!(post(&second, PRODUCTS, &[]).await, expected);
+    assert_eq!(asked(&take(&second)), Vec::<&str>::new());
+    evict_tag(&first, "inventory", "Product-4").await;
+    assert_eq!(post(&second, PRODUCTS, &[]).await, expected);
+    let requests = take(&second);
+    assert_eq!(asked(&requests), ["inventory"]);
+    assert!(requests[0].1.contains(r#""upc":"4""#), "{}", requests[0].1);
+}

@@ -31,6 +31,8 @@ pub enum Invalidation {
         ty: String,
         key: serde_json::Map<String, serde_json::Value>,
     },
+    /// Every answer of these subgraphs that carries this cache tag (see [`super::tags`]).
+    CacheTag { subgraphs: Vec<String>, cache_tag: String },
 }
 
 /// The tags of the entities a mutation's response returns at its root fields (their type from
@@ -79,13 +81,14 @@ pub fn tags(body: &[u8], endpoints: &HashMap<String, String>) -> Result<Vec<Stri
     };
     let mut tags = Vec::new();
     for request in requests {
-        let subgraph = match &request {
+        let subgraphs = match &request {
             Invalidation::Subgraph { subgraph }
             | Invalidation::Type { subgraph, .. }
-            | Invalidation::Entity { subgraph, .. } => subgraph,
+            | Invalidation::Entity { subgraph, .. } => std::slice::from_ref(subgraph),
+            Invalidation::CacheTag { subgraphs, .. } => subgraphs.as_slice(),
         };
-        if !endpoints.contains_key(subgraph) {
-            return Err(bad(format!("no subgraph named '{subgraph}'")));
+        if let Some(unknown) = subgraphs.iter().find(|s| !endpoints.contains_key(*s)) {
+            return Err(bad(format!("no subgraph named '{unknown}'")));
         }
         match request {
             Invalidation::Subgraph { subgraph } => tags.push(keys::subgraph_tag(&subgraph)),
@@ -101,9 +104,24 @@ pub fn tags(body: &[u8], endpoints: &HashMap<String, String>) -> Result<Vec<Stri
                 tags.push(keys::entity_tag(&entity_tag(&ty, &key)));
                 tags.push(keys::list_tag(&ty));
             }
+            Invalidation::CacheTag { subgraphs, cache_tag } => {
+                let tag_ok =
+                    !cache_tag.is_empty() && cache_tag.len() <= super::tags::MAX_TAG_LEN && !cache_tag.contains('\n');
+                if subgraphs.is_empty() || !tag_ok {
+                    return Err(bad(format!(
+                        "a cache_tag invalidation names at least one subgraph and a tag of 1 to {} characters on one line",
+                        super::tags::MAX_TAG_LEN
+                    )));
+                }
+                for subgraph in subgraphs {
+                    tags.push(keys::cache_tag(&subgraph, &cache_tag));
+                    tags.push(keys::cache_tags_guard(&subgraph));
+                }
+            }
         }
     }
-    tags.dedup();
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|tag| seen.insert(tag.clone()));
     Ok(tags)
 }
 
@@ -119,10 +137,21 @@ mod tests {
     fn each_kind_bumps_its_tags_and_an_entity_matches_what_its_event_bumps() {
         let body = br#"[{"kind":"subgraph","subgraph":"catalog"},
             {"kind":"type","subgraph":"catalog","type":"Category"},
-            {"kind":"entity","subgraph":"catalog","type":"Product","key":{"id":"p-1"}}]"#;
+            {"kind":"entity","subgraph":"catalog","type":"Product","key":{"id":"p-1"}},
+            {"kind":"cache_tag","subgraphs":["catalog"],"cache_tag":"sale"},
+            {"kind":"cache_tag","subgraphs":["catalog"],"cache_tag":"new"}]"#;
         assert_eq!(
             tags(body, &endpoints()).unwrap(),
-            ["s:catalog", "t:Category", "l:Category", "e:Product:p-1", "l:Product"]
+            [
+                "s:catalog",
+                "t:Category",
+                "l:Category",
+                "e:Product:p-1",
+                "l:Product",
+                "c:catalog:sale",
+                "ct:catalog",
+                "c:catalog:new"
+            ]
         );
     }
 
@@ -135,6 +164,10 @@ mod tests {
             br#"[{"kind":"subgraph","subgraph":"nope"}]"#,
             br#"[{"kind":"subgraph","subgraph":"catalog","extra":1}]"#,
             br#"[{"kind":"entity","subgraph":"catalog","type":"Product","key":{}}]"#,
+            br#"[{"kind":"cache_tag","subgraphs":[],"cache_tag":"sale"}]"#,
+            br#"[{"kind":"cache_tag","subgraphs":["catalog","nope"],"cache_tag":"sale"}]"#,
+            br#"[{"kind":"cache_tag","subgraphs":["catalog"],"cache_tag":""}]"#,
+            br#"[{"kind":"cache_tag","subgraphs":["catalog"],"cache_tag":"a\nb"}]"#,
         ] {
             let error = tags(body, &endpoints()).unwrap_err();
             assert_eq!(error.status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(body));

@@ -28,6 +28,19 @@ pub fn subgraph_tag(subgraph: &str) -> String {
     format!("s:{subgraph}")
 }
 
+/// The tag of a subgraph's own cache tag (`c:catalog:product-42`), set by the subgraph in its
+/// response's extensions (see [`super::tags`]).
+pub fn cache_tag(subgraph: &str, tag: &str) -> String {
+    format!("c:{subgraph}:{tag}")
+}
+
+/// The tag bumped with every cache tag of a subgraph (`ct:catalog`): an answer whose cache tags
+/// are learnt only once it arrives is stored only if none of them can have been invalidated
+/// while it was fetched, which this tag's generation, read before the fetch, tells.
+pub fn cache_tags_guard(subgraph: &str) -> String {
+    format!("ct:{subgraph}")
+}
+
 /// The hash of what a fetch shares with every answer of it; each answer adds its own part.
 #[derive(Clone, Copy)]
 pub struct Prefix(u64);

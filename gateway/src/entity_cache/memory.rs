@@ -54,6 +54,11 @@ impl Local {
         tags.iter().map(|tag| self.generations.get(tag).unwrap_or(0)).collect()
     }
 
+    /// The generation of each tag now, as [`Self::generations`] for borrowed names.
+    pub fn generations_of(&self, tags: &[&str]) -> Vec<u64> {
+        tags.iter().map(|tag| self.generations.get(*tag).unwrap_or(0)).collect()
+    }
+
     /// The answer under `key`, if none of its tags moved on since it was filled.
     pub fn get(&self, key: u128, now_ms: u64) -> Option<Answer> {
         let entry = self.entries.get(&key)?;

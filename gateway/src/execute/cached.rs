@@ -11,8 +11,8 @@ use super::client::SubgraphResponse;
 use super::entities::Representations;
 use super::{EntityJob, Execution};
 use crate::entity_cache::keys::{self, Prefix};
-use crate::entity_cache::selection;
 use crate::entity_cache::{EntityCache, Lookup};
+use crate::entity_cache::{selection, tags};
 use crate::error::GraphqlError;
 
 /// The entity cache as one execution may use it.
@@ -89,12 +89,16 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         }
         let response = self.send_shared(service, body.clone(), (lookup.epoch(), lookup.uncached)).await?;
         let storable = response.errors().is_empty() && response.data().is_some();
-        if storable && let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) {
+        let cache_tags = tags::root(response.body()).and_then(|tags| cache_tags(service, tags));
+        if storable
+            && let Some(cache_tags) = cache_tags
+            && let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control())
+        {
             if private_now && !private {
                 cache.cache.learn_private(query);
                 keys[0] = key(true);
             }
-            cache.cache.store(service, &keys, &lookup, vec![(0, response.clone())], ttl).await;
+            cache.cache.store(service, &keys, &lookup, vec![(0, response.clone(), cache_tags)], ttl).await;
         }
         Ok(self.arena.response(response))
     }
@@ -145,7 +149,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
     }
 
     /// Stores the entities fetched for `jobs` that came back whole, when the subgraph allows.
-    /// `fetched[job]` holds (representation index, answer) of each one without errors.
+    /// `fetched[job]` holds (representation index, position in the answers, answer) of each one
+    /// without errors.
     pub(super) async fn store_entities(
         &self,
         cache: CacheUse<'a>,
@@ -153,7 +158,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         (jobs, collected): (&[EntityJob<'_>], &[&Representations]),
         found: Found<'r>,
         response: &SubgraphResponse,
-        fetched: Vec<Vec<(usize, &Value)>>,
+        fetched: Vec<Vec<(usize, usize, &Value)>>,
     ) {
         let Some((ttl, private_now)) = cache.cache.ttl(service, response.cache_control()) else { return };
         let Found { mut keys, lookup, offsets, private, fetch, .. } = found;
@@ -169,15 +174,27 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
             }
         }
         let mut answers = Vec::new();
+        let single = jobs.len() == 1;
         for (job, entities) in fetched.into_iter().enumerate() {
-            for (index, answer) in entities {
-                if answer.is_object() {
-                    answers.push((offsets[job] + index, Arc::new(SubgraphResponse::from_value(answer.clone()))));
+            for (index, position, answer) in entities {
+                let cache_tags = tags::entity(response.body(), jobs[job].response_key, single, position)
+                    .and_then(|tags| cache_tags(service, tags));
+                if answer.is_object()
+                    && let Some(cache_tags) = cache_tags
+                {
+                    let answer = Arc::new(SubgraphResponse::from_value(answer.clone()));
+                    answers.push((offsets[job] + index, answer, cache_tags));
                 }
             }
         }
         cache.cache.store(service, &keys, &lookup, answers, ttl).await;
     }
+}
+
+/// A subgraph's cache tags as the cache keeps them; `None` when one is too long to keep.
+fn cache_tags(service: &str, tags: Vec<String>) -> Option<Vec<String>> {
+    let tags: Vec<String> = tags.iter().map(|tag| keys::cache_tag(service, tag)).collect();
+    tags.iter().all(|tag| tag.len() <= usize::from(u8::MAX)).then_some(tags)
 }
 
 /// What the keys of one job's entities share: the subgraph, the fetch's query and variables, the

@@ -83,7 +83,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
     }
 
     /// Merges each job's answers (found in the cache, or in `response` at the positions `sent`
-    /// lists) into its entities; answers the fetched entities that came back without errors.
+    /// lists) into its entities; answers the fetched entities that came back without errors
+    /// (representation index, position in the response's list, answer).
     fn merge_answers(
         &self,
         service: &str,
@@ -92,7 +93,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         slots_by_job: Vec<Slots>,
         mut found: Option<&mut Found<'r>>,
         response: Option<&'r SubgraphResponse>,
-    ) -> Vec<Vec<(usize, &'r Value)>> {
+    ) -> Vec<Vec<(usize, usize, &'r Value)>> {
         let mut state = self.lock();
         let errors = response.map(|r| r.errors()).unwrap_or_default();
         let by_entity = entity_errors(service, jobs, sent, errors, &mut state.errors);
@@ -105,10 +106,10 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
             };
             let list = self.answers(response.and_then(|r| r.data()), job);
             let mut whole = Vec::new();
-            for (answer, &index) in list.iter().zip(&sent[j]) {
+            for (position, (answer, &index)) in list.iter().zip(&sent[j]).enumerate() {
                 answers[index] = Some(answer);
                 if !by_entity.contains_key(&(job.response_key, index)) {
-                    whole.push((index, answer));
+                    whole.push((index, position, answer));
                 }
             }
             answers_by_job.push(answers);

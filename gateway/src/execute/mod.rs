@@ -6,6 +6,7 @@ pub mod entities;
 mod entity_fetch;
 mod errors;
 pub mod headers;
+mod response;
 pub mod tree;
 
 pub use cached::CacheUse;

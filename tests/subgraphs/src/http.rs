@@ -21,14 +21,25 @@ use axum::{
 struct Served<E> {
     executor: E,
     delay: Option<Duration>,
+    cache_tags: bool,
 }
 
-/// An axum router serving `executor` at `/graphql`, every GraphQL request answered after `delay`.
-pub(crate) fn router<E: Executor>(executor: E, delay: Option<Duration>) -> Router {
+/// How requests are answered, besides the schema.
+#[derive(Clone, Copy)]
+pub(crate) struct Serving {
+    /// Every GraphQL request is answered after it.
+    pub delay: Option<Duration>,
+    /// Answers carry cache tags (see [`crate::Options::cache_tags`]).
+    pub cache_tags: bool,
+}
+
+/// An axum router serving `executor` at `/graphql`.
+pub(crate) fn router<E: Executor>(executor: E, serving: Serving) -> Router {
+    let Serving { delay, cache_tags } = serving;
     Router::new()
         .route("/graphql", get(get_graphql::<E>).post(post_graphql::<E>))
         .route("/health", get(|| async { "ok" }))
-        .with_state(Served { executor, delay })
+        .with_state(Served { executor, delay, cache_tags })
 }
 
 async fn post_graphql<E: Executor>(State(served): State<Served<E>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -49,7 +60,14 @@ async fn post_graphql<E: Executor>(State(served): State<Served<E>>, headers: Hea
     if let Some(delay) = served.delay {
         tokio::time::sleep(delay).await;
     }
-    let answer = served.executor.execute_batch(batch).await;
+    let representations = match &batch {
+        BatchRequest::Single(request) if served.cache_tags => Some(representations(request)),
+        _ => None,
+    };
+    let mut answer = served.executor.execute_batch(batch).await;
+    if let (BatchResponse::Single(single), Some(representations)) = (&mut answer, representations) {
+        tag(single, &representations);
+    }
     let mut response = json(&answer);
     // The fields' `cache_control` hints, as a subgraph built on async-graphql sends them.
     if let BatchResponse::Single(single) = &answer
@@ -59,6 +77,44 @@ async fn post_graphql<E: Executor>(State(served): State<Served<E>>, headers: Hea
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     response
+}
+
+/// The representations a request's variables hold (one list of them, as a gateway sends for
+/// an `_entities` fetch), as the tags of their entities: `Product-2` (type and `upc` or `id`).
+fn representations(request: &Request) -> Vec<String> {
+    let variables = serde_json::to_value(&request.variables).unwrap_or_default();
+    let lists: Vec<&Vec<serde_json::Value>> = variables
+        .as_object()
+        .into_iter()
+        .flat_map(|v| v.values())
+        .filter_map(|v| v.as_array())
+        .filter(|list| list.iter().all(|item| item.get("__typename").is_some()))
+        .collect();
+    let [list] = lists.as_slice() else { return Vec::new() };
+    list.iter()
+        .map(|rep| {
+            let key =
+                rep.get("upc").or_else(|| rep.get("id")).map(|k| k.as_str().map_or(k.to_string(), str::to_string));
+            format!("{}-{}", rep["__typename"].as_str().unwrap_or_default(), key.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// Puts cache tags on `response`: its root fields' response keys, and `entities` for
+/// `_entities`.
+fn tag(response: &mut async_graphql::Response, entities: &[String]) {
+    let async_graphql::Value::Object(data) = &response.data else { return };
+    let roots: Vec<String> =
+        data.keys().map(|k| k.to_string()).filter(|k| k != "_entities" && k != "_service").collect();
+    if data.contains_key("_entities") && !entities.is_empty() {
+        let lists: Vec<Vec<String>> = entities.iter().map(|tag| vec![tag.clone()]).collect();
+        let value = async_graphql::Value::from_json(serde_json::json!(lists)).unwrap_or_default();
+        response.extensions.insert("apolloEntityCacheTags".to_string(), value);
+    }
+    if !roots.is_empty() {
+        let value = async_graphql::Value::from_json(serde_json::json!(roots)).unwrap_or_default();
+        response.extensions.insert("apolloCacheTags".to_string(), value);
+    }
 }
 
 /// The viewer a request names in `x-user`.

@@ -179,7 +179,7 @@ impl Subgraph {
     /// An axum router serving the subgraph at `/graphql` (POST and GET) and `/health`. The
     /// schema and the data are built here, once.
     pub fn router(self, options: Options) -> axum::Router {
-        let delay = options.delay;
+        let delay = http::Serving { delay: options.delay, cache_tags: options.cache_tags };
         let data = || demo::data::DemoData::new(options.scale);
         match self {
             Subgraph::Accounts => http::router(demo::accounts::schema(data()), delay),
@@ -285,11 +285,15 @@ pub struct Options {
     pub scale: u32,
     /// Changes to the products' prices made while they are served (`products` only).
     pub prices: Option<Arc<PriceChanges>>,
+    /// Cache tags on the answers, in the extensions Apollo Router reads: each root field's
+    /// answer tagged with the field's response key (`topProducts`), each `_entities` item with
+    /// its type and key (`Product-2`).
+    pub cache_tags: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { delay: None, scale: 1, prices: None }
+        Self { delay: None, scale: 1, prices: None, cache_tags: false }
     }
 }
 
