@@ -652,10 +652,15 @@ async fn an_expiring_grant_stops_granting_when_it_expires_even_from_the_cache() 
         seen.contains(&3).then_some(())
     });
     granted.await;
-    // Asked again before it expires: the answer comes from the cache.
-    let before = counter(lookups);
-    assert!(shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await).contains(&3));
-    assert_eq!(counter(lookups) - before, 0, "the second answer is cached");
+    // Asked again before it expires, the answer comes from the cache: once the grant's own
+    // event has voided what was cached before it (it may arrive after the first answer that
+    // showed 3), a query costs no lookup.
+    let cached = braid_testkit::eventually("an answer from the cache", std::time::Duration::from_secs(5), || async {
+        let before = counter(lookups);
+        assert!(shown(&stack.gateway.query_as(&two, EVERYONE, json!({})).await).contains(&3), "before it expires");
+        (counter(lookups) == before).then_some(())
+    });
+    cached.await;
 
     let left = expires - chrono::Utc::now();
     tokio::time::sleep(left.to_std().unwrap_or_default() + std::time::Duration::from_millis(500)).await;
