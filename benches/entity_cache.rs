@@ -13,6 +13,9 @@
 //! any request takes: a stale read, counted and shown; any makes the bench exit 1). The hit rate is read off the
 //! cached gateway's `/metrics`.
 //!
+//! `BENCH_WORKLOAD=pages` asks each product's page in turn instead (`product(upc: $upc)` with the
+//! same fields), so that a price change evicts that product's page and entities only.
+//!
 //! Environment: `BENCH_SECONDS` (5 per measurement, after a 1 s warm-up), `BENCH_ROUNDS` (3),
 //! `BENCH_CONCURRENCY` (50), `BENCH_SCALE` (4: 20 products, 40 reviews), `BENCH_WRITES` (20 per
 //! second), `BENCH_SUBGRAPH_MS` (5). Everything shares this machine's cores: ratios measured in one run hold, absolute
@@ -56,7 +59,13 @@ impl Floors {
         if value.get("errors").is_some() {
             return Err(format!("errors: {value}"));
         }
-        for product in value["data"]["topProducts"].as_array().ok_or("no topProducts")? {
+        let data = &value["data"];
+        let products = match (data["topProducts"].as_array(), data.get("product")) {
+            (Some(list), _) => list.iter().collect::<Vec<_>>(),
+            (None, Some(product)) => vec![product],
+            _ => return Err("no topProducts and no product".into()),
+        };
+        for product in products {
             let upc = product["upc"].as_str().ok_or("no upc")?;
             let index = *self.index.get(upc).ok_or("an unknown upc")?;
             let price = product["price"].as_i64().ok_or("no price")? as i32;
@@ -158,17 +167,27 @@ async fn bench() {
         BraidProcess::start(Path::new(BRAID), &["gateway", "--supergraph", &path, "--listen", &addr], &env, &addr)
     };
     let (off, on) = (start(false), start(true));
-    let query = format!(
-        "query Catalog {{ topProducts(first: {products}) {{ upc name price weight inStock shippingEstimate \
-         reviews {{ id body author {{ id username }} }} }} }}"
-    );
-    let body = json!({ "query": query }).to_string().into_bytes();
+    const FIELDS: &str = "upc name price weight inStock shippingEstimate reviews { id body author { id username } }";
+    let list_query = format!("query Catalog {{ topProducts(first: {products}) {{ {FIELDS} }} }}");
+    let list_body = json!({ "query": list_query }).to_string().into_bytes();
     let client = reqwest::Client::new();
-    let reference = answer(&client, &off.addr, &body).await;
-    let cached = answer(&client, &on.addr, &body).await;
+    let reference = answer(&client, &off.addr, &list_body).await;
+    let cached = answer(&client, &on.addr, &list_body).await;
     assert!(reference.get("errors").is_none(), "the reference answer has errors: {reference}");
     assert_eq!(reference, cached, "both gateways answer alike before the load");
     let list = reference["data"]["topProducts"].as_array().expect("products");
+    // `pages`: each product's own page in turn, a product asked by its key.
+    let pages = std::env::var("BENCH_WORKLOAD").is_ok_and(|w| w == "pages");
+    let bodies: Vec<Vec<u8>> = match pages {
+        false => vec![list_body],
+        true => list
+            .iter()
+            .map(|p| {
+                let query = format!("query Page($upc: String!) {{ product(upc: $upc) {{ {FIELDS} }} }}");
+                json!({ "query": query, "variables": { "upc": p["upc"] } }).to_string().into_bytes()
+            })
+            .collect(),
+    };
     let floors = Arc::new(Floors {
         index: list.iter().enumerate().map(|(i, p)| (p["upc"].as_str().unwrap().to_string(), i)).collect(),
         base: list.iter().map(|p| p["price"].as_i64().unwrap() as i32).collect(),
@@ -177,8 +196,9 @@ async fn bench() {
         first_stale: std::sync::Mutex::new(None),
     });
     println!(
-        "entity cache benchmark: {products} products, subgraphs answering after {} ms, concurrency {concurrency}, \
-         {seconds} s x {rounds} rounds, a price raised and evicted every {} ms",
+        "entity cache benchmark: {products} products ({}), subgraphs answering after {} ms, concurrency \
+         {concurrency}, {seconds} s x {rounds} rounds, a price raised and evicted every {} ms",
+        if pages { "each product's page in turn" } else { "all in one list" },
         delay.unwrap_or_default().as_millis(),
         period.as_millis()
     );
@@ -197,7 +217,7 @@ async fn bench() {
             let spec = LoadSpec {
                 addr: gateway.addr.clone(),
                 path: "/graphql".into(),
-                bodies: vec![body.clone()],
+                bodies: bodies.clone(),
                 concurrency,
                 warmup: Duration::from_secs(1),
                 duration: Duration::from_secs(seconds),

@@ -23,7 +23,8 @@
 //! (`users,topProducts,both`; a name that matches none measures only the single fetch),
 //! `BENCH_BRAID_BASELINE` (the path of another `braid` build, or of a script that runs one with
 //! other settings, loaded in the same rounds and measured in the single fetch, to compare two
-//! versions in one run). Everything shares this machine's cores:
+//! versions in one run), `BENCH_HIVE=0` (Hive Router neither installed nor measured: Braid and
+//! its baseline alone). Everything shares this machine's cores:
 //! ratios measured in one run hold, absolute numbers do not carry to another machine.
 
 use std::collections::BTreeMap;
@@ -277,8 +278,14 @@ fn find_hive() -> Option<PathBuf> {
     dirs.iter().flat_map(|dir| HIVE_BINARIES.iter().map(move |name| dir.join(name))).find(|p| p.is_file())
 }
 
+/// Why there is no Hive Router when it was left out on purpose.
+const LEFT_OUT: &str = "BENCH_HIVE=0";
+
 /// The Hive Router binary, installed first if missing; `Err` says why there is none.
 fn hive_router() -> Result<PathBuf, String> {
+    if std::env::var("BENCH_HIVE").is_ok_and(|v| v == "0") {
+        return Err(LEFT_OUT.into());
+    }
     if let Some(bin) = find_hive() {
         return Ok(bin);
     }
@@ -436,6 +443,7 @@ async fn main() {
     );
     match &hive {
         Ok(bin) => println!("hive router: {}", bin.display()),
+        Err(why) if why == LEFT_OUT => println!("Hive Router left out ({LEFT_OUT})"),
         Err(why) => {
             println!("!! HIVE ROUTER UNAVAILABLE, measuring Braid alone: {why}");
             problems.push(format!("Hive Router unavailable: {why}"));

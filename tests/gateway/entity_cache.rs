@@ -271,3 +271,50 @@ async fn with_redis_a_cache_tag_evicts_in_every_instance() {
     assert_eq!(asked(&requests), ["inventory"]);
     assert!(requests[0].1.contains(r#""upc":"4""#), "{}", requests[0].1);
 }
+
+#[tokio::test]
+async fn a_root_field_asking_one_entity_by_its_key_is_evicted_by_that_entity_and_not_by_others() {
+    let federation = recorded(|c| cached(c, EntityCacheBackend::Memory)).start().await;
+    let uncached = crate::federation::start(Supergraph::Demo).await;
+    let page = |upc: &str| {
+        let query = "query Page($upc: String!) { product(upc: $upc) { upc name price inStock } }";
+        json!({ "query": query, "variables": { "upc": upc } }).to_string()
+    };
+    let ask = |body: String| async {
+        let reply = federation.post(body, &[]).await;
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    };
+    let literal = r#"{ product(upc: "2") { upc name price inStock } }"#;
+    let expected = [uncached.post(page("1"), &[]).await.body, uncached.data(literal).await];
+    assert_eq!(ask(page("1")).await, expected[0]);
+    assert_eq!(post(&federation, literal, &[]).await, expected[1]);
+    post(&federation, PRODUCTS, &[]).await;
+    take(&federation);
+    // Another product changed: the list is asked again, neither page.
+    let (status, _) = invalidate(
+        &federation,
+        json!([{"kind": "entity", "subgraph": "products", "type": "Product", "key": {"upc": "3"}}]),
+        TOKEN,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(ask(page("1")).await, expected[0]);
+    assert_eq!(post(&federation, literal, &[]).await, expected[1]);
+    assert_eq!(asked(&take(&federation)), Vec::<&str>::new(), "a page of another product");
+    post(&federation, PRODUCTS, &[]).await;
+    assert!(asked(&take(&federation)).contains(&"products"), "the list holds product 3");
+    // Its own product changed: asked again, by variable and by literal alike.
+    for (upc, body) in [("1", page("1")), ("2", json!({ "query": literal }).to_string())] {
+        let key = json!([{"kind": "entity", "subgraph": "products", "type": "Product", "key": {"upc": upc}}]);
+        assert_eq!(invalidate(&federation, key, TOKEN).await.0, 200);
+        ask(body).await;
+        assert_eq!(asked(&take(&federation)), ["inventory", "products"], "product {upc}");
+    }
+    // The whole type invalidated: every page goes.
+    let (status, _) =
+        invalidate(&federation, json!([{"kind": "type", "subgraph": "products", "type": "Product"}]), TOKEN).await;
+    assert_eq!(status, 200);
+    ask(page("1")).await;
+    assert!(asked(&take(&federation)).contains(&"products"));
+}

@@ -53,6 +53,8 @@ pub struct EntityCache {
     recent: Arc<moka::sync::Cache<String, ()>>,
     /// The `l:` tags of each fetch's answers (see [`selection`]), by schema, fetch and field.
     lists: moka::sync::Cache<u64, Arc<[String]>>,
+    /// Which root fetches are key lookups, by schema and fetch.
+    lookups: moka::sync::Cache<u64, Option<Arc<selection::KeyLookup>>>,
     /// Lookup counters (hits, misses) by subgraph.
     counters: std::sync::Mutex<HashMap<String, (metrics::Counter, metrics::Counter)>>,
 }
@@ -101,6 +103,7 @@ impl EntityCache {
             private: moka::sync::Cache::builder().max_capacity(100_000).build(),
             tagging: moka::sync::Cache::builder().max_capacity(10_000).build(),
             lists: moka::sync::Cache::builder().max_capacity(10_000).build(),
+            lookups: moka::sync::Cache::builder().max_capacity(10_000).build(),
             counters: std::sync::Mutex::default(),
         }))
     }
@@ -121,6 +124,16 @@ impl EntityCache {
         };
         let seconds = seconds.filter(|s| *s > 0)?.min(self.config.max_ttl_secs);
         Some((Duration::from_secs(seconds), private))
+    }
+
+    /// Whether the root fetch `key` names is a key lookup (see [`selection::key_lookup`]),
+    /// found once.
+    pub fn key_lookup(
+        &self,
+        key: u64,
+        compute: impl FnOnce() -> Option<selection::KeyLookup>,
+    ) -> Option<Arc<selection::KeyLookup>> {
+        self.lookups.get_with(key, || compute().map(Arc::new))
     }
 
     /// The `l:` tags `compute` finds for the fetch `key` names, computed once.

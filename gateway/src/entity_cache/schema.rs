@@ -61,6 +61,11 @@ impl CacheSchema {
         (!key.is_empty()).then(|| entity_tag(typename, &key))
     }
 
+    /// The top-level fields of the keys of an entity type.
+    pub fn key_fields(&self, ty: &str) -> Option<&[String]> {
+        self.keys.get(ty).map(Vec::as_slice)
+    }
+
     /// The types the events of `topic` are about.
     pub fn topic_types(&self, topic: &str) -> &[String] {
         self.topics.get(topic).map(Vec::as_slice).unwrap_or_default()

@@ -4,6 +4,7 @@
 use hive_router_query_planner::ast::document::Document;
 use hive_router_query_planner::ast::selection_item::SelectionItem;
 use hive_router_query_planner::ast::selection_set::SelectionSet;
+use hive_router_query_planner::ast::value::Value;
 
 use super::keys::list_tag;
 use crate::types::{TypeIndex, named};
@@ -66,5 +67,91 @@ fn walk(all: &TypeIndex, document: &Document, parent: &str, selections: &Selecti
                 }
             }
         }
+    }
+}
+
+/// A root fetch that asks one field returning one entity by its key (`product(upc: $upc)`):
+/// its answer depends on that entity (and on what the selection holds below it), so it carries
+/// the entity's tag instead of the `l:` tag of its type, and an event about another entity of
+/// the type leaves it be.
+#[derive(Debug, PartialEq)]
+pub struct KeyLookup {
+    /// The entity type.
+    pub ty: String,
+    /// Per key field, the argument giving it: a literal or a variable of the fetch.
+    pub key: Vec<(String, Argument)>,
+    /// The `l:` tags of the types held below the entity.
+    pub below: Vec<String>,
+}
+
+/// An argument's value in a fetch.
+#[derive(Debug, PartialEq)]
+pub enum Argument {
+    Literal(serde_json::Value),
+    Variable(String),
+}
+
+impl KeyLookup {
+    /// The entity's tag (`Product:1`) for the fetch's `variables`; `None` when a key value is
+    /// missing or not a scalar.
+    pub fn entity(&self, variables: Option<&serde_json::Value>) -> Option<String> {
+        let mut key = std::collections::BTreeMap::new();
+        for (field, argument) in &self.key {
+            let value = match argument {
+                Argument::Literal(value) => value,
+                Argument::Variable(name) => variables?.get(name)?,
+            };
+            if !(value.is_string() || value.is_number()) {
+                return None;
+            }
+            key.insert(field.as_str(), value);
+        }
+        Some(super::schema::entity_tag(&self.ty, &key))
+    }
+
+    /// Whether a variable of the fetch is needed to name the entity.
+    pub fn uses_variables(&self) -> bool {
+        self.key.iter().any(|(_, a)| matches!(a, Argument::Variable(_)))
+    }
+}
+
+/// The fetch as a [`KeyLookup`], when it is one: a single root field (besides `__typename`)
+/// returning one object of an entity type, with an argument named after each of its key fields.
+pub fn key_lookup(all: &TypeIndex, schema: &super::schema::CacheSchema, document: &Document) -> Option<KeyLookup> {
+    let mut fields = document.operation.selection_set.items.iter().filter(|item| match item {
+        SelectionItem::Field(f) => f.name != "__typename",
+        _ => true,
+    });
+    let (Some(SelectionItem::Field(field)), None) = (fields.next(), fields.next()) else { return None };
+    let definition = all.field(&all.query, &field.name)?;
+    if is_list(&definition.field_type) {
+        return None;
+    }
+    let ty = named(&definition.field_type);
+    let arguments = field.arguments.as_ref()?;
+    let key = schema
+        .key_fields(ty)?
+        .iter()
+        .map(|name| {
+            let argument = match arguments.get_argument(name)? {
+                Value::Variable(variable) => Argument::Variable(variable.clone()),
+                Value::String(s) => Argument::Literal(serde_json::Value::String(s.clone())),
+                Value::Int(i) => Argument::Literal(serde_json::Value::from(*i)),
+                _ => return None,
+            };
+            Some((name.clone(), argument))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mut types = Vec::new();
+    walk(all, document, ty, &field.selections, &mut types);
+    Some(KeyLookup { ty: ty.to_string(), key, below: types.iter().map(|t| list_tag(t)).collect() })
+}
+
+fn is_list(ty: &graphql_tools::static_graphql::schema::Type) -> bool {
+    use graphql_tools::static_graphql::schema::Type;
+    match ty {
+        Type::NamedType(_) => false,
+        Type::ListType(_) => true,
+        Type::NonNullType(inner) => is_list(inner),
     }
 }

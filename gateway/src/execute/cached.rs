@@ -77,9 +77,18 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         let key =
             |private: bool| Prefix::new(b'r', service, &body, private.then(|| keys::viewer(self.headers))).key(b"");
         let tags = |_| {
-            let lists = cache.cache.list_tags(self.memo_key(fetch.operation.hash, ""), || {
-                selection::root_tags(&self.supergraph.all_types, &fetch.operation.document)
+            let memo = self.memo_key(fetch.operation.hash, "");
+            let document = &fetch.operation.document;
+            let lookup = cache.cache.key_lookup(memo, || {
+                selection::key_lookup(&self.supergraph.all_types, &self.supergraph.cache, document)
             });
+            if let Some(lookup) = lookup
+                && let Some(entity) = lookup.entity(variables(&body, &lookup).as_ref())
+            {
+                let named = [keys::subgraph_tag(service), keys::type_tag(&lookup.ty), keys::entity_tag(&entity)];
+                return named.into_iter().chain(lookup.below.iter().cloned()).collect();
+            }
+            let lists = cache.cache.list_tags(memo, || selection::root_tags(&self.supergraph.all_types, document));
             std::iter::once(keys::subgraph_tag(service)).chain(lists.iter().cloned()).collect()
         };
         let mut keys = [key(private)];
@@ -189,6 +198,15 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         }
         cache.cache.store(service, &keys, &lookup, answers, ttl).await;
     }
+}
+
+/// The variables of a fetch's `body`, read only when `lookup` needs one.
+fn variables(body: &[u8], lookup: &selection::KeyLookup) -> Option<serde_json::Value> {
+    if !lookup.uses_variables() {
+        return None;
+    }
+    let mut request: serde_json::Value = serde_json::from_slice(body).ok()?;
+    Some(request.get_mut("variables")?.take())
 }
 
 /// A subgraph's cache tags as the cache keeps them; `None` when one is too long to keep.
