@@ -117,7 +117,10 @@ async fn writer(
     let products = floors.base.len();
     let mut pending = std::collections::VecDeque::new();
     while !stop.is_cancelled() {
-        let index = writes as usize % products;
+        // Products in a scrambled order: in turn, a writer faster than the readers' misses can
+        // lock onto the readers (who ask the pages in turn too) and evict each page just before
+        // they all reach it.
+        let index = (writes.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize % products;
         let change = prices.raise(index);
         let upc = floors.index.iter().find(|(_, i)| **i == index).map(|(u, _)| u.clone()).unwrap_or_default();
         let eviction = json!([{"kind": "entity", "subgraph": "products", "type": "Product", "key": {"upc": upc}}]);
@@ -274,6 +277,10 @@ async fn bench() {
     println!("  writes (price raised and evicted): {writes}; stale reads: {stale}; failed requests: {failures}");
     if let Some(first) = floors.first_stale.lock().unwrap().as_ref() {
         println!("  first stale read: {first}");
+    }
+    let metrics = client.get(format!("http://{}/metrics", on.addr)).send().await.unwrap().text().await.unwrap();
+    for line in metrics.lines().filter(|l| l.starts_with("braid_gateway_entity_cache_lookups_total{")) {
+        println!("  {line}");
     }
     let _ = std::fs::remove_dir_all(&dir);
     // Exiting skips destructors: the gateways are stopped first.

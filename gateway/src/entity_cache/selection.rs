@@ -155,3 +155,24 @@ fn is_list(ty: &graphql_tools::static_graphql::schema::Type) -> bool {
         Type::NonNullType(inner) => is_list(inner),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_key_lookup_names_its_entity_from_literals_and_variables() {
+        let lookup = |argument| KeyLookup { ty: "Product".into(), key: vec![("upc".into(), argument)], below: vec![] };
+        let by_variable = lookup(Argument::Variable("u".into()));
+        assert!(by_variable.uses_variables());
+        assert_eq!(by_variable.entity(Some(&json!({"u": "7"}))).as_deref(), Some("Product:7"));
+        assert_eq!(by_variable.entity(Some(&json!({"u": 7}))).as_deref(), Some("Product:7"));
+        assert_eq!(by_variable.entity(Some(&json!({}))), None, "a variable not sent");
+        assert_eq!(by_variable.entity(Some(&json!({"u": ["7"]}))), None, "not a scalar");
+        assert_eq!(by_variable.entity(None), None);
+        let literal = lookup(Argument::Literal(json!("2")));
+        assert!(!literal.uses_variables());
+        assert_eq!(literal.entity(None).as_deref(), Some("Product:2"));
+    }
+}
