@@ -279,7 +279,13 @@ async fn bench() {
         println!("  first stale read: {first}");
     }
     let metrics = client.get(format!("http://{}/metrics", on.addr)).send().await.unwrap().text().await.unwrap();
-    for line in metrics.lines().filter(|l| l.starts_with("braid_gateway_entity_cache_lookups_total{")) {
+    let shown = [
+        "braid_gateway_entity_cache_lookups_total{",
+        "braid_gateway_subgraph_fetch_seconds_sum{",
+        "braid_gateway_subgraph_fetch_seconds_count{",
+        "braid_gateway_subgraph_deduplicated_total{",
+    ];
+    for line in metrics.lines().filter(|l| shown.iter().any(|s| l.starts_with(s))) {
         println!("  {line}");
     }
     let _ = std::fs::remove_dir_all(&dir);
