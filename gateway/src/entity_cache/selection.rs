@@ -92,14 +92,14 @@ pub enum Argument {
 }
 
 impl KeyLookup {
-    /// The entity's tag (`Product:1`) for the fetch's `variables`; `None` when a key value is
-    /// missing or not a scalar.
-    pub fn entity(&self, variables: Option<&serde_json::Value>) -> Option<String> {
+    /// The entity's tag (`Product:1`) given the request's `variables` (a fetch's variables are
+    /// the request's, by name); `None` when a key value is missing or not a scalar.
+    pub fn entity(&self, variables: &serde_json::Map<String, serde_json::Value>) -> Option<String> {
         let mut key = std::collections::BTreeMap::new();
         for (field, argument) in &self.key {
             let value = match argument {
                 Argument::Literal(value) => value,
-                Argument::Variable(name) => variables?.get(name)?,
+                Argument::Variable(name) => variables.get(name)?,
             };
             if !(value.is_string() || value.is_number()) {
                 return None;
@@ -107,11 +107,6 @@ impl KeyLookup {
             key.insert(field.as_str(), value);
         }
         Some(super::schema::entity_tag(&self.ty, &key))
-    }
-
-    /// Whether a variable of the fetch is needed to name the entity.
-    pub fn uses_variables(&self) -> bool {
-        self.key.iter().any(|(_, a)| matches!(a, Argument::Variable(_)))
     }
 }
 
@@ -164,15 +159,13 @@ mod tests {
     #[test]
     fn a_key_lookup_names_its_entity_from_literals_and_variables() {
         let lookup = |argument| KeyLookup { ty: "Product".into(), key: vec![("upc".into(), argument)], below: vec![] };
+        let variables = |value: serde_json::Value| value.as_object().cloned().unwrap_or_default();
         let by_variable = lookup(Argument::Variable("u".into()));
-        assert!(by_variable.uses_variables());
-        assert_eq!(by_variable.entity(Some(&json!({"u": "7"}))).as_deref(), Some("Product:7"));
-        assert_eq!(by_variable.entity(Some(&json!({"u": 7}))).as_deref(), Some("Product:7"));
-        assert_eq!(by_variable.entity(Some(&json!({}))), None, "a variable not sent");
-        assert_eq!(by_variable.entity(Some(&json!({"u": ["7"]}))), None, "not a scalar");
-        assert_eq!(by_variable.entity(None), None);
+        assert_eq!(by_variable.entity(&variables(json!({"u": "7"}))).as_deref(), Some("Product:7"));
+        assert_eq!(by_variable.entity(&variables(json!({"u": 7}))).as_deref(), Some("Product:7"));
+        assert_eq!(by_variable.entity(&variables(json!({}))), None, "a variable not sent");
+        assert_eq!(by_variable.entity(&variables(json!({"u": ["7"]}))), None, "not a scalar");
         let literal = lookup(Argument::Literal(json!("2")));
-        assert!(!literal.uses_variables());
-        assert_eq!(literal.entity(None).as_deref(), Some("Product:2"));
+        assert_eq!(literal.entity(&variables(json!({}))).as_deref(), Some("Product:2"));
     }
 }

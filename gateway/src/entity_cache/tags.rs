@@ -13,12 +13,6 @@ use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 pub const MAX_TAG_LEN: usize = 128;
 pub const MAX_TAGS: usize = 32;
 
-/// Whether `body` carries cache tags of either kind.
-pub fn any(body: &Value) -> bool {
-    body.get("extensions")
-        .is_some_and(|e| e.get("apolloCacheTags").is_some() || e.get("apolloEntityCacheTags").is_some())
-}
-
 /// The cache tags of a root fetch's answer; `None` when they are malformed.
 pub fn root(body: &Value) -> Option<Vec<String>> {
     match body.get("extensions").and_then(|e| e.get("apolloCacheTags")) {
@@ -67,7 +61,6 @@ mod tests {
             r#"{"data":{},"extensions":{"apolloCacheTags":["top"],"apolloEntityCacheTags":[["p-1"],["p-2","sale"]]}}"#,
         )
         .unwrap();
-        assert!(any(&body));
         assert_eq!(root(&body), Some(vec!["top".to_string()]));
         assert_eq!(entity(&body, "_entities", true, 1), Some(vec!["p-2".to_string(), "sale".to_string()]));
         assert_eq!(entity(&body, "_entities", true, 2), None, "an item without its list");
@@ -76,7 +69,6 @@ mod tests {
         assert_eq!(entity(&keyed, "_1", false, 0), Some(vec!["u-1".to_string()]));
         assert_eq!(entity(&keyed, "_0", false, 0), Some(Vec::new()));
         let none: Value = sonic_rs::from_str(r#"{"data":{}}"#).unwrap();
-        assert!(!any(&none));
         assert_eq!(root(&none), Some(Vec::new()));
         for bad in [r#"["a", 1]"#, r#"[""]"#, r#""a""#, r#"["a\nb"]"#] {
             let body: Value = sonic_rs::from_str(&format!(r#"{{"extensions":{{"apolloCacheTags":{bad}}}}}"#)).unwrap();

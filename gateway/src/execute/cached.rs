@@ -83,7 +83,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
                 selection::key_lookup(&self.supergraph.all_types, &self.supergraph.cache, document)
             });
             if let Some(lookup) = lookup
-                && let Some(entity) = lookup.entity(variables(&body, &lookup).as_ref())
+                && let Some(entity) = lookup.entity(self.variables)
             {
                 let named = [keys::subgraph_tag(service), keys::type_tag(&lookup.ty), keys::entity_tag(&entity)];
                 return named.into_iter().chain(lookup.below.iter().cloned()).collect();
@@ -198,15 +198,6 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
         }
         cache.cache.store(service, &keys, &lookup, answers, ttl).await;
     }
-}
-
-/// The variables of a fetch's `body`, read only when `lookup` needs one.
-fn variables(body: &[u8], lookup: &selection::KeyLookup) -> Option<serde_json::Value> {
-    if !lookup.uses_variables() {
-        return None;
-    }
-    let mut request: serde_json::Value = serde_json::from_slice(body).ok()?;
-    Some(request.get_mut("variables")?.take())
 }
 
 /// A subgraph's cache tags as the cache keeps them; `None` when one is too long to keep.
