@@ -55,6 +55,12 @@ impl Infra {
                 EventsBackend::Kafka => {
                     return Err(KitError::Config("this build has no Kafka event bus (feature `kafka`)".into()));
                 }
+                #[cfg(feature = "rabbitmq")]
+                EventsBackend::Rabbitmq => Arc::new(crate::events::rabbitmq::RabbitBus::new(&config.events)?),
+                #[cfg(not(feature = "rabbitmq"))]
+                EventsBackend::Rabbitmq => {
+                    return Err(KitError::Config("this build has no RabbitMQ event bus (feature `rabbitmq`)".into()));
+                }
             },
         };
         let cache = cache::from_config(&config.cache).await?;

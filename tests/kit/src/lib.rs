@@ -1,5 +1,5 @@
 //! Builders for Braid's end-to-end tests and benchmarks: a PostgreSQL database per test, a
-//! Redis key prefix per test, Kafka topic prefixes and tansu brokers, signed tokens, a GraphQL
+//! Redis key prefix per test, Kafka topic prefixes and tansu brokers, RabbitMQ nodes, signed tokens, a GraphQL
 //! client, child processes, a TCP proxy to cut, a load generator, a private PKI (TLS)
 //! and an OTLP receiver (traces).
 //!
@@ -15,6 +15,7 @@ pub mod otlp;
 pub mod pki;
 pub mod process;
 pub mod proxy;
+pub mod rabbitmq;
 pub mod redis_prefix;
 pub mod service;
 pub mod stream;

@@ -11,6 +11,8 @@ pub enum EventsBackend {
     Memory,
     /// A Kafka-protocol broker.
     Kafka,
+    /// RabbitMQ (AMQP 0.9.1).
+    Rabbitmq,
 }
 
 /// Outbox relay, consumers and the broker.
@@ -20,9 +22,12 @@ pub struct EventsConfig {
     pub backend: EventsBackend,
     /// Kafka bootstrap servers.
     pub brokers: String,
+    /// RabbitMQ's address (`amqp://user:password@host:port/vhost`).
+    pub amqp_url: String,
     /// Prepended to every topic and consumer group name (isolates environments and tests).
     pub topic_prefix: String,
-    /// Partitions for topics this process creates.
+    /// Partitions for topics this process creates (on RabbitMQ: queues per consumer group and
+    /// topic, which every process of the system must agree on).
     pub partitions: i32,
     /// How often the relay looks for unpublished outbox rows when nobody wakes it, in ms.
     pub relay_interval_ms: u64,
@@ -51,6 +56,7 @@ impl Default for EventsConfig {
         Self {
             backend: EventsBackend::Memory,
             brokers: "127.0.0.1:9092".into(),
+            amqp_url: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
             topic_prefix: String::new(),
             partitions: 3,
             relay_interval_ms: 200,

@@ -12,6 +12,8 @@ mod lanes;
 pub mod memory;
 #[cfg(feature = "db")]
 pub mod outbox;
+#[cfg(feature = "rabbitmq")]
+pub mod rabbitmq;
 #[cfg(feature = "db")]
 pub mod relay;
 pub mod schema;

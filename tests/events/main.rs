@@ -1,16 +1,18 @@
-//! The event backbone against the real broker and database: outbox, relay, inbox, retries,
-//! dead letters and a broker outage.
+//! The event backbone against the real brokers (Kafka's protocol on tansu, RabbitMQ) and
+//! database: outbox, relay, inbox, retries, dead letters, order per aggregate and a broker
+//! outage. Each test of the suite runs once per broker.
 
-mod support;
+mod rabbitmq;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use braid_kit::config::EventsConfig;
+use braid_kit::config::{EventsBackend, EventsConfig};
 use braid_kit::events::kafka::KafkaBus;
 use braid_kit::events::memory::MemoryBus;
+use braid_kit::events::rabbitmq::RabbitBus;
 use braid_kit::events::{
     Consumer, DomainEvent, Envelope, EventBus, Handler, HandlerError, Message, OutboxSignal, Relay, outbox,
 };
@@ -112,6 +114,7 @@ async fn write(db: &DatabaseConnection, signal: &OutboxSignal, event: &ItemChang
 
 fn events_config(brokers: &str) -> EventsConfig {
     EventsConfig {
+        backend: EventsBackend::Kafka,
         brokers: brokers.to_string(),
         topic_prefix: broker::topic_prefix(),
         partitions: 3,
@@ -132,10 +135,54 @@ async fn postgres() -> (TestDb, DatabaseConnection) {
     (test_db, db)
 }
 
-/// Config and bus for the shared broker, under a topic prefix of this test's own.
+/// The broker a test of the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Broker {
+    Kafka,
+    Rabbitmq,
+}
+
+/// What a test left on the shared RabbitMQ under its prefix: its group's queues, the
+/// dead-letter queue, the exchanges. (Kafka topics go with the broker: tansu keeps memory.)
+struct Leftovers(Option<EventsConfig>);
+
+impl Leftovers {
+    async fn clean(self) {
+        let Some(config) = self.0 else { return };
+        let prefix = &config.topic_prefix;
+        let mut queues: Vec<String> =
+            (0..config.partitions).map(|p| format!("{prefix}test.recorder.test.item.{p}")).collect();
+        queues.push(format!("{prefix}test.item.dlq"));
+        let exchanges = ["test.item", "test.item.dlq", "live.items"].map(|t| format!("{prefix}{t}"));
+        braid_testkit::rabbitmq::delete(&config.amqp_url, &queues, &exchanges).await;
+    }
+}
+
+impl Broker {
+    /// Config and bus for the shared broker of this kind, under a prefix of this test's own.
+    fn shared(self) -> (EventsConfig, Arc<dyn EventBus>, Leftovers) {
+        match self {
+            Broker::Kafka => {
+                let config = events_config(&broker::shared());
+                let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+                (config, bus, Leftovers(None))
+            }
+            Broker::Rabbitmq => {
+                let config = rabbitmq_config(&braid_testkit::rabbitmq::shared());
+                let bus: Arc<dyn EventBus> = Arc::new(RabbitBus::new(&config).unwrap());
+                (config.clone(), bus, Leftovers(Some(config)))
+            }
+        }
+    }
+}
+
+fn rabbitmq_config(url: &str) -> EventsConfig {
+    EventsConfig { backend: EventsBackend::Rabbitmq, amqp_url: url.to_string(), ..events_config("unused") }
+}
+
+/// Config and bus for the shared Kafka-protocol broker, under a prefix of this test's own.
 fn shared_broker() -> (EventsConfig, Arc<dyn EventBus>) {
-    let config = events_config(&broker::shared());
-    let bus: Arc<dyn EventBus> = Arc::new(KafkaBus::new(&config).unwrap());
+    let (config, bus, _) = Broker::Kafka.shared();
     (config, bus)
 }
 
@@ -175,6 +222,16 @@ fn run_consumer(
     tokio::spawn(consumer.run(token.clone().cancelled_owned()))
 }
 
+/// On RabbitMQ, makes the consumer group's queues before anything is published: the broker
+/// routes a message only to the queues that exist when it arrives (a new Kafka group reads
+/// the topic from its beginning instead). A deployment does the same by starting consumers
+/// first the very first time.
+async fn declare_group(bus: &Arc<dyn EventBus>, config: &EventsConfig, handler: &Arc<Recorder>) {
+    if config.backend == EventsBackend::Rabbitmq {
+        drop(bus.subscribe(&handler.name(), &handler.topics()).await.expect("the group's queues"));
+    }
+}
+
 async fn start(
     db: &DatabaseConnection,
     bus: &Arc<dyn EventBus>,
@@ -182,6 +239,7 @@ async fn start(
 ) -> (OutboxSignal, Arc<Recorder>, Running) {
     let signal = OutboxSignal::default();
     let handler = Arc::new(Recorder { attempts_on_poison: AtomicU32::new(0) });
+    declare_group(bus, config, &handler).await;
     let token = CancellationToken::new();
     let tasks = vec![run_relay(db, bus, &signal, config, &token), run_consumer(db, bus, &handler, config, &token)];
     (signal, handler, Running { token, tasks })
@@ -223,6 +281,14 @@ async fn kafka_duplicate_delivery_is_applied_once() {
 }
 
 #[tokio::test]
+async fn rabbitmq_duplicate_delivery_is_applied_once() {
+    let (_test_db, db) = postgres().await;
+    let (config, bus, leftovers) = Broker::Rabbitmq.shared();
+    duplicate_delivery_is_applied_once(db, bus, config).await;
+    leftovers.clean().await;
+}
+
+#[tokio::test]
 async fn memory_bus_and_sqlite_duplicate_delivery_is_applied_once() {
     let dir = std::env::temp_dir().join(braid_testkit::unique("braid-sqlite-"));
     let url = format!("sqlite://{}?mode=rwc", dir.join("events.db").display());
@@ -233,10 +299,19 @@ async fn memory_bus_and_sqlite_duplicate_delivery_is_applied_once() {
 }
 
 #[tokio::test]
-async fn rolled_back_transaction_publishes_nothing() {
+async fn kafka_rolled_back_transaction_publishes_nothing() {
+    rolled_back_transaction_publishes_nothing(Broker::Kafka).await;
+}
+
+#[tokio::test]
+async fn rabbitmq_rolled_back_transaction_publishes_nothing() {
+    rolled_back_transaction_publishes_nothing(Broker::Rabbitmq).await;
+}
+
+async fn rolled_back_transaction_publishes_nothing(broker: Broker) {
     let (_test_db, db) = postgres().await;
     prepare(&db).await;
-    let (config, bus) = shared_broker();
+    let (config, bus, leftovers) = broker.shared();
     let (signal, _handler, running) = start(&db, &bus, &config).await;
 
     let txn = db.begin().await.unwrap();
@@ -256,13 +331,23 @@ async fn rolled_back_transaction_publishes_nothing() {
     let outbox_rows =
         db.query_all_raw(Statement::from_string(DbBackend::Postgres, "SELECT event_id FROM outbox")).await.unwrap();
     assert_eq!(outbox_rows.len(), 1);
+    leftovers.clean().await;
 }
 
 #[tokio::test]
-async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on() {
+async fn kafka_poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on() {
+    poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on(Broker::Kafka).await;
+}
+
+#[tokio::test]
+async fn rabbitmq_poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on() {
+    poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on(Broker::Rabbitmq).await;
+}
+
+async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves_on(broker: Broker) {
     let (_test_db, db) = postgres().await;
     prepare(&db).await;
-    let (config, bus) = shared_broker();
+    let (config, bus, leftovers) = broker.shared();
     let (signal, handler, running) = start(&db, &bus, &config).await;
 
     let poison = write(&db, &signal, &ItemChanged { item: "p".into(), seq: 1, poison: true }).await;
@@ -289,6 +374,7 @@ async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves
     assert_eq!(poisoned.header("x-braid-error"), Some("poison"));
     let malformed = dead.iter().find(|d| d.payload == b"{not json").expect("malformed record on the DLQ");
     assert!(malformed.header("x-braid-error").unwrap().starts_with("malformed envelope"));
+    leftovers.clean().await;
 }
 
 /// The broker goes away while items are written: the outbox holds the events, the relay
@@ -298,7 +384,7 @@ async fn poison_event_is_dead_lettered_after_max_attempts_and_the_consumer_moves
 /// the consumer of before the outage is drained and stopped first, and a new member of the
 /// same group reads the new broker from the start.
 #[tokio::test]
-async fn broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
+async fn kafka_broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
     braid_kit::telemetry::init_logging();
     let (_test_db, db) = postgres().await;
     prepare(&db).await;
@@ -361,11 +447,20 @@ async fn broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
     }
 }
 
-/// A group that joins from the latest offsets (a gateway's subscriptions) never sees what was
-/// published before it joined, and sees what comes after.
 #[tokio::test]
 async fn kafka_subscribe_latest_skips_what_came_before() {
-    let (_config, bus) = shared_broker();
+    subscribe_latest_skips_what_came_before(Broker::Kafka).await;
+}
+
+#[tokio::test]
+async fn rabbitmq_subscribe_latest_skips_what_came_before() {
+    subscribe_latest_skips_what_came_before(Broker::Rabbitmq).await;
+}
+
+/// A group that joins from the latest offsets (a gateway's subscriptions) never sees what was
+/// published before it joined, and sees what comes after.
+async fn subscribe_latest_skips_what_came_before(broker: Broker) {
+    let (_config, bus, leftovers) = broker.shared();
     let topic = "live.items".to_string();
     let message = |body: &str| Message {
         topic: topic.clone(),
@@ -387,6 +482,7 @@ async fn kafka_subscribe_latest_skips_what_came_before() {
     let first = tokio::time::timeout(WAIT, live.recv()).await.expect("a record in time").unwrap();
     publishing.abort();
     assert_eq!(first.payload, b"after");
+    leftovers.clean().await;
 }
 
 #[tokio::test]
