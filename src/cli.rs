@@ -64,6 +64,27 @@ enum Command {
     },
     /// Print a subgraph's schema (SDL) as the code defines it.
     Sdl { name: SubgraphName },
+    /// Dump a subgraph's PostgreSQL database into a directory (`pg_dump`, custom format).
+    Backup {
+        name: SubgraphName,
+        /// The directory to write `<subgraph>.dump` and its manifest to.
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long, env = "BRAID_DATABASE__URL")]
+        database_url: String,
+    },
+    /// Replace a subgraph's PostgreSQL database with a backup (`pg_restore`, one transaction).
+    ///
+    /// Stop the subgraph first. A restore never doubles an effect: what the backup shows as
+    /// published is not published again, and consumers' inboxes drop what they had applied.
+    Restore {
+        name: SubgraphName,
+        /// The directory `braid backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long, env = "BRAID_DATABASE__URL")]
+        database_url: String,
+    },
     /// Run the simulated payment provider (ledger, idempotency keys, fault injection) over HTTP.
     ///
     /// Fault rates come from the `[payment]` section of the TOML file and `BRAID_PAYMENT__*`
@@ -169,6 +190,16 @@ impl Cli {
                     SubgraphName::Orders => print!("{}", braid_orders::graphql::sdl()),
                     SubgraphName::Permissions => print!("{}", braid_permissions::graphql::sdl()),
                 }
+                Ok(())
+            }
+            Command::Backup { name, to, database_url } => {
+                let dump = crate::backup::backup(name.name(), &database_url, &to)?;
+                println!("{}: backed up to {}", name.name(), dump.display());
+                Ok(())
+            }
+            Command::Restore { name, from, database_url } => {
+                let taken_at = crate::backup::restore(name.name(), &database_url, &from)?;
+                println!("{}: restored the backup taken at {taken_at}", name.name());
                 Ok(())
             }
             Command::PaymentProvider { config, listen } => {

@@ -1,5 +1,6 @@
 //! `braid`: the one command.
 
+mod backup;
 mod cli;
 mod demo;
 

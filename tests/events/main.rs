@@ -3,6 +3,7 @@
 //! outage. Each test of the suite runs once per broker.
 
 mod rabbitmq;
+mod restore;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
