@@ -103,6 +103,13 @@ async fn applied(db: &DatabaseConnection) -> Vec<(String, String, i64)> {
         .collect()
 }
 
+/// Outbox rows not published yet.
+async fn unpublished(db: &DatabaseConnection) -> i64 {
+    let sql = "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL";
+    let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap().unwrap();
+    row.try_get::<i64>("", "n").unwrap()
+}
+
 /// Writes an outbox row in its own transaction (what a service's write does).
 async fn write(db: &DatabaseConnection, signal: &OutboxSignal, event: &ItemChanged) -> Envelope {
     let envelope = Envelope::new("/braid/test", event);
@@ -420,15 +427,7 @@ async fn kafka_broker_outage_loses_nothing_and_keeps_order_per_aggregate() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The relay has been failing meanwhile; nothing was marked published.
-    let pending = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(pending.try_get::<i64>("", "n").unwrap(), 40);
+    assert_eq!(unpublished(&db).await, 40);
 
     tansu.start_again();
     let consumer_token = CancellationToken::new();

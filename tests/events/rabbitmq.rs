@@ -9,12 +9,12 @@ use std::time::Duration;
 use braid_kit::events::rabbitmq::RabbitBus;
 use braid_kit::events::{EventBus, OutboxSignal};
 use braid_testkit::rabbitmq::RabbitNode;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
 use super::{
     Broker, ItemChanged, Recorder, applied, declare_group, postgres, prepare, rabbitmq_config, run_consumer, run_relay,
-    wait_applied, write,
+    unpublished, wait_applied, write,
 };
 
 const ITEMS: [&str; 5] = ["i1", "i2", "i3", "i4", "i5"];
@@ -35,18 +35,6 @@ fn assert_once_in_order(rows: &[(String, String, i64)], last: i64) {
         let seqs: Vec<i64> = rows.iter().filter(|r| r.1 == item).map(|r| r.2).collect();
         assert_eq!(seqs, (1..=last).collect::<Vec<_>>(), "events of {item} arrive once each, in order");
     }
-}
-
-async fn unpublished(db: &DatabaseConnection) -> i64 {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            DbBackend::Postgres,
-            "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL",
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<i64>("", "n").unwrap()
 }
 
 /// RabbitMQ stops (`rabbitmqctl stop`) while items are written and a consumer is reading:

@@ -9,10 +9,12 @@ use std::time::Duration;
 use braid_kit::events::consumer::Outcome;
 use braid_kit::events::{Consumer, OutboxSignal};
 use braid_testkit::eventually;
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use sea_orm::DatabaseConnection;
 use tokio_util::sync::CancellationToken;
 
-use super::{ItemChanged, Recorder, WAIT, applied, postgres, prepare, run_consumer, run_relay, shared_broker, write};
+use super::{
+    ItemChanged, Recorder, WAIT, applied, postgres, prepare, run_consumer, run_relay, shared_broker, unpublished, write,
+};
 
 const BRAID: &str = env!("CARGO_BIN_EXE_braid");
 
@@ -26,12 +28,6 @@ fn braid(verb: &str, dir_flag: &str, dir: &Path, url: &str) {
         .expect("braid runs");
     let said = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "braid {verb} failed: {said}");
-}
-
-async fn unpublished(db: &DatabaseConnection) -> i64 {
-    let sql = "SELECT count(*) AS n FROM outbox WHERE published_at IS NULL";
-    let row = db.query_one_raw(Statement::from_string(DbBackend::Postgres, sql)).await.unwrap().unwrap();
-    row.try_get::<i64>("", "n").unwrap()
 }
 
 /// Event ids applied, sorted, and whether any was applied twice.
