@@ -106,8 +106,9 @@ impl RabbitNode {
     fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             // The whole group: the script and the Erlang VM it started.
+            // (`kill -9 -PID` is read by procps' kill as something else and kills nothing.)
             let group = format!("-{}", child.id());
-            let _ = Command::new("kill").args(["-9", &group]).stderr(Stdio::null()).status();
+            let _ = Command::new("kill").args(["-s", "KILL", "--", &group]).stderr(Stdio::null()).status();
             let _ = child.wait();
         }
     }
