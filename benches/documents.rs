@@ -99,7 +99,8 @@ async fn kept_database<F: Future<Output = ()>>(name: &str, fresh: bool, seed: im
 }
 
 async fn connect(url: &str) -> DatabaseConnection {
-    let config = braid_kit::config::DatabaseConfig { url: url.into(), max_connections: 4, migrate: true };
+    let config =
+        braid_kit::config::DatabaseConfig { url: url.into(), max_connections: 4, migrate: true, ..Default::default() };
     braid_kit::db::connect(&config).await.expect("database")
 }
 

@@ -74,7 +74,12 @@ async fn main() {
     let iterations = env_or("BENCH_ITERATIONS", 200) as usize;
     let db = TestDb::create().await;
     let redis = RedisPrefix::new();
-    let config = braid_kit::config::DatabaseConfig { url: db.url.clone(), max_connections: 8, migrate: true };
+    let config = braid_kit::config::DatabaseConfig {
+        url: db.url.clone(),
+        max_connections: 8,
+        migrate: true,
+        ..Default::default()
+    };
     let conn = braid_kit::db::connect(&config).await.expect("database");
     braid_migrations::permissions::Migrator::up(&conn, None).await.expect("migrations");
     let org = seed::generate(employees, 5);

@@ -258,6 +258,7 @@ async fn main() {
         url: db_test.url.clone(),
         max_connections: 8,
         migrate: true,
+        ..Default::default()
     })
     .await
     .unwrap();

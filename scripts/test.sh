@@ -29,6 +29,14 @@ ensure_postgres() {
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql)" main start
   fi
   wait_port 127.0.0.1 5432
+  # The replica tests make hot standbys of it (pg_basebackup): replication from 127.0.0.1.
+  local hba
+  hba=$(psql -h 127.0.0.1 -U postgres -Atc 'SHOW hba_file')
+  if ! grep -q '^host[[:space:]]\+replication[[:space:]]\+all[[:space:]]\+127.0.0.1/32' "$hba"; then
+    say "allowing replication connections from 127.0.0.1 ($hba)"
+    echo "host replication all 127.0.0.1/32 trust" >> "$hba"
+    psql -h 127.0.0.1 -U postgres -Atc 'SELECT pg_reload_conf()' >/dev/null
+  fi
 }
 
 ensure_redis() {

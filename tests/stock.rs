@@ -54,7 +54,8 @@ struct Figures {
 impl Stock {
     async fn new() -> Self {
         let guard = TestDb::create().await;
-        let config = DatabaseConfig { url: guard.url.clone(), max_connections: 24, migrate: true };
+        let config =
+            DatabaseConfig { url: guard.url.clone(), max_connections: 24, migrate: true, ..Default::default() };
         let db = braid_kit::db::connect(&config).await.expect("database connects");
         braid_migrations::catalog::Migrator::up(&db, None).await.expect("migrations");
         braid_catalog::seed::seed(&db, 0).await.expect("categories");
@@ -623,7 +624,9 @@ async fn concurrent_orders_for_the_last_units_never_oversell() {
 async fn the_participant_runs_on_sqlite_too() {
     let path = std::env::temp_dir().join(format!("{}.db", braid_testkit::unique("braid-stock-")));
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let db = braid_kit::db::connect(&DatabaseConfig { url, max_connections: 4, migrate: true }).await.unwrap();
+    let db = braid_kit::db::connect(&DatabaseConfig { url, max_connections: 4, migrate: true, ..Default::default() })
+        .await
+        .unwrap();
     braid_migrations::catalog::Migrator::up(&db, None).await.unwrap();
     braid_catalog::seed::seed(&db, 0).await.unwrap();
     let p = insert_product(&db, &braid_testkit::unique("product-"), "SQ-1", 10, 0).await;

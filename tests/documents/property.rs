@@ -147,7 +147,12 @@ async fn run(managers: Vec<Option<u16>>, doc_owners: Vec<u16>, ops: Vec<Op>, see
     }
 
     let docs_test_db = TestDb::create().await;
-    let config = braid_kit::config::DatabaseConfig { url: docs_test_db.url.clone(), max_connections: 8, migrate: true };
+    let config = braid_kit::config::DatabaseConfig {
+        url: docs_test_db.url.clone(),
+        max_connections: 8,
+        migrate: true,
+        ..Default::default()
+    };
     let docs_db = braid_kit::db::connect(&config).await.unwrap();
     braid_migrations::documents::Migrator::up(&docs_db, None).await.unwrap();
     let employees = model.employees();

@@ -30,7 +30,12 @@ impl Stack {
     pub async fn new(sync_invalidation: bool) -> Self {
         let test_db = TestDb::create().await;
         let redis = RedisPrefix::new();
-        let config = braid_kit::config::DatabaseConfig { url: test_db.url.clone(), max_connections: 8, migrate: true };
+        let config = braid_kit::config::DatabaseConfig {
+            url: test_db.url.clone(),
+            max_connections: 8,
+            migrate: true,
+            ..Default::default()
+        };
         let db = braid_kit::db::connect(&config).await.expect("database");
         braid_migrations::permissions::Migrator::up(&db, None).await.expect("migrations");
         let redis_cache: Arc<dyn Cache> =

@@ -86,10 +86,26 @@ pub fn sdl() -> String {
 struct FreshProducts(DataLoader<ProductLoader>);
 
 fn loader<'a>(ctx: &'a Context<'_>) -> &'a DataLoader<ProductLoader> {
-    if ctx.data_opt::<braid_kit::http::NoCache>().is_some() {
+    // A writer reading its own write is served past the caches too (from the primary here:
+    // the shared loader batches requests with different tokens).
+    if ctx.data_opt::<braid_kit::http::NoCache>().is_some() || read_after(ctx).is_some() {
         return &ctx.data_unchecked::<FreshProducts>().0;
     }
     ctx.data_unchecked::<DataLoader<ProductLoader>>()
+}
+
+/// The token of a write this request must see (`braid-read-after`).
+fn read_after(ctx: &Context<'_>) -> Option<braid_kit::replica::Lsn> {
+    ctx.data_opt::<braid_kit::replica::ReadAfter>().map(|r| r.0)
+}
+
+/// Gives the writer its token (on PostgreSQL): where the primary's log ends after the write
+/// committed. A read sending it back sees the write, on any instance, standby or not.
+async fn hand_token(ctx: &Context<'_>) -> Result<()> {
+    if let Some(lsn) = ctx.data_unchecked::<Reader>().reads.primary_position().await.map_err(ClientError::from)? {
+        ctx.insert_http_header(braid_kit::replica::READ_AFTER_HEADER, lsn.to_string());
+    }
+    Ok(())
 }
 
 /// A product for sale.
@@ -210,8 +226,10 @@ impl Query {
         // A root field asks for one product: no batching window to wait for.
         let reader = ctx.data_unchecked::<Reader>();
         let ids = std::slice::from_ref(&id.0);
-        let mut found = if ctx.data_opt::<braid_kit::http::NoCache>().is_some() {
-            reader.fresh_by_ids(ids).await?
+        let mut found = if let Some(lsn) = read_after(ctx) {
+            reader.fresh_by_ids(ids, Some(lsn)).await?
+        } else if ctx.data_opt::<braid_kit::http::NoCache>().is_some() {
+            reader.fresh_by_ids(ids, None).await?
         } else {
             reader.by_ids(ids).await?
         };
@@ -229,7 +247,7 @@ impl Query {
     ) -> Result<ProductConnection> {
         let (first, sort) = (page_size(first.unwrap_or(20), MAX_PAGE)?, sort.unwrap_or_default());
         let reader = ctx.data_unchecked::<Reader>();
-        let page = reader.page(&filter.unwrap_or_default(), sort, first, after.as_deref()).await?;
+        let page = reader.page(&filter.unwrap_or_default(), sort, first, after.as_deref(), read_after(ctx)).await?;
         Ok(page.into())
     }
 
@@ -239,7 +257,7 @@ impl Query {
         let reader = ctx.data_unchecked::<Reader>();
         let rows = crate::entity::category::Entity::find()
             .order_by_asc(crate::entity::category::Column::Name)
-            .all(&reader.db)
+            .all(reader.reads.read(read_after(ctx)).await)
             .await
             .map_err(ClientError::from)?;
         Ok(rows.into_iter().map(|c| Category(CategoryRecord { id: c.id, slug: c.slug, name: c.name })).collect())
@@ -262,19 +280,25 @@ impl Mutation {
     /// Creates a product with its initial stock (scope `catalog:write`).
     #[graphql(guard = "RequireScope(\"catalog:write\")")]
     async fn create_product(&self, ctx: &Context<'_>, input: CreateProductInput) -> Result<Product> {
-        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().create(input).await?)))
+        let product = ctx.data_unchecked::<Writer>().create(input).await?;
+        hand_token(ctx).await?;
+        Ok(Product(Arc::new(product)))
     }
 
     /// Changes the given fields of a product (scope `catalog:write`).
     #[graphql(guard = "RequireScope(\"catalog:write\")")]
     async fn update_product(&self, ctx: &Context<'_>, id: ID, input: UpdateProductInput) -> Result<Product> {
-        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().update(id.as_str(), input).await?)))
+        let product = ctx.data_unchecked::<Writer>().update(id.as_str(), input).await?;
+        hand_token(ctx).await?;
+        Ok(Product(Arc::new(product)))
     }
 
     /// Deletes a product; returns its id (scope `catalog:write`).
     #[graphql(guard = "RequireScope(\"catalog:write\")")]
     async fn delete_product(&self, ctx: &Context<'_>, id: ID) -> Result<ID> {
-        Ok(ID(ctx.data_unchecked::<Writer>().delete(id.as_str()).await?))
+        let id = ctx.data_unchecked::<Writer>().delete(id.as_str()).await?;
+        hand_token(ctx).await?;
+        Ok(ID(id))
     }
 
     /// Adds `delta` to the stock on hand, negative to remove (scope `catalog:write`).
@@ -286,6 +310,8 @@ impl Mutation {
         delta: i64,
         reason: Option<String>,
     ) -> Result<Product> {
-        Ok(Product(Arc::new(ctx.data_unchecked::<Writer>().adjust_stock(product_id.as_str(), delta, reason).await?)))
+        let product = ctx.data_unchecked::<Writer>().adjust_stock(product_id.as_str(), delta, reason).await?;
+        hand_token(ctx).await?;
+        Ok(Product(Arc::new(product)))
     }
 }

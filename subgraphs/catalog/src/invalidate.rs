@@ -11,12 +11,15 @@ use braid_kit::events::{Envelope, Handler, HandlerError};
 use sea_orm::DatabaseTransaction;
 
 use crate::events::{PRODUCT_TOPIC, product_version};
-use crate::read::{NearProducts, PAGE_GENERATION_KEY, product_key};
+use braid_kit::replica::ReadRouter;
+
+use crate::read::{FENCE_KEY, NearProducts, PAGE_GENERATION_KEY, product_key};
 
 /// Consumer `catalog.cache`.
 pub struct Invalidator {
     pub cache: Arc<dyn Cache>,
     pub ttl: Duration,
+    pub reads: ReadRouter,
 }
 
 #[async_trait]
@@ -32,6 +35,13 @@ impl Handler for Invalidator {
     async fn handle(&self, _txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
         let (id, version) = product_version(event)
             .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
+        // Before anything is evicted: page refills from a standby (this instance's or another's)
+        // wait until it has this change.
+        self.reads.raise_fence().await?;
+        if let Some(at) = self.reads.primary_position().await? {
+            let fence = at.to_string();
+            self.cache.set(FENCE_KEY, fence.as_bytes(), self.ttl).await.map_err(|e| HandlerError::Transient(e.0))?;
+        }
         let tombstone = Versioned { version, value: None };
         self.cache
             .put_versioned(&product_key(&id), &tombstone, self.ttl)
@@ -46,6 +56,7 @@ impl Handler for Invalidator {
 pub struct NearInvalidator {
     pub near: Arc<NearProducts>,
     pub instance: String,
+    pub reads: ReadRouter,
 }
 
 impl NearInvalidator {
@@ -68,6 +79,7 @@ impl Handler for NearInvalidator {
     async fn handle(&self, _txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
         let (id, version) = product_version(event)
             .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
+        self.reads.raise_fence().await?;
         self.near.put(&id, version, None);
         Ok(())
     }

@@ -37,14 +37,15 @@ pub async fn service(infra: Infra) -> Result<Service, KitError> {
     let cache = &infra.config.cache;
     let near = (cache.backend != CacheBackend::None && cache.near_capacity > 0)
         .then(|| Arc::new(read::NearProducts::new(cache.near_capacity, ttl)));
-    let reader = read::Reader::new(infra.db.clone(), infra.cache.clone(), ttl, near.clone());
+    let reader = read::Reader::new(infra.reads.clone(), infra.cache.clone(), ttl, near.clone());
     let writer = write::Writer { db: infra.db.clone(), outbox: infra.outbox.clone() };
     let schema = graphql::build(Some(reader.clone()), Some(writer));
     let router = infra.router(schema);
     let mut handlers: Vec<Arc<dyn braid_kit::events::Handler>> =
-        vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl })];
+        vec![Arc::new(invalidate::Invalidator { cache: infra.cache.clone(), ttl, reads: infra.reads.clone() })];
     if let Some(near) = near {
-        handlers.push(Arc::new(invalidate::NearInvalidator { near, instance: infra.instance.clone() }));
+        let (instance, reads) = (infra.instance.clone(), infra.reads.clone());
+        handlers.push(Arc::new(invalidate::NearInvalidator { near, instance, reads }));
     }
     handlers.push(Arc::new(stock::StockHandler { outbox: infra.outbox.clone() }));
     let expiry = stock::Expiry::new(infra.db.clone(), infra.outbox.clone());

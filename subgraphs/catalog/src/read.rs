@@ -12,6 +12,7 @@ use std::time::Duration;
 use braid_kit::ClientError;
 use braid_kit::cache::near::NearCache;
 use braid_kit::cache::{Cache, Versioned};
+use braid_kit::replica::{Lsn, ReadRouter};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, Func, LikeExpr, Order, Query, SimpleExpr};
 use sea_orm::{DatabaseConnection, FromQueryResult, StatementBuilder};
@@ -23,6 +24,9 @@ use crate::record::{self, ProductRecord};
 
 /// Key of the counter bumped by every product event.
 pub const PAGE_GENERATION_KEY: &str = "catalog:products:gen";
+/// Key of the primary's log position at the latest invalidation, set before the generation
+/// moves: a page filled from the standby under a newer generation has replayed this far.
+pub const FENCE_KEY: &str = "catalog:products:fence";
 const GENERATION_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 pub fn product_key(id: &str) -> String {
@@ -58,7 +62,8 @@ pub type NearProducts = NearCache<Arc<ProductRecord>>;
 /// Cache-first reads.
 #[derive(Clone)]
 pub struct Reader {
-    pub db: DatabaseConnection,
+    /// The primary, or its standby while it keeps up.
+    pub reads: ReadRouter,
     pub cache: Arc<dyn Cache>,
     pub ttl: Duration,
     pub near: Option<Arc<NearProducts>>,
@@ -92,8 +97,8 @@ struct Count {
 }
 
 impl Reader {
-    pub fn new(db: DatabaseConnection, cache: Arc<dyn Cache>, ttl: Duration, near: Option<Arc<NearProducts>>) -> Self {
-        Self { db, cache, ttl, near, counters: Counters::new() }
+    pub fn new(reads: ReadRouter, cache: Arc<dyn Cache>, ttl: Duration, near: Option<Arc<NearProducts>>) -> Self {
+        Self { reads, cache, ttl, near, counters: Counters::new() }
     }
 
     /// Products by id: the near cache, then the shared cache, then the database in one query.
@@ -121,9 +126,18 @@ impl Reader {
         Ok(found)
     }
 
-    /// Products by id from the database, past both caches (which it leaves as they are).
-    pub async fn fresh_by_ids(&self, ids: &[String]) -> Result<HashMap<String, Arc<ProductRecord>>, ClientError> {
-        let rows = record::by_ids(&self.db, ids).await?;
+    /// Products by id from the database, past both caches (which it leaves as they are): the
+    /// standby once it has replayed `after`, else (and always without `after`) the primary.
+    pub async fn fresh_by_ids(
+        &self,
+        ids: &[String],
+        after: Option<Lsn>,
+    ) -> Result<HashMap<String, Arc<ProductRecord>>, ClientError> {
+        let db = match after {
+            Some(lsn) => self.reads.read(Some(lsn)).await,
+            None => self.reads.primary(),
+        };
+        let rows = record::by_ids(db, ids).await?;
         Ok(rows.into_iter().map(|p| (p.id.clone(), Arc::new(p))).collect())
     }
 
@@ -149,7 +163,9 @@ impl Reader {
         if missing.is_empty() {
             return Ok(found);
         }
-        let rows = record::by_ids(&self.db, &missing).await?;
+        // A stale standby's rows are older than the tombstones invalidations leave: the fills
+        // below are refused, and the next read asks again.
+        let rows = record::by_ids(self.reads.read(None).await, &missing).await?;
         let fills = rows.iter().map(|p| {
             let entry =
                 Versioned { version: p.version, value: Some(serde_json::to_vec(p).expect("records serialize")) };
@@ -165,15 +181,21 @@ impl Reader {
         Ok(found)
     }
 
-    /// A page of products (`first` already bounded by the caller).
+    /// A page of products (`first` already bounded by the caller); with `read_after` (a
+    /// writer's token) past the cache, from a database that has that write.
     pub async fn page(
         &self,
         filter: &ProductFilter,
         sort: ProductSort,
         first: u64,
         after: Option<&str>,
+        read_after: Option<Lsn>,
     ) -> Result<Page, ClientError> {
         let cursor = after.map(|a| Cursor::decode(a, sort)).transpose()?;
+        if let Some(lsn) = read_after {
+            let db = self.reads.read(Some(lsn)).await;
+            return self.page_from_db(db, self.conditions(filter).await?, sort, first, cursor).await;
+        }
         let generation = match self.cache.get(PAGE_GENERATION_KEY).await {
             Ok(Some(g)) => String::from_utf8(g).ok().and_then(|g| g.parse::<i64>().ok()).unwrap_or(0),
             // Never set, expired or evicted: start at a value no earlier generation used
@@ -185,7 +207,8 @@ impl Reader {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "cache read failed; reading the database");
-                return self.page_from_db(self.conditions(filter).await?, sort, first, cursor).await;
+                let db = self.reads.primary();
+                return self.page_from_db(db, self.conditions(filter).await?, sort, first, cursor).await;
             }
         };
         let key = format!(
@@ -201,28 +224,42 @@ impl Reader {
         self.counters.page_misses.increment(1);
         // Filters are checked (unknown category, bad range) only on a miss: a refused filter
         // never produced a cached page.
-        let page = self.page_from_db(self.conditions(filter).await?, sort, first, cursor).await?;
+        let db = self.reads.read(self.fence().await).await;
+        let page = self.page_from_db(db, self.conditions(filter).await?, sort, first, cursor).await?;
         if let Err(e) = self.cache.set(&key, &serde_json::to_vec(&page).expect("pages serialize"), self.ttl).await {
             tracing::warn!(error = %e, "cache fill failed");
         }
         Ok(page)
     }
 
+    /// Where the primary was at the latest invalidation of any instance (none without a standby).
+    async fn fence(&self) -> Option<Lsn> {
+        if !self.reads.has_standby() {
+            return None;
+        }
+        match self.cache.get(FENCE_KEY).await {
+            Ok(value) => value.and_then(|v| String::from_utf8(v).ok()).and_then(|v| Lsn::parse(&v)),
+            // Not knowing the fence, only the primary is sure to be recent enough.
+            Err(_) => Some(Lsn(u64::MAX)),
+        }
+    }
+
     async fn page_from_db(
         &self,
+        db: &DatabaseConnection,
         conditions: Cond,
         sort: ProductSort,
         first: u64,
         cursor: Option<Cursor>,
     ) -> Result<Page, ClientError> {
-        let backend = self.db.get_database_backend();
+        let backend = db.get_database_backend();
         let count = Query::select()
             .expr_as(Expr::col((product::Entity, product::Column::Id)).count(), sea_orm::sea_query::Alias::new("n"))
             .from(product::Entity)
             .cond_where(conditions.clone())
             .to_owned();
         let total = Count::find_by_statement(StatementBuilder::build(&count, &backend))
-            .one(&self.db)
+            .one(db)
             .await?
             .map_or(0, |c| c.n as u64);
 
@@ -250,7 +287,7 @@ impl Reader {
             .order_by((product::Entity, column), order)
             .order_by((product::Entity, product::Column::Id), Order::Asc)
             .limit(first + 1);
-        let mut items = record::fetch(&self.db, &statement).await?;
+        let mut items = record::fetch(db, &statement).await?;
         let has_next_page = items.len() as u64 > first;
         items.truncate(first as usize);
         Ok(Page {
@@ -310,7 +347,7 @@ impl Reader {
         use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
         category::Entity::find()
             .filter(column.eq(value))
-            .one(&self.db)
+            .one(self.reads.read(None).await)
             .await?
             .map(|c| c.id)
             .ok_or_else(|| ClientError::bad_input(field, format!("unknown category {value:?}")))
@@ -331,7 +368,7 @@ impl async_graphql::dataloader::Loader<String> for ProductLoader {
 
     async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
         if self.fresh {
-            return self.reader.fresh_by_ids(keys).await.map_err(Arc::new);
+            return self.reader.fresh_by_ids(keys, None).await.map_err(Arc::new);
         }
         self.reader.by_ids(keys).await.map_err(Arc::new)
     }

@@ -20,6 +20,7 @@ use crate::error::KitError;
 use crate::events::memory::MemoryBus;
 use crate::events::{Consumer, EventBus, Handler, OutboxSignal, Relay};
 use crate::http::{self, Probes, RouterParts};
+use crate::replica::ReadRouter;
 
 /// The connected adapters of one subgraph process.
 #[derive(Clone)]
@@ -27,6 +28,8 @@ pub struct Infra {
     pub name: &'static str,
     pub config: SubgraphConfig,
     pub db: DatabaseConnection,
+    /// Where reads that may use a streaming replica go (`database.replica_url`).
+    pub reads: ReadRouter,
     pub bus: Arc<dyn EventBus>,
     pub cache: Arc<dyn Cache>,
     pub verifier: Option<Arc<Verifier>>,
@@ -45,6 +48,7 @@ impl Infra {
     ) -> Result<Self, KitError> {
         crate::telemetry::prometheus(); // before any metric handle is taken
         let db = crate::db::connect(&config.database).await?;
+        let reads = ReadRouter::connect(db.clone(), &config.database).await?;
         let bus: Arc<dyn EventBus> = match bus {
             Some(bus) => bus,
             None => match config.events.backend {
@@ -66,7 +70,12 @@ impl Infra {
         let cache = cache::from_config(&config.cache).await?;
         let verifier = Verifier::from_config(&config.auth, &config.client_tls)?;
         let instance = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
-        Ok(Self { name, config, db, bus, cache, verifier, outbox: OutboxSignal::default(), instance })
+        Ok(Self { name, config, db, reads, bus, cache, verifier, outbox: OutboxSignal::default(), instance })
+    }
+
+    /// What `/ready` checks.
+    fn probes(&self) -> Probes {
+        Probes { db: self.db.clone(), reads: self.reads.clone(), bus: self.bus.clone(), cache: self.cache.clone() }
     }
 
     /// The HTTP router for `executor` (a GraphQL schema).
@@ -77,7 +86,7 @@ impl Infra {
             verifier: self.verifier.clone(),
             max_body_bytes: self.config.server.max_body_bytes,
             request_timeout: Duration::from_millis(self.config.server.request_timeout_ms),
-            probes: Probes { db: self.db.clone(), bus: self.bus.clone(), cache: self.cache.clone() },
+            probes: self.probes(),
         })
     }
 }
@@ -135,8 +144,9 @@ impl Service {
         for task in self.tasks {
             tasks.spawn(task(token.clone()));
         }
+        tasks.spawn(infra.reads.clone().watch(token.clone()));
         if let Some(admin) = admin {
-            let probes = Probes { db: infra.db.clone(), bus: infra.bus.clone(), cache: infra.cache.clone() };
+            let probes = infra.probes();
             let stopped = token.clone().cancelled_owned();
             tasks.spawn(async move {
                 if let Err(e) = axum::serve(admin, http::admin_router(probes)).with_graceful_shutdown(stopped).await {

@@ -25,6 +25,8 @@ pub mod http;
 #[cfg(feature = "db")]
 pub mod infra;
 #[cfg(feature = "db")]
+pub mod replica;
+#[cfg(feature = "db")]
 pub mod sql;
 pub mod telemetry;
 pub mod text;

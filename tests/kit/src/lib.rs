@@ -17,6 +17,7 @@ pub mod process;
 pub mod proxy;
 pub mod rabbitmq;
 pub mod redis_prefix;
+pub mod replica;
 pub mod service;
 pub mod stream;
 

@@ -45,10 +45,21 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Run pending migrations at start.
     pub migrate: bool,
+    /// A hot standby of `url` for reads (`postgres://...`; the catalog reads there while it
+    /// keeps up, and the primary otherwise).
+    pub replica_url: Option<String>,
+    /// How long the standby may trail the primary before reads go to the primary, in ms.
+    pub replica_max_lag_ms: u64,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://.braid/subgraph.db?mode=rwc".into(), max_connections: 16, migrate: true }
+        Self {
+            url: "sqlite://.braid/subgraph.db?mode=rwc".into(),
+            max_connections: 16,
+            migrate: true,
+            replica_url: None,
+            replica_max_lag_ms: 1_000,
+        }
     }
 }

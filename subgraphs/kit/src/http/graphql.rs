@@ -150,6 +150,15 @@ async fn execute<E: Executor>(
     if asks_no_cache(headers) {
         request = request.data(NoCache);
     }
+    if let Some(value) = headers.get(crate::replica::READ_AFTER_HEADER) {
+        match value.to_str().ok().and_then(crate::replica::Lsn::parse) {
+            Some(lsn) => request = request.data(crate::replica::ReadAfter(lsn)),
+            None => {
+                let what = "braid-read-after is not a write's token (a log position like 16/B374D848)";
+                return error_response(StatusCode::BAD_REQUEST, Code::BadRequest, what);
+            }
+        }
+    }
     if let Some(value) = headers.get(AUTHORIZATION)
         && let Some(verifier) = &endpoint.verifier
     {
@@ -195,6 +204,8 @@ async fn execute<E: Executor>(
         }
     };
     let mut http_response = (status, body).into_response();
+    // Headers the resolvers set (a write's read-after token).
+    http_response.headers_mut().extend(std::mem::take(&mut response.http_headers));
     http_response.headers_mut().insert(CONTENT_TYPE, format.content_type());
     // The fields' `cache_control` hints, for the gateway's entity cache; none with errors.
     if response.errors.is_empty()
