@@ -64,7 +64,7 @@ async fn replica_check(reader: &Catalog) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_replica_is_left_aside() {
+async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_or_gone_replica_is_left_aside() {
     let env = Env::new().await;
     let writer = Catalog::start(env.config(), 10).await;
     let standby = tokio::task::block_in_place(PgReplica::start);
@@ -132,6 +132,19 @@ async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_replic
     })
     .await;
     admin.close().await.unwrap();
+
+    // The standby gone: /ready says so and the reader answers from the primary.
+    tokio::task::block_in_place(|| standby.stop());
+    let said = eventually("/ready to report the standby gone", WAIT, || async {
+        let ready = replica_check(&reader).await;
+        let replica = ready["checks"]["replica"].as_str().unwrap_or_default().to_string();
+        (ready["status"] == "degraded" && replica.starts_with("unreachable")).then_some(replica)
+    })
+    .await;
+    assert!(said.ends_with("reads go to the primary"), "{said}");
+    let token = rename(&writer, &id, "With the standby down").await.unwrap();
+    assert_eq!(name_of(&reader, &id, Some(&token)).await, "With the standby down");
+    uncached_pages(&reader, 3).await;
     reader.stop().await;
     writer.stop().await;
     drop(standby);

@@ -11,17 +11,29 @@ use crate::config::DatabaseConfig;
 
 /// Connects, creating the SQLite file's directory when needed.
 pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options.acquire_timeout(Duration::from_secs(10));
+    connect_with(config, options).await
+}
+
+/// Connects to a standby: lazily (one that is down must not keep the service from starting),
+/// and a query waits at most `acquire` for a connection (reads go to the primary meanwhile).
+pub async fn connect_standby(config: &DatabaseConfig, acquire: Duration) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.url.clone());
+    options.acquire_timeout(acquire).connect_lazy(true);
+    connect_with(config, options).await
+}
+
+async fn connect_with(config: &DatabaseConfig, mut options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
     if let Some(path) = sqlite_path(&config.url)
         && let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty())
     {
         std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("creating {}: {e}", dir.display())))?;
     }
-    let mut options = ConnectOptions::new(config.url.clone());
     options
         .max_connections(config.max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {

@@ -69,6 +69,9 @@ pub struct ReadRouter {
 /// How often the standby is checked.
 const CHECK_EVERY: Duration = Duration::from_millis(200);
 
+/// How long a check, or a read's own look at the standby, waits for its answer.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
+
 async fn lsn(db: &DatabaseConnection, sql: &str) -> Result<Option<Lsn>, DbErr> {
     let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), sql)).await?;
     Ok(row.and_then(|r| r.try_get::<Option<String>>("", "lsn").ok().flatten()).and_then(|t| Lsn::parse(&t)))
@@ -85,7 +88,7 @@ impl ReadRouter {
     pub async fn connect(primary: DatabaseConnection, config: &DatabaseConfig) -> Result<Self, DbErr> {
         let Some(url) = &config.replica_url else { return Ok(Self::primary_only(primary)) };
         let replica_config = DatabaseConfig { url: url.clone(), replica_url: None, migrate: false, ..config.clone() };
-        let db = crate::db::connect(&replica_config).await?;
+        let db = crate::db::connect_standby(&replica_config, CHECK_TIMEOUT).await?;
         let standby = Standby {
             db,
             max_lag: Duration::from_millis(config.replica_max_lag_ms),
@@ -144,8 +147,9 @@ impl ReadRouter {
             return true;
         }
         // The last check is up to CHECK_EVERY old: ask the standby itself.
-        let replayed = lsn(&standby.db, "SELECT pg_last_wal_replay_lsn()::text AS lsn").await;
-        matches!(replayed, Ok(Some(replayed)) if replayed >= needed)
+        let replayed =
+            tokio::time::timeout(CHECK_TIMEOUT, lsn(&standby.db, "SELECT pg_last_wal_replay_lsn()::text AS lsn")).await;
+        matches!(replayed, Ok(Ok(Some(replayed))) if replayed >= needed)
     }
 
     /// Why the standby serves no reads (`/ready` reports it); `None` when it does or there
@@ -191,7 +195,10 @@ impl ReadRouter {
     ) -> (Seen, Option<Lsn>) {
         let primary_now = lsn(&self.primary, "SELECT pg_current_wal_lsn()::text AS lsn").await.ok().flatten();
         let sql = "SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_wal_replay_paused() AS paused";
-        let row = standby.db.query_one_raw(Statement::from_string(standby.db.get_database_backend(), sql)).await;
+        let query = standby.db.query_one_raw(Statement::from_string(standby.db.get_database_backend(), sql));
+        let row = tokio::time::timeout(CHECK_TIMEOUT, query)
+            .await
+            .unwrap_or_else(|_| Err(DbErr::Custom("no answer in 1 s".into())));
         let (replayed, paused) = match row {
             Ok(Some(row)) => (
                 row.try_get::<Option<String>>("", "lsn").ok().flatten().and_then(|t| Lsn::parse(&t)),
