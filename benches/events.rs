@@ -181,11 +181,8 @@ async fn round(broker: Broker, backlog: u64, rate: u64, seconds: u64) -> Figures
     }
     bus.flush().await;
     if broker == Broker::Rabbitmq {
-        let prefix = &config.topic_prefix;
-        let mut queues: Vec<String> = (0..config.partitions).map(|p| format!("{prefix}{GROUP}.{TOPIC}.{p}")).collect();
-        queues.push(format!("{prefix}{TOPIC}.dlq"));
-        let exchanges = [format!("{prefix}{TOPIC}"), format!("{prefix}{TOPIC}.dlq")];
-        braid_testkit::rabbitmq::delete(&config.amqp_url, &queues, &exchanges).await;
+        let (url, prefix) = (&config.amqp_url, &config.topic_prefix);
+        braid_testkit::rabbitmq::delete_declared(url, prefix, &[GROUP], &[TOPIC], config.partitions).await;
     }
     let ms = |us: u64| us as f64 / 1000.0;
     Figures {

@@ -63,6 +63,16 @@ async fn replica_check(reader: &Catalog) -> Value {
     body
 }
 
+/// Waits until `/ready` says "degraded" with a replica check `expected` accepts; that check.
+async fn degraded_because(reader: &Catalog, what: &str, expected: impl Fn(&str) -> bool) -> String {
+    eventually(&format!("/ready to report {what}"), WAIT, || async {
+        let ready = replica_check(reader).await;
+        let replica = ready["checks"]["replica"].as_str().unwrap_or_default().to_string();
+        (ready["status"] == "degraded" && expected(&replica)).then_some(replica)
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_or_gone_replica_is_left_aside() {
     let env = Env::new().await;
@@ -99,12 +109,7 @@ async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_or_gon
     let admin = sea_orm::Database::connect(standby.url(&env.db.name)).await.unwrap();
     use sea_orm::ConnectionTrait;
     admin.execute_unprepared("SELECT pg_wal_replay_pause()").await.unwrap();
-    let said = eventually("/ready to report the paused replay", WAIT, || async {
-        let ready = replica_check(&reader).await;
-        let replica = ready["checks"]["replica"].as_str().unwrap_or_default().to_string();
-        (ready["status"] == "degraded" && replica.contains("replay paused")).then_some(replica)
-    })
-    .await;
+    let said = degraded_because(&reader, "the paused replay", |why| why.contains("replay paused")).await;
     assert!(said.ends_with("reads go to the primary"), "{said}");
     assert_eq!(readiness(&reader.base).await.0, 200, "a paused replica leaves the service ready");
     let before = standby_reads();
@@ -135,12 +140,7 @@ async fn reads_go_to_the_replica_the_writer_reads_its_writes_and_a_paused_or_gon
 
     // The standby gone: /ready says so and the reader answers from the primary.
     tokio::task::block_in_place(|| standby.stop());
-    let said = eventually("/ready to report the standby gone", WAIT, || async {
-        let ready = replica_check(&reader).await;
-        let replica = ready["checks"]["replica"].as_str().unwrap_or_default().to_string();
-        (ready["status"] == "degraded" && replica.starts_with("unreachable")).then_some(replica)
-    })
-    .await;
+    let said = degraded_because(&reader, "the standby gone", |why| why.starts_with("unreachable")).await;
     assert!(said.ends_with("reads go to the primary"), "{said}");
     let token = rename(&writer, &id, "With the standby down").await.unwrap();
     assert_eq!(name_of(&reader, &id, Some(&token)).await, "With the standby down");

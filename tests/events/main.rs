@@ -157,12 +157,9 @@ struct Leftovers(Option<EventsConfig>);
 impl Leftovers {
     async fn clean(self) {
         let Some(config) = self.0 else { return };
-        let prefix = &config.topic_prefix;
-        let mut queues: Vec<String> =
-            (0..config.partitions).map(|p| format!("{prefix}test.recorder.test.item.{p}")).collect();
-        queues.push(format!("{prefix}test.item.dlq"));
-        let exchanges = ["test.item", "test.item.dlq", "live.items"].map(|t| format!("{prefix}{t}"));
-        braid_testkit::rabbitmq::delete(&config.amqp_url, &queues, &exchanges).await;
+        let (url, prefix) = (&config.amqp_url, &config.topic_prefix);
+        let topics = ["test.item", "live.items"];
+        braid_testkit::rabbitmq::delete_declared(url, prefix, &["test.recorder"], &topics, config.partitions).await;
     }
 }
 

@@ -37,8 +37,7 @@ impl Handler for Invalidator {
             .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
         // Before anything is evicted: page refills from a standby (this instance's or another's)
         // wait until it has this change.
-        self.reads.raise_fence().await?;
-        if let Some(at) = self.reads.primary_position().await? {
+        if let Some(at) = self.reads.raise_fence().await? {
             let fence = at.to_string();
             self.cache.set(FENCE_KEY, fence.as_bytes(), self.ttl).await.map_err(|e| HandlerError::Transient(e.0))?;
         }
@@ -79,7 +78,9 @@ impl Handler for NearInvalidator {
     async fn handle(&self, _txn: &DatabaseTransaction, event: &Envelope) -> Result<(), HandlerError> {
         let (id, version) = product_version(event)
             .ok_or_else(|| HandlerError::Permanent(format!("{} carries no product version", event.event_type)))?;
-        self.reads.raise_fence().await?;
+        if self.reads.has_standby() {
+            self.reads.raise_fence().await?;
+        }
         self.near.put(&id, version, None);
         Ok(())
     }

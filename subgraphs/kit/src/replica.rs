@@ -115,12 +115,14 @@ impl ReadRouter {
     }
 
     /// Reads from the standby from now on must see the primary as it is now (called before a
-    /// cache entry is invalidated, so that no refill comes from before the change).
-    pub async fn raise_fence(&self) -> Result<(), DbErr> {
-        let Some(standby) = &self.standby else { return Ok(()) };
-        let Some(at) = self.primary_position().await? else { return Ok(()) };
-        standby.fence.fetch_max(at.0, Ordering::SeqCst);
-        Ok(())
+    /// cache entry is invalidated, so that no refill comes from before the change); returns
+    /// that position (on PostgreSQL), for fences kept elsewhere.
+    pub async fn raise_fence(&self) -> Result<Option<Lsn>, DbErr> {
+        let at = self.primary_position().await?;
+        if let (Some(standby), Some(at)) = (&self.standby, at) {
+            standby.fence.fetch_max(at.0, Ordering::SeqCst);
+        }
+        Ok(at)
     }
 
     /// The connection for a read that must see `after` (a writer's token): the standby when it
@@ -138,12 +140,15 @@ impl ReadRouter {
 
     /// Does the standby keep up, and has it replayed `after` and the fence?
     async fn standby_has(&self, standby: &Standby, after: Option<Lsn>) -> bool {
-        let seen = standby.seen.read().unwrap().clone();
-        if seen.problem.is_some() {
-            return false;
-        }
+        let replayed = {
+            let seen = standby.seen.read().unwrap();
+            if seen.problem.is_some() {
+                return false;
+            }
+            seen.replayed
+        };
         let needed = Lsn(standby.fence.load(Ordering::SeqCst)).max(after.unwrap_or_default());
-        if seen.replayed >= needed {
+        if replayed >= needed {
             return true;
         }
         // The last check is up to CHECK_EVERY old: ask the standby itself.
@@ -193,7 +198,7 @@ impl ReadRouter {
         before: Option<Lsn>,
         behind_since: &mut Option<Instant>,
     ) -> (Seen, Option<Lsn>) {
-        let primary_now = lsn(&self.primary, "SELECT pg_current_wal_lsn()::text AS lsn").await.ok().flatten();
+        let primary_now = self.primary_position().await.ok().flatten();
         let sql = "SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_wal_replay_paused() AS paused";
         let query = standby.db.query_one_raw(Statement::from_string(standby.db.get_database_backend(), sql));
         let row = tokio::time::timeout(CHECK_TIMEOUT, query)

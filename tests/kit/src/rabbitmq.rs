@@ -16,6 +16,21 @@ pub fn shared() -> String {
     std::env::var("BRAID_TEST_AMQP").unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".into())
 }
 
+/// Deletes what the event bus declared under `prefix` for `groups` reading `topics` over
+/// `partitions` partitions: each group's partition queues, each topic's dead-letter queue, and
+/// both exchanges of each topic.
+pub async fn delete_declared(url: &str, prefix: &str, groups: &[&str], topics: &[&str], partitions: i32) {
+    let mut queues: Vec<String> = topics.iter().map(|t| format!("{prefix}{t}.dlq")).collect();
+    for group in groups {
+        for topic in topics {
+            queues.extend((0..partitions).map(|p| format!("{prefix}{group}.{topic}.{p}")));
+        }
+    }
+    let exchanges: Vec<String> =
+        topics.iter().flat_map(|t| [format!("{prefix}{t}"), format!("{prefix}{t}.dlq")]).collect();
+    delete(url, &queues, &exchanges).await;
+}
+
 /// Deletes `queues` and `exchanges` (what a test declared under its prefix).
 pub async fn delete(url: &str, queues: &[String], exchanges: &[String]) {
     let Ok(connection) = Connection::connect(url, ConnectionProperties::default()).await else { return };

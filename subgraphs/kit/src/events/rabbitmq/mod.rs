@@ -74,50 +74,55 @@ impl RabbitBus {
         Names { prefix: &self.prefix, partitions: self.partitions }
     }
 
-    async fn connect_publisher(&self) -> Result<Publisher, BusError> {
-        let connection = Connection::connect(&self.url, ConnectionProperties::default()).await.map_err(unavailable)?;
-        let channel = connection.create_channel().await.map_err(unavailable)?;
-        channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(unavailable)?;
-        Ok(Publisher { connection, channel, declared: HashSet::new() })
+    /// The publisher in `slot`, connected first when there is none or its connection is gone.
+    async fn connected<'a>(&self, slot: &'a mut Option<Publisher>) -> Result<&'a mut Publisher, BusError> {
+        if slot.as_ref().is_none_or(|p| !p.connection.status().connected()) {
+            let connection =
+                Connection::connect(&self.url, ConnectionProperties::default()).await.map_err(unavailable)?;
+            let channel = connection.create_channel().await.map_err(unavailable)?;
+            channel.confirm_select(ConfirmSelectOptions::default()).await.map_err(unavailable)?;
+            *slot = Some(Publisher { connection, channel, declared: HashSet::new() });
+        }
+        Ok(slot.as_mut().expect("connected above"))
     }
 
-    /// Publishes `batch` through `publisher`; how many the broker confirmed, and the error
-    /// that stopped it.
+    /// Publishes `batch` through `publisher`; on an error, how many the broker confirmed first.
     async fn send(&self, publisher: &mut Publisher, batch: &[Message]) -> Result<(), PublishError> {
         let mut pending = Vec::with_capacity(batch.len());
+        let mut stopped = None;
         for m in batch {
-            let exchange = self.names().full(&m.topic);
-            if !publisher.declared.contains(&exchange) {
-                // The messages sent before this one count if the broker confirms them.
-                if let Err(e) = topology::declare_exchange(&publisher.channel, &exchange).await {
-                    let (delivered, _) = self.confirmed(std::mem::take(&mut pending)).await;
-                    return Err(PublishError { delivered, source: unavailable(e) });
-                }
-                publisher.declared.insert(exchange.clone());
-            }
-            let mut headers = FieldTable::default();
-            headers.insert(KEY_HEADER.into(), AMQPValue::LongString(m.key.as_str().into()));
-            for (name, value) in &m.headers {
-                headers.insert(name.as_str().into(), AMQPValue::LongString(value.as_str().into()));
-            }
-            let properties = BasicProperties::default().with_delivery_mode(PERSISTENT).with_headers(headers);
-            let routing = topology::routing_key(&m.key, self.partitions);
-            let confirm = publisher
-                .channel
-                .basic_publish(exchange.into(), routing.into(), BasicPublishOptions::default(), &m.payload, properties)
-                .await;
-            match confirm {
+            match self.send_one(publisher, m).await {
                 Ok(confirm) => pending.push(confirm),
                 Err(e) => {
-                    let (delivered, error) = self.confirmed(pending).await;
-                    return Err(PublishError { delivered, source: error.unwrap_or_else(|| unavailable(e)) });
+                    stopped = Some(e);
+                    break;
                 }
             }
         }
-        match self.confirmed(pending).await {
-            (_, None) => Ok(()),
-            (delivered, Some(source)) => Err(PublishError { delivered, source }),
+        // The messages sent before a failure count if the broker confirms them.
+        let (delivered, refused) = self.confirmed(pending).await;
+        match refused.or(stopped.map(unavailable)) {
+            None => Ok(()),
+            Some(source) => Err(PublishError { delivered, source }),
         }
+    }
+
+    /// Sends one message (declaring its exchange the first time); its confirm is awaited later.
+    async fn send_one(&self, publisher: &mut Publisher, m: &Message) -> lapin::Result<lapin::PublisherConfirm> {
+        let exchange = self.names().full(&m.topic);
+        if !publisher.declared.contains(&exchange) {
+            topology::declare_exchange(&publisher.channel, &exchange).await?;
+            publisher.declared.insert(exchange.clone());
+        }
+        let mut headers = FieldTable::default();
+        headers.insert(KEY_HEADER.into(), AMQPValue::LongString(m.key.as_str().into()));
+        for (name, value) in &m.headers {
+            headers.insert(name.as_str().into(), AMQPValue::LongString(value.as_str().into()));
+        }
+        let properties = BasicProperties::default().with_delivery_mode(PERSISTENT).with_headers(headers);
+        let routing = topology::routing_key(&m.key, self.partitions);
+        let options = BasicPublishOptions::default();
+        publisher.channel.basic_publish(exchange.into(), routing.into(), options, &m.payload, properties).await
     }
 
     /// Waits for the confirms of what was sent, in order: how many lead confirmed, and what
@@ -150,10 +155,7 @@ impl RabbitBus {
 impl EventBus for RabbitBus {
     async fn publish(&self, batch: &[Message]) -> Result<(), PublishError> {
         let mut guard = self.publisher.lock().await;
-        if guard.as_ref().is_none_or(|p| !p.connection.status().connected()) {
-            *guard = Some(self.connect_publisher().await.map_err(|source| PublishError { delivered: 0, source })?);
-        }
-        let publisher = guard.as_mut().expect("connected above");
+        let publisher = self.connected(&mut guard).await.map_err(|source| PublishError { delivered: 0, source })?;
         let result = self.send(publisher, batch).await;
         if result.is_err() {
             // A channel that failed once is closed by the broker; start afresh next time.
@@ -181,12 +183,7 @@ impl EventBus for RabbitBus {
     }
 
     async fn ping(&self) -> Result<(), BusError> {
-        let mut guard = self.publisher.lock().await;
-        if guard.as_ref().is_some_and(|p| p.connection.status().connected()) {
-            return Ok(());
-        }
-        *guard = Some(self.connect_publisher().await?);
-        Ok(())
+        self.connected(&mut *self.publisher.lock().await).await.map(|_| ())
     }
 }
 
