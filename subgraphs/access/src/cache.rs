@@ -99,3 +99,51 @@ impl AccessCache {
         Ok(self.cache.get(&revoked_key(subject)).await?.is_some())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use braid_kit::cache::MemoryCache;
+
+    use super::*;
+
+    fn cache() -> AccessCache {
+        AccessCache::new(Arc::new(MemoryCache::new("t:", 1000)), Duration::from_secs(30))
+    }
+
+    #[tokio::test]
+    async fn stamps_count_each_viewers_invalidations_and_everyone_s() {
+        let cache = cache();
+        assert_eq!(cache.ttl(), Duration::from_secs(30));
+        assert_eq!(cache.stamps(&[1, 2]).await.unwrap(), [Stamp { epoch: 0, version: 0 }; 2]);
+        cache.invalidate(&[1, 3]).await.unwrap();
+        cache.invalidate(&[1]).await.unwrap();
+        cache.invalidate_everyone().await.unwrap();
+        let stamps = cache.stamps(&[1, 2, 3]).await.unwrap();
+        assert_eq!(
+            stamps,
+            [Stamp { epoch: 1, version: 2 }, Stamp { epoch: 1, version: 0 }, Stamp { epoch: 1, version: 1 }]
+        );
+    }
+
+    #[test]
+    fn keys_name_the_stamp_the_viewer_and_the_target() {
+        let stamp = Stamp { epoch: 4, version: 7 };
+        assert_eq!(AccessCache::pair_key(stamp, 12, 34), "acl:p:4.7:12:34");
+        assert_eq!(AccessCache::set_key(stamp, 12), "acl:s2:4.7:12");
+    }
+
+    #[tokio::test]
+    async fn a_revoked_subject_stays_revoked_for_the_ttl_given() {
+        let cache = cache();
+        cache.revoke_subject(7, Duration::from_secs(60)).await.unwrap();
+        assert!(cache.is_revoked(7).await.unwrap());
+        assert!(!cache.is_revoked(8).await.unwrap());
+    }
+
+    #[test]
+    fn a_counter_that_is_not_a_number_reads_as_zero() {
+        assert_eq!(counter(Some(&b"12".to_vec())), 12);
+        assert_eq!(counter(Some(&b"x".to_vec())), 0);
+        assert_eq!(counter(None), 0);
+    }
+}

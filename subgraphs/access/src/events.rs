@@ -182,3 +182,67 @@ impl DomainEvent for GroupChanged {
         self.group_id.clone()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn visibility_lists_each_viewer_once_up_to_its_limit_then_says_everyone() {
+        let listed = Visibility::of(vec![5, 3, 5, 10]);
+        assert_eq!(listed, Visibility { affected_viewers: vec!["3".into(), "5".into(), "10".into()], everyone: false });
+        assert_eq!(listed.viewer_ids(), [3, 5, 10]);
+        let most = Visibility::of((1..=Visibility::MAX_LISTED as i64).chain([1, 2]).collect());
+        assert_eq!((most.affected_viewers.len(), most.everyone), (Visibility::MAX_LISTED, false));
+        let too_many = Visibility::of((0..=Visibility::MAX_LISTED as i64).collect());
+        assert_eq!(too_many, Visibility { affected_viewers: vec![], everyone: true });
+        assert_eq!(Visibility::none(), Visibility::default());
+        let odd = Visibility { affected_viewers: vec!["7".into(), "x".into()], everyone: false };
+        assert_eq!(odd.viewer_ids(), [7], "what is not an id is skipped");
+    }
+
+    #[test]
+    fn every_event_is_keyed_by_what_it_is_about() {
+        let employee = EmployeeSnapshot {
+            id: "11".into(),
+            email: "a@b.c".into(),
+            name: "A".into(),
+            title: "T".into(),
+            department: "D".into(),
+            manager_id: None,
+            scopes: vec![],
+            version: 1,
+        };
+        let visibility = Visibility::none();
+        assert_eq!(EmployeeCreated { employee: employee.clone(), visibility: visibility.clone() }.subject(), "11");
+        assert_eq!(EmployeeUpdated { employee, changed: vec![] }.subject(), "11");
+        assert_eq!(EmployeeDeleted { employee_id: "12".into(), visibility: visibility.clone() }.subject(), "12");
+        let moved = EmployeeMoved {
+            employee_id: "13".into(),
+            old_manager_id: None,
+            new_manager_id: None,
+            subtree_size: 1,
+            visibility: visibility.clone(),
+        };
+        assert_eq!(moved.subject(), "13");
+        let grant = GrantSnapshot {
+            id: "14".into(),
+            grantee_employee_id: None,
+            grantee_group_id: None,
+            target_employee_id: None,
+            target_group_id: None,
+            include_reports: false,
+            expires_at: None,
+        };
+        let changed = GrantChanged { change: GrantChange::Created, grant, visibility: visibility.clone() };
+        assert_eq!(changed.subject(), "14");
+        let group = GroupChanged {
+            group_id: "15".into(),
+            name: "g".into(),
+            change: GroupChange::Created,
+            members: vec![],
+            visibility,
+        };
+        assert_eq!(group.subject(), "15");
+    }
+}

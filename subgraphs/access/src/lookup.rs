@@ -13,6 +13,9 @@ use crate::AccessError;
 use crate::cache::{AccessCache, Stamp};
 use crate::source::{Source, Viewer, Visible};
 
+#[cfg(test)]
+mod tests;
+
 /// One question: may `viewer` see `target`? Equal keys ignore the token (any valid token of
 /// the viewer answers the same question).
 #[derive(Debug, Clone)]

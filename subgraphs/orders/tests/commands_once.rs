@@ -2,34 +2,18 @@
 //! a retried shipment request and the checks of a silent carrier after it (what the chaos
 //! test checks at its end).
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use braid_kit::backoff::Backoff;
-use braid_kit::contracts::shipping::Address;
-use braid_kit::events::outbox::entity as outbox;
 use braid_kit::events::{Envelope, Handler, OutboxSignal};
-use braid_migrations::MigratorTrait;
-use braid_orders::history::{self, OrderEvent, OrderLine, Placed};
 use braid_orders::saga::machine::{Input, Policy, Reply};
 use braid_orders::saga::replies::Replies;
 use braid_orders::saga::{Orchestrator, timer};
 use braid_orders::shipping::Shipping;
-use braid_orders::view::OrderView;
-use braid_testkit::db::TestDb;
-use chrono::{SubsecRound, Utc};
-use sea_orm::{ColumnTrait, Database, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait};
-
-/// The events on `topic`, in the order they were written.
-async fn written(db: &DatabaseConnection, topic: &str) -> Vec<Envelope> {
-    let rows = outbox::Entity::find()
-        .filter(outbox::Column::Topic.eq(topic))
-        .order_by_asc(outbox::Column::Id)
-        .all(db)
-        .await
-        .unwrap();
-    rows.iter().map(|r| serde_json::from_str(&r.payload).unwrap()).collect()
-}
+use sea_orm::{DatabaseConnection, TransactionTrait};
 
 fn command_id(event: &Envelope) -> String {
     event.data["commandId"].as_str().unwrap().to_string()
@@ -37,7 +21,8 @@ fn command_id(event: &Envelope) -> String {
 
 /// The only event on `topic` for `command`.
 async fn the_one(db: &DatabaseConnection, topic: &str, command: &str) -> Envelope {
-    let mut found: Vec<Envelope> = written(db, topic).await.into_iter().filter(|e| command_id(e) == command).collect();
+    let mut found: Vec<Envelope> =
+        support::written(db, topic).await.into_iter().filter(|e| command_id(e) == command).collect();
     assert_eq!(found.len(), 1, "{topic} {command}");
     found.pop().unwrap()
 }
@@ -50,9 +35,7 @@ async fn handle(db: &DatabaseConnection, handler: &dyn Handler, event: &Envelope
 
 #[tokio::test]
 async fn a_command_is_written_once_and_answered_once() {
-    let test_db = TestDb::create().await;
-    let db = Database::connect(&test_db.url).await.unwrap();
-    braid_migrations::orders::Migrator::up(&db, None).await.unwrap();
+    let (_test_db, db) = support::database().await;
     // Every timer is due at once: each round of the timer fires the saga's next timeout.
     let orchestrator = Orchestrator {
         db: db.clone(),
@@ -66,37 +49,13 @@ async fn a_command_is_written_once_and_answered_once() {
     let shipping =
         Shipping { carrier: "test".into(), step: Duration::from_secs(3600), outbox: OutboxSignal::default() };
     let replies = Replies(orchestrator.clone());
+    // Its consumer group's offsets are kept under this name: a new name would start it over.
+    assert_eq!(replies.name(), "orders.saga");
+    assert_eq!(replies.topics(), ["catalog.reservation", "payment.payment", "shipping.shipment"]);
 
-    let id = uuid::Uuid::now_v7().to_string();
-    let placed = Placed {
-        number: "BR-000001".into(),
-        buyer_id: "301".into(),
-        idempotency_key: "k".into(),
-        request_hash: "h".into(),
-        lines: vec![OrderLine {
-            product_id: "p".into(),
-            sku: "S-1".into(),
-            name: "Thing".into(),
-            quantity: 1,
-            unit_price_minor: 100,
-            currency: "EUR".into(),
-        }],
-        total_minor: 100,
-        currency: "EUR".into(),
-        address: Address {
-            name: "A".into(),
-            line1: "1 Road".into(),
-            line2: None,
-            city: "Town".into(),
-            postal_code: "1000".into(),
-            country: "BE".into(),
-        },
-    };
     let txn = db.begin().await.unwrap();
-    let at = Utc::now().trunc_subsecs(6);
-    let recorded = history::append(&txn, &id, 0, &[OrderEvent::Placed(placed)], at).await.unwrap();
-    let mut view = OrderView::placed(&id, &recorded[0]).unwrap();
-    view.save(&txn).await.unwrap();
+    let mut view = support::place(&txn).await;
+    let id = view.id.clone();
     orchestrator.start(&txn, &mut view).await.unwrap();
     for reply in [Reply::Reserved, Reply::Captured, Reply::Committed] {
         orchestrator.apply(&txn, &id, Input::Reply(reply), Vec::new(), None).await.unwrap().unwrap();
@@ -116,11 +75,11 @@ async fn a_command_is_written_once_and_answered_once() {
     // The same command in a second event (as a saga writing it twice would send it).
     handle(&db, &shipping, &Envelope { id: uuid::Uuid::now_v7().to_string(), ..check }).await;
 
-    let sent: Vec<String> = written(&db, "shipping.command").await.iter().map(command_id).collect();
+    let sent: Vec<String> = support::written(&db, "shipping.command").await.iter().map(command_id).collect();
     let attempts: Vec<String> = (1..=3).map(|n| format!("{id}/shipment.create/{n}")).collect();
     assert_eq!(sent, attempts, "each attempt its own command id");
     let mut answers: BTreeMap<String, usize> = BTreeMap::new();
-    for event in written(&db, "shipping.shipment").await.iter().filter(|e| e.data.get("commandId").is_some()) {
+    for event in support::written(&db, "shipping.shipment").await.iter().filter(|e| e.data.get("commandId").is_some()) {
         *answers.entry(command_id(event)).or_default() += 1;
     }
     assert_eq!(answers, attempts[1..].iter().map(|c| (c.clone(), 1)).collect(), "each command answered once");

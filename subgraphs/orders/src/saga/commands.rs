@@ -60,3 +60,16 @@ pub fn envelope(order: &OrderView, action: Action, attempt: u32, reservation_ttl
 fn wrap<E: DomainEvent>(message: &E) -> Envelope {
     Envelope::new(SOURCE, message)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_id_names_its_order_action_and_attempt_and_gives_the_action_back() {
+        let id = command_id("o-7", Action::Compensate(Compensation::Refund), 3);
+        assert_eq!(id, "o-7/payment.refund/3");
+        assert_eq!(action_of(&id), Some("payment.refund"));
+        assert_eq!(action_of("no-action"), None);
+    }
+}

@@ -13,6 +13,9 @@ use super::machine::{Compensation, Input, Reply, Step, compensation_name, step_n
 use super::orchestrator::{ApplyError, Orchestrator};
 use crate::history::OrderEvent;
 
+#[cfg(test)]
+mod tests;
+
 /// Topics the orchestrator listens to.
 pub const TOPICS: [&str; 3] = ["catalog.reservation", "payment.payment", "shipping.shipment"];
 

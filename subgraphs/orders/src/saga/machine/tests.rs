@@ -143,3 +143,65 @@ fn cancel_is_refused_once_the_shipment_is_requested() {
         }
     );
 }
+
+#[test]
+fn a_retried_compensation_records_and_times_its_new_attempt() {
+    let mut saga = Saga::new();
+    run(&mut saga, &[Input::Start, Input::Reply(Reply::ReserveRejected("OUT_OF_STOCK".into()))]);
+    assert!(saga.is_done(), "a refused reservation leaves nothing to undo");
+    let mut saga = Saga::new();
+    run(&mut saga, &[Input::Start, Input::Reply(Reply::Reserved), Input::Cancel]);
+    assert!(!saga.is_done());
+    let t = saga.on(Input::Timeout, POLICY).unwrap();
+    let refund = Action::Compensate(Compensation::Refund);
+    assert_eq!(t.send, Some((refund, 2)));
+    assert_eq!(t.facts, [Fact::TimedOut { action: refund, attempt: 1 }, Fact::Sent { action: refund, attempt: 2 }]);
+    assert_eq!(t.timer, Some(Timer::Answer { attempt: 2 }));
+    let t = saga.on(Input::Reply(Reply::Released), POLICY).unwrap();
+    assert_eq!((t.send, t.timer), (None, Some(Timer::Answer { attempt: 2 })), "not the answer awaited");
+}
+
+#[test]
+fn cancelling_a_cancelled_order_again_changes_nothing() {
+    let mut saga = Saga::new();
+    run(&mut saga, &[Input::Start, Input::Reply(Reply::Reserved), Input::Cancel, Input::Timeout]);
+    let compensating = saga.clone();
+    let t = saga.on(Input::Cancel, POLICY).unwrap();
+    assert_eq!(t, Transition { facts: vec![], send: None, timer: Some(Timer::Answer { attempt: 2 }) });
+    assert_eq!(saga, compensating);
+    run(&mut saga, &[Input::Reply(Reply::Refunded), Input::Reply(Reply::Released)]);
+    assert_eq!(saga.phase, Phase::Done { end: End::Cancelled });
+    assert!(saga.is_done());
+    assert_eq!(saga.on(Input::Cancel, POLICY), Ok(Transition::default()));
+    let mut failed = Saga::new();
+    run(&mut failed, &[Input::Start, Input::Reply(Reply::ReserveRejected("OUT_OF_STOCK".into()))]);
+    assert_eq!(failed.on(Input::Cancel, POLICY), Err(Refused::NotCancellable), "a failed order is not cancelled");
+}
+
+#[test]
+fn actions_are_named_as_the_participants_know_them() {
+    let names: Vec<&str> = [
+        Action::Step(Step::Reserve),
+        Action::Step(Step::Pay),
+        Action::Step(Step::Commit),
+        Action::Step(Step::Ship),
+        Action::Compensate(Compensation::Release),
+        Action::Compensate(Compensation::Refund),
+        Action::Compensate(Compensation::Restock),
+    ]
+    .into_iter()
+    .map(action_name)
+    .collect();
+    assert_eq!(
+        names,
+        [
+            "stock.reserve",
+            "payment.capture",
+            "stock.commit",
+            "shipment.create",
+            "stock.release",
+            "payment.refund",
+            "stock.restock"
+        ]
+    );
+}

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Mutation testing (cargo-mutants) of the logic where a wrong line costs the most, against the
+# real PostgreSQL, Redis and tansu the tests use. Each part finishes within 90 minutes on a
+# two-core machine; its results go to mutants/out/<part>/mutants.out and a summary is printed.
+# A surviving mutant must be killed by a test or listed with a reason in mutants/accepted.txt.
+#
+#   scripts/mutants.sh            list the parts
+#   scripts/mutants.sh PART...    run these parts (or `all`), then report
+#   scripts/mutants.sh --report   report on what mutants/out holds, without running anything
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$HOME/.cargo/bin:$PATH"
+STATE_DIR="$HOME/.cache/braid"
+# Its own target directory: mutants build in a copy of the tree with the `mutants` profile, and
+# a test run beside them must not wait on their build lock.
+export CARGO_TARGET_DIR="${BRAID_MUTANTS_TARGET_DIR:-$STATE_DIR/target-mutants}"
+MUTANTS_VERSION=27.1.0
+OUT=mutants/out
+# Seconds an end-to-end target may run on a mutant before the mutant counts as a hang (they
+# take under a minute unmutated).
+STACK_TIMEOUT=240
+
+# Each part: the package mutated, the files (globs) mutated in it, and the end-to-end test
+# targets of the root package that exercise them. Every mutant meets the package's own tests
+# first (seconds a mutant); only those it misses meet the end-to-end targets (a minute each).
+part() {
+  case "$1" in
+    access)
+      PKG=braid-access
+      FILES=('subgraphs/access/src/**')
+      STACK=(access permissions)
+      ;;
+    documents)
+      PKG=braid-documents
+      FILES=(subgraphs/documents/src/visible.rs)
+      STACK=(documents)
+      ;;
+    events)
+      PKG=braid-kit
+      FILES=(subgraphs/kit/src/events/{outbox,relay,consumer,lanes,envelope}.rs subgraphs/kit/src/backoff.rs)
+      STACK=(events)
+      ;;
+    saga)
+      PKG=braid-orders
+      FILES=('subgraphs/orders/src/saga/**')
+      STACK=(orders)
+      ;;
+    *)
+      echo "unknown part: $1 (parts: ${PARTS[*]})" >&2
+      exit 2
+      ;;
+  esac
+}
+PARTS=(access documents events saga)
+
+report() {
+  python3 scripts/mutants_report.py --out "$OUT" --accepted mutants/accepted.txt "$@"
+}
+
+if [ $# -eq 0 ]; then
+  echo "parts: ${PARTS[*]} (or all); --report to summarise mutants/out"
+  exit 0
+fi
+if [ "$1" = "--report" ]; then
+  report
+  exit
+fi
+[ "$1" = "all" ] && set -- "${PARTS[@]}"
+for p in "$@"; do part "$p"; done
+
+mkdir -p "$STATE_DIR"
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+if [ "$(cargo mutants --version 2>/dev/null)" != "cargo-mutants $MUTANTS_VERSION" ]; then
+  say "installing cargo-mutants $MUTANTS_VERSION (once per machine, about 2 minutes)"
+  cargo install --locked --version "$MUTANTS_VERSION" cargo-mutants
+fi
+ensure_postgres
+ensure_redis
+ensure_tansu
+
+# Runs cargo mutants for one tier of a part; exit status 2 (survivors) and 3 (timeouts) are
+# for the report to judge, anything else is a failure.
+mutants() {
+  local status=0
+  cargo mutants "${common[@]}" "$@" || status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -ne 2 ] && [ "$status" -ne 3 ]; then
+    echo "cargo mutants failed on $p (exit $status); see $OUT/$p/mutants.out" >&2
+    exit "$status"
+  fi
+}
+
+for p in "$@"; do
+  part "$p"
+  common=(--package "$PKG" --profile mutants --jobs 1 --no-shuffle
+    --output "$OUT/$p" --timeout-multiplier 3 --minimum-test-timeout 60)
+  for f in "${FILES[@]}"; do common+=(--file "$f"); done
+  rm -rf "${OUT:?}/$p"
+  mkdir -p "$OUT/$p"
+  start=$(date +%s)
+  say "mutants of $p (${FILES[*]}), against $PKG's own tests"
+  mutants --test-package "$PKG"
+  if [ -s "$OUT/$p/mutants.out/missed.txt" ] || [ -s "$OUT/$p/mutants.out/timeout.txt" ]; then
+    say "those $PKG's tests missed, against the end-to-end tests: ${STACK[*]}"
+    stack=()
+    for t in "${STACK[@]}"; do stack+=("--cargo-test-arg=--test=$t"); done
+    # No baseline: cargo-mutants runs it on the mutated package's tests, not on --test-package.
+    mutants --iterate --baseline=skip --timeout "$STACK_TIMEOUT" --test-package braid "${stack[@]}"
+  fi
+  echo "$(( ($(date +%s) - start) / 60 ))" > "$OUT/$p/minutes"
+done
+report "$@"
