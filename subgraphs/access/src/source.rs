@@ -183,6 +183,7 @@ mod tests {
             let set = VisibleSet::new(ids);
             assert_eq!(VisibleSet::decode(&set.encode()).unwrap(), set);
         }
+        assert!(VisibleSet::new(vec![]).is_empty() && !VisibleSet::new(vec![4]).is_empty());
         let dense = VisibleSet::new((1..=100_000).collect());
         assert!(dense.encode().len() < 100_010, "one byte per id when ids are dense");
         assert!(VisibleSet::decode(&[0x80]).is_none());

@@ -9,8 +9,8 @@ use std::time::Duration;
 use braid_kit::backoff::Backoff;
 use braid_kit::events::OutboxSignal;
 use braid_orders::entity::saga;
-use braid_orders::saga::Orchestrator;
 use braid_orders::saga::machine::{Input, Policy, Reply};
+use braid_orders::saga::{Orchestrator, timer};
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 
@@ -96,8 +96,25 @@ async fn each_input_moves_the_version_and_sets_the_deadline_it_waits_for() {
     assert_eq!(row(&db, &id).await.version, 5);
 }
 
-#[tokio::test]
+/// The value of the series `name` with all of `labels` in the Prometheus text (0 if none).
+fn sample(text: &str, name: &str, labels: &[&str]) -> u64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && labels.iter().all(|p| l.contains(p)))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+/// Also the counters: commands by first attempt or retry, sagas by how they ended. The
+/// recorder is this thread's own and the runtime has one thread.
+#[tokio::test(flavor = "current_thread")]
 async fn a_status_change_is_announced_once_and_a_cancel_also_as_a_cancellation() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let metrics = recorder.handle();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let commands = |command: &str, attempt: &str| {
+        let [command, attempt] = [format!("command=\"{command}\""), format!("attempt=\"{attempt}\"")];
+        sample(&metrics.render(), "braid_saga_commands_total", &[&command, &attempt])
+    };
     let (_test_db, db) = support::database().await;
     let orchestrator = orchestrator(&db);
     let txn = db.begin().await.unwrap();
@@ -109,6 +126,7 @@ async fn a_status_change_is_announced_once_and_a_cancel_also_as_a_cancellation()
 
     apply(&orchestrator, &id, Input::Timeout).await; // a retry: still pending
     assert!(support::written(&db, "orders.order").await.is_empty());
+    assert_eq!((commands("stock.reserve", "first"), commands("stock.reserve", "retry")), (1, 1));
     apply(&orchestrator, &id, Input::Reply(Reply::Reserved)).await;
     let events = support::written(&db, "orders.order").await;
     assert_eq!(event_types(&events), ["orders.order.updated.v1"]);
@@ -126,5 +144,34 @@ async fn a_status_change_is_announced_once_and_a_cancel_also_as_a_cancellation()
         ["orders.order.updated.v1", "orders.order.updated.v1", "orders.order.cancelled.v1"]
     );
     assert_eq!(events[1].data["status"], "CANCELLED");
+    assert_eq!((commands("payment.refund", "first"), commands("stock.release", "first")), (1, 1));
+    let ended =
+        |status: &str| sample(&metrics.render(), "braid_orders_ended_total", &[&format!("status=\"{status}\"")]);
+    assert_eq!((ended("cancelled"), ended("completed")), (1, 0));
     assert_eq!(row(&db, &id).await.deadline, None, "an ended saga waits for nothing");
+}
+
+#[tokio::test]
+async fn the_timer_fires_overdue_timeouts_until_shut_down() {
+    let (_test_db, db) = support::database().await;
+    let orchestrator = Orchestrator {
+        step_timeout: Duration::ZERO,
+        backoff: Backoff::new(Duration::ZERO, Duration::ZERO),
+        ..orchestrator(&db)
+    };
+    let txn = db.begin().await.unwrap();
+    let mut view = support::place(&txn).await;
+    orchestrator.start(&txn, &mut view).await.unwrap();
+    txn.commit().await.unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let timer = tokio::spawn(timer::run(orchestrator.clone(), Duration::from_millis(10), shutdown.clone()));
+    for _ in 0..500 {
+        if row(&db, &view.id).await.version > 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(row(&db, &view.id).await.version > 1, "the reservation's timeout was never fired");
+    shutdown.cancel();
+    tokio::time::timeout(Duration::from_secs(5), timer).await.expect("the timer stops when shut down").unwrap();
 }

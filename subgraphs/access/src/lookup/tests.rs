@@ -97,6 +97,45 @@ impl Cache for Down {
     }
 }
 
+/// A process-local cache that counts its read round trips.
+struct Counting {
+    inner: MemoryCache,
+    reads: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Cache for Counting {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(key).await
+    }
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        self.inner.set(key, value, ttl).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), CacheError> {
+        self.inner.delete(key).await
+    }
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_many(keys).await
+    }
+    async fn set_many(&self, entries: &[(String, Vec<u8>)], ttl: Duration) -> Result<(), CacheError> {
+        self.inner.set_many(entries, ttl).await
+    }
+    async fn incr(&self, key: &str) -> Result<i64, CacheError> {
+        self.inner.incr(key).await
+    }
+    async fn get_versioned(&self, keys: &[String]) -> Result<Vec<Option<Versioned>>, CacheError> {
+        self.inner.get_versioned(keys).await
+    }
+    async fn put_versioned(&self, key: &str, entry: &Versioned, ttl: Duration) -> Result<bool, CacheError> {
+        self.inner.put_versioned(key, entry, ttl).await
+    }
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.inner.ping().await
+    }
+}
+
 fn shared_cache() -> AccessCache {
     AccessCache::new(Arc::new(MemoryCache::new("t:", 10_000)), Duration::from_secs(60))
 }
@@ -163,6 +202,7 @@ async fn cached_answers_are_not_asked_again_until_the_viewer_is_invalidated() {
     let source = Arc::new(Multiples::default());
     let cache = shared_cache();
     let lookup = lookup(&source, Some(cache.clone()));
+    assert!(lookup.cache().is_some());
     let viewer = Viewer::new(3);
     assert_eq!(lookup.check(&viewer, &[3, 4, 6]).await.unwrap(), [true, false, true]);
     filled(&cache, 3, &[3, 4, 6]).await;
@@ -281,7 +321,7 @@ async fn a_source_answering_the_wrong_number_of_questions_is_an_error() {
 #[tokio::test]
 async fn with_the_cache_down_the_source_answers_everything() {
     let source = Arc::new(Multiples::default());
-    let lookup = lookup(&source, Some(AccessCache::new(Arc::new(Down), Duration::from_secs(60))));
+    let lookup = lookup_with_cache_down(&source);
     assert_eq!(lookup.check(&Viewer::new(3), &[3, 4]).await.unwrap(), [true, false]);
     assert_eq!(lookup.visible(&Viewer::new(30)).await.unwrap().ids.ids(), [30, 60]);
     assert_eq!((source.checks(), source.sets()), (1, 1));
@@ -310,4 +350,71 @@ async fn managers_always_come_from_the_source() {
     let lookup = lookup(&source, Some(shared_cache()));
     assert_eq!(lookup.managers(&Viewer::new(1), 7).await.unwrap(), Some(vec![8, 9]));
     assert_eq!(lookup.managers(&Viewer::new(1), 0).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_set_decoded_in_this_process_is_used_without_reading_the_shared_cache() {
+    let source = Arc::new(Multiples::default());
+    let counting = Arc::new(Counting { inner: MemoryCache::new("t:", 1000), reads: AtomicUsize::new(0) });
+    let lookup = lookup(&source, Some(AccessCache::new(counting.clone(), Duration::from_secs(60))));
+    lookup.visible(&Viewer::new(2)).await.unwrap();
+    let reads = counting.reads.load(Ordering::SeqCst);
+    lookup.visible(&Viewer::new(2)).await.unwrap();
+    assert_eq!(counting.reads.load(Ordering::SeqCst), reads + 1, "the viewer's stamp only");
+    lookup.check(&Viewer::new(2), &[4, 5]).await.unwrap();
+    assert_eq!(counting.reads.load(Ordering::SeqCst), reads + 3, "stamps and pairs; the set is at hand");
+    assert_eq!((source.checks(), source.sets()), (0, 1));
+}
+
+/// The value of `name{labels}` in the Prometheus text.
+fn sample(text: &str, name: &str, labels: &str) -> u64 {
+    let prefix = if labels.is_empty() { format!("{name} ") } else { format!("{name}{{{labels}}} ") };
+    text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |v| v.trim().parse().unwrap())
+}
+
+/// Hits, misses, source requests and cache errors as the dashboards read them. The recorder is
+/// this thread's own and the runtime has one thread, so no other test's lookups count here.
+#[tokio::test(flavor = "current_thread")]
+async fn hits_misses_source_requests_and_cache_errors_are_counted() {
+    let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let counts = || {
+        let text = handle.render();
+        let source = |kind: &str| sample(&text, "braid_access_source_requests_total", &format!("kind=\"{kind}\""));
+        [
+            sample(&text, "braid_access_cache_hits_total", ""),
+            sample(&text, "braid_access_cache_misses_total", ""),
+            source("check"),
+            source("visible"),
+            source("managers"),
+            sample(&text, "braid_access_cache_errors_total", ""),
+        ]
+    };
+    let source = Arc::new(Multiples::default());
+    let cache = shared_cache();
+    let lookup = lookup(&source, Some(cache.clone()));
+    assert!(handle.render().contains("braid_access_cache_hits_total 0"), "the series exist from the start");
+    lookup.check(&Viewer::new(3), &[3, 4, 6]).await.unwrap();
+    assert_eq!(counts(), [0, 3, 1, 0, 0, 0]);
+    filled(&cache, 3, &[3, 4, 6]).await;
+    lookup.check(&Viewer::new(3), &[3, 4, 6, 9]).await.unwrap();
+    assert_eq!(counts(), [3, 4, 2, 0, 0, 0]);
+    filled(&cache, 3, &[9]).await;
+    lookup.check(&Viewer::new(3), &[9, 3]).await.unwrap();
+    assert_eq!(counts(), [5, 4, 2, 0, 0, 0], "all hits: no miss counted");
+    lookup.visible(&Viewer::new(5)).await.unwrap();
+    lookup.visible(&Viewer::new(5)).await.unwrap();
+    lookup.managers(&Viewer::new(5), 6).await.unwrap();
+    assert_eq!(counts(), [6, 5, 2, 1, 1, 0]);
+
+    let down = lookup_with_cache_down(&source);
+    down.check(&Viewer::new(3), &[3]).await.unwrap();
+    assert_eq!(counts()[5], 1, "the stamps could not be read");
+    down.visible(&Viewer::new(3)).await.unwrap();
+    assert_eq!(counts()[5], 2);
+}
+
+fn lookup_with_cache_down(source: &Arc<Multiples>) -> Lookup {
+    lookup(source, Some(AccessCache::new(Arc::new(Down), Duration::from_secs(60))))
 }
