@@ -96,13 +96,13 @@ mutants() {
 for p in "$@"; do
   part "$p"
   common=(--package "$PKG" --profile mutants --jobs 1 --no-shuffle
-    --output "$OUT/$p" --timeout-multiplier 3 --minimum-test-timeout 60)
+    --output "$OUT/$p")
   for f in "${FILES[@]}"; do common+=(--file "$f"); done
   rm -rf "${OUT:?}/$p"
   mkdir -p "$OUT/$p"
   start=$(date +%s)
   say "mutants of $p (${FILES[*]}), against $PKG's own tests"
-  mutants --test-package "$PKG"
+  mutants --test-package "$PKG" --timeout-multiplier 3 --minimum-test-timeout 60
   if [ -s "$OUT/$p/mutants.out/missed.txt" ] || [ -s "$OUT/$p/mutants.out/timeout.txt" ]; then
     say "those $PKG's tests missed, against the end-to-end tests: ${STACK[*]}"
     stack=()
