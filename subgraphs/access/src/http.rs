@@ -14,6 +14,9 @@ use braid_kit::telemetry::context;
 use crate::AccessError;
 use crate::source::{Checked, Source, Viewer, Visible, VisibleSet};
 
+#[cfg(test)]
+mod tests;
+
 const CHECK: &str = "query BraidVisibility($ids: [ID!]!) { visibility(employeeIds: $ids) { allowed validUntil } }";
 const MANAGERS: &str = "query BraidManagers($id: ID!) { employee(id: $id) { chainOfCommand { id } } }";
 const VISIBLE: &str = "query BraidVisibleEmployees { visibleEmployees { packed groups validUntil } }";
