@@ -26,10 +26,13 @@ async fn permissions(asked: Asked, headers: HeaderMap, Json(body): Json<Value>) 
             json!({ "data": { "visibleEmployees": { "packed": "!!", "groups": [], "validUntil": null } } })
         }
         "odd" if query == MANAGERS => json!({ "data": { "employee": { "chainOfCommand": [{ "id": "boss" }] } } }),
-        "groups" => json!({ "data": { "visibleEmployees": { "packed": packed, "groups": ["g"], "validUntil": null } } }),
+        "groups" => {
+            json!({ "data": { "visibleEmployees": { "packed": packed, "groups": ["g"], "validUntil": null } } })
+        }
         _ if query == CHECK => {
             let ids = body["variables"]["ids"].as_array().unwrap();
-            let allowed: Vec<bool> = ids.iter().map(|id| id.as_str().unwrap().parse::<i64>().unwrap() % 2 == 0).collect();
+            let allowed: Vec<bool> =
+                ids.iter().map(|id| id.as_str().unwrap().parse::<i64>().unwrap() % 2 == 0).collect();
             json!({ "data": { "visibility": { "allowed": allowed, "validUntil": "2030-01-02T03:04:05Z" } } })
         }
         _ if query == VISIBLE => {
@@ -43,8 +46,8 @@ async fn permissions(asked: Asked, headers: HeaderMap, Json(body): Json<Value>) 
 async fn serve() -> (GraphqlSource, Asked) {
     let asked = Asked::default();
     let state = asked.clone();
-    let app = axum::Router::new()
-        .route("/graphql", post(move |headers, body| permissions(state.clone(), headers, body)));
+    let app =
+        axum::Router::new().route("/graphql", post(move |headers, body| permissions(state.clone(), headers, body)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/graphql", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
