@@ -48,13 +48,28 @@ part() {
       FILES=('subgraphs/orders/src/saga/**')
       STACK=(orders)
       ;;
+    gateway-fetch)
+      PKG=braid-gateway
+      FILES=(gateway/src/execute/{client,entity_fetch,cached,headers,errors,response}.rs)
+      STACK=(gateway gateway_http)
+      ;;
+    gateway-execute)
+      PKG=braid-gateway
+      FILES=(gateway/src/execute/{mod,tree,entities}.rs)
+      STACK=(gateway)
+      ;;
+    gateway-respond)
+      PKG=braid-gateway
+      FILES=('gateway/src/respond/**')
+      STACK=(gateway gateway_http)
+      ;;
     *)
       echo "unknown part: $1 (parts: ${PARTS[*]})" >&2
       exit 2
       ;;
   esac
 }
-PARTS=(access documents events saga)
+PARTS=(access saga documents events gateway-fetch gateway-execute gateway-respond)
 
 report() {
   python3 scripts/mutants_report.py --out "$OUT" --accepted mutants/accepted.txt "$@"

@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use braid_kit::backoff::Backoff;
 use braid_kit::events::{Envelope, Handler, OutboxSignal};
+use braid_orders::entity::saga;
 use braid_orders::saga::machine::{Input, Policy, Reply};
 use braid_orders::saga::replies::Replies;
 use braid_orders::saga::{Orchestrator, timer};
 use braid_orders::shipping::Shipping;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 
 fn command_id(event: &Envelope) -> String {
     event.data["commandId"].as_str().unwrap().to_string()
@@ -68,6 +69,8 @@ async fn a_command_is_written_once_and_answered_once() {
     handle(&db, &shipping, &retry).await;
     let started = the_one(&db, "shipping.shipment", &format!("{id}/shipment.create/2")).await;
     handle(&db, &replies, &started).await;
+    let saga = saga::Entity::find_by_id(id.clone()).one(&db).await.unwrap().unwrap();
+    assert!(saga.state.contains(r#""phase":"shipping""#), "the start was taken: {}", saga.state);
     // The carrier falls silent: the saga asks again, with a command of its own.
     assert_eq!(timer::fire(&orchestrator).await.unwrap(), 1, "shipping, no news: the shipment is checked");
     let check = the_one(&db, "shipping.command", &format!("{id}/shipment.create/3")).await;
