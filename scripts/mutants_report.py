@@ -33,12 +33,14 @@ def outcomes(part: pathlib.Path) -> dict[str, set[str]]:
     first missed or timed out on, so its lists are final for those; it moved the first tier's
     lists to mutants.out.old and carried their caught ones over as previously_caught."""
     final, first = part / "mutants.out", part / "mutants.out.old"
-    caught = names(final, "caught") | names(final, "previously_caught")
+    unviable = names(final, "unviable") | names(first, "unviable")
+    # previously_caught.txt lists what the second tier skipped: caught and unviable alike.
+    caught = (names(final, "caught") | names(final, "previously_caught")) - unviable
     return {
         "caught": caught,
         "timeout": names(final, "timeout") - caught,
         "missed": names(final, "missed"),
-        "unviable": names(final, "unviable") | names(first, "unviable"),
+        "unviable": unviable,
     }
 
 

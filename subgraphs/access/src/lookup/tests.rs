@@ -234,6 +234,8 @@ async fn a_set_decoded_in_this_process_is_used_without_reading_the_shared_cache(
     let source = Arc::new(Multiples::default());
     let counting = Arc::new(Counting { inner: MemoryCache::new("t:", 1000), reads: AtomicUsize::new(0) });
     let lookup = lookup(&source, Some(AccessCache::new(counting.clone(), Duration::from_secs(60))));
+    // Its grants hold for an hour: the set is kept, and stays valid.
+    *source.valid_until.lock().unwrap() = Some(Utc::now() + TimeDelta::hours(1));
     lookup.visible(&Viewer::new(2)).await.unwrap();
     let reads = counting.reads.load(Ordering::SeqCst);
     lookup.visible(&Viewer::new(2)).await.unwrap();
