@@ -29,9 +29,10 @@ def names(out: pathlib.Path, outcome: str) -> set[str]:
 
 
 def outcomes(part: pathlib.Path) -> dict[str, set[str]]:
-    """Every mutant's outcome over both tiers. The second tier (`--iterate`) ran only what the
-    first missed or timed out on, so its lists are final for those; it moved the first tier's
-    lists to mutants.out.old and carried their caught ones over as previously_caught."""
+    """Every mutant's outcome over both tiers. The second tier (`--iterate`, run only when the
+    first left survivors) ran what the first missed or timed out on, so its lists are final for
+    those; it moved the first tier's lists to mutants.out.old and carried their caught ones over
+    as previously_caught."""
     final, first = part / "mutants.out", part / "mutants.out.old"
     unviable = names(final, "unviable") | names(first, "unviable")
     # previously_caught.txt lists what the second tier skipped: caught and unviable alike.
