@@ -258,10 +258,9 @@ fn shown(reply: &Reply) -> BTreeSet<i64> {
         .collect()
 }
 
-fn counter(name: &str) -> u64 {
-    let text = braid_kit::telemetry::prometheus().render();
-    text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>()
-        as u64
+/// The sum of a counter's samples in this process (`name{labels}`, see `braid_testkit::metrics`).
+fn counter(series: &str) -> u64 {
+    braid_testkit::metrics::sum(&braid_kit::telemetry::prometheus().render(), series)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,12 +17,7 @@ const PRODUCT: &str = "query($id: ID!) { product(id: $id) { id name } }";
 
 /// The value of the counter `name` with `labels` (as Prometheus renders them), 0 when absent.
 fn counter(name: &str, labels: &str) -> u64 {
-    let text = braid_kit::telemetry::prometheus().render();
-    let prefix = format!("{name}{{{labels}");
-    text.lines()
-        .filter(|l| l.starts_with(&prefix))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum::<f64>() as u64
+    braid_testkit::metrics::sum(&braid_kit::telemetry::prometheus().render(), &format!("{name}{{{labels}}}"))
 }
 
 fn hits(tier: &str) -> u64 {

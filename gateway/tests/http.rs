@@ -41,7 +41,7 @@ async fn get_serves_queries_with_variables_and_refuses_mutations() {
     assert_eq!(reply.body, json!({"data": {"topProducts": [{"upc": "1"}, {"upc": "2"}]}}));
     // The catalog supergraph has mutations; GET refuses them before anything runs.
     let catalog = Builder::new(Supergraph::Demo)
-        .sdl(std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema/supergraph.graphql")).unwrap())
+        .sdl(std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../schema/supergraph.graphql")).unwrap())
         .start()
         .await;
     let mutation = r#"mutation { deleteProduct(id: "00000000-0000-0000-0000-000000000000") }"#;
@@ -266,7 +266,7 @@ async fn identical_concurrent_requests_are_executed_once() {
 async fn graphql_http_audit_passes_every_must() {
     let federation = start(Supergraph::Demo).await;
     let url = format!("{}/graphql", federation.url);
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/audit/run.sh");
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/audit/run.sh");
     let output = tokio::process::Command::new(script).arg(&url).output().await.expect("node and npm are installed");
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(

@@ -287,7 +287,7 @@ async fn an_event_fed_subscription_is_refused_when_the_gateway_reads_no_events()
     init(&mut anonymous, json!({})).await;
     send(&mut anonymous, json!({"id": "1", "type": "subscribe", "payload": live})).await;
     assert_eq!(next(&mut anonymous).await["payload"][0]["extensions"]["code"], "UNAUTHENTICATED");
-    // Over plain POST a subscription is refused with a code (streams: tests/gateway_streams.rs).
+    // Over plain POST a subscription is refused with a code (streams: gateway/tests/streams.rs).
     let reply = federation.post(live.to_string(), &[("accept", "application/graphql-response+json")]).await;
     assert_eq!(reply.codes(), vec!["STREAMING_REQUIRED"]);
 }

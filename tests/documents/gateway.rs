@@ -173,11 +173,9 @@ impl Stack {
     }
 }
 
-/// The sum of a Prometheus counter's series whose line starts with `name`.
-pub fn counter(name: &str) -> u64 {
-    let text = braid_kit::telemetry::prometheus().render();
-    text.lines().filter(|l| l.starts_with(name)).filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()).sum::<f64>()
-        as u64
+/// The sum of a counter's samples in this process (`name{labels}`, see `braid_testkit::metrics`).
+pub fn counter(series: &str) -> u64 {
+    braid_testkit::metrics::sum(&braid_kit::telemetry::prometheus().render(), series)
 }
 
 /// Permission lookups that went to their source (any kind, any service of this process).

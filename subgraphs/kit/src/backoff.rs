@@ -45,4 +45,19 @@ mod tests {
         }
         assert_eq!(b.ceiling(u32::MAX), Duration::from_secs(1));
     }
+
+    #[test]
+    fn delays_are_drawn_from_the_upper_half_and_the_cap_is_never_below_the_base() {
+        let b = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+        for attempt in 1..=6 {
+            let ceiling = b.ceiling(attempt);
+            for _ in 0..200 {
+                let d = b.delay(attempt);
+                assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} for {ceiling:?}");
+            }
+        }
+        let inverted = Backoff::new(Duration::from_millis(300), Duration::from_millis(100));
+        assert_eq!(inverted.max, Duration::from_millis(300));
+        assert_eq!(inverted.ceiling(3), Duration::from_millis(300));
+    }
 }

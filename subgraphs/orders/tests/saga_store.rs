@@ -11,6 +11,7 @@ use braid_kit::events::OutboxSignal;
 use braid_orders::entity::saga;
 use braid_orders::saga::machine::{Input, Policy, Reply};
 use braid_orders::saga::{Orchestrator, timer};
+use braid_testkit::metrics::sum;
 use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, TransactionTrait};
 
@@ -97,13 +98,6 @@ async fn each_input_moves_the_version_and_sets_the_deadline_it_waits_for() {
 }
 
 /// The value of the series `name` with all of `labels` in the Prometheus text (0 if none).
-fn sample(text: &str, name: &str, labels: &[&str]) -> u64 {
-    text.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")) && labels.iter().all(|p| l.contains(p)))
-        .map(|l| l.rsplit(' ').next().unwrap().parse::<u64>().unwrap())
-        .sum()
-}
-
 /// Also the counters: commands by first attempt or retry, sagas by how they ended. The
 /// recorder is this thread's own and the runtime has one thread.
 #[tokio::test(flavor = "current_thread")]
@@ -112,8 +106,8 @@ async fn a_status_change_is_announced_once_and_a_cancel_also_as_a_cancellation()
     let metrics = recorder.handle();
     let _guard = metrics::set_default_local_recorder(&recorder);
     let commands = |command: &str, attempt: &str| {
-        let [command, attempt] = [format!("command=\"{command}\""), format!("attempt=\"{attempt}\"")];
-        sample(&metrics.render(), "braid_saga_commands_total", &[&command, &attempt])
+        let series = format!("braid_saga_commands_total{{command=\"{command}\",attempt=\"{attempt}\"}}");
+        sum(&metrics.render(), &series)
     };
     let (_test_db, db) = support::database().await;
     let orchestrator = orchestrator(&db);
@@ -145,8 +139,7 @@ async fn a_status_change_is_announced_once_and_a_cancel_also_as_a_cancellation()
     );
     assert_eq!(events[1].data["status"], "CANCELLED");
     assert_eq!((commands("payment.refund", "first"), commands("stock.release", "first")), (1, 1));
-    let ended =
-        |status: &str| sample(&metrics.render(), "braid_orders_ended_total", &[&format!("status=\"{status}\"")]);
+    let ended = |status: &str| sum(&metrics.render(), &format!("braid_orders_ended_total{{status=\"{status}\"}}"));
     assert_eq!((ended("cancelled"), ended("completed")), (1, 0));
     assert_eq!(row(&db, &id).await.deadline, None, "an ended saga waits for nothing");
 }

@@ -11,6 +11,7 @@ pub mod client;
 pub mod db;
 pub mod jwt;
 pub mod load;
+pub mod metrics;
 pub mod otlp;
 pub mod pki;
 pub mod process;

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use braid_kit::cache::MemoryCache;
+use braid_testkit::metrics::sum;
 use chrono::TimeDelta;
 
 use super::*;
@@ -246,11 +247,6 @@ async fn a_set_decoded_in_this_process_is_used_without_reading_the_shared_cache(
 }
 
 /// The value of `name{labels}` in the Prometheus text.
-fn sample(text: &str, name: &str, labels: &str) -> u64 {
-    let prefix = if labels.is_empty() { format!("{name} ") } else { format!("{name}{{{labels}}} ") };
-    text.lines().find_map(|l| l.strip_prefix(&prefix)).map_or(0, |v| v.trim().parse().unwrap())
-}
-
 /// Hits, misses, source requests and cache errors as the dashboards read them. The recorder is
 /// this thread's own and the runtime has one thread, so no other test's lookups count here.
 #[tokio::test(flavor = "current_thread")]
@@ -260,14 +256,14 @@ async fn hits_misses_source_requests_and_cache_errors_are_counted() {
     let _guard = metrics::set_default_local_recorder(&recorder);
     let counts = || {
         let text = handle.render();
-        let source = |kind: &str| sample(&text, "braid_access_source_requests_total", &format!("kind=\"{kind}\""));
+        let source = |kind: &str| sum(&text, &format!("braid_access_source_requests_total{{kind=\"{kind}\"}}"));
         [
-            sample(&text, "braid_access_cache_hits_total", ""),
-            sample(&text, "braid_access_cache_misses_total", ""),
+            sum(&text, "braid_access_cache_hits_total"),
+            sum(&text, "braid_access_cache_misses_total"),
             source("check"),
             source("visible"),
             source("managers"),
-            sample(&text, "braid_access_cache_errors_total", ""),
+            sum(&text, "braid_access_cache_errors_total"),
         ]
     };
     let source = Arc::new(Multiples::default());

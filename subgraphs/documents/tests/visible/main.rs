@@ -56,10 +56,8 @@ fn filter() -> impl Strategy<Value = Filter> {
 
 fn case() -> impl Strategy<Value = Case> {
     let docs = proptest::collection::vec(doc(), 0..90);
-    let shares = proptest::collection::vec(
-        (any::<proptest::sample::Index>(), any::<bool>(), 1..=EMPLOYEES.max(GROUPS)),
-        0..25,
-    );
+    let shares =
+        proptest::collection::vec((any::<proptest::sample::Index>(), any::<bool>(), 1..=EMPLOYEES.max(GROUPS)), 0..25);
     let people = proptest::sample::subsequence((1..=EMPLOYEES).collect::<Vec<_>>(), 0..=EMPLOYEES as usize);
     let groups = proptest::sample::subsequence((1..=GROUPS).collect::<Vec<_>>(), 0..=GROUPS as usize);
     let list_max = proptest::sample::select(vec![0, 1, 2, 5, LIST_MAX]);
@@ -118,7 +116,8 @@ async fn check(backend: Backend, case: Case) {
     for (doc, with) in &case.shares {
         world.share(*doc, *with).await;
     }
-    let visible = Visible { ids: VisibleSet::new(case.visible.clone()), groups: case.groups.clone(), valid_until: None };
+    let visible =
+        Visible { ids: VisibleSet::new(case.visible.clone()), groups: case.groups.clone(), valid_until: None };
     let mut reach = Reach::load(&world.db, case.viewer, Arc::new(visible)).await.unwrap();
     reach.list_max = case.list_max;
 

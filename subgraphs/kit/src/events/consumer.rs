@@ -332,3 +332,40 @@ impl Consumer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Idle;
+
+    #[async_trait]
+    impl Handler for Idle {
+        fn name(&self) -> String {
+            "idle".into()
+        }
+        fn topics(&self) -> Vec<String> {
+            Vec::new()
+        }
+        async fn handle(&self, _: &DatabaseTransaction, _: &Envelope) -> Result<(), HandlerError> {
+            Ok(())
+        }
+    }
+
+    /// The lanes a consumer on `url` gets (the connection is lazy: nothing is reached).
+    async fn lanes(url: &str, configured: usize) -> usize {
+        let mut options = sea_orm::ConnectOptions::new(url);
+        options.connect_lazy(true);
+        let db = sea_orm::Database::connect(options).await.unwrap();
+        let config = EventsConfig { consumer_lanes: configured, ..EventsConfig::default() };
+        Consumer::new(db, Arc::new(super::super::memory::MemoryBus::new()), Arc::new(Idle), &config).lanes
+    }
+
+    #[tokio::test]
+    async fn sqlite_gets_one_lane_and_postgres_what_is_configured() {
+        assert_eq!(lanes("sqlite::memory:", 8).await, 1);
+        let postgres = "postgres://nobody@127.0.0.1:9/none";
+        assert_eq!(lanes(postgres, 8).await, 8);
+        assert_eq!(lanes(postgres, 0).await, 1);
+    }
+}

@@ -97,4 +97,30 @@ mod tests {
         assert_eq!(back.decode::<Renamed>().unwrap().unwrap().id, "p1");
         assert!(Envelope::from_bytes(b"{\"not\":\"an event\"}").is_err());
     }
+
+    #[test]
+    fn only_cloudevents_1_envelopes_with_an_id_and_a_type_are_read() {
+        let e = Envelope::new("/braid/test", &Renamed { id: "p1".into() });
+        let broken = [
+            Envelope { specversion: "0.3".into(), ..e.clone() },
+            Envelope { id: String::new(), ..e.clone() },
+            Envelope { event_type: String::new(), ..e.clone() },
+        ];
+        for b in broken {
+            assert!(Envelope::from_bytes(&b.to_bytes()).is_err(), "{b:?}");
+        }
+        assert_eq!((e.specversion.as_str(), e.source.as_str(), e.traceparent.as_deref()), ("1.0", "/braid/test", None));
+    }
+
+    #[test]
+    fn decoding_needs_the_type_and_topics_drop_verb_and_version() {
+        let other = Envelope {
+            event_type: "catalog.product.deleted.v1".into(),
+            ..Envelope::new("/s", &Renamed { id: "p".into() })
+        };
+        assert!(other.decode::<Renamed>().is_none());
+        assert_eq!(topic_of("orders.order.placed.v2"), "orders.order");
+        assert_eq!(topic_of("orders.order"), "orders.order");
+        assert_eq!(topic_of("orders"), "orders");
+    }
 }

@@ -98,6 +98,20 @@ mod tests {
     }
 
     #[test]
+    fn a_finish_that_does_not_move_the_watermark_acknowledges_nothing_again() {
+        let mut marks = Watermarks::default();
+        for o in 0..3 {
+            marks.started(&at(o));
+        }
+        assert_eq!(marks.finished(&at(0)), Some(at(0)));
+        // 1 is still open: the watermark stays at 0, which is acknowledged already.
+        assert_eq!(marks.finished(&at(2)), None);
+        assert_eq!(marks.finished(&at(1)), Some(at(2)));
+        let unknown = Position { topic: "u".into(), partition: 0, offset: 0 };
+        assert_eq!(marks.finished(&unknown), None);
+    }
+
+    #[test]
     fn partitions_are_independent() {
         let mut marks = Watermarks::default();
         let other = Position { topic: "t".into(), partition: 1, offset: 7 };
