@@ -25,7 +25,8 @@ STACK_TIMEOUT=240
 # targets of the root package that exercise them. Every mutant meets the package's own tests
 # first (seconds a mutant); only those it misses meet the end-to-end targets (a minute each).
 # The gateway's own tests already hold its end-to-end federation targets (gateway/tests/:
-# queries, http, ws, streams, all in one process), so its parts have no second tier.
+# queries, http, ws, streams, all in one process); what they cannot reach (authorization,
+# which needs the permissions service) is the root package's.
 part() {
   OWN=()
   case "$1" in
@@ -64,7 +65,7 @@ part() {
     gateway-respond)
       PKG=braid-gateway
       FILES=('gateway/src/respond/**')
-      STACK=()
+      STACK=(access) # authorization's refusals: @authenticated, @ownedBy
       ;;
     *)
       echo "unknown part: $1 (parts: ${PARTS[*]})" >&2
