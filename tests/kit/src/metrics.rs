@@ -9,7 +9,10 @@ pub fn sum(text: &str, series: &str) -> u64 {
         .filter_map(|line| {
             let (sample, value) = line.rsplit_once(' ')?;
             let (n, labels) = split(sample);
-            (n == name && wanted.iter().all(|w| labels.contains(w))).then(|| value.parse::<f64>().ok())?
+            if n != name || !wanted.iter().all(|w| labels.contains(w)) {
+                return None;
+            }
+            value.parse::<f64>().ok()
         })
         .sum::<f64>() as u64
 }
