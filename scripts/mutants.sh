@@ -22,13 +22,19 @@ OUT=mutants/out
 STACK_TIMEOUT=240
 
 # Each part: the package mutated, the files (globs) mutated in it, and the end-to-end test
-# targets of the root package that exercise them. Every mutant meets the package's own tests
-# first (seconds a mutant); only those it misses meet the end-to-end targets (a minute each).
-# The gateway's own tests already hold its end-to-end federation targets (gateway/tests/:
-# queries, http, ws, streams, all in one process); what they cannot reach (authorization,
-# which needs the permissions service) is the root package's.
+# targets (of STACK_PKG, the root package unless said) that exercise them. Every mutant meets
+# the package's own tests first (seconds a mutant); only those it misses meet the end-to-end
+# targets (a minute each). The gateway's own tests hold its federation targets (gateway/tests/,
+# all in one process): its first tier is the unit tests and `queries`, the widest of them, and
+# its second the others, so a mutant rebuilds two test binaries, not six.
+unknown() {
+  echo "unknown part: $1 (parts: ${PARTS[*]})" >&2
+  exit 2
+}
+
 part() {
   OWN=()
+  STACK_PKG=braid
   case "$1" in
     access)
       PKG=braid-access
@@ -52,28 +58,24 @@ part() {
       FILES=('subgraphs/orders/src/saga/**')
       STACK=(orders)
       ;;
-    gateway-fetch)
+    gateway-*)
       PKG=braid-gateway
-      FILES=(gateway/src/execute/{client,entity_fetch,cached,headers,errors,response}.rs)
-      STACK=()
+      OWN=(--cargo-test-arg=--lib --cargo-test-arg=--test=queries)
+      STACK_PKG=braid-gateway
+      STACK=(http ws streams)
+      case "$1" in
+        gateway-client) FILES=(gateway/src/execute/{client,headers}.rs) ;;
+        gateway-fetch) FILES=(gateway/src/execute/{cached,entity_fetch,errors,response}.rs) ;;
+        gateway-tree) FILES=(gateway/src/execute/tree.rs) ;;
+        gateway-execute) FILES=(gateway/src/execute/{mod,entities}.rs) ;;
+        gateway-respond) FILES=('gateway/src/respond/**') ;;
+        *) unknown "$1" ;;
+      esac
       ;;
-    gateway-execute)
-      PKG=braid-gateway
-      FILES=(gateway/src/execute/{mod,tree,entities}.rs)
-      STACK=()
-      ;;
-    gateway-respond)
-      PKG=braid-gateway
-      FILES=('gateway/src/respond/**')
-      STACK=(access) # authorization's refusals: @authenticated, @ownedBy
-      ;;
-    *)
-      echo "unknown part: $1 (parts: ${PARTS[*]})" >&2
-      exit 2
-      ;;
+    *) unknown "$1" ;;
   esac
 }
-PARTS=(access saga documents events gateway-fetch gateway-execute gateway-respond)
+PARTS=(access saga documents events gateway-client gateway-fetch gateway-tree gateway-execute gateway-respond)
 
 report() {
   python3 scripts/mutants_report.py --out "$OUT" --accepted mutants/accepted.txt "$@"
@@ -130,7 +132,7 @@ for p in "$@"; do
     stack=()
     for t in "${STACK[@]}"; do stack+=("--cargo-test-arg=--test=$t"); done
     # No baseline: cargo-mutants runs it on the mutated package's tests, not on --test-package.
-    mutants --iterate --baseline=skip --timeout "$STACK_TIMEOUT" --test-package braid "${stack[@]}"
+    mutants --iterate --baseline=skip --timeout "$STACK_TIMEOUT" --test-package "$STACK_PKG" "${stack[@]}"
   fi
   echo "$(( ($(date +%s) - start) / 60 ))" > "$OUT/$p/minutes"
 done

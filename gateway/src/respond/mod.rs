@@ -1,6 +1,8 @@
 //! Stage: respond. The response body: the projected data and every error, as JSON.
 
 pub mod project;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use serde_json::{Map, Value};

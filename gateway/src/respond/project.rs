@@ -97,6 +97,8 @@ impl<'a> Projector<'a> {
                 Some(Value::String(name)) => self.introspection.type_named(&name).map(Ref::Value),
                 _ => None,
             },
+            // Introspection objects are the gateway's own, keyed by field name whatever the alias.
+            (_, name) if field.parent.starts_with("__") => members.get(name),
             _ => members.get(&field.key),
         };
         if let Some(code) = self.refusal(object, field) {

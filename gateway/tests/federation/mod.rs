@@ -194,6 +194,14 @@ impl Federation {
         self.post(body.to_string(), &[("accept", "application/graphql-response+json")]).await
     }
 
+    /// Like [`query`](Self::query), with `token` as the bearer token.
+    pub async fn query_as(&self, token: &str, query: &str, variables: Value) -> Reply {
+        let body = serde_json::json!({ "query": query, "variables": variables });
+        let authorization = format!("Bearer {token}");
+        let headers = [("accept", "application/graphql-response+json"), ("authorization", authorization.as_str())];
+        self.post(body.to_string(), &headers).await
+    }
+
     /// The `data` of a query that must succeed without errors.
     pub async fn data(&self, query: &str) -> Value {
         let reply = self.query(query, Value::Null).await;

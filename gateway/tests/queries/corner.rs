@@ -24,6 +24,10 @@ async fn an_enum_value_the_public_schema_lacks_is_null_with_an_error() {
     );
     assert_eq!(reply.codes(), ["SUBGRAPH_INVALID_RESPONSE"]);
     assert_eq!(reply.body["errors"][0]["path"], json!(["posts", 1, "visibility"]));
+    assert_eq!(
+        reply.body["errors"][0]["message"],
+        "invalid value for Post.visibility: expected a value of the enum Visibility"
+    );
     assert!(!reply.text.contains("DRAFT"), "{}", reply.text);
 
     // In a nullable list of non-null values the list becomes null; the other posts are intact.
@@ -148,5 +152,31 @@ async fn requires_with_inline_fragments_on_a_union_and_an_interface() {
             "cover": {"id": "clip-2", "url": "https://cdn.example/clip-2.mp4"},
             "coverNote": "https://cdn.example/clip-2.mp4 (clip 30s)",
         }})
+    );
+}
+
+#[tokio::test]
+async fn a_null_without_an_error_in_a_non_null_position_is_a_non_null_violation() {
+    // A subgraph that answers null, and no error, for a field the supergraph says is non-null:
+    // the gateway says why the post is null.
+    let sdl =
+        Supergraph::Corner.sdl().replace("  coverNote: String @join__field(", "  coverNote: String! @join__field(");
+    assert_ne!(sdl, Supergraph::Corner.sdl());
+    let federation = Builder::new(Supergraph::Corner).sdl(sdl).start().await;
+    let reply = federation.query("{ posts { id coverNote } }", json!(null)).await;
+    assert_eq!(
+        reply.body,
+        json!({
+            "data": {"posts": [
+                {"id": "post-1", "coverNote": "https://cdn.example/img-1.png (image 800x600)"},
+                null,
+                {"id": "post-3", "coverNote": "https://cdn.example/clip-2.mp4 (clip 30s)"},
+            ]},
+            "errors": [{
+                "message": "Cannot return null for non-nullable field Post.coverNote.",
+                "path": ["posts", 1, "coverNote"],
+                "extensions": {"code": "NON_NULL_VIOLATION"},
+            }],
+        })
     );
 }

@@ -5,9 +5,11 @@
 mod federation;
 
 mod corner;
+mod authorize;
 mod cost;
 mod defer;
 mod entity_cache;
+mod introspection;
 mod rate_limit;
 mod tls;
 

@@ -63,6 +63,13 @@ pub fn sign_with_kid(pem: &str, kid: &str, claims: serde_json::Value) -> String 
         .expect("token signs")
 }
 
+/// The `sub` of a bearer token, read without verifying it: for stand-ins behind a gateway that
+/// has verified it.
+pub fn subject(token: &str) -> Option<String> {
+    let payload = URL_SAFE_NO_PAD.decode(token.split('.').nth(1)?).ok()?;
+    Some(serde_json::from_slice::<serde_json::Value>(&payload).ok()?["sub"].as_str()?.to_string())
+}
+
 /// Standard claims for `sub`, valid for ten minutes.
 pub fn claims(sub: &str, scopes: &[&str]) -> serde_json::Value {
     json!({ "sub": sub, "scope": scopes.join(" "), "iss": ISSUER, "aud": AUDIENCE, "exp": now() + 600 })
