@@ -278,36 +278,6 @@ async fn graphql_http_audit_passes_every_must() {
 }
 
 #[tokio::test]
-async fn identical_concurrent_subgraph_fetches_are_sent_once() {
-    let slow = braid_test_subgraphs::Options { delay: Some(Duration::from_millis(100)), ..Default::default() };
-    let federation = Builder::new(Supergraph::Demo)
-        .subgraph(braid_test_subgraphs::Subgraph::Accounts, federation::Run::Up(slow))
-        .start()
-        .await;
-    let joined = |metrics: &str| -> f64 {
-        metrics
-            .lines()
-            .filter(|l| l.starts_with("braid_gateway_subgraph_deduplicated_total{subgraph=\"accounts\"}"))
-            .filter_map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()))
-            .sum()
-    };
-    let before = joined(&federation.get_text("/metrics").await.1);
-    let federation = std::sync::Arc::new(federation);
-    // Each request carries its own traceparent; the fetches are still identical.
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let federation = federation.clone();
-            tokio::spawn(async move { federation.data("{ users { id name } }").await })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap()["users"][0], json!({"id": "1", "name": "Ada Lovelace"}));
-    }
-    let after = joined(&federation.get_text("/metrics").await.1);
-    assert!(after - before >= 10.0, "only {} of 19 fetches joined one in flight", after - before);
-}
-
-#[tokio::test]
 async fn authorization_configured_headers_and_traceparent_reach_subgraphs() {
     let federation = Builder::new(Supergraph::Demo)
         .subgraph(braid_test_subgraphs::Subgraph::Accounts, federation::Run::Recorded(Default::default()))

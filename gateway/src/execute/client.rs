@@ -208,7 +208,7 @@ impl SubgraphClient {
 
     /// Joins an identical fetch already in flight, or starts one that others may join.
     async fn shared(&self, name: &str, endpoint: &Endpoint, body: Bytes, headers: &HeaderMap, epoch: u64) -> Answer {
-        let key = fetch_key(name, &body, headers) ^ epoch;
+        let key = flight_key(name, &body, headers, epoch);
         let (answer, joined) = self
             .in_flight
             .run(key, || send(self.http(), name.to_string(), endpoint.target(), body, headers.clone()).boxed())
@@ -340,9 +340,35 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// The key fetches in flight are shared under: the same subgraph, body and headers (but the
+/// `traceparent`), in the same epoch.
+fn flight_key(name: &str, body: &[u8], headers: &HeaderMap, epoch: u64) -> u64 {
+    fetch_key(name, body, headers) ^ epoch
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fetches_share_a_key_only_in_the_same_epoch_with_the_same_headers() {
+        let headers = |user: &str, trace: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-user", HeaderValue::from_str(user).unwrap());
+            headers.insert("traceparent", HeaderValue::from_str(trace).unwrap());
+            headers
+        };
+        let body = br#"{"query":"{ me { id } }"}"#;
+        let key = |user, trace, epoch| flight_key("accounts", body, &headers(user, trace), epoch);
+        assert_eq!(key("1", "a", 7), key("1", "b", 7), "the traceparent is left out");
+        assert_ne!(key("1", "a", 7), key("2", "a", 7));
+        assert_ne!(
+            flight_key("accounts", body, &HeaderMap::new(), 0),
+            flight_key("products", body, &HeaderMap::new(), 0)
+        );
+        let epochs: std::collections::HashSet<u64> = (0..=64).map(|epoch| key("1", "a", epoch)).collect();
+        assert_eq!(epochs.len(), 65, "every epoch its own key");
+    }
 
     #[test]
     fn the_host_header_leaves_out_only_the_default_port() {

@@ -7,6 +7,7 @@ mod federation;
 mod corner;
 mod authorize;
 mod cost;
+mod dedupe;
 mod defer;
 mod entity_cache;
 mod introspection;
