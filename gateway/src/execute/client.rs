@@ -371,6 +371,13 @@ mod tests {
     }
 
     #[test]
+    fn subscriptions_go_to_the_websocket_form_of_the_url() {
+        assert_eq!(websocket_url("http://reviews:4002/graphql"), "ws://reviews:4002/graphql");
+        assert_eq!(websocket_url("https://reviews/graphql"), "wss://reviews/graphql");
+        assert_eq!(websocket_url("ws://reviews/ws"), "ws://reviews/ws");
+    }
+
+    #[test]
     fn the_host_header_leaves_out_only_the_default_port() {
         let host = |url: &str| host_header(&url.parse().unwrap()).map(|v| v.to_str().unwrap().to_string());
         assert_eq!(host("http://127.0.0.1:4002/graphql").as_deref(), Some("127.0.0.1:4002"));

@@ -20,6 +20,8 @@ pub enum Run {
     Down,
     /// Started behind a proxy that records the headers of every request it forwards.
     Recorded(Options),
+    /// A stand-in: this router answers at the subgraph's URL.
+    Router(axum::Router),
 }
 
 /// Headers of the requests a [`Run::Recorded`] subgraph received.
@@ -96,6 +98,17 @@ impl Builder {
                     stops.push(stop);
                 }
                 Run::Down => drop(listener),
+                Run::Router(router) => {
+                    let (stop, stopped) = oneshot::channel::<()>();
+                    tokio::spawn(async move {
+                        axum::serve(listener, router)
+                            .with_graceful_shutdown(async {
+                                stopped.await.ok();
+                            })
+                            .await
+                    });
+                    stops.push(stop);
+                }
                 Run::Recorded(options) => {
                     let inner = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                     let target = format!("http://{}/graphql", inner.local_addr().unwrap());

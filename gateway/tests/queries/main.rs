@@ -12,6 +12,7 @@ mod defer;
 mod entity_cache;
 mod introspection;
 mod rate_limit;
+mod status;
 mod tls;
 
 use std::time::Duration;
