@@ -302,6 +302,23 @@ async fn authorization_configured_headers_and_traceparent_reach_subgraphs() {
     let sent = seen.get("traceparent").unwrap().to_str().unwrap();
     assert!(sent.starts_with(&format!("00-{trace}-")) && sent.ends_with("-01"), "{sent}");
     assert!(!sent.contains("00f067aa0ba902b7"), "the gateway's span must be a new one: {sent}");
+
+    // With `forward_authorization` off the token stays at the gateway; a name listed twice is
+    // sent once, with every value the client sent.
+    let federation = Builder::new(Supergraph::Demo)
+        .subgraph(braid_test_subgraphs::Subgraph::Accounts, federation::Run::Recorded(Default::default()))
+        .config(|c| {
+            c.headers.forward_authorization = false;
+            c.headers.propagate = vec!["X-Tenant".into(), "x-tenant".into()];
+        })
+        .start()
+        .await;
+    let body = json!({"query": "{ users { id } }"}).to_string();
+    let headers = [("authorization", "Bearer abc"), ("x-tenant", "acme"), ("x-tenant", "umbrella")];
+    assert_eq!(federation.post(body, &headers).await.status, 200);
+    let recorded = federation.recorded.lock().unwrap().clone();
+    assert!(recorded[0].get("authorization").is_none(), "{:?}", recorded[0]);
+    assert_eq!(recorded[0].get_all("x-tenant").iter().collect::<Vec<_>>(), ["acme", "umbrella"]);
 }
 
 #[tokio::test]
