@@ -136,7 +136,11 @@ mod tests {
             assert!(!out.contains("4bf92f3577b34da6a3ce929d0e0e4736"), "{text} -> {out}");
             assert!(out.ends_with("-01"), "{text} -> {out}");
         }
-        let (a, b) = (traceparent(None), traceparent(None));
-        assert_ne!(a, b, "each request its own trace");
+        // Each request its own trace, and each fetch its own span: random ids, in every digit.
+        let made: Vec<String> = (0..32).map(|_| traceparent(None).to_str().unwrap().to_string()).collect();
+        let traces: std::collections::HashSet<&str> = made.iter().map(|t| &t[3..35]).collect();
+        let spans: std::collections::HashSet<&str> = made.iter().map(|t| &t[36..52]).collect();
+        assert_eq!((traces.len(), spans.len()), (32, 32), "{made:?}");
+        assert!(made.iter().all(|t| !t[36..52].starts_with("0000000")), "{made:?}");
     }
 }
