@@ -98,17 +98,7 @@ impl Builder {
                     stops.push(stop);
                 }
                 Run::Down => drop(listener),
-                Run::Router(router) => {
-                    let (stop, stopped) = oneshot::channel::<()>();
-                    tokio::spawn(async move {
-                        axum::serve(listener, router)
-                            .with_graceful_shutdown(async {
-                                stopped.await.ok();
-                            })
-                            .await
-                    });
-                    stops.push(stop);
-                }
+                Run::Router(router) => stops.push(serve_router(listener, router)),
                 Run::Recorded(options) => {
                     let inner = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                     let target = format!("http://{}/graphql", inner.local_addr().unwrap());
@@ -117,16 +107,8 @@ impl Builder {
                         stopped.await.ok();
                     }));
                     stops.push(stop);
-                    let (stop, stopped) = oneshot::channel::<()>();
                     let proxy = recording_proxy(target, recorded.clone(), (subgraph.name(), requests.clone()));
-                    tokio::spawn(async move {
-                        axum::serve(listener, proxy)
-                            .with_graceful_shutdown(async {
-                                stopped.await.ok();
-                            })
-                            .await
-                    });
-                    stops.push(stop);
+                    stops.push(serve_router(listener, proxy));
                 }
             }
             let entry = self.config.subgraphs.entry(subgraph.name().to_string()).or_default();
@@ -148,6 +130,19 @@ impl Builder {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         Federation { url, gateway, subgraph_urls, recorded, requests, http, stops }
     }
+}
+
+/// Serves `router` on `listener` until the returned sender is used or dropped.
+fn serve_router(listener: tokio::net::TcpListener, router: axum::Router) -> oneshot::Sender<()> {
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                stopped.await.ok();
+            })
+            .await
+    });
+    stop
 }
 
 /// Forwards POSTs to `target`, recording their headers and bodies, and answers with the
