@@ -60,13 +60,16 @@ async fn rabbitmq_broker_restart_while_writing_loses_nothing_and_keeps_order_per
     wait_applied(&db, 20).await;
     let writer = {
         let (db, signal) = (db.clone(), signal.clone());
-        tokio::spawn(async move { write_rounds(&db, &signal, 5..=12, 150).await })
+        tokio::spawn(async move { write_rounds(&db, &signal, 5..=8, 150).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     // Stopping and starting take seconds of blocking; the writer, relay and consumer go on.
+    // How far the writer gets before the node is down depends on the machine's load, so the
+    // last rounds are written once `stop` has returned: they cannot have been published.
     tokio::task::block_in_place(|| node.stop());
     writer.await.unwrap();
-    assert!(unpublished(&db).await > 0, "events written while the broker was down wait in the outbox");
+    write_rounds(&db, &signal, 9..=12, 50).await;
+    assert!(unpublished(&db).await >= 20, "events written while the broker was down wait in the outbox");
     tokio::task::block_in_place(|| node.start_again());
 
     let rows = wait_applied(&db, 60).await;
