@@ -121,16 +121,13 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 
     /// The `_entities` answers of `job` in `data`, in the order its representations were sent.
     fn answers(&self, data: Option<&'r Value>, job: &EntityJob<'_>) -> &'r [Value] {
-        match data.and_then(|d| d.get(job.response_key)) {
-            Some(list) if list.is_array() => {
-                let list = match job.output_rewrites {
-                    Some(rewrites) => self.rewritten(list, rewrites),
-                    None => list,
-                };
-                list.as_array().map(|a| a.as_slice()).unwrap_or_default()
-            }
-            _ => &[],
-        }
+        let Some(list) = data.and_then(|d| d.get(job.response_key)) else { return &[] };
+        // Anything but a list (a null, say) answers no entity, rewritten or not.
+        let list = match job.output_rewrites {
+            Some(rewrites) => self.rewritten(list, rewrites),
+            None => list,
+        };
+        list.as_array().map(|a| a.as_slice()).unwrap_or_default()
     }
 
     /// Per job, the distinct representations of the entities it visits and their slots.
@@ -203,7 +200,7 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 }
 
 /// The subgraph's errors by (response key, representation index), to be re-pathed to every
-/// entity using it; errors about no representation go to `unplaced` as they are. `sent` maps
+/// entity using it; errors about no representation sent go to `unplaced`, without a path. `sent` maps
 /// each job's positions in the request to representation indices.
 fn entity_errors<'j, 'e>(
     service: &str,
@@ -214,17 +211,18 @@ fn entity_errors<'j, 'e>(
 ) -> HashMap<(&'j str, usize), Vec<EntityError<'e>>> {
     let mut by_entity: HashMap<(&str, usize), Vec<EntityError<'_>>> = HashMap::new();
     for error in errors {
-        let path = error.get("path").and_then(|p| p.as_array());
-        match path.map(|p| p.as_slice()) {
-            Some([key, n, rest @ ..]) if key.is_str() && n.as_u64().is_some() => {
-                let key = key.as_str().unwrap_or("");
-                let job = jobs.iter().position(|j| j.response_key == key);
-                let position = n.as_u64().unwrap_or(0) as usize;
-                let index = job.and_then(|j| sent[j].get(position).copied()).unwrap_or(usize::MAX);
-                let key = job.map_or("", |j| jobs[j].response_key);
-                by_entity.entry((key, index)).or_default().push((error, json_path(rest)));
+        let path = error.get("path").and_then(|p| p.as_array()).map(|p| p.as_slice()).unwrap_or_default();
+        // `[response key, position, rest...]`, naming an entity that was sent.
+        let placed = match path {
+            [key, n, rest @ ..] => {
+                let job = key.as_str().and_then(|key| jobs.iter().position(|j| j.response_key == key));
+                job.zip(n.as_u64()).and_then(|(j, n)| Some((jobs[j].response_key, *sent[j].get(n as usize)?, rest)))
             }
-            _ => unplaced.push(subgraph_error(service, error, None)),
+            _ => None,
+        };
+        match placed {
+            Some((key, index, rest)) => by_entity.entry((key, index)).or_default().push((error, json_path(rest))),
+            None => unplaced.push(subgraph_error(service, error, None)),
         }
     }
     by_entity

@@ -55,3 +55,22 @@ impl SubgraphResponse {
         self.body.get("errors").and_then(|e| e.as_array()).map(|a| a.as_slice()).unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SubgraphResponse;
+
+    #[test]
+    fn a_response_is_an_object_whose_errors_are_a_list_or_null() {
+        let decode = |text: &str| SubgraphResponse::decode(text.as_bytes());
+        let answered = decode(r#"{"data": {"a": 1}, "errors": null}"#).unwrap();
+        assert!(answered.errors().is_empty());
+        assert_eq!(answered.data().map(ToString::to_string).as_deref(), Some(r#"{"a":1}"#));
+        let failed = decode(r#"{"data": null, "errors": [{"message": "no"}]}"#).unwrap();
+        assert_eq!((failed.errors().len(), failed.data().is_none()), (1, true));
+        assert_eq!(decode(r#"{"errors": "boom"}"#).unwrap_err(), "`errors` is not a list");
+        assert_eq!(decode(r#"{"errors": {"message": "boom"}}"#).unwrap_err(), "`errors` is not a list");
+        assert_eq!(decode("[1]").unwrap_err(), "the response is not a JSON object");
+        assert!(decode("{").is_err());
+    }
+}

@@ -132,6 +132,23 @@ impl Builder {
     }
 }
 
+/// A stand-in subgraph for [`Run::Router`]: answers every POST with `answer(headers, body)` (the
+/// body as JSON) and `cache_control`, and counts the requests.
+pub fn stand_in(
+    cache_control: &'static str,
+    answer: impl Fn(&http::HeaderMap, &Value) -> Value + Clone + Send + Sync + 'static,
+) -> (axum::Router, Arc<std::sync::atomic::AtomicUsize>) {
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = count.clone();
+    let route = axum::routing::post(move |headers: http::HeaderMap, body: String| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let body: Value = serde_json::from_str(&body).unwrap_or_default();
+        let answer = answer(&headers, &body).to_string();
+        async move { ([("content-type", "application/json"), ("cache-control", cache_control)], answer) }
+    });
+    (axum::Router::new().route("/graphql", route), count)
+}
+
 /// Serves `router` on `listener` until the returned sender is used or dropped.
 fn serve_router(listener: tokio::net::TcpListener, router: axum::Router) -> oneshot::Sender<()> {
     let (stop, stopped) = oneshot::channel::<()>();

@@ -6,8 +6,10 @@ mod federation;
 
 mod corner;
 mod authorize;
+mod cache_stand_ins;
 mod cost;
 mod dedupe;
+mod entity_answers;
 mod defer;
 mod entity_cache;
 mod introspection;
