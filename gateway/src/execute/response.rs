@@ -1,6 +1,5 @@
 //! A subgraph's answer as the gateway keeps it.
 
-use bytes::Bytes;
 use sonic_rs::{JsonContainerTrait, JsonValueTrait};
 
 /// A subgraph's GraphQL response, decoded once and shared by every request that joined the fetch.
@@ -28,11 +27,6 @@ impl SubgraphResponse {
     /// The response's `Cache-Control` directives, if it had any.
     pub fn cache_control(&self) -> Option<crate::entity_cache::control::CacheControl> {
         self.cache_control
-    }
-
-    /// The response as JSON text again (for the entity cache).
-    pub fn to_bytes(&self) -> Bytes {
-        sonic_rs::to_vec(&self.body).map(Bytes::from).unwrap_or_default()
     }
 
     /// A response made of `body` (an entity's answer kept by the entity cache).
