@@ -82,6 +82,12 @@ fn values_are_written_as_serde_json_writes_them() {
         r#""quote \" slash \\ control \u0001 é 🦀""#,
         r#""no escape: é 🦀 / \u007f <>""#,
         r#""tab\tonly""#,
+        r#""\u0001\t""#,
+        r#""only \" a quote""#,
+        r#""only \\ a backslash""#,
+        r#""a space""#,
+        r#""""#,
+        r#""x""#,
         "true",
         "false",
         "null",
@@ -97,4 +103,15 @@ fn values_are_written_as_serde_json_writes_them() {
     let mut out = Vec::new();
     write_value(&sonic_rs::from_str(text).unwrap(), &mut out);
     assert_eq!(String::from_utf8(out).unwrap(), text, "members keep their order");
+}
+
+#[test]
+fn a_merge_replaces_scalars_and_lists_of_another_length_but_never_with_a_null() {
+    let types = types();
+    let first = json!({"n": 5, "s": "old", "l": [1, 2], "o": {"x": 1}, "z": null});
+    let second = json!({"n": 6, "s": null, "l": [3], "o": 7, "z": 1});
+    let mut object = Object::default();
+    object.merge(first.as_object().unwrap(), &types);
+    object.merge(second.as_object().unwrap(), &types);
+    assert_eq!(text(object), serde_json::json!({"n": 6, "s": "old", "l": [3], "o": 7, "z": 1}));
 }
