@@ -14,6 +14,7 @@ mod defer;
 mod entity_cache;
 mod introspection;
 mod rate_limit;
+mod rewrites;
 mod status;
 mod tls;
 
