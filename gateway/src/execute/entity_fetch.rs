@@ -200,8 +200,8 @@ impl<'a, 'r: 'a> Execution<'a, 'r> {
 }
 
 /// The subgraph's errors by (response key, representation index), to be re-pathed to every
-/// entity using it; errors about no representation sent go to `unplaced`, without a path. `sent` maps
-/// each job's positions in the request to representation indices.
+/// entity using it; errors about no representation sent go to `unplaced`, without a path.
+/// `sent` maps each job's positions in the request to representation indices.
 fn entity_errors<'j, 'e>(
     service: &str,
     jobs: &[EntityJob<'j>],

@@ -11,8 +11,7 @@ use serde_json::{Value, json};
 use crate::federation::{Builder, Run, stand_in};
 
 fn cached(config: &mut braid_gateway::GatewayConfig) {
-    config.entity_cache.backend = EntityCacheBackend::Memory;
-    config.headers.propagate = vec!["x-user".into()];
+    crate::entity_cache::cached(config, EntityCacheBackend::Memory);
 }
 
 #[tokio::test]

@@ -17,7 +17,8 @@ const TOKEN: &str = "an-invalidation-secret";
 const PRODUCTS: &str =
     "{ topProducts { upc name price inStock shippingEstimate reviews { body author { username } } } }";
 
-fn cached(config: &mut GatewayConfig, backend: EntityCacheBackend) {
+/// The entity cache on `backend`, with the invalidation token; `x-user` sent on to the subgraphs.
+pub(crate) fn cached(config: &mut GatewayConfig, backend: EntityCacheBackend) {
     config.entity_cache.backend = backend;
     config.entity_cache.invalidation.token = Some(TOKEN.into());
     config.headers.propagate = vec!["x-user".into()];
